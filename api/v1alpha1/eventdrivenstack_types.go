@@ -1,0 +1,696 @@
+package v1alpha1
+
+import (
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// DeletionPolicy says what happens to the AWS resources when the stack is deleted.
+// +kubebuilder:validation:Enum=Delete;Retain
+type DeletionPolicy string
+
+const (
+	// DeletionPolicyDelete deletes the AWS resources with the stack.
+	DeletionPolicyDelete DeletionPolicy = "Delete"
+	// DeletionPolicyRetain keeps the AWS resources when the stack is deleted:
+	// every ACK child carries ACK's retain annotation.
+	DeletionPolicyRetain DeletionPolicy = "Retain"
+)
+
+// AdoptionPolicy says whether existing AWS resources with the stack's names are adopted.
+// +kubebuilder:validation:Enum=None;AdoptOrCreate
+type AdoptionPolicy string
+
+const (
+	// AdoptionNone creates every AWS resource; a name already taken in AWS fails.
+	AdoptionNone AdoptionPolicy = "None"
+	// AdoptionAdoptOrCreate adopts an AWS resource that already exists under the
+	// stack's name (ACK's adopt-or-create policy) and creates the others.
+	AdoptionAdoptOrCreate AdoptionPolicy = "AdoptOrCreate"
+)
+
+// EventDrivenStackSpec describes a whole event-driven system: an event bus and
+// its rules, queues, topics, tables, functions and workflows. Components refer to
+// each other by name; every reference must resolve within the stack.
+//
+// The API server checks references between lists with the CEL rules below.
+// References inside free text (a workflow's ASL definition, outputs) cannot be
+// checked in CEL within its cost budget; the validating webhook checks them
+// with the same Go code the controller and the CLI run (Validate).
+//
+// +kubebuilder:validation:XValidation:rule="!has(self.functions) || !has(self.workflows) || self.functions.all(f, !self.workflows.exists(w, w.name == f.name))",message="a function and a workflow may not share a name: each gets an IAM role named after it",fieldPath=".workflows"
+// +kubebuilder:validation:XValidation:rule="!has(self.functions) || self.functions.all(f, !has(f.uses) || !has(f.uses.tables) || f.uses.tables.all(u, has(self.tables) && self.tables.exists(t, t.name == u.name)))",message="functions[].uses.tables[].name must name a table in spec.tables",fieldPath=".functions"
+// +kubebuilder:validation:XValidation:rule="!has(self.functions) || self.functions.all(f, !has(f.uses) || !has(f.uses.topics) || f.uses.topics.all(u, has(self.topics) && self.topics.exists(t, t.name == u.name)))",message="functions[].uses.topics[].name must name a topic in spec.topics",fieldPath=".functions"
+// +kubebuilder:validation:XValidation:rule="!has(self.functions) || self.functions.all(f, !has(f.uses) || !has(f.uses.queues) || f.uses.queues.all(u, has(self.queues) && self.queues.exists(q, q.name == u.name)))",message="functions[].uses.queues[].name must name a queue in spec.queues",fieldPath=".functions"
+// +kubebuilder:validation:XValidation:rule="!has(self.functions) || self.functions.all(f, !has(f.consumes) || f.consumes.all(c, has(self.queues) && self.queues.exists(q, q.name == c.queue)))",message="functions[].consumes[].queue must name a queue in spec.queues",fieldPath=".functions"
+// +kubebuilder:validation:XValidation:rule="!has(self.functions) || self.functions.all(f, !has(f.deadLetterQueue) || (has(self.queues) && self.queues.exists(q, q.name == f.deadLetterQueue)))",message="functions[].deadLetterQueue must name a queue in spec.queues",fieldPath=".functions"
+// +kubebuilder:validation:XValidation:rule="!has(self.topics) || self.topics.all(t, !has(t.subscriptions) || t.subscriptions.all(s, !has(s.queue) || (has(self.queues) && self.queues.exists(q, q.name == s.queue))))",message="topics[].subscriptions[].queue must name a queue in spec.queues",fieldPath=".topics"
+// +kubebuilder:validation:XValidation:rule="!has(self.rules) || has(self.eventBus)",message="rules need an eventBus",fieldPath=".rules"
+// +kubebuilder:validation:XValidation:rule="!has(self.rules) || self.rules.all(r, r.targets.all(t, (!has(t.function) || (has(self.functions) && self.functions.exists(f, f.name == t.function))) && (!has(t.workflow) || (has(self.workflows) && self.workflows.exists(w, w.name == t.workflow))) && (!has(t.queue) || (has(self.queues) && self.queues.exists(q, q.name == t.queue))) && (!has(t.topic) || (has(self.topics) && self.topics.exists(p, p.name == t.topic)))))",message="rules[].targets[] must name a function, workflow, queue or topic of this stack",fieldPath=".rules"
+type EventDrivenStackSpec struct {
+	// Region is the AWS region of every resource of the stack. It cannot change:
+	// moving a stack between regions means creating a new one.
+	// +kubebuilder:validation:Pattern=`^[a-z]{2}(-[a-z]+)+-[0-9]$`
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="region is immutable"
+	Region string `json:"region"`
+
+	// NamePrefix is put before every AWS name, so that one account can hold
+	// several copies of a stack. It cannot change once set.
+	// +optional
+	// +kubebuilder:validation:MaxLength=16
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*)?$`
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="namePrefix is immutable: it is part of every AWS name"
+	NamePrefix string `json:"namePrefix,omitempty"`
+
+	// DeletionPolicy says whether deleting the stack deletes its AWS resources
+	// (Delete) or leaves them in place (Retain).
+	// +kubebuilder:default=Delete
+	// +optional
+	DeletionPolicy DeletionPolicy `json:"deletionPolicy,omitempty"`
+
+	// Adoption makes the stack adopt AWS resources that already exist under its
+	// names, through ACK's adoption annotations, instead of failing on them.
+	// +optional
+	Adoption *Adoption `json:"adoption,omitempty"`
+
+	// Tags are put on every AWS resource that takes tags, with the tag
+	// eventstack.io/stack naming the stack.
+	// +optional
+	// +kubebuilder:validation:MaxProperties=40
+	Tags map[string]string `json:"tags,omitempty"`
+
+	// EventBus is the stack's custom EventBridge bus.
+	// +optional
+	EventBus *EventBus `json:"eventBus,omitempty"`
+
+	// Rules route events from the bus to the stack's components.
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	// +kubebuilder:validation:MaxItems=50
+	Rules []Rule `json:"rules,omitempty"`
+
+	// Queues are SQS standard queues.
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	// +kubebuilder:validation:MaxItems=50
+	// +kubebuilder:validation:XValidation:rule="self.all(q, !has(q.deadLetter) || self.exists(d, d.name == q.deadLetter.queue && d.name != q.name && !has(d.deadLetter)))",message="queues[].deadLetter.queue must name another queue of this stack, one that has no deadLetter itself"
+	Queues []Queue `json:"queues,omitempty"`
+
+	// Topics are SNS standard topics.
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	// +kubebuilder:validation:MaxItems=20
+	Topics []Topic `json:"topics,omitempty"`
+
+	// Tables are DynamoDB tables.
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	// +kubebuilder:validation:MaxItems=20
+	Tables []Table `json:"tables,omitempty"`
+
+	// Functions are Lambda functions.
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	// +kubebuilder:validation:MaxItems=30
+	Functions []Function `json:"functions,omitempty"`
+
+	// Workflows are Step Functions state machines.
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	// +kubebuilder:validation:MaxItems=10
+	Workflows []Workflow `json:"workflows,omitempty"`
+
+	// Outputs are named values published in status.outputs, like a
+	// CloudFormation stack's outputs. Values may hold ${kind:name[.attr]}
+	// references, for example ${table:event-driven-orders.name}.
+	// +optional
+	// +kubebuilder:validation:MaxProperties=30
+	Outputs map[string]string `json:"outputs,omitempty"`
+}
+
+// Adoption configures adoption of existing AWS resources.
+type Adoption struct {
+	// Policy is None (create everything) or AdoptOrCreate.
+	// +kubebuilder:default=None
+	// +optional
+	Policy AdoptionPolicy `json:"policy,omitempty"`
+
+	// AccountID is the AWS account that holds the resources. ACK finds queues,
+	// topics and state machines by URL or ARN, both of which contain it.
+	// +kubebuilder:validation:Pattern=`^[0-9]{12}$`
+	AccountID string `json:"accountID"`
+}
+
+// EventBus is a custom EventBridge event bus.
+type EventBus struct {
+	// Name of the bus (before namePrefix).
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=200
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]+(-[a-z0-9]+)*$`
+	Name string `json:"name"`
+}
+
+// RuleState is whether a rule routes events.
+// +kubebuilder:validation:Enum=ENABLED;DISABLED
+type RuleState string
+
+// Rule is an EventBridge rule on the stack's bus.
+type Rule struct {
+	// Name of the rule (before namePrefix).
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=48
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]+(-[a-z0-9]+)*$`
+	Name string `json:"name"`
+
+	// Description of the rule.
+	// +optional
+	// +kubebuilder:validation:MaxLength=512
+	Description string `json:"description,omitempty"`
+
+	// EventPattern is the EventBridge event pattern, as an object: each field
+	// maps to an array of values or matchers, or to a nested object.
+	// +kubebuilder:validation:Type=object
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:MinProperties=1
+	EventPattern apiextensionsv1.JSON `json:"eventPattern"`
+
+	// State is ENABLED or DISABLED.
+	// +kubebuilder:default=ENABLED
+	// +optional
+	State RuleState `json:"state,omitempty"`
+
+	// Targets are the components that receive the matched events (at most 5).
+	// +kubebuilder:validation:MinItems=1
+	// +kubebuilder:validation:MaxItems=5
+	Targets []RuleTarget `json:"targets"`
+}
+
+// RuleTarget names exactly one component of the stack.
+// +kubebuilder:validation:XValidation:rule="[has(self.function), has(self.workflow), has(self.queue), has(self.topic)].filter(x, x).size() == 1",message="a target names exactly one of function, workflow, queue or topic"
+type RuleTarget struct {
+	// +optional
+	// +kubebuilder:validation:MaxLength=64
+	Function string `json:"function,omitempty"`
+	// +optional
+	// +kubebuilder:validation:MaxLength=80
+	Workflow string `json:"workflow,omitempty"`
+	// +optional
+	// +kubebuilder:validation:MaxLength=80
+	Queue string `json:"queue,omitempty"`
+	// +optional
+	// +kubebuilder:validation:MaxLength=80
+	Topic string `json:"topic,omitempty"`
+}
+
+// Queue is an SQS standard queue.
+type Queue struct {
+	// Name of the queue (before namePrefix).
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]+(-[a-z0-9]+)*$`
+	Name string `json:"name"`
+
+	// VisibilityTimeoutSeconds is how long a received message stays hidden.
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=43200
+	// +kubebuilder:default=30
+	// +optional
+	VisibilityTimeoutSeconds *int32 `json:"visibilityTimeoutSeconds,omitempty"`
+
+	// MessageRetentionSeconds is how long SQS keeps a message (default 4 days).
+	// +kubebuilder:validation:Minimum=60
+	// +kubebuilder:validation:Maximum=1209600
+	// +kubebuilder:default=345600
+	// +optional
+	MessageRetentionSeconds *int32 `json:"messageRetentionSeconds,omitempty"`
+
+	// DeadLetter moves a message to another queue of the stack after
+	// maxReceiveCount failed receives.
+	// +optional
+	DeadLetter *DeadLetter `json:"deadLetter,omitempty"`
+}
+
+// DeadLetter is a queue's redrive policy.
+type DeadLetter struct {
+	// Queue is the name of the dead-letter queue, another queue of the stack.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=63
+	Queue string `json:"queue"`
+
+	// MaxReceiveCount is how many receives a message gets before it moves.
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=1000
+	MaxReceiveCount int32 `json:"maxReceiveCount"`
+}
+
+// Topic is an SNS standard topic.
+type Topic struct {
+	// Name of the topic (before namePrefix).
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]+(-[a-z0-9]+)*$`
+	Name string `json:"name"`
+
+	// DisplayName is the topic's display name (used in SMS and email).
+	// +optional
+	// +kubebuilder:validation:MaxLength=100
+	DisplayName string `json:"displayName,omitempty"`
+
+	// Subscriptions of the topic.
+	// +optional
+	// +kubebuilder:validation:MaxItems=20
+	Subscriptions []Subscription `json:"subscriptions,omitempty"`
+}
+
+// SubscriptionProtocol is an SNS delivery protocol.
+// +kubebuilder:validation:Enum=email;email-json;http;https;sms;sqs
+type SubscriptionProtocol string
+
+// Subscription delivers a topic's messages to an endpoint or to a queue of the stack.
+// +kubebuilder:validation:XValidation:rule="self.protocol == 'sqs' ? (has(self.queue) && !has(self.endpoint)) : (has(self.endpoint) && !has(self.queue))",message="an sqs subscription names a queue of the stack; other protocols give an endpoint"
+type Subscription struct {
+	// Protocol of the subscription.
+	Protocol SubscriptionProtocol `json:"protocol"`
+
+	// Endpoint is the address (email, URL or phone number) for non-sqs protocols.
+	// +optional
+	// +kubebuilder:validation:MaxLength=2048
+	Endpoint string `json:"endpoint,omitempty"`
+
+	// Queue is the stack's queue for the sqs protocol; its policy lets the topic send to it.
+	// +optional
+	// +kubebuilder:validation:MaxLength=63
+	Queue string `json:"queue,omitempty"`
+
+	// RawMessageDelivery delivers the message body without the SNS envelope.
+	// +optional
+	RawMessageDelivery bool `json:"rawMessageDelivery,omitempty"`
+
+	// FilterPolicy is an SNS filter policy on message attributes.
+	// +optional
+	// +kubebuilder:validation:Type=object
+	// +kubebuilder:pruning:PreserveUnknownFields
+	FilterPolicy *apiextensionsv1.JSON `json:"filterPolicy,omitempty"`
+}
+
+// KeyType is a DynamoDB scalar attribute type.
+// +kubebuilder:validation:Enum=S;N;B
+type KeyType string
+
+// Key is a DynamoDB key attribute.
+type Key struct {
+	// Name of the attribute.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=255
+	Name string `json:"name"`
+	// Type of the attribute: S (string), N (number) or B (binary).
+	// +kubebuilder:default=S
+	// +optional
+	Type KeyType `json:"type,omitempty"`
+}
+
+// BillingMode is how DynamoDB bills a table.
+// +kubebuilder:validation:Enum=PAY_PER_REQUEST;PROVISIONED
+type BillingMode string
+
+const (
+	BillingPayPerRequest BillingMode = "PAY_PER_REQUEST"
+	BillingProvisioned   BillingMode = "PROVISIONED"
+)
+
+// Table is a DynamoDB table.
+// +kubebuilder:validation:XValidation:rule="has(self.sortKey) == has(oldSelf.sortKey) && (!has(self.sortKey) || self.sortKey == oldSelf.sortKey)",message="sortKey is immutable: DynamoDB cannot change a table's key schema"
+// +kubebuilder:validation:XValidation:rule="(self.billingMode == 'PROVISIONED') == has(self.provisionedThroughput)",message="provisionedThroughput is required with billingMode PROVISIONED and not allowed otherwise"
+type Table struct {
+	// Name of the table (before namePrefix).
+	// +kubebuilder:validation:MinLength=3
+	// +kubebuilder:validation:MaxLength=200
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]+(-[a-z0-9]+)*$`
+	Name string `json:"name"`
+
+	// PartitionKey is the table's hash key. It cannot change.
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="partitionKey is immutable: DynamoDB cannot change a table's key schema"
+	PartitionKey Key `json:"partitionKey"`
+
+	// SortKey is the table's optional range key. It cannot change.
+	// +optional
+	SortKey *Key `json:"sortKey,omitempty"`
+
+	// BillingMode is PAY_PER_REQUEST (default) or PROVISIONED.
+	// +kubebuilder:default=PAY_PER_REQUEST
+	// +optional
+	BillingMode BillingMode `json:"billingMode,omitempty"`
+
+	// ProvisionedThroughput is required with billingMode PROVISIONED.
+	// +optional
+	ProvisionedThroughput *ProvisionedThroughput `json:"provisionedThroughput,omitempty"`
+}
+
+// ProvisionedThroughput is a table's provisioned capacity.
+type ProvisionedThroughput struct {
+	// +kubebuilder:validation:Minimum=1
+	ReadCapacityUnits int64 `json:"readCapacityUnits"`
+	// +kubebuilder:validation:Minimum=1
+	WriteCapacityUnits int64 `json:"writeCapacityUnits"`
+}
+
+// Architecture is a Lambda instruction set.
+// +kubebuilder:validation:Enum=arm64;x86_64
+type Architecture string
+
+// TracingMode is Lambda's X-Ray tracing mode.
+// +kubebuilder:validation:Enum=Active;PassThrough
+type TracingMode string
+
+// Function is a Lambda function.
+// +kubebuilder:validation:XValidation:rule="has(self.code.imageURI) == has(oldSelf.code.imageURI)",message="code: a function cannot switch between a zip (s3Bucket/s3Key) and a container image (imageURI)"
+// +kubebuilder:validation:XValidation:rule="has(self.code.imageURI) || has(self.runtime)",message="runtime is required for zip code"
+type Function struct {
+	// Name of the function (before namePrefix).
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=64
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]+(-[a-z0-9]+)*$`
+	Name string `json:"name"`
+
+	// Code is where the deployment package is.
+	Code FunctionCode `json:"code"`
+
+	// Runtime, for zip code; provided.al2023 for Go.
+	// +optional
+	// +kubebuilder:validation:MaxLength=32
+	Runtime string `json:"runtime,omitempty"`
+
+	// Handler, for zip code; bootstrap for Go on provided.al2023.
+	// +optional
+	// +kubebuilder:validation:MaxLength=128
+	Handler string `json:"handler,omitempty"`
+
+	// Architecture is arm64 (default) or x86_64.
+	// +kubebuilder:default=arm64
+	// +optional
+	Architecture Architecture `json:"architecture,omitempty"`
+
+	// MemoryMB is the memory size in MB.
+	// +kubebuilder:validation:Minimum=128
+	// +kubebuilder:validation:Maximum=10240
+	// +kubebuilder:default=128
+	// +optional
+	MemoryMB *int32 `json:"memoryMB,omitempty"`
+
+	// TimeoutSeconds is the invocation timeout.
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=900
+	// +kubebuilder:default=3
+	// +optional
+	TimeoutSeconds *int32 `json:"timeoutSeconds,omitempty"`
+
+	// Environment variables, next to the ones the operator sets for uses.
+	// +optional
+	// +kubebuilder:validation:MaxProperties=50
+	Environment map[string]string `json:"environment,omitempty"`
+
+	// Tracing is the X-Ray mode: Active or PassThrough (default).
+	// +kubebuilder:default=PassThrough
+	// +optional
+	Tracing TracingMode `json:"tracing,omitempty"`
+
+	// Uses lists the stack's tables, topics and queues the function calls, and
+	// how; its role is granted exactly that, and the operator puts each one's
+	// name, ARN or URL in an environment variable.
+	// +optional
+	Uses *FunctionUses `json:"uses,omitempty"`
+
+	// Consumes lists queues that invoke the function (an event source mapping each,
+	// with partial batch responses).
+	// +optional
+	// +listType=map
+	// +listMapKey=queue
+	// +kubebuilder:validation:MaxItems=10
+	Consumes []QueueConsumer `json:"consumes,omitempty"`
+
+	// DeadLetterQueue is the stack's queue for events of asynchronous
+	// invocations that failed every retry. Its URL is in DEAD_LETTER_QUEUE_URL.
+	// +optional
+	// +kubebuilder:validation:MaxLength=63
+	DeadLetterQueue string `json:"deadLetterQueue,omitempty"`
+
+	// RoleARN, when set, is used instead of the role the operator generates.
+	// +optional
+	// +kubebuilder:validation:Pattern=`^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$`
+	RoleARN string `json:"roleARN,omitempty"`
+}
+
+// FunctionCode is a Lambda deployment package: a zip in S3 or a container image.
+// +kubebuilder:validation:XValidation:rule="has(self.imageURI) != (has(self.s3Bucket) && has(self.s3Key))",message="code needs either s3Bucket and s3Key, or imageURI"
+type FunctionCode struct {
+	// +optional
+	// +kubebuilder:validation:MaxLength=63
+	S3Bucket string `json:"s3Bucket,omitempty"`
+	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	S3Key string `json:"s3Key,omitempty"`
+	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	S3ObjectVersion string `json:"s3ObjectVersion,omitempty"`
+	// +optional
+	// +kubebuilder:validation:MaxLength=256
+	ImageURI string `json:"imageURI,omitempty"`
+}
+
+// FunctionUses lists what a function calls.
+type FunctionUses struct {
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	// +kubebuilder:validation:MaxItems=20
+	Tables []TableUse `json:"tables,omitempty"`
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	// +kubebuilder:validation:MaxItems=20
+	Topics []TopicUse `json:"topics,omitempty"`
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	// +kubebuilder:validation:MaxItems=20
+	Queues []QueueUse `json:"queues,omitempty"`
+}
+
+// TableAccess is how a function uses a table.
+// +kubebuilder:validation:Enum=Read;Write;ReadWrite
+type TableAccess string
+
+const (
+	TableRead      TableAccess = "Read"
+	TableWrite     TableAccess = "Write"
+	TableReadWrite TableAccess = "ReadWrite"
+)
+
+// TableUse grants a function access to a table and puts its name in Env.
+type TableUse struct {
+	// Name of the table component.
+	// +kubebuilder:validation:MaxLength=200
+	Name string `json:"name"`
+	// Access is Read, Write or ReadWrite (default).
+	// +kubebuilder:default=ReadWrite
+	// +optional
+	Access TableAccess `json:"access,omitempty"`
+	// Env is the environment variable that holds the table's name
+	// (default: the name in upper snake case with _TABLE, e.g. ORDERS_TABLE).
+	// +optional
+	// +kubebuilder:validation:Pattern=`^[A-Za-z][A-Za-z0-9_]*$`
+	Env string `json:"env,omitempty"`
+}
+
+// TopicUse grants a function sns:Publish on a topic and puts its ARN in Env.
+type TopicUse struct {
+	// +kubebuilder:validation:MaxLength=63
+	Name string `json:"name"`
+	// Env holds the topic's ARN (default: upper snake case name with _TOPIC_ARN).
+	// +optional
+	// +kubebuilder:validation:Pattern=`^[A-Za-z][A-Za-z0-9_]*$`
+	Env string `json:"env,omitempty"`
+}
+
+// QueueAccess is how a function uses a queue.
+// +kubebuilder:validation:Enum=Send;Receive
+type QueueAccess string
+
+const (
+	QueueSend    QueueAccess = "Send"
+	QueueReceive QueueAccess = "Receive"
+)
+
+// QueueUse grants a function access to a queue and puts its URL in Env.
+type QueueUse struct {
+	// +kubebuilder:validation:MaxLength=63
+	Name string `json:"name"`
+	// Access is Send (default) or Receive.
+	// +kubebuilder:default=Send
+	// +optional
+	Access QueueAccess `json:"access,omitempty"`
+	// Env holds the queue's URL (default: upper snake case name with _URL).
+	// +optional
+	// +kubebuilder:validation:Pattern=`^[A-Za-z][A-Za-z0-9_]*$`
+	Env string `json:"env,omitempty"`
+}
+
+// QueueConsumer makes a queue invoke the function.
+type QueueConsumer struct {
+	// Queue is the name of the queue component.
+	// +kubebuilder:validation:MaxLength=63
+	Queue string `json:"queue"`
+	// BatchSize is the most messages in one invocation.
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=10000
+	// +kubebuilder:default=10
+	// +optional
+	BatchSize *int64 `json:"batchSize,omitempty"`
+	// MaximumBatchingWindowSeconds is how long Lambda gathers a batch.
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=300
+	// +optional
+	MaximumBatchingWindowSeconds *int64 `json:"maximumBatchingWindowSeconds,omitempty"`
+}
+
+// WorkflowType is a Step Functions state machine type.
+// +kubebuilder:validation:Enum=STANDARD;EXPRESS
+type WorkflowType string
+
+// Workflow is a Step Functions state machine.
+// +kubebuilder:validation:XValidation:rule="self.type == oldSelf.type",message="type is immutable: Step Functions cannot change a state machine's type"
+type Workflow struct {
+	// Name of the state machine (before namePrefix).
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=64
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]+(-[a-z0-9]+)*$`
+	Name string `json:"name"`
+
+	// Type is STANDARD (default) or EXPRESS.
+	// +kubebuilder:default=STANDARD
+	// +optional
+	Type WorkflowType `json:"type,omitempty"`
+
+	// Definition is the Amazon States Language document, as JSON. References
+	// ${function:NAME}, ${table:NAME}, ${topic:NAME} and ${queue:NAME} become
+	// the function's ARN, the table's name, the topic's ARN and the queue's URL;
+	// add .arn, .name or .url to pick another attribute. The role the operator
+	// generates may call exactly the resources the definition's tasks name.
+	// +kubebuilder:validation:MinLength=2
+	// +kubebuilder:validation:MaxLength=32768
+	// +kubebuilder:validation:XValidation:rule="self.trim().startsWith('{') && self.trim().endsWith('}')",message="definition must be a JSON object"
+	// +kubebuilder:validation:XValidation:rule="self.contains('\"StartAt\"') && self.contains('\"States\"')",message="definition must have StartAt and States"
+	Definition string `json:"definition"`
+
+	// TimeoutSeconds, when set, is the whole execution's timeout (the
+	// definition's top-level TimeoutSeconds).
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=31536000
+	// +optional
+	TimeoutSeconds *int32 `json:"timeoutSeconds,omitempty"`
+
+	// Tracing turns on X-Ray tracing.
+	// +optional
+	Tracing bool `json:"tracing,omitempty"`
+
+	// RoleARN, when set, is used instead of the role the operator generates.
+	// +optional
+	// +kubebuilder:validation:Pattern=`^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$`
+	RoleARN string `json:"roleARN,omitempty"`
+}
+
+// ChildState is where one child stands.
+type ChildState string
+
+const (
+	// ChildReady: ACK reports the AWS resource synced.
+	ChildReady ChildState = "Ready"
+	// ChildInProgress: the child exists and ACK has not yet reported it synced.
+	ChildInProgress ChildState = "InProgress"
+	// ChildWaiting: the child is not created yet; it needs values another child
+	// has not reported (an ARN or URL).
+	ChildWaiting ChildState = "Waiting"
+	// ChildStalled: ACK reports a terminal error; a spec change is needed.
+	ChildStalled ChildState = "Stalled"
+)
+
+// ChildStatus is the state of one ACK child.
+type ChildStatus struct {
+	// Kind of the child, e.g. Queue.
+	Kind string `json:"kind"`
+	// Name of the child object in the stack's namespace.
+	Name string `json:"name"`
+	// Component is the spec entry it implements, e.g. queue/order-queue.
+	Component string `json:"component"`
+	// Ready is true when ACK reports the AWS resource synced.
+	Ready bool `json:"ready"`
+	// State is Ready, InProgress, Waiting or Stalled.
+	State ChildState `json:"state"`
+	// ARN of the AWS resource, once known.
+	// +optional
+	ARN string `json:"arn,omitempty"`
+	// Message says what the child waits for, or what ACK reported.
+	// +optional
+	Message string `json:"message,omitempty"`
+}
+
+// EventDrivenStackStatus is the observed state of the stack.
+type EventDrivenStackStatus struct {
+	// ObservedGeneration is the generation of the spec the status describes.
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+
+	// Conditions are Ready, Reconciling and Stalled, as kstatus reads them.
+	// +optional
+	// +listType=map
+	// +listMapKey=type
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
+
+	// Resources is "ready/total" over the children, for kubectl get.
+	// +optional
+	Resources string `json:"resources,omitempty"`
+
+	// Children lists every ACK child, sorted by kind and name.
+	// +optional
+	Children []ChildStatus `json:"children,omitempty"`
+
+	// Outputs holds the declared outputs and, for each component,
+	// <kind>.<name>.<name|arn|url> once known.
+	// +optional
+	Outputs map[string]string `json:"outputs,omitempty"`
+}
+
+// EventDrivenStack is a whole event-driven AWS system, reconciled into ACK resources.
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:shortName=eds,categories=eventstack
+// +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
+// +kubebuilder:printcolumn:name="Resources",type=string,JSONPath=`.status.resources`
+// +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].reason`
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+// +kubebuilder:validation:XValidation:rule="size(self.metadata.name) <= 63",message="metadata.name must be at most 63 characters: it is a label value on every child"
+type EventDrivenStack struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	Spec   EventDrivenStackSpec   `json:"spec"`
+	Status EventDrivenStackStatus `json:"status,omitempty"`
+}
+
+// EventDrivenStackList is a list of EventDrivenStack.
+// +kubebuilder:object:root=true
+type EventDrivenStackList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []EventDrivenStack `json:"items"`
+}
+
+func init() {
+	SchemeBuilder.Register(&EventDrivenStack{}, &EventDrivenStackList{})
+}

@@ -1,0 +1,113 @@
+package ack
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+)
+
+// LambdaGroupVersion is the group and version of ACK's Lambda resources.
+var LambdaGroupVersion = schema.GroupVersion{Group: "lambda.services.k8s.aws", Version: "v1alpha1"}
+
+// FunctionCode is where a function's package is: a zip in S3 or an image.
+type FunctionCode struct {
+	S3Bucket        *string `json:"s3Bucket,omitempty"`
+	S3Key           *string `json:"s3Key,omitempty"`
+	S3ObjectVersion *string `json:"s3ObjectVersion,omitempty"`
+	ImageURI        *string `json:"imageURI,omitempty"`
+}
+
+// Environment holds a function's environment variables.
+type Environment struct {
+	Variables map[string]*string `json:"variables,omitempty"`
+}
+
+// TracingConfig is a function's X-Ray mode.
+type TracingConfig struct {
+	Mode *string `json:"mode,omitempty"`
+}
+
+// DeadLetterConfig sends events of failed asynchronous invocations to a queue or topic.
+type DeadLetterConfig struct {
+	TargetARN *string `json:"targetARN,omitempty"`
+}
+
+// FunctionSpec is the part of ACK's lambda Function spec this operator sets.
+type FunctionSpec struct {
+	Name             *string            `json:"name,omitempty"`
+	Code             *FunctionCode      `json:"code,omitempty"`
+	PackageType      *string            `json:"packageType,omitempty"`
+	Runtime          *string            `json:"runtime,omitempty"`
+	Handler          *string            `json:"handler,omitempty"`
+	Architectures    []*string          `json:"architectures,omitempty"`
+	MemorySize       *int64             `json:"memorySize,omitempty"`
+	Timeout          *int64             `json:"timeout,omitempty"`
+	Environment      *Environment       `json:"environment,omitempty"`
+	TracingConfig    *TracingConfig     `json:"tracingConfig,omitempty"`
+	DeadLetterConfig *DeadLetterConfig  `json:"deadLetterConfig,omitempty"`
+	Role             *string            `json:"role,omitempty"`
+	Tags             map[string]*string `json:"tags,omitempty"`
+}
+
+// FunctionStatus is ACK's lambda Function status.
+type FunctionStatus struct {
+	Status `json:",inline"`
+	State  *string `json:"state,omitempty"`
+}
+
+// Function is ACK's lambda.services.k8s.aws/v1alpha1 Function.
+// +kubebuilder:object:root=true
+type Function struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+	Spec              FunctionSpec   `json:"spec,omitempty"`
+	Status            FunctionStatus `json:"status,omitempty"`
+}
+
+// FunctionList is a list of Function.
+// +kubebuilder:object:root=true
+type FunctionList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []Function `json:"items"`
+}
+
+// ACKStatus implements Object.
+func (f *Function) ACKStatus() *Status { return &f.Status.Status }
+
+// EventSourceMappingSpec is the part of ACK's lambda EventSourceMapping spec
+// this operator sets.
+type EventSourceMappingSpec struct {
+	FunctionName                   *string   `json:"functionName,omitempty"`
+	EventSourceARN                 *string   `json:"eventSourceARN,omitempty"`
+	BatchSize                      *int64    `json:"batchSize,omitempty"`
+	MaximumBatchingWindowInSeconds *int64    `json:"maximumBatchingWindowInSeconds,omitempty"`
+	FunctionResponseTypes          []*string `json:"functionResponseTypes,omitempty"`
+	Enabled                        *bool     `json:"enabled,omitempty"`
+}
+
+// EventSourceMappingStatus is ACK's lambda EventSourceMapping status.
+type EventSourceMappingStatus struct {
+	Status `json:",inline"`
+	UUID   *string `json:"uuid,omitempty"`
+	State  *string `json:"state,omitempty"`
+}
+
+// EventSourceMapping is ACK's lambda.services.k8s.aws/v1alpha1 EventSourceMapping.
+// +kubebuilder:object:root=true
+type EventSourceMapping struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+	Spec              EventSourceMappingSpec   `json:"spec,omitempty"`
+	Status            EventSourceMappingStatus `json:"status,omitempty"`
+}
+
+// EventSourceMappingList is a list of EventSourceMapping.
+// +kubebuilder:object:root=true
+type EventSourceMappingList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []EventSourceMapping `json:"items"`
+}
+
+// ACKStatus implements Object.
+func (e *EventSourceMapping) ACKStatus() *Status { return &e.Status.Status }

@@ -1,0 +1,78 @@
+package ack
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+)
+
+// SNSGroupVersion is the group and version of ACK's SNS resources.
+var SNSGroupVersion = schema.GroupVersion{Group: "sns.services.k8s.aws", Version: "v1alpha1"}
+
+// TopicSpec is the part of ACK's sns Topic spec this operator sets.
+type TopicSpec struct {
+	Name        *string `json:"name,omitempty"`
+	DisplayName *string `json:"displayName,omitempty"`
+	Policy      *string `json:"policy,omitempty"`
+	Tags        []*Tag  `json:"tags,omitempty"`
+}
+
+// TopicStatus is ACK's sns Topic status.
+type TopicStatus struct {
+	Status `json:",inline"`
+}
+
+// Topic is ACK's sns.services.k8s.aws/v1alpha1 Topic.
+// +kubebuilder:object:root=true
+type Topic struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+	Spec              TopicSpec   `json:"spec,omitempty"`
+	Status            TopicStatus `json:"status,omitempty"`
+}
+
+// TopicList is a list of Topic.
+// +kubebuilder:object:root=true
+type TopicList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []Topic `json:"items"`
+}
+
+// ACKStatus implements Object.
+func (t *Topic) ACKStatus() *Status { return &t.Status.Status }
+
+// SubscriptionSpec is the part of ACK's sns Subscription spec this operator sets.
+// SNS subscription attributes are strings in ACK's API.
+type SubscriptionSpec struct {
+	TopicARN           *string `json:"topicARN,omitempty"`
+	Protocol           *string `json:"protocol,omitempty"`
+	Endpoint           *string `json:"endpoint,omitempty"`
+	RawMessageDelivery *string `json:"rawMessageDelivery,omitempty"`
+	FilterPolicy       *string `json:"filterPolicy,omitempty"`
+}
+
+// SubscriptionStatus is ACK's sns Subscription status.
+type SubscriptionStatus struct {
+	Status              `json:",inline"`
+	PendingConfirmation *string `json:"pendingConfirmation,omitempty"`
+}
+
+// Subscription is ACK's sns.services.k8s.aws/v1alpha1 Subscription.
+// +kubebuilder:object:root=true
+type Subscription struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+	Spec              SubscriptionSpec   `json:"spec,omitempty"`
+	Status            SubscriptionStatus `json:"status,omitempty"`
+}
+
+// SubscriptionList is a list of Subscription.
+// +kubebuilder:object:root=true
+type SubscriptionList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []Subscription `json:"items"`
+}
+
+// ACKStatus implements Object.
+func (s *Subscription) ACKStatus() *Status { return &s.Status.Status }

@@ -1,0 +1,176 @@
+// Package testenv starts the test control plane (envtest: a real kube-apiserver
+// and etcd) with this project's CRD and the real ACK CRDs of the pinned
+// releases installed. It is shared by the integration tests and by the
+// run-local path, so both run against the same thing.
+package testenv
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+)
+
+// ACKRelease is a pinned ACK service-controller release and the CRD files of
+// it that the operator uses.
+type ACKRelease struct {
+	Controller string
+	Version    string
+	CRDs       []string
+}
+
+// ACKReleases are the pinned ACK releases whose CRDs the operator's children must satisfy.
+var ACKReleases = []ACKRelease{
+	{"sqs-controller", "v1.6.1", []string{"sqs.services.k8s.aws_queues.yaml"}},
+	{"sns-controller", "v1.6.0", []string{"sns.services.k8s.aws_topics.yaml", "sns.services.k8s.aws_subscriptions.yaml"}},
+	{"dynamodb-controller", "v1.9.2", []string{"dynamodb.services.k8s.aws_tables.yaml"}},
+	{"lambda-controller", "v1.14.1", []string{"lambda.services.k8s.aws_functions.yaml", "lambda.services.k8s.aws_eventsourcemappings.yaml"}},
+	{"sfn-controller", "v1.4.2", []string{"sfn.services.k8s.aws_statemachines.yaml"}},
+	{"iam-controller", "v1.8.1", []string{"iam.services.k8s.aws_roles.yaml"}},
+}
+
+// RepoRoot is the repository's top folder.
+func RepoRoot() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
+}
+
+// OwnCRDDir is the folder of this project's generated CRD.
+func OwnCRDDir() string { return filepath.Join(RepoRoot(), "config", "crd", "bases") }
+
+// ACKCRDFiles returns the paths of the pinned ACK CRD files: from
+// $ACK_CRDS_DIR, else ../shared/ack-crds beside the checkout, else downloaded
+// from the pinned release tags into the user cache (needs internet).
+func ACKCRDFiles() ([]string, error) {
+	dirs := []string{}
+	if d := os.Getenv("ACK_CRDS_DIR"); d != "" {
+		dirs = append(dirs, d)
+	}
+	dirs = append(dirs, filepath.Join(RepoRoot(), "..", "shared", "ack-crds"))
+	for _, dir := range dirs {
+		if files, ok := findCRDs(dir); ok {
+			return files, nil
+		}
+	}
+	if d := os.Getenv("ACK_CRDS_DIR"); d != "" {
+		return nil, fmt.Errorf("ACK_CRDS_DIR=%s does not hold the pinned ACK CRDs (<controller>-<version>/<file>)", d)
+	}
+	return downloadCRDs()
+}
+
+func findCRDs(dir string) ([]string, bool) {
+	var files []string
+	for _, rel := range ACKReleases {
+		for _, crd := range rel.CRDs {
+			p := filepath.Join(dir, rel.Controller+"-"+rel.Version, crd)
+			if _, err := os.Stat(p); err != nil {
+				return nil, false
+			}
+			files = append(files, p)
+		}
+	}
+	return files, true
+}
+
+func downloadCRDs() ([]string, error) {
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		return nil, err
+	}
+	dir := filepath.Join(cache, "eventstack-operator", "ack-crds")
+	if files, ok := findCRDs(dir); ok {
+		return files, nil
+	}
+	httpClient := &http.Client{Timeout: 30 * time.Second}
+	for _, rel := range ACKReleases {
+		for _, crd := range rel.CRDs {
+			url := fmt.Sprintf("https://raw.githubusercontent.com/aws-controllers-k8s/%s/%s/config/crd/bases/%s", rel.Controller, rel.Version, crd)
+			if err := download(httpClient, url, filepath.Join(dir, rel.Controller+"-"+rel.Version, crd)); err != nil {
+				return nil, fmt.Errorf("the ACK CRDs are not in $ACK_CRDS_DIR or ../shared/ack-crds, and downloading them failed: %w", err)
+			}
+		}
+	}
+	files, _ := findCRDs(dir)
+	return files, nil
+}
+
+func download(c *http.Client, url, dest string) error {
+	resp, err := c.Get(url)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET %s: %s", url, resp.Status)
+	}
+	if err := os.MkdirAll(filepath.Dir(dest), 0o755); err != nil {
+		return err
+	}
+	tmp := dest + ".part"
+	f, err := os.Create(tmp)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, resp.Body); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp, dest)
+}
+
+// BinaryAssets returns the folder holding kube-apiserver, etcd and kubectl:
+// $KUBEBUILDER_ASSETS, else what hack/envtest-assets.sh prints (a cached
+// build, or a fresh one).
+func BinaryAssets() (string, error) {
+	if d := os.Getenv("KUBEBUILDER_ASSETS"); d != "" {
+		return d, nil
+	}
+	cmd := exec.Command("bash", filepath.Join(RepoRoot(), "hack", "envtest-assets.sh"))
+	cmd.Stderr = os.Stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("hack/envtest-assets.sh: %w", err)
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
+// New returns an envtest environment with this project's CRD and the ACK
+// CRDs to install. Start it with Start.
+func New() (*envtest.Environment, error) {
+	assets, err := BinaryAssets()
+	if err != nil {
+		return nil, err
+	}
+	ackCRDs, err := ACKCRDFiles()
+	if err != nil {
+		return nil, err
+	}
+	return &envtest.Environment{
+		BinaryAssetsDirectory: assets,
+		// CRDDirectoryPaths is not recursive: name our folder and each ACK file.
+		CRDDirectoryPaths:     append([]string{OwnCRDDir()}, ackCRDs...),
+		ErrorIfCRDPathMissing: true,
+	}, nil
+}
+
+// Start starts env and returns its rest config.
+func Start(env *envtest.Environment) (*rest.Config, error) {
+	cfg, err := env.Start()
+	if err != nil {
+		return nil, err
+	}
+	// The operator and the tests talk to a local server: no client-side throttling.
+	cfg.QPS, cfg.Burst = -1, -1
+	return cfg, nil
+}
