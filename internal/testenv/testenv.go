@@ -161,6 +161,9 @@ func New() (*envtest.Environment, error) {
 		// CRDDirectoryPaths is not recursive: name our folder and each ACK file.
 		CRDDirectoryPaths:     append([]string{OwnCRDDir()}, ackCRDs...),
 		ErrorIfCRDPathMissing: true,
+		WebhookInstallOptions: envtest.WebhookInstallOptions{
+			Paths: []string{filepath.Join(RepoRoot(), "config", "webhook")},
+		},
 	}, nil
 }
 

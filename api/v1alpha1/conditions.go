@@ -1,0 +1,34 @@
+package v1alpha1
+
+// Condition types, as kstatus (and so Flux and Argo CD) read them.
+const (
+	// ConditionReady is True when every child is ready.
+	ConditionReady = "Ready"
+	// ConditionReconciling is True while the stack moves towards Ready; it is
+	// removed once Ready or Stalled.
+	ConditionReconciling = "Reconciling"
+	// ConditionStalled is True when the stack cannot progress without a
+	// change of spec; it is removed otherwise.
+	ConditionStalled = "Stalled"
+)
+
+// Condition reasons.
+const (
+	// ReasonSucceeded: every child is ready.
+	ReasonSucceeded = "Succeeded"
+	// ReasonProgressing: children are being created or updated by ACK.
+	ReasonProgressing = "Progressing"
+	// ReasonWaitingForDependencies: some children wait for another child's ARN or URL.
+	ReasonWaitingForDependencies = "WaitingForDependencies"
+	// ReasonInvalidSpec: the spec fails validation.
+	ReasonInvalidSpec = "InvalidSpec"
+	// ReasonChildRejected: the API server refused a child (its ACK CRD).
+	ReasonChildRejected = "ChildRejected"
+	// ReasonChildStalled: ACK reports a terminal error on a child.
+	ReasonChildStalled = "ChildStalled"
+	// ReasonReconcileError: a transient error; the controller retries with backoff.
+	ReasonReconcileError = "ReconcileError"
+)
+
+// String returns the state's name.
+func (s ChildState) String() string { return string(s) }

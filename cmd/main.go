@@ -1,0 +1,54 @@
+// Command manager runs the eventstack operator: it reconciles EventDrivenStack
+// resources into ACK resources and validates them at admission.
+package main
+
+import (
+	"flag"
+	"os"
+
+	"go.uber.org/zap/zapcore"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+
+	"github.com/eventstack-io/eventstack-operator/internal/operator"
+)
+
+func main() {
+	var o operator.Options
+	var qps float64
+	var burst int
+	flag.StringVar(&o.MetricsAddr, "metrics-bind-address", "0", "Address of the metrics endpoint (:8443 for HTTPS, :8080 for HTTP); 0 turns it off.")
+	flag.BoolVar(&o.SecureMetrics, "metrics-secure", true, "Serve metrics over HTTPS, behind authentication and authorisation.")
+	flag.StringVar(&o.ProbeAddr, "health-probe-bind-address", ":8081", "Address of the /healthz and /readyz probes.")
+	flag.BoolVar(&o.LeaderElection, "leader-elect", false, "Elect a leader, so that only one replica reconciles at a time.")
+	flag.StringVar(&o.LeaderElectionNamespace, "leader-election-namespace", "", "Namespace of the leader election lease (default: the pod's).")
+	flag.BoolVar(&o.Webhook, "enable-webhook", true, "Serve the validating admission webhook.")
+	flag.IntVar(&o.WebhookPort, "webhook-port", 9443, "Port of the webhook server.")
+	flag.StringVar(&o.WebhookCertDir, "webhook-cert-dir", "", "Folder with tls.crt and tls.key for the webhook (default: the controller-runtime default).")
+	flag.IntVar(&o.MaxConcurrentReconciles, "max-concurrent-reconciles", 4, "How many stacks are reconciled at once.")
+	flag.StringVar(&o.WatchLabelSelector, "watch-label-selector", "", "Reconcile only the stacks this label selector selects (sharding).")
+	flag.Float64Var(&qps, "kube-api-qps", 50, "Client-side queries per second to the API server.")
+	flag.IntVar(&burst, "kube-api-burst", 100, "Client-side burst of queries to the API server.")
+	zapOpts := zap.Options{Development: false, TimeEncoder: zapcore.ISO8601TimeEncoder}
+	zapOpts.BindFlags(flag.CommandLine)
+	flag.Parse()
+	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
+	log := ctrl.Log.WithName("setup")
+
+	cfg, err := ctrl.GetConfig()
+	if err != nil {
+		log.Error(err, "loading the kubeconfig")
+		os.Exit(1)
+	}
+	cfg.QPS, cfg.Burst = float32(qps), burst
+	mgr, err := operator.New(cfg, o)
+	if err != nil {
+		log.Error(err, "setting up the operator")
+		os.Exit(1)
+	}
+	log.Info("starting the operator")
+	if err := mgr.Start(ctrl.SetupSignalHandler()); err != nil {
+		log.Error(err, "running the operator")
+		os.Exit(1)
+	}
+}

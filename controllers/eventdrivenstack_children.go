@@ -1,0 +1,177 @@
+package controllers
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/runtime"
+	kerrors "k8s.io/apimachinery/pkg/util/errors"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
+	"github.com/eventstack-io/eventstack-operator/internal/ack"
+	"github.com/eventstack-io/eventstack-operator/internal/outcome"
+	"github.com/eventstack-io/eventstack-operator/internal/render"
+)
+
+// reconcileObserve reads the stack's children (from the cache) and what ACK
+// reported of them: ARNs, and queue URLs.
+func (r *EventDrivenStackReconciler) reconcileObserve(ctx context.Context, s *scope) error {
+	s.existing = map[childKey]ack.Object{}
+	s.observed = render.Observed{ARNs: map[string]string{}, URLs: map[string]string{}}
+	for _, k := range ack.Kinds {
+		list := k.List()
+		if err := r.List(ctx, list, client.InNamespace(s.stack.Namespace),
+			client.MatchingLabels{render.LabelStack: s.stack.Name}); err != nil {
+			return fmt.Errorf("listing %s children: %w", k.GVK.Kind, err)
+		}
+		for _, obj := range list.Objects() {
+			if !ownedBy(obj, s.stack) {
+				continue // same label, another owner: not ours to read or prune
+			}
+			s.existing[childKey{k.GVK.Kind, obj.GetName()}] = obj
+			component := obj.GetAnnotations()[render.AnnotationComponent]
+			if arn := obj.ACKStatus().ARN(); arn != "" && component != "" {
+				s.observed.ARNs[component] = arn
+			}
+			if q, ok := obj.(*ack.Queue); ok && q.Status.QueueURL != nil && component != "" {
+				s.observed.URLs[component] = *q.Status.QueueURL
+			}
+		}
+	}
+	return nil
+}
+
+func ownedBy(obj client.Object, stack *v1alpha1.EventDrivenStack) bool {
+	for _, ref := range obj.GetOwnerReferences() {
+		if ref.UID == stack.UID {
+			return true
+		}
+	}
+	return false
+}
+
+// reconcileChildren applies every child that can be built and differs from
+// what the API server has. An unchanged child costs no write.
+func (r *EventDrivenStackReconciler) reconcileChildren(ctx context.Context, s *scope) error {
+	var errs []error
+	for _, c := range s.rendered.Children {
+		if c.Object == nil {
+			continue // waiting for another child's ARN or URL
+		}
+		existing := s.existing[childKey{c.Kind, c.Name}]
+		if !needsApply(c.Object, existing) {
+			continue
+		}
+		applied, err := r.apply(ctx, c.Object)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("applying %s %s: %w", c.Kind, c.Name, err))
+			continue
+		}
+		s.applied++
+		s.existing[childKey{c.Kind, c.Name}] = applied
+	}
+	return kerrors.NewAggregate(errs)
+}
+
+// apply writes a child with server-side apply under the operator's field
+// manager. Strict field validation turns a field the installed ACK CRD does not
+// know into an error instead of silently dropping it.
+// It returns the child as the API server has it after the write, status included.
+func (r *EventDrivenStackReconciler) apply(ctx context.Context, obj ack.Object) (ack.Object, error) {
+	desired := obj.DeepCopyObject().(ack.Object)
+	//nolint:staticcheck // client.Client.Apply takes no field validation option; Patch with client.Apply does.
+	err := r.Patch(ctx, desired, client.Apply, client.FieldOwner(render.FieldManager), client.ForceOwnership,
+		client.FieldValidation("Strict"))
+	if apierrors.IsInvalid(err) || apierrors.IsBadRequest(err) {
+		// The installed ACK CRD refuses the child: an ACK version this
+		// operator does not know, or a value AWS would refuse too.
+		return nil, outcome.Terminal(v1alpha1.ReasonChildRejected, err)
+	}
+	return desired, err
+}
+
+// needsApply reports whether a child must be written: it does not exist, what
+// the operator applied last differs (the hash annotation), or a field the
+// operator sets was changed by someone else.
+func needsApply(desired, existing ack.Object) bool {
+	if existing == nil || reflect.ValueOf(existing).IsNil() {
+		return true
+	}
+	if existing.GetAnnotations()[render.AnnotationSpecHash] != desired.GetAnnotations()[render.AnnotationSpecHash] {
+		return true
+	}
+	want, err := runtime.DefaultUnstructuredConverter.ToUnstructured(desired)
+	if err != nil {
+		return true
+	}
+	have, err := runtime.DefaultUnstructuredConverter.ToUnstructured(existing)
+	if err != nil {
+		return true
+	}
+	meta, _ := want["metadata"].(map[string]any)
+	haveMeta, _ := have["metadata"].(map[string]any)
+	for _, key := range []string{"labels", "annotations", "ownerReferences"} {
+		if !isSubset(meta[key], haveMeta[key]) {
+			return true
+		}
+	}
+	return !isSubset(want["spec"], have["spec"])
+}
+
+// isSubset reports whether every field set in want has the same value in have.
+// Lists must match element by element; fields only in have (set by ACK) are ignored.
+func isSubset(want, have any) bool {
+	switch w := want.(type) {
+	case nil:
+		return true
+	case map[string]any:
+		h, ok := have.(map[string]any)
+		if !ok {
+			return len(w) == 0
+		}
+		for k, v := range w {
+			if !isSubset(v, h[k]) {
+				return false
+			}
+		}
+		return true
+	case []any:
+		h, ok := have.([]any)
+		if !ok || len(h) != len(w) {
+			return false
+		}
+		for i := range w {
+			if !isSubset(w[i], h[i]) {
+				return false
+			}
+		}
+		return true
+	default:
+		return reflect.DeepEqual(want, have)
+	}
+}
+
+// reconcilePrune deletes the children that no component of the spec produces
+// any more. It runs only after every apply succeeded, so a failed apply never
+// leaves the stack with fewer children than it had.
+func (r *EventDrivenStackReconciler) reconcilePrune(ctx context.Context, s *scope) error {
+	wanted := make(map[childKey]bool, len(s.rendered.Children))
+	for _, c := range s.rendered.Children {
+		wanted[childKey{c.Kind, c.Name}] = true
+	}
+	var errs []error
+	for key, obj := range s.existing {
+		if wanted[key] {
+			continue
+		}
+		if err := r.Delete(ctx, obj, client.PropagationPolicy("Background")); client.IgnoreNotFound(err) != nil {
+			errs = append(errs, fmt.Errorf("deleting %s %s: %w", key.kind, key.name, err))
+			continue
+		}
+		delete(s.existing, key)
+	}
+	return kerrors.NewAggregate(errs)
+}

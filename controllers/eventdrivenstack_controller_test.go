@@ -1,0 +1,564 @@
+package controllers_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	ackv1alpha1 "github.com/aws-controllers-k8s/runtime/apis/core/v1alpha1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
+	"github.com/eventstack-io/eventstack-operator/controllers"
+	"github.com/eventstack-io/eventstack-operator/internal/ack"
+	"github.com/eventstack-io/eventstack-operator/internal/render"
+	"github.com/eventstack-io/eventstack-operator/internal/testenv"
+)
+
+const waitFor = 30 * time.Second
+
+// children returns the ACK objects in a namespace, keyed Kind/name.
+func children(t *testing.T, ns string) map[string]ack.Object {
+	t.Helper()
+	out := map[string]ack.Object{}
+	for _, k := range ack.Kinds {
+		list := k.List()
+		if err := k8s.List(context.Background(), list, client.InNamespace(ns)); err != nil {
+			t.Fatal(err)
+		}
+		for _, obj := range list.Objects() {
+			out[k.GVK.Kind+"/"+obj.GetName()] = obj
+		}
+	}
+	return out
+}
+
+func keys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// playACKUntilReady plays every ACK controller until the stack is Ready.
+func playACKUntilReady(t *testing.T, ns, name string) *v1alpha1.EventDrivenStack {
+	t.Helper()
+	var stack *v1alpha1.EventDrivenStack
+	eventually(t, waitFor, "stack Ready", func() error {
+		if _, err := testenv.PlayACK(context.Background(), k8s, ns, nil); err != nil {
+			return err
+		}
+		stack = getStack(t, ns, name)
+		if !meta.IsStatusConditionTrue(stack.Status.Conditions, v1alpha1.ConditionReady) {
+			return fmt.Errorf("not Ready: %+v", meta.FindStatusCondition(stack.Status.Conditions, v1alpha1.ConditionReady))
+		}
+		if stack.Status.ObservedGeneration != stack.Generation {
+			return fmt.Errorf("observedGeneration %d, generation %d", stack.Status.ObservedGeneration, stack.Generation)
+		}
+		return nil
+	})
+	return stack
+}
+
+// The seed stack reconciles into exactly the seed's resources, with their
+// settings, and becomes Ready once every child reports synced.
+func TestSeedStackBecomesTheSeedsResources(t *testing.T) {
+	ctx := context.Background()
+	ns := newNamespace(t)
+	stack := seedStack(t, ns)
+	if err := k8s.Create(ctx, stack); err != nil {
+		t.Fatal(err)
+	}
+	stack = playACKUntilReady(t, ns, stack.Name)
+
+	got := children(t, ns)
+	p := "Role/event-driven-stack-"
+	want := []string{
+		"EventSourceMapping/event-driven-stack-event-inventory-processor-inventory-queue",
+		"EventSourceMapping/event-driven-stack-event-order-processor-order-queue",
+		"Function/event-driven-stack-event-inventory-processor",
+		"Function/event-driven-stack-event-notification-processor",
+		"Function/event-driven-stack-event-order-processor",
+		"Queue/event-driven-stack-inventory-dlq",
+		"Queue/event-driven-stack-inventory-queue",
+		"Queue/event-driven-stack-order-dlq",
+		"Queue/event-driven-stack-order-queue",
+		p + "event-driven-workflow",
+		p + "event-inventory-processor",
+		p + "event-notification-processor",
+		p + "event-order-processor",
+		"StateMachine/event-driven-stack-event-driven-workflow",
+		"Table/event-driven-stack-event-driven-inventory",
+		"Table/event-driven-stack-event-driven-orders",
+		"Topic/event-driven-stack-event-notifications",
+	}
+	if g := keys(got); strings.Join(g, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("children:\n%s\nwant:\n%s", strings.Join(g, "\n"), strings.Join(want, "\n"))
+	}
+	if stack.Status.Resources != "17/17" || len(stack.Status.Children) != 17 {
+		t.Errorf("resources %q, %d children in status", stack.Status.Resources, len(stack.Status.Children))
+	}
+
+	// Queues: names, visibility, redrive to the DLQ's ARN with maxReceiveCount 3.
+	for _, q := range []string{"order", "inventory"} {
+		queue := got["Queue/event-driven-stack-"+q+"-queue"].(*ack.Queue)
+		dlq := got["Queue/event-driven-stack-"+q+"-dlq"].(*ack.Queue)
+		if *queue.Spec.QueueName != q+"-queue" || *queue.Spec.VisibilityTimeout != "30" || *dlq.Spec.QueueName != q+"-dlq" {
+			t.Errorf("%s queue: %+v / dlq %+v", q, queue.Spec, dlq.Spec)
+		}
+		var redrive struct {
+			DeadLetterTargetArn string `json:"deadLetterTargetArn"`
+			MaxReceiveCount     int    `json:"maxReceiveCount"`
+		}
+		if err := json.Unmarshal([]byte(ptr.Deref(queue.Spec.RedrivePolicy, "")), &redrive); err != nil {
+			t.Fatal(err)
+		}
+		if redrive.DeadLetterTargetArn != dlq.ACKStatus().ARN() || redrive.MaxReceiveCount != 3 {
+			t.Errorf("%s redrive policy %+v, DLQ ARN %s", q, redrive, dlq.ACKStatus().ARN())
+		}
+	}
+	// Tables: partition keys, pay per request.
+	for name, key := range map[string]string{"event-driven-orders": "order_id", "event-driven-inventory": "item_id"} {
+		tbl := got["Table/event-driven-stack-"+name].(*ack.Table)
+		if *tbl.Spec.TableName != name || *tbl.Spec.BillingMode != "PAY_PER_REQUEST" ||
+			len(tbl.Spec.KeySchema) != 1 || *tbl.Spec.KeySchema[0].AttributeName != key || *tbl.Spec.KeySchema[0].KeyType != "HASH" ||
+			*tbl.Spec.AttributeDefinitions[0].AttributeType != "S" {
+			t.Errorf("table %s: %+v", name, tbl.Spec)
+		}
+	}
+	// Topic.
+	if topic := got["Topic/event-driven-stack-event-notifications"].(*ack.Topic); *topic.Spec.Name != "event-notifications" {
+		t.Errorf("topic %+v", topic.Spec)
+	}
+	// Functions: Go on provided.al2023, 256 MB, 30 s, their role's ARN.
+	for _, f := range []string{"event-order-processor", "event-inventory-processor", "event-notification-processor"} {
+		fn := got["Function/event-driven-stack-"+f].(*ack.Function)
+		role := got[p+f].(*ack.Role)
+		s := fn.Spec
+		if *s.Name != f || *s.Runtime != "provided.al2023" || *s.Handler != "bootstrap" || *s.MemorySize != 256 ||
+			*s.Timeout != 30 || *s.Architectures[0] != "arm64" || *s.Role != role.ACKStatus().ARN() || *s.PackageType != "Zip" {
+			t.Errorf("function %s: %+v", f, s)
+		}
+	}
+	orders := got["Function/event-driven-stack-event-order-processor"].(*ack.Function)
+	env := orders.Spec.Environment.Variables
+	if *env["ORDERS_TABLE"] != "event-driven-orders" ||
+		*env["NOTIFICATION_TOPIC_ARN"] != got["Topic/event-driven-stack-event-notifications"].ACKStatus().ARN() ||
+		*env["DEAD_LETTER_QUEUE_URL"] != *got["Queue/event-driven-stack-order-dlq"].(*ack.Queue).Status.QueueURL {
+		t.Errorf("order processor environment: %v", env)
+	}
+	// The order processor's role allows what it uses, on those resources only.
+	policy := *got[p+"event-order-processor"].(*ack.Role).Spec.InlinePolicies["eventstack"]
+	for _, wantIn := range []string{"dynamodb:PutItem", got["Table/event-driven-stack-event-driven-orders"].ACKStatus().ARN(),
+		"sns:Publish", "sqs:ReceiveMessage", got["Queue/event-driven-stack-order-queue"].ACKStatus().ARN(), "logs:PutLogEvents"} {
+		if !strings.Contains(policy, wantIn) {
+			t.Errorf("order processor policy lacks %s: %s", wantIn, policy)
+		}
+	}
+	if strings.Contains(policy, "event-driven-inventory") {
+		t.Errorf("order processor policy names the inventory table: %s", policy)
+	}
+	// Event source mappings: the queue's ARN, the function's ARN, partial batch responses.
+	esm := got["EventSourceMapping/event-driven-stack-event-order-processor-order-queue"].(*ack.EventSourceMapping)
+	if *esm.Spec.EventSourceARN != got["Queue/event-driven-stack-order-queue"].ACKStatus().ARN() ||
+		*esm.Spec.FunctionName != orders.ACKStatus().ARN() || *esm.Spec.FunctionResponseTypes[0] != "ReportBatchItemFailures" {
+		t.Errorf("event source mapping %+v", esm.Spec)
+	}
+	// The workflow: 5-minute timeout, X-Ray, a Parallel state of order and
+	// inventory processing, references replaced by the real ARNs and names.
+	sm := got["StateMachine/event-driven-stack-event-driven-workflow"].(*ack.StateMachine)
+	if *sm.Spec.Name != "event-driven-workflow" || !*sm.Spec.TracingConfiguration.Enabled || *sm.Spec.Type != "STANDARD" ||
+		*sm.Spec.RoleARN != got[p+"event-driven-workflow"].ACKStatus().ARN() {
+		t.Errorf("state machine %+v", sm.Spec)
+	}
+	var def struct {
+		TimeoutSeconds int
+		States         map[string]struct {
+			Type     string
+			Branches []struct{ StartAt string }
+		}
+	}
+	if err := json.Unmarshal([]byte(*sm.Spec.Definition), &def); err != nil {
+		t.Fatal(err)
+	}
+	parallel := def.States["ProcessOrderAndReserveStock"]
+	if def.TimeoutSeconds != 300 || parallel.Type != "Parallel" || len(parallel.Branches) != 2 ||
+		parallel.Branches[0].StartAt != "ProcessOrder" || parallel.Branches[1].StartAt != "ReserveStock" {
+		t.Errorf("definition: %s", *sm.Spec.Definition)
+	}
+	if strings.Contains(*sm.Spec.Definition, "${") || !strings.Contains(*sm.Spec.Definition, orders.ACKStatus().ARN()) ||
+		!strings.Contains(*sm.Spec.Definition, `"TableName":"event-driven-orders"`) {
+		t.Errorf("definition references not resolved: %s", *sm.Spec.Definition)
+	}
+	wfPolicy := *got[p+"event-driven-workflow"].(*ack.Role).Spec.InlinePolicies["eventstack"]
+	for _, wantIn := range []string{"lambda:InvokeFunction", "dynamodb:GetItem", "sns:Publish", "xray:PutTraceSegments"} {
+		if !strings.Contains(wfPolicy, wantIn) {
+			t.Errorf("workflow policy lacks %s: %s", wantIn, wfPolicy)
+		}
+	}
+	// Every child: owned by the stack, labelled, ACK's region annotation.
+	for key, obj := range got {
+		refs := obj.GetOwnerReferences()
+		if len(refs) != 1 || refs[0].UID != stack.UID || !ptr.Deref(refs[0].Controller, false) {
+			t.Errorf("%s owner references %+v", key, refs)
+		}
+		if obj.GetLabels()[render.LabelStack] != stack.Name || obj.GetAnnotations()[ackv1alpha1.AnnotationRegion] != "us-east-1" {
+			t.Errorf("%s labels %v annotations %v", key, obj.GetLabels(), obj.GetAnnotations())
+		}
+		if _, retained := obj.GetAnnotations()[ackv1alpha1.AnnotationDeletionPolicy]; retained {
+			t.Errorf("%s has a retain annotation with deletionPolicy Delete", key)
+		}
+	}
+	// The seed's stack outputs.
+	wantOutputs := map[string]string{
+		"EventBusName":         "custom-event-bus",
+		"OrdersTableName":      "event-driven-orders",
+		"InventoryTableName":   "event-driven-inventory",
+		"StateMachineArn":      sm.ACKStatus().ARN(),
+		"NotificationTopicArn": got["Topic/event-driven-stack-event-notifications"].ACKStatus().ARN(),
+		"queue.order-queue.url": *got["Queue/event-driven-stack-order-queue"].(*ack.Queue).Status.QueueURL,
+	}
+	for k, v := range wantOutputs {
+		if stack.Status.Outputs[k] != v {
+			t.Errorf("output %s = %q, want %q", k, stack.Status.Outputs[k], v)
+		}
+	}
+	ready := meta.FindStatusCondition(stack.Status.Conditions, v1alpha1.ConditionReady)
+	if ready.Reason != v1alpha1.ReasonSucceeded ||
+		meta.FindStatusCondition(stack.Status.Conditions, v1alpha1.ConditionReconciling) != nil ||
+		meta.FindStatusCondition(stack.Status.Conditions, v1alpha1.ConditionStalled) != nil {
+		t.Errorf("conditions %+v", stack.Status.Conditions)
+	}
+
+	// A child that ACK reports terminal stalls the stack, with its message.
+	fn := got["Function/event-driven-stack-event-notification-processor"]
+	testenv.SetCondition(fn, ackv1alpha1.ConditionTypeTerminal, corev1.ConditionTrue, "InvalidParameterValueException: the S3 key does not exist")
+	if err := k8s.Status().Update(ctx, fn); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, waitFor, "stack Stalled", func() error {
+		s := getStack(t, ns, stack.Name)
+		stalled := meta.FindStatusCondition(s.Status.Conditions, v1alpha1.ConditionStalled)
+		if stalled == nil || stalled.Status != metav1.ConditionTrue || stalled.Reason != v1alpha1.ReasonChildStalled ||
+			!strings.Contains(stalled.Message, "the S3 key does not exist") ||
+			!strings.Contains(stalled.Message, "event-driven-stack-event-notification-processor") {
+			return fmt.Errorf("stalled: %+v", stalled)
+		}
+		if meta.IsStatusConditionTrue(s.Status.Conditions, v1alpha1.ConditionReady) {
+			return fmt.Errorf("still Ready")
+		}
+		return nil
+	})
+}
+
+// No child is created before the values it needs are known: a queue before
+// its DLQ's ARN, a function before its role's ARN, the workflow before the
+// functions' ARNs. Waiting shows in status; it is not an error.
+func TestDependencyOrder(t *testing.T) {
+	ctx := context.Background()
+	ns := newNamespace(t)
+	stack := seedStack(t, ns)
+	if err := k8s.Create(ctx, stack); err != nil {
+		t.Fatal(err)
+	}
+	has := func(key string) bool { _, ok := children(t, ns)[key]; return ok }
+	// What needs nothing is created at once.
+	independent := []string{"Queue/event-driven-stack-order-dlq", "Queue/event-driven-stack-inventory-dlq",
+		"Table/event-driven-stack-event-driven-orders", "Table/event-driven-stack-event-driven-inventory",
+		"Topic/event-driven-stack-event-notifications"}
+	eventually(t, waitFor, "independent children created", func() error {
+		for _, k := range independent {
+			if !has(k) {
+				return fmt.Errorf("%s missing", k)
+			}
+		}
+		return nil
+	})
+	// Nothing else while ACK has reported no ARN.
+	consistently(t, 2*time.Second, "only independent children before any ARN", func() error {
+		if g := keys(children(t, ns)); len(g) != len(independent) {
+			return fmt.Errorf("children %v", g)
+		}
+		return nil
+	})
+	s := getStack(t, ns, stack.Name)
+	ready := meta.FindStatusCondition(s.Status.Conditions, v1alpha1.ConditionReady)
+	if ready == nil || ready.Reason != v1alpha1.ReasonWaitingForDependencies ||
+		!meta.IsStatusConditionTrue(s.Status.Conditions, v1alpha1.ConditionReconciling) ||
+		meta.FindStatusCondition(s.Status.Conditions, v1alpha1.ConditionStalled) != nil {
+		t.Fatalf("conditions while waiting: %+v", s.Status.Conditions)
+	}
+	waiting := map[string]v1alpha1.ChildStatus{}
+	for _, c := range s.Status.Children {
+		waiting[c.Kind+"/"+c.Name] = c
+	}
+	q := waiting["Queue/event-driven-stack-order-queue"]
+	if q.State != v1alpha1.ChildWaiting || !strings.Contains(q.Message, "the ARN of Queue event-driven-stack-order-dlq") {
+		t.Errorf("order-queue status %+v", q)
+	}
+	if d := waiting["Queue/event-driven-stack-order-dlq"]; d.State != v1alpha1.ChildInProgress || !strings.Contains(d.Message, "ACK sqs controller") {
+		t.Errorf("order-dlq status %+v", d)
+	}
+
+	// ARNs of queues and tables and the topic: the queues and the roles follow,
+	// but no function (their roles have no ARN yet) and no workflow.
+	notRoles := func(o ack.Object) bool { _, isRole := o.(*ack.Role); return !isRole }
+	eventually(t, waitFor, "queues and roles created", func() error {
+		if _, err := testenv.PlayACK(ctx, k8s, ns, notRoles); err != nil {
+			return err
+		}
+		for _, k := range []string{"Queue/event-driven-stack-order-queue", "Queue/event-driven-stack-inventory-queue",
+			"Role/event-driven-stack-event-order-processor", "Role/event-driven-stack-event-notification-processor"} {
+			if !has(k) {
+				return fmt.Errorf("%s missing", k)
+			}
+		}
+		return nil
+	})
+	// Play ACK for everything but roles, for a while: no function can appear.
+	consistently(t, 2*time.Second, "no function before its role's ARN", func() error {
+		if _, err := testenv.PlayACK(ctx, k8s, ns, notRoles); err != nil {
+			return err
+		}
+		for k := range children(t, ns) {
+			if strings.HasPrefix(k, "Function/") || strings.HasPrefix(k, "StateMachine/") || strings.HasPrefix(k, "EventSourceMapping/") {
+				return fmt.Errorf("%s exists before the roles have ARNs", k)
+			}
+		}
+		return nil
+	})
+	// Roles of functions only: functions follow; the workflow's role waits
+	// for the functions' ARNs, and the workflow for its role.
+	if _, err := testenv.PlayACK(ctx, k8s, ns, func(o ack.Object) bool {
+		_, isFn := o.(*ack.Function)
+		return o.GetName() != "event-driven-stack-event-driven-workflow" && !isFn
+	}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, waitFor, "functions created", func() error {
+		if !has("Function/event-driven-stack-event-order-processor") {
+			return fmt.Errorf("no function")
+		}
+		return nil
+	})
+	consistently(t, time.Second, "no workflow before the functions' ARNs", func() error {
+		if has("StateMachine/event-driven-stack-event-driven-workflow") {
+			return fmt.Errorf("state machine exists before the functions have ARNs")
+		}
+		return nil
+	})
+	playACKUntilReady(t, ns, stack.Name)
+}
+
+// An edited spec updates its child; a removed component's child is deleted;
+// a child deleted out of band is created again.
+func TestEditsRemovalsAndOutOfBandDeletes(t *testing.T) {
+	ctx := context.Background()
+	ns := newNamespace(t)
+	stack := seedStack(t, ns)
+	stack.Spec.Queues = append(stack.Spec.Queues, v1alpha1.Queue{Name: "audit-queue"})
+	if err := k8s.Create(ctx, stack); err != nil {
+		t.Fatal(err)
+	}
+	playACKUntilReady(t, ns, stack.Name)
+
+	// Edit: visibility timeout of order-queue 30 -> 45.
+	s := getStack(t, ns, stack.Name)
+	for i := range s.Spec.Queues {
+		if s.Spec.Queues[i].Name == "order-queue" {
+			s.Spec.Queues[i].VisibilityTimeoutSeconds = ptr.To[int32](45)
+		}
+	}
+	before := writes.count(ns)
+	if err := k8s.Update(ctx, s); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, waitFor, "visibility timeout updated", func() error {
+		q := children(t, ns)["Queue/event-driven-stack-order-queue"].(*ack.Queue)
+		if *q.Spec.VisibilityTimeout != "45" {
+			return fmt.Errorf("visibilityTimeout %s", *q.Spec.VisibilityTimeout)
+		}
+		return nil
+	})
+	eventually(t, waitFor, "observedGeneration", func() error {
+		if s := getStack(t, ns, stack.Name); s.Status.ObservedGeneration != s.Generation {
+			return fmt.Errorf("observedGeneration %d of %d", s.Status.ObservedGeneration, s.Generation)
+		}
+		return nil
+	})
+	// One child write (the queue), plus at most the status write of the new generation.
+	if n := writes.count(ns) - before; n < 1 || n > 2 {
+		t.Errorf("a one-field edit cost %d writes, want the child and the status: %v", n, writes.writesIn(ns)[before:])
+	}
+
+	// Removal: audit-queue leaves the spec, its child goes.
+	s = getStack(t, ns, stack.Name)
+	var queues []v1alpha1.Queue
+	for _, q := range s.Spec.Queues {
+		if q.Name != "audit-queue" {
+			queues = append(queues, q)
+		}
+	}
+	s.Spec.Queues = queues
+	if err := k8s.Update(ctx, s); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, waitFor, "audit-queue deleted", func() error {
+		if _, ok := children(t, ns)["Queue/event-driven-stack-audit-queue"]; ok {
+			return fmt.Errorf("still there")
+		}
+		return nil
+	})
+
+	// Out of band: someone deletes the orders table's child; it comes back.
+	tbl := children(t, ns)["Table/event-driven-stack-event-driven-orders"]
+	if err := k8s.Delete(ctx, tbl); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, waitFor, "table recreated", func() error {
+		again, ok := children(t, ns)["Table/event-driven-stack-event-driven-orders"]
+		if !ok || again.GetUID() == tbl.GetUID() {
+			return fmt.Errorf("not recreated")
+		}
+		return nil
+	})
+	// Out of band: someone edits a field the operator sets; it is set back.
+	q := children(t, ns)["Queue/event-driven-stack-inventory-queue"].(*ack.Queue)
+	q.Spec.VisibilityTimeout = ptr.To("999")
+	if err := k8s.Update(ctx, q); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, waitFor, "out-of-band edit repaired", func() error {
+		q := children(t, ns)["Queue/event-driven-stack-inventory-queue"].(*ack.Queue)
+		if *q.Spec.VisibilityTimeout != "30" {
+			return fmt.Errorf("visibilityTimeout %s", *q.Spec.VisibilityTimeout)
+		}
+		return nil
+	})
+}
+
+// A reconcile of an unchanged Ready stack writes nothing to the API server.
+// The stack belongs to a shard the suite's operator ignores, and a reconciler
+// is driven by hand through a client that counts writes.
+func TestUnchangedStackCostsNoWrite(t *testing.T) {
+	ctx := context.Background()
+	ns := newNamespace(t)
+	stack := seedStack(t, ns)
+	stack.Labels = map[string]string{directShardLabel: "direct"}
+	if err := k8s.Create(ctx, stack); err != nil {
+		t.Fatal(err)
+	}
+	counter := &writeCounter{byNamespace: map[string]int{}}
+	raw, err := client.NewWithWatch(cfg, client.Options{Scheme: scheme})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &controllers.EventDrivenStackReconciler{Client: counter.wrap(raw)}
+	req := ctrl.Request{NamespacedName: client.ObjectKeyFromObject(stack)}
+	reconciles := 0
+	for ; reconciles < 20; reconciles++ {
+		if _, err := r.Reconcile(ctx, req); err != nil {
+			t.Fatal(err)
+		}
+		if meta.IsStatusConditionTrue(getStack(t, ns, stack.Name).Status.Conditions, v1alpha1.ConditionReady) {
+			break
+		}
+		if _, err := testenv.PlayACK(ctx, k8s, ns, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	created := counter.count(ns)
+	t.Logf("creation: %d reconciles, %d writes (17 children and the status of each step)", reconciles+1, created)
+	if !meta.IsStatusConditionTrue(getStack(t, ns, stack.Name).Status.Conditions, v1alpha1.ConditionReady) {
+		t.Fatalf("not Ready after %d reconciles", reconciles)
+	}
+
+	for i := 0; i < 3; i++ {
+		if _, err := r.Reconcile(ctx, req); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := counter.count(ns) - created; n != 0 {
+		t.Fatalf("3 reconciles of an unchanged Ready stack made %d writes, want 0: %v", n, counter.writesIn(ns)[created:])
+	}
+	// The same reconciler writes when a child differs: the count can fail.
+	q := children(t, ns)["Queue/event-driven-stack-order-dlq"].(*ack.Queue)
+	q.Spec.MessageRetentionPeriod = ptr.To("60")
+	if err := k8s.Update(ctx, q); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Reconcile(ctx, req); err != nil {
+		t.Fatal(err)
+	}
+	if n := counter.count(ns) - created; n != 1 {
+		t.Fatalf("a reconcile after one out-of-band edit made %d writes, want 1: %v", n, counter.writesIn(ns)[created:])
+	}
+}
+
+// deletionPolicy Retain puts ACK's retain annotation on every child.
+func TestRetainAnnotatesChildren(t *testing.T) {
+	ctx := context.Background()
+	ns := newNamespace(t)
+	stack := seedStack(t, ns)
+	stack.Spec.DeletionPolicy = v1alpha1.DeletionPolicyRetain
+	stack.Spec.Adoption = &v1alpha1.Adoption{Policy: v1alpha1.AdoptionAdoptOrCreate, AccountID: testenv.AccountID}
+	if err := k8s.Create(ctx, stack); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, waitFor, "children retained and adopted", func() error {
+		got := children(t, ns)
+		if len(got) < 5 {
+			return fmt.Errorf("%d children", len(got))
+		}
+		for k, obj := range got {
+			a := obj.GetAnnotations()
+			if a[ackv1alpha1.AnnotationDeletionPolicy] != "retain" || a[ackv1alpha1.AnnotationAdoptionPolicy] != "adopt-or-create" {
+				return fmt.Errorf("%s annotations %v", k, a)
+			}
+		}
+		q := got["Queue/event-driven-stack-order-dlq"]
+		if f := q.GetAnnotations()[ackv1alpha1.AnnotationAdoptionFields]; f != `{"queueURL":"https://sqs.us-east-1.amazonaws.com/123456789012/order-dlq"}` {
+			return fmt.Errorf("order-dlq adoption fields %s", f)
+		}
+		return nil
+	})
+}
+
+// Deleting the stack leaves its children to the garbage collector through
+// their owner references; the stack itself goes at once.
+func TestDeleteStack(t *testing.T) {
+	ctx := context.Background()
+	ns := newNamespace(t)
+	stack := seedStack(t, ns)
+	if err := k8s.Create(ctx, stack); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, waitFor, "children", func() error {
+		if len(children(t, ns)) == 0 {
+			return fmt.Errorf("none")
+		}
+		return nil
+	})
+	if err := k8s.Delete(ctx, stack); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, waitFor, "stack gone", func() error {
+		err := k8s.Get(ctx, client.ObjectKeyFromObject(stack), &v1alpha1.EventDrivenStack{})
+		if !apierrors.IsNotFound(err) {
+			return fmt.Errorf("get: %v", err)
+		}
+		return nil
+	})
+}

@@ -1,0 +1,144 @@
+// Package operator assembles the manager: scheme, cache, controller, webhook
+// and health checks. cmd/main.go, run-local and the tests all start the
+// operator through New, so they run the same thing.
+package operator
+
+import (
+	"crypto/tls"
+	"fmt"
+
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+	ctrlwebhook "sigs.k8s.io/controller-runtime/pkg/webhook"
+
+	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
+	"github.com/eventstack-io/eventstack-operator/controllers"
+	"github.com/eventstack-io/eventstack-operator/internal/ack"
+	"github.com/eventstack-io/eventstack-operator/internal/render"
+	"github.com/eventstack-io/eventstack-operator/internal/webhook"
+)
+
+// Options are the operator's settings (its command-line flags).
+type Options struct {
+	// MetricsAddr is where metrics are served ("0" turns them off).
+	MetricsAddr string
+	// SecureMetrics serves metrics over HTTPS behind authentication and authorisation.
+	SecureMetrics bool
+	// ProbeAddr is where /healthz and /readyz are served ("0" turns them off).
+	ProbeAddr string
+	// LeaderElection makes only one replica reconcile at a time.
+	LeaderElection          bool
+	LeaderElectionNamespace string
+	// Webhook serves the validating webhook on WebhookHost:WebhookPort with
+	// the certificate in WebhookCertDir.
+	Webhook        bool
+	WebhookHost    string
+	WebhookPort    int
+	WebhookCertDir string
+	// MaxConcurrentReconciles is how many stacks are reconciled at once.
+	MaxConcurrentReconciles int
+	// WatchLabelSelector, when set, limits the operator to the stacks it
+	// selects, so that several operators can share a cluster's stacks
+	// (sharding, as Flux's --watch-label-selector).
+	WatchLabelSelector string
+	// NewClient, when set, builds the manager's client (tests count writes with it).
+	NewClient client.NewClientFunc
+}
+
+// Scheme returns a scheme with the Kubernetes types, the EventDrivenStack API
+// and the ACK kinds the operator creates.
+func Scheme() (*runtime.Scheme, error) {
+	s := runtime.NewScheme()
+	for _, add := range []func(*runtime.Scheme) error{clientgoscheme.AddToScheme, v1alpha1.AddToScheme, ack.AddToScheme} {
+		if err := add(s); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// New returns a manager running the EventDrivenStack controller (and webhook).
+func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
+	scheme, err := Scheme()
+	if err != nil {
+		return nil, err
+	}
+	// Cache only the ACK objects this operator manages, without managedFields:
+	// other ACK resources in the cluster cost no memory here.
+	ours := labels.SelectorFromSet(labels.Set{render.LabelManagedBy: render.FieldManager})
+	byObject := map[client.Object]cache.ByObject{}
+	for _, k := range ack.Kinds {
+		byObject[k.New()] = cache.ByObject{Label: ours}
+	}
+	if o.WatchLabelSelector != "" {
+		sel, err := labels.Parse(o.WatchLabelSelector)
+		if err != nil {
+			return nil, fmt.Errorf("--watch-label-selector: %w", err)
+		}
+		byObject[&v1alpha1.EventDrivenStack{}] = cache.ByObject{Label: sel}
+	}
+	// HTTP/2 is off for the metrics and webhook servers (CVE-2023-44487 and
+	// CVE-2023-39325), as in the kubebuilder scaffold.
+	noHTTP2 := []func(*tls.Config){func(c *tls.Config) { c.NextProtos = []string{"http/1.1"} }}
+	metrics := metricsserver.Options{BindAddress: o.MetricsAddr, SecureServing: o.SecureMetrics, TLSOpts: noHTTP2}
+	if o.SecureMetrics {
+		metrics.FilterProvider = filters.WithAuthenticationAndAuthorization
+	}
+	mopts := ctrl.Options{
+		Scheme:                  scheme,
+		Metrics:                 metrics,
+		HealthProbeBindAddress:  o.ProbeAddr,
+		LeaderElection:          o.LeaderElection,
+		LeaderElectionID:        "eventstack-operator.stacks.eventstack.io",
+		LeaderElectionNamespace: o.LeaderElectionNamespace,
+		// Stop reconciling as soon as leadership is lost, and release it on
+		// a clean shutdown so that another replica takes over at once.
+		LeaderElectionReleaseOnCancel: true,
+		Cache: cache.Options{
+			DefaultTransform: cache.TransformStripManagedFields(),
+			ByObject:         byObject,
+		},
+		NewClient: o.NewClient,
+	}
+	if o.Webhook {
+		mopts.WebhookServer = ctrlwebhook.NewServer(ctrlwebhook.Options{
+			Host: o.WebhookHost, Port: o.WebhookPort, CertDir: o.WebhookCertDir, TLSOpts: noHTTP2,
+		})
+	}
+	mgr, err := ctrl.NewManager(cfg, mopts)
+	if err != nil {
+		return nil, fmt.Errorf("creating the manager: %w", err)
+	}
+	r := &controllers.EventDrivenStackReconciler{
+		Client:                  mgr.GetClient(),
+		Recorder:                mgr.GetEventRecorder("eventstack-operator"),
+		MaxConcurrentReconciles: o.MaxConcurrentReconciles,
+	}
+	if err := r.SetupWithManager(mgr); err != nil {
+		return nil, err
+	}
+	if o.Webhook {
+		if err := webhook.Setup(mgr); err != nil {
+			return nil, fmt.Errorf("setting up the webhook: %w", err)
+		}
+	}
+	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
+		return nil, err
+	}
+	ready := healthz.Ping
+	if o.Webhook {
+		ready = mgr.GetWebhookServer().StartedChecker()
+	}
+	if err := mgr.AddReadyzCheck("readyz", ready); err != nil {
+		return nil, err
+	}
+	return mgr, nil
+}

@@ -1,0 +1,254 @@
+package render
+
+import (
+	"fmt"
+	"sort"
+
+	"k8s.io/utils/ptr"
+
+	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
+	"github.com/eventstack-io/eventstack-operator/internal/ack"
+	"github.com/eventstack-io/eventstack-operator/internal/refs"
+)
+
+// EnvDeadLetterQueueURL holds the URL of a function's dead-letter queue.
+const EnvDeadLetterQueueURL = "DEAD_LETTER_QUEUE_URL"
+
+// TableEnv, TopicEnv and QueueEnv are the environment variables that hold a
+// used table's name, topic's ARN and queue's URL, unless the use names one.
+func TableEnv(u v1alpha1.TableUse) string { return orDefault(u.Env, refs.UpperSnake(u.Name)+"_TABLE") }
+func TopicEnv(u v1alpha1.TopicUse) string { return orDefault(u.Env, refs.UpperSnake(u.Name)+"_TOPIC_ARN") }
+func QueueEnv(u v1alpha1.QueueUse) string { return orDefault(u.Env, refs.UpperSnake(u.Name)+"_URL") }
+
+func orDefault(v, def string) string {
+	if v != "" {
+		return v
+	}
+	return def
+}
+
+// functionRole builds the IAM role of a function: Lambda may assume it, and it
+// allows exactly what the function declares it uses, its logs, and X-Ray when
+// traced. It waits for the ARN of every table, topic and queue it names.
+func (b *builder) functionRole(f v1alpha1.Function) Child {
+	name := childName(b.stack, f.Name)
+	var n needs
+	p := newPolicy()
+	logGroup := fmt.Sprintf("arn:%s:logs:%s:*:log-group:/aws/lambda/%s", b.partition, b.stack.Spec.Region, awsName(b.stack, f.Name))
+	p.allow("Logs", logsActions, logGroup+":*")
+	if u := f.Uses; u != nil {
+		for _, t := range u.Tables {
+			arn, ok := b.arn(&n, refs.Table, t.Name)
+			if !ok {
+				continue
+			}
+			var actions []string
+			if t.Access != v1alpha1.TableWrite {
+				actions = append(actions, tableReadActions...)
+			}
+			if t.Access != v1alpha1.TableRead {
+				actions = append(actions, tableWriteActions...)
+			}
+			p.allow("Tables", actions, arn, arn+"/index/*")
+		}
+		for _, t := range u.Topics {
+			if arn, ok := b.arn(&n, refs.Topic, t.Name); ok {
+				p.allow("Topics", []string{"sns:Publish"}, arn)
+			}
+		}
+		for _, q := range u.Queues {
+			if arn, ok := b.arn(&n, refs.Queue, q.Name); ok {
+				if q.Access == v1alpha1.QueueReceive {
+					p.allow("ReceiveQueues", queueRecvActions, arn)
+				} else {
+					p.allow("SendQueues", queueSendActions, arn)
+				}
+			}
+		}
+	}
+	for _, c := range f.Consumes {
+		if arn, ok := b.arn(&n, refs.Queue, c.Queue); ok {
+			p.allow("ReceiveQueues", queueRecvActions, arn)
+		}
+	}
+	if f.DeadLetterQueue != "" {
+		if arn, ok := b.arn(&n, refs.Queue, f.DeadLetterQueue); ok {
+			p.allow("SendQueues", queueSendActions, arn)
+		}
+	}
+	if f.Tracing == "Active" {
+		p.allow("XRay", xrayActions, "*")
+	}
+	return b.role(Key(roleKind, f.Name), name, roleAWSName(b.stack, f.Name),
+		"Role of Lambda function "+awsName(b.stack, f.Name), "lambda.amazonaws.com", p, n)
+}
+
+// role builds an IAM role with one inline policy.
+func (b *builder) role(component, name, awsRoleName, description, service string, p *PolicyDocument, n needs) Child {
+	obj := &ack.Role{Spec: ack.RoleSpec{
+		Name:                     ptr.To(awsRoleName),
+		Description:              ptr.To(description),
+		AssumeRolePolicyDocument: ptr.To(assumeRolePolicy(service)),
+		InlinePolicies:           map[string]*string{"eventstack": ptr.To(p.JSON())},
+		Tags:                     b.tagList(),
+	}}
+	b.meta(obj, ack.IAMGroupVersion.WithKind("Role"), name, component, map[string]string{"name": awsRoleName})
+	return b.child(component, "Role", name, obj, n)
+}
+
+// function builds a Lambda function. It waits for its role's ARN (unless the
+// spec gives one), its dead-letter queue's ARN and URL, and the value of every
+// environment variable the operator sets for what it uses.
+func (b *builder) function(f v1alpha1.Function) Child {
+	name := childName(b.stack, f.Name)
+	var n needs
+	spec := ack.FunctionSpec{
+		Name:          ptr.To(awsName(b.stack, f.Name)),
+		Architectures: []*string{ptr.To(string(orArch(f.Architecture)))},
+		MemorySize:    int64Ptr(f.MemoryMB),
+		Timeout:       int64Ptr(f.TimeoutSeconds),
+		Tags:          b.tagMap(),
+	}
+	if f.Code.ImageURI != "" {
+		spec.PackageType = ptr.To("Image")
+		spec.Code = &ack.FunctionCode{ImageURI: ptr.To(f.Code.ImageURI)}
+	} else {
+		spec.PackageType = ptr.To("Zip")
+		spec.Code = &ack.FunctionCode{S3Bucket: ptr.To(f.Code.S3Bucket), S3Key: ptr.To(f.Code.S3Key)}
+		if f.Code.S3ObjectVersion != "" {
+			spec.Code.S3ObjectVersion = ptr.To(f.Code.S3ObjectVersion)
+		}
+		spec.Runtime = ptr.To(f.Runtime)
+		spec.Handler = ptr.To(orDefault(f.Handler, "bootstrap"))
+	}
+	if f.Tracing != "" {
+		spec.TracingConfig = &ack.TracingConfig{Mode: ptr.To(string(f.Tracing))}
+	}
+	if f.RoleARN != "" {
+		spec.Role = ptr.To(f.RoleARN)
+	} else if arn, ok := b.arn(&n, roleKind, f.Name); ok {
+		spec.Role = ptr.To(arn)
+	}
+	env := map[string]*string{}
+	for k, v := range f.Environment {
+		env[k] = ptr.To(v)
+	}
+	if u := f.Uses; u != nil {
+		for _, t := range u.Tables {
+			env[TableEnv(t)] = ptr.To(awsName(b.stack, t.Name))
+		}
+		for _, t := range u.Topics {
+			if arn, ok := b.arn(&n, refs.Topic, t.Name); ok {
+				env[TopicEnv(t)] = ptr.To(arn)
+			}
+		}
+		for _, q := range u.Queues {
+			if url, ok := b.url(&n, q.Name); ok {
+				env[QueueEnv(q)] = ptr.To(url)
+			}
+		}
+	}
+	if f.DeadLetterQueue != "" {
+		if arn, ok := b.arn(&n, refs.Queue, f.DeadLetterQueue); ok {
+			spec.DeadLetterConfig = &ack.DeadLetterConfig{TargetARN: ptr.To(arn)}
+		}
+		if url, ok := b.url(&n, f.DeadLetterQueue); ok {
+			env[EnvDeadLetterQueueURL] = ptr.To(url)
+		}
+	}
+	if len(env) > 0 {
+		spec.Environment = &ack.Environment{Variables: env}
+	}
+	obj := &ack.Function{Spec: spec}
+	b.meta(obj, ack.LambdaGroupVersion.WithKind("Function"), name, Key(refs.Function, f.Name),
+		map[string]string{"name": awsName(b.stack, f.Name)})
+	return b.child(Key(refs.Function, f.Name), "Function", name, obj, n)
+}
+
+// eventSourceMapping makes a queue invoke a function, with partial batch
+// responses so that only the failed messages of a batch are retried and, after
+// the queue's maxReceiveCount, moved to its dead-letter queue. It waits for the
+// function's and the queue's ARNs.
+func (b *builder) eventSourceMapping(f v1alpha1.Function, c v1alpha1.QueueConsumer) Child {
+	name := childName(b.stack, f.Name, c.Queue)
+	component := Key(refs.Function, f.Name) + "/consumes/" + c.Queue
+	var n needs
+	obj := &ack.EventSourceMapping{Spec: ack.EventSourceMappingSpec{
+		BatchSize:                      c.BatchSize,
+		MaximumBatchingWindowInSeconds: c.MaximumBatchingWindowSeconds,
+		FunctionResponseTypes:          []*string{ptr.To("ReportBatchItemFailures")},
+	}}
+	if arn, ok := b.arn(&n, refs.Function, f.Name); ok {
+		obj.Spec.FunctionName = ptr.To(arn)
+	}
+	if arn, ok := b.arn(&n, refs.Queue, c.Queue); ok {
+		obj.Spec.EventSourceARN = ptr.To(arn)
+	}
+	b.meta(obj, ack.LambdaGroupVersion.WithKind("EventSourceMapping"), name, component, nil)
+	return b.child(component, "EventSourceMapping", name, obj, n)
+}
+
+func orArch(a v1alpha1.Architecture) v1alpha1.Architecture {
+	if a == "" {
+		return "arm64"
+	}
+	return a
+}
+
+func int64Ptr(v *int32) *int64 {
+	if v == nil {
+		return nil
+	}
+	return ptr.To(int64(*v))
+}
+
+// outputs returns the declared outputs whose references are known, and the
+// name, ARN and URL of every component known so far.
+func (b *builder) outputs() (map[string]string, error) {
+	out := map[string]string{}
+	set := func(kind refs.Kind, name string) {
+		prefix := string(kind) + "." + name + "."
+		out[prefix+"name"] = awsName(b.stack, name)
+		if arn := b.obs.ARNs[Key(kind, name)]; arn != "" {
+			out[prefix+"arn"] = arn
+		}
+		if url := b.obs.URLs[Key(kind, name)]; url != "" {
+			out[prefix+"url"] = url
+		}
+	}
+	s := b.stack.Spec
+	if s.EventBus != nil {
+		set(refs.EventBus, s.EventBus.Name)
+	}
+	for _, q := range s.Queues {
+		set(refs.Queue, q.Name)
+	}
+	for _, t := range s.Topics {
+		set(refs.Topic, t.Name)
+	}
+	for _, t := range s.Tables {
+		set(refs.Table, t.Name)
+	}
+	for _, f := range s.Functions {
+		set(refs.Function, f.Name)
+	}
+	for _, w := range s.Workflows {
+		set(refs.Workflow, w.Name)
+	}
+	keys := make([]string, 0, len(s.Outputs))
+	for k := range s.Outputs {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		var n needs
+		v, _, err := refs.Substitute(s.Outputs[k], func(r refs.Ref) (string, bool) { return b.resolve(&n, r) }, nil)
+		if err != nil {
+			return nil, fmt.Errorf("spec.outputs.%s: %w", k, err)
+		}
+		if len(n) == 0 {
+			out[k] = v
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,72 @@
+package render
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"strings"
+
+	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
+)
+
+const (
+	// FieldManager is the one field manager under which every child is applied.
+	FieldManager = "eventstack-operator"
+
+	// LabelStack names the stack a child belongs to.
+	LabelStack = "stacks.eventstack.io/stack"
+	// LabelManagedBy marks the operator's children.
+	LabelManagedBy = "app.kubernetes.io/managed-by"
+	// AnnotationComponent names the spec entry a child implements, e.g. queue/order-queue.
+	AnnotationComponent = "stacks.eventstack.io/component"
+	// AnnotationSpecHash is the hash of what the operator last applied to a
+	// child; with a field-by-field comparison it lets an unchanged child cost
+	// no write at all.
+	AnnotationSpecHash = "stacks.eventstack.io/spec-hash"
+
+	// TagStack is the AWS tag naming the stack, as namespace/name.
+	TagStack = "eventstack.io/stack"
+)
+
+// awsName is a component's name in AWS: the stack's prefix and the name.
+func awsName(stack *v1alpha1.EventDrivenStack, name string) string {
+	return stack.Spec.NamePrefix + name
+}
+
+// roleAWSName is the name of the IAM role generated for a function or workflow,
+// shortened to IAM's 64 characters when needed.
+func roleAWSName(stack *v1alpha1.EventDrivenStack, owner string) string {
+	return shorten(stack.Spec.NamePrefix+owner+"-role", 64)
+}
+
+// childName is the Kubernetes name of a child: the stack's name and the parts.
+func childName(stack *v1alpha1.EventDrivenStack, parts ...string) string {
+	return shorten(strings.Join(append([]string{stack.Name}, parts...), "-"), 253)
+}
+
+// shorten keeps a name within max characters: a longer one keeps its start and
+// ends with a hash of the whole, so two long names stay distinct.
+func shorten(name string, max int) string {
+	if len(name) <= max {
+		return name
+	}
+	sum := sha256.Sum256([]byte(name))
+	return strings.TrimRight(name[:max-9], "-") + "-" + hex.EncodeToString(sum[:])[:8]
+}
+
+// shortHash is a short stable hash of s, for names derived from free text.
+func shortHash(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])[:8]
+}
+
+// partition is the AWS partition of a region.
+func partition(region string) string {
+	switch {
+	case strings.HasPrefix(region, "cn-"):
+		return "aws-cn"
+	case strings.HasPrefix(region, "us-gov-"):
+		return "aws-us-gov"
+	default:
+		return "aws"
+	}
+}

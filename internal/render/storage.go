@@ -1,0 +1,180 @@
+package render
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+
+	"k8s.io/utils/ptr"
+
+	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
+	"github.com/eventstack-io/eventstack-operator/internal/ack"
+	"github.com/eventstack-io/eventstack-operator/internal/refs"
+)
+
+// table builds a DynamoDB table. It needs nothing from other children.
+func (b *builder) table(t v1alpha1.Table) Child {
+	name := childName(b.stack, t.Name)
+	obj := &ack.Table{Spec: ack.TableSpec{
+		TableName:   ptr.To(awsName(b.stack, t.Name)),
+		BillingMode: ptr.To(string(t.BillingMode)),
+		Tags:        b.tagList(),
+	}}
+	keys := []struct {
+		key  *v1alpha1.Key
+		role string
+	}{{&t.PartitionKey, "HASH"}, {t.SortKey, "RANGE"}}
+	for _, k := range keys {
+		if k.key == nil {
+			continue
+		}
+		typ := string(k.key.Type)
+		if typ == "" {
+			typ = "S"
+		}
+		obj.Spec.AttributeDefinitions = append(obj.Spec.AttributeDefinitions, &ack.AttributeDefinition{AttributeName: ptr.To(k.key.Name), AttributeType: ptr.To(typ)})
+		obj.Spec.KeySchema = append(obj.Spec.KeySchema, &ack.KeySchemaElement{AttributeName: ptr.To(k.key.Name), KeyType: ptr.To(k.role)})
+	}
+	if p := t.ProvisionedThroughput; p != nil {
+		obj.Spec.ProvisionedThroughput = &ack.ProvisionedThroughput{ReadCapacityUnits: ptr.To(p.ReadCapacityUnits), WriteCapacityUnits: ptr.To(p.WriteCapacityUnits)}
+	}
+	b.meta(obj, ack.DynamoDBGroupVersion.WithKind("Table"), name, Key(refs.Table, t.Name),
+		map[string]string{"tableName": awsName(b.stack, t.Name)})
+	return b.child(Key(refs.Table, t.Name), "Table", name, obj, nil)
+}
+
+// queue builds an SQS queue. A queue with a dead-letter queue waits for that
+// queue's ARN (its redrive policy holds it). A queue that topics deliver to is
+// created at once and gets its access policy once its own ARN and the topics'
+// ARNs are known.
+func (b *builder) queue(q v1alpha1.Queue) Child {
+	name := childName(b.stack, q.Name)
+	var n needs
+	obj := &ack.Queue{Spec: ack.QueueSpec{
+		QueueName: ptr.To(awsName(b.stack, q.Name)),
+		Tags:      b.tagMap(),
+	}}
+	if q.VisibilityTimeoutSeconds != nil {
+		obj.Spec.VisibilityTimeout = ptr.To(itoa(*q.VisibilityTimeoutSeconds))
+	}
+	if q.MessageRetentionSeconds != nil {
+		obj.Spec.MessageRetentionPeriod = ptr.To(itoa(*q.MessageRetentionSeconds))
+	}
+	if dl := q.DeadLetter; dl != nil {
+		if arn, ok := b.arn(&n, refs.Queue, dl.Queue); ok {
+			redrive, _ := json.Marshal(struct {
+				DeadLetterTargetArn string `json:"deadLetterTargetArn"`
+				MaxReceiveCount     int32  `json:"maxReceiveCount"`
+			}{arn, dl.MaxReceiveCount})
+			obj.Spec.RedrivePolicy = ptr.To(string(redrive))
+		}
+	}
+	var partial needs
+	if topics := b.topicsDeliveringTo(q.Name); len(topics) > 0 {
+		self, okSelf := b.arn(&partial, refs.Queue, q.Name)
+		var sources []string
+		for _, t := range topics {
+			if arn, ok := b.arn(&partial, refs.Topic, t); ok {
+				sources = append(sources, arn)
+			}
+		}
+		if okSelf && len(sources) == len(topics) {
+			// One statement per topic keeps each condition a plain string.
+			p := newPolicy()
+			for i, src := range sortedUnique(sources) {
+				p.Statement = append(p.Statement, Statement{
+					Sid: fmt.Sprintf("AllowTopic%d", i), Effect: "Allow",
+					Principal: map[string]string{"Service": "sns.amazonaws.com"},
+					Action:    []string{"sqs:SendMessage"}, Resource: []string{self},
+					Condition: map[string]map[string]string{"ArnEquals": {"aws:SourceArn": src}},
+				})
+			}
+			obj.Spec.Policy = ptr.To(p.JSON())
+		}
+	}
+	var adoption map[string]string
+	if acct := b.accountID(); acct != "" {
+		adoption = map[string]string{"queueURL": fmt.Sprintf("https://sqs.%s.amazonaws.com/%s/%s", b.stack.Spec.Region, acct, awsName(b.stack, q.Name))}
+	}
+	b.meta(obj, ack.SQSGroupVersion.WithKind("Queue"), name, Key(refs.Queue, q.Name), adoption)
+	c := b.child(Key(refs.Queue, q.Name), "Queue", name, obj, n)
+	if c.Object != nil && obj.Spec.Policy == nil {
+		c.Partial = partial
+	}
+	return c
+}
+
+// topicsDeliveringTo lists the topics with an sqs subscription to a queue.
+func (b *builder) topicsDeliveringTo(queue string) []string {
+	var out []string
+	for _, t := range b.stack.Spec.Topics {
+		for _, s := range t.Subscriptions {
+			if s.Protocol == "sqs" && s.Queue == queue {
+				out = append(out, t.Name)
+				break
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// topic builds an SNS topic. It needs nothing from other children.
+func (b *builder) topic(t v1alpha1.Topic) Child {
+	name := childName(b.stack, t.Name)
+	obj := &ack.Topic{Spec: ack.TopicSpec{
+		Name: ptr.To(awsName(b.stack, t.Name)),
+		Tags: b.tagList(),
+	}}
+	if t.DisplayName != "" {
+		obj.Spec.DisplayName = ptr.To(t.DisplayName)
+	}
+	var adoption map[string]string
+	if acct := b.accountID(); acct != "" {
+		adoption = map[string]string{"arn": fmt.Sprintf("arn:%s:sns:%s:%s:%s", b.partition, b.stack.Spec.Region, acct, awsName(b.stack, t.Name))}
+	}
+	b.meta(obj, ack.SNSGroupVersion.WithKind("Topic"), name, Key(refs.Topic, t.Name), adoption)
+	return b.child(Key(refs.Topic, t.Name), "Topic", name, obj, nil)
+}
+
+// subscription builds an SNS subscription; it waits for the topic's ARN, and
+// for the queue's ARN when it delivers to a queue of the stack.
+func (b *builder) subscription(t v1alpha1.Topic, s v1alpha1.Subscription) Child {
+	target := s.Endpoint
+	if s.Protocol == "sqs" {
+		target = "queue/" + s.Queue
+	}
+	id := shortHash(string(s.Protocol) + " " + target)
+	name := childName(b.stack, t.Name, id)
+	component := Key(refs.Topic, t.Name) + "/subscription/" + id
+	var n needs
+	obj := &ack.Subscription{Spec: ack.SubscriptionSpec{Protocol: ptr.To(string(s.Protocol))}}
+	if arn, ok := b.arn(&n, refs.Topic, t.Name); ok {
+		obj.Spec.TopicARN = ptr.To(arn)
+	}
+	if s.Protocol == "sqs" {
+		if arn, ok := b.arn(&n, refs.Queue, s.Queue); ok {
+			obj.Spec.Endpoint = ptr.To(arn)
+		}
+	} else {
+		obj.Spec.Endpoint = ptr.To(s.Endpoint)
+	}
+	if s.RawMessageDelivery {
+		obj.Spec.RawMessageDelivery = ptr.To("true")
+	}
+	if s.FilterPolicy != nil && len(s.FilterPolicy.Raw) > 0 {
+		obj.Spec.FilterPolicy = ptr.To(compactJSON(s.FilterPolicy.Raw))
+	}
+	b.meta(obj, ack.SNSGroupVersion.WithKind("Subscription"), name, component, nil)
+	return b.child(component, "Subscription", name, obj, n)
+}
+
+// compactJSON returns raw JSON without insignificant space and with sorted keys.
+func compactJSON(raw []byte) string {
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return string(raw)
+	}
+	out, _ := json.Marshal(v)
+	return string(out)
+}

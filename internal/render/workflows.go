@@ -1,0 +1,234 @@
+package render
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+
+	"k8s.io/utils/ptr"
+
+	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
+	"github.com/eventstack-io/eventstack-operator/internal/ack"
+	"github.com/eventstack-io/eventstack-operator/internal/refs"
+)
+
+// Definition is a parsed Amazon States Language document.
+type Definition struct {
+	doc map[string]any
+}
+
+// ParseDefinition parses a workflow's definition: a JSON object with StartAt
+// and States. Errors name the workflow.
+func ParseDefinition(w v1alpha1.Workflow) (*Definition, error) { return parseDefinition(w) }
+
+func parseDefinition(w v1alpha1.Workflow) (*Definition, error) {
+	dec := json.NewDecoder(strings.NewReader(w.Definition))
+	dec.UseNumber() // keep numbers as written
+	var doc map[string]any
+	if err := dec.Decode(&doc); err != nil {
+		return nil, fmt.Errorf("workflow %s: definition is not a JSON object: %w", w.Name, err)
+	}
+	if dec.More() {
+		return nil, fmt.Errorf("workflow %s: definition has text after its JSON object", w.Name)
+	}
+	if _, ok := doc["StartAt"].(string); !ok {
+		return nil, fmt.Errorf("workflow %s: definition needs StartAt, a string", w.Name)
+	}
+	if _, ok := doc["States"].(map[string]any); !ok {
+		return nil, fmt.Errorf("workflow %s: definition needs States, an object", w.Name)
+	}
+	if _, err := refs.Find(w.Definition); err != nil {
+		return nil, fmt.Errorf("workflow %s: definition: %w", w.Name, err)
+	}
+	if w.TimeoutSeconds != nil {
+		doc["TimeoutSeconds"] = json.Number(itoa(*w.TimeoutSeconds))
+	}
+	return &Definition{doc: doc}, nil
+}
+
+// Access is one permission a workflow's tasks need on a component.
+type Access struct {
+	Action string
+	Ref    refs.Ref
+}
+
+// Accesses lists what the definition's Task states call on the stack's own
+// components, through the optimised integrations (lambda:invoke,
+// dynamodb:getItem/putItem/updateItem/deleteItem, sns:publish, sqs:sendMessage)
+// or a function ARN as Resource. A task that names its target through a
+// JSONPath (".$") or another service is not granted: give the workflow a
+// roleARN for those.
+func (d *Definition) Accesses() []Access {
+	var out []Access
+	walkStates(d.doc, func(state map[string]any) {
+		if state["Type"] != "Task" {
+			return
+		}
+		resource, _ := state["Resource"].(string)
+		params, _ := state["Parameters"].(map[string]any)
+		param := func(key string) []refs.Ref {
+			v, _ := params[key].(string)
+			found, _ := refs.Find(v)
+			return found
+		}
+		add := func(action string, found []refs.Ref) {
+			for _, r := range found {
+				out = append(out, Access{Action: action, Ref: r})
+			}
+		}
+		if found, _ := refs.Find(resource); len(found) > 0 {
+			add("lambda:InvokeFunction", found)
+			return
+		}
+		_, integration, ok := strings.Cut(resource, ":states:::")
+		if !ok {
+			return
+		}
+		integration = strings.TrimSuffix(strings.TrimSuffix(integration, ".sync"), ".waitForTaskToken")
+		switch integration {
+		case "lambda:invoke":
+			add("lambda:InvokeFunction", param("FunctionName"))
+		case "dynamodb:getItem", "dynamodb:putItem", "dynamodb:updateItem", "dynamodb:deleteItem":
+			action := "dynamodb:" + strings.ToUpper(integration[len("dynamodb:"):][:1]) + integration[len("dynamodb:")+1:]
+			add(action, param("TableName"))
+		case "sns:publish":
+			add("sns:Publish", param("TopicArn"))
+		case "sqs:sendMessage":
+			add("sqs:SendMessage", param("QueueUrl"))
+		}
+	})
+	return out
+}
+
+// walkStates calls fn for every state, inside Parallel branches and Map
+// iterators too.
+func walkStates(machine map[string]any, fn func(map[string]any)) {
+	states, _ := machine["States"].(map[string]any)
+	names := make([]string, 0, len(states))
+	for name := range states {
+		names = append(names, name)
+	}
+	sort.Strings(names) // a stable walk gives a stable policy
+	for _, name := range names {
+		state, ok := states[name].(map[string]any)
+		if !ok {
+			continue
+		}
+		fn(state)
+		if branches, ok := state["Branches"].([]any); ok {
+			for _, br := range branches {
+				if m, ok := br.(map[string]any); ok {
+					walkStates(m, fn)
+				}
+			}
+		}
+		for _, key := range []string{"ItemProcessor", "Iterator"} {
+			if m, ok := state[key].(map[string]any); ok {
+				walkStates(m, fn)
+			}
+		}
+	}
+}
+
+// workflowRole builds the IAM role of a workflow: Step Functions may assume it
+// and it allows exactly what the definition's tasks call, and X-Ray when
+// traced. It waits for the ARN of every component those tasks name.
+func (b *builder) workflowRole(w v1alpha1.Workflow, def *Definition) (Child, error) {
+	name := childName(b.stack, w.Name)
+	var n needs
+	p := newPolicy()
+	for _, a := range def.Accesses() {
+		kind := a.Ref.Kind
+		if kind == refs.EventBus {
+			continue
+		}
+		arn, ok := b.arn(&n, kind, a.Ref.Name)
+		if !ok {
+			continue
+		}
+		switch kind {
+		case refs.Function:
+			p.allow("InvokeFunctions", []string{a.Action}, arn, arn+":*")
+		case refs.Table:
+			p.allow("Tables", []string{a.Action}, arn)
+		case refs.Topic:
+			p.allow("Topics", []string{a.Action}, arn)
+		case refs.Queue:
+			p.allow("Queues", []string{a.Action}, arn)
+		}
+	}
+	if w.Tracing {
+		p.allow("XRay", sfnXrayActions, "*")
+	}
+	if len(p.Statement) == 0 {
+		// IAM refuses an empty policy; this one allows nothing real.
+		p.Statement = append(p.Statement, Statement{Sid: "None", Effect: "Deny", Action: []string{"none:null"}, Resource: []string{"*"}})
+	}
+	return b.role(Key(roleKind, w.Name), name, roleAWSName(b.stack, w.Name),
+		"Role of Step Functions state machine "+awsName(b.stack, w.Name), "states.amazonaws.com", p, n), nil
+}
+
+// stateMachine builds a Step Functions state machine. It waits for its role's
+// ARN (unless the spec gives one) and for every value its definition references.
+func (b *builder) stateMachine(w v1alpha1.Workflow, def *Definition) (Child, error) {
+	name := childName(b.stack, w.Name)
+	var n needs
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(def.doc); err != nil {
+		return Child{}, fmt.Errorf("workflow %s: %w", w.Name, err)
+	}
+	text, _, err := refs.Substitute(strings.TrimSpace(buf.String()),
+		func(r refs.Ref) (string, bool) { return b.resolve(&n, r) }, jsonEscape)
+	if err != nil {
+		return Child{}, fmt.Errorf("workflow %s: definition: %w", w.Name, err)
+	}
+	spec := ack.StateMachineSpec{
+		Name:                 ptr.To(awsName(b.stack, w.Name)),
+		Definition:           ptr.To(text),
+		Type:                 ptr.To(string(orType(w.Type))),
+		TracingConfiguration: &ack.TracingConfiguration{Enabled: ptr.To(w.Tracing)},
+		Tags:                 b.tagList(),
+	}
+	if w.RoleARN != "" {
+		spec.RoleARN = ptr.To(w.RoleARN)
+	} else if arn, ok := b.arn(&n, roleKind, w.Name); ok {
+		spec.RoleARN = ptr.To(arn)
+	}
+	obj := &ack.StateMachine{Spec: spec}
+	var adoption map[string]string
+	if acct := b.accountID(); acct != "" {
+		adoption = map[string]string{"arn": fmt.Sprintf("arn:%s:states:%s:%s:stateMachine:%s", b.partition, b.stack.Spec.Region, acct, awsName(b.stack, w.Name))}
+	}
+	b.meta(obj, ack.SFNGroupVersion.WithKind("StateMachine"), name, Key(refs.Workflow, w.Name), adoption)
+	return b.child(Key(refs.Workflow, w.Name), "StateMachine", name, obj, dedupe(n)), nil
+}
+
+func orType(t v1alpha1.WorkflowType) v1alpha1.WorkflowType {
+	if t == "" {
+		return "STANDARD"
+	}
+	return t
+}
+
+// jsonEscape escapes a value for the inside of a JSON string.
+func jsonEscape(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b[1 : len(b)-1])
+}
+
+// dedupe drops repeated dependencies (a definition may name a function twice).
+func dedupe(n needs) needs {
+	seen := map[Dependency]bool{}
+	out := n[:0]
+	for _, d := range n {
+		if !seen[d] {
+			seen[d] = true
+			out = append(out, d)
+		}
+	}
+	return out
+}
