@@ -223,11 +223,11 @@ func TestSeedStackBecomesTheSeedsResources(t *testing.T) {
 	}
 	// The seed's stack outputs.
 	wantOutputs := map[string]string{
-		"EventBusName":         "custom-event-bus",
-		"OrdersTableName":      "event-driven-orders",
-		"InventoryTableName":   "event-driven-inventory",
-		"StateMachineArn":      sm.ACKStatus().ARN(),
-		"NotificationTopicArn": got["Topic/event-driven-stack-event-notifications"].ACKStatus().ARN(),
+		"EventBusName":          "custom-event-bus",
+		"OrdersTableName":       "event-driven-orders",
+		"InventoryTableName":    "event-driven-inventory",
+		"StateMachineArn":       sm.ACKStatus().ARN(),
+		"NotificationTopicArn":  got["Topic/event-driven-stack-event-notifications"].ACKStatus().ARN(),
 		"queue.order-queue.url": *got["Queue/event-driven-stack-order-queue"].(*ack.Queue).Status.QueueURL,
 	}
 	for k, v := range wantOutputs {

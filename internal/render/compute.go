@@ -17,7 +17,9 @@ const EnvDeadLetterQueueURL = "DEAD_LETTER_QUEUE_URL"
 // TableEnv, TopicEnv and QueueEnv are the environment variables that hold a
 // used table's name, topic's ARN and queue's URL, unless the use names one.
 func TableEnv(u v1alpha1.TableUse) string { return orDefault(u.Env, refs.UpperSnake(u.Name)+"_TABLE") }
-func TopicEnv(u v1alpha1.TopicUse) string { return orDefault(u.Env, refs.UpperSnake(u.Name)+"_TOPIC_ARN") }
+func TopicEnv(u v1alpha1.TopicUse) string {
+	return orDefault(u.Env, refs.UpperSnake(u.Name)+"_TOPIC_ARN")
+}
 func QueueEnv(u v1alpha1.QueueUse) string { return orDefault(u.Env, refs.UpperSnake(u.Name)+"_URL") }
 
 func orDefault(v, def string) string {

@@ -250,7 +250,7 @@ func (b *builder) meta(obj ack.Object, gvk schema.GroupVersionKind, name, compon
 		LabelManagedBy: FieldManager,
 	})
 	ann := map[string]string{
-		AnnotationComponent:        component,
+		AnnotationComponent:          component,
 		ackv1alpha1.AnnotationRegion: b.stack.Spec.Region,
 	}
 	if b.stack.Spec.DeletionPolicy == v1alpha1.DeletionPolicyRetain {
