@@ -51,7 +51,10 @@ func TestBadSpecsAreRefusedAtAdmission(t *testing.T) {
 			[]string{"spec.queues[0].deadLetter.maxReceiveCount", "less than or equal to 1000"}},
 		{"dead-letter queue that does not exist", func(s *v1alpha1.EventDrivenStackSpec) { s.Queues[0].DeadLetter.Queue = "no-such-dlq" },
 			[]string{"spec.queues", "deadLetter.queue must name another queue"}},
-		{"two queues with one name", func(s *v1alpha1.EventDrivenStackSpec) { s.Queues[3].Name = s.Queues[2].Name; s.Queues[2].DeadLetter = nil },
+		{"two queues with one name", func(s *v1alpha1.EventDrivenStackSpec) {
+			s.Queues[3].Name = s.Queues[2].Name
+			s.Queues[2].DeadLetter = nil
+		},
 			[]string{"spec.queues[3]", "Duplicate value"}},
 		{"uppercase component name", func(s *v1alpha1.EventDrivenStackSpec) { s.Tables[0].Name = "Orders" },
 			[]string{"spec.tables[0].name", "should match"}},
@@ -61,7 +64,9 @@ func TestBadSpecsAreRefusedAtAdmission(t *testing.T) {
 		{"function consumes a queue that does not exist", func(s *v1alpha1.EventDrivenStackSpec) {
 			fn(s, "event-order-processor").Consumes[0].Queue = "no-such-queue"
 		}, []string{"spec.functions", "consumes[].queue must name a queue"}},
-		{"code both zip and image", func(s *v1alpha1.EventDrivenStackSpec) { s.Functions[0].Code.ImageURI = "123.dkr.ecr.us-east-1.amazonaws.com/x:1" },
+		{"code both zip and image", func(s *v1alpha1.EventDrivenStackSpec) {
+			s.Functions[0].Code.ImageURI = "123.dkr.ecr.us-east-1.amazonaws.com/x:1"
+		},
 			[]string{"spec.functions[0].code", "either s3Bucket and s3Key, or imageURI"}},
 		{"reserved environment variable", func(s *v1alpha1.EventDrivenStackSpec) {
 			s.Functions[0].Environment = map[string]string{"AWS_REGION": "eu-west-1"}
@@ -76,7 +81,9 @@ func TestBadSpecsAreRefusedAtAdmission(t *testing.T) {
 		{"event pattern that is not an object", func(s *v1alpha1.EventDrivenStackSpec) {
 			s.Rules[1].EventPattern = apiextensionsv1.JSON{Raw: []byte(`["inventory"]`)}
 		}, []string{"spec.rules[1].eventPattern", "must be of type object"}},
-		{"empty event pattern", func(s *v1alpha1.EventDrivenStackSpec) { s.Rules[1].EventPattern = apiextensionsv1.JSON{Raw: []byte(`{}`)} },
+		{"empty event pattern", func(s *v1alpha1.EventDrivenStackSpec) {
+			s.Rules[1].EventPattern = apiextensionsv1.JSON{Raw: []byte(`{}`)}
+		},
 			[]string{"spec.rules[1].eventPattern", "should have at least 1 properties"}},
 		{"more than 5 targets", func(s *v1alpha1.EventDrivenStackSpec) {
 			for i := 0; i < 5; i++ {
