@@ -38,7 +38,7 @@ const (
 // checked in CEL within its cost budget; the validating webhook checks them
 // with the same Go code the controller and the CLI run (Validate).
 //
-// +kubebuilder:validation:XValidation:rule="(has(self.namePrefix) ? self.namePrefix : ”) == (has(oldSelf.namePrefix) ? oldSelf.namePrefix : ”)",message="namePrefix is immutable: it is part of every AWS name",fieldPath=".namePrefix"
+// +kubebuilder:validation:XValidation:rule="has(self.namePrefix) == has(oldSelf.namePrefix) && (!has(self.namePrefix) || self.namePrefix == oldSelf.namePrefix)",message="namePrefix is immutable: it is part of every AWS name",fieldPath=".namePrefix"
 // +kubebuilder:validation:XValidation:rule="!has(self.functions) || !has(self.workflows) || self.functions.all(f, !self.workflows.exists(w, w.name == f.name))",message="a function and a workflow may not share a name: each gets an IAM role named after it",fieldPath=".workflows"
 // +kubebuilder:validation:XValidation:rule="!has(self.functions) || self.functions.all(f, !has(f.uses) || !has(f.uses.tables) || f.uses.tables.all(u, has(self.tables) && self.tables.exists(t, t.name == u.name)))",message="functions[].uses.tables[].name must name a table in spec.tables",fieldPath=".functions"
 // +kubebuilder:validation:XValidation:rule="!has(self.functions) || self.functions.all(f, !has(f.uses) || !has(f.uses.topics) || f.uses.topics.all(u, has(self.topics) && self.topics.exists(t, t.name == u.name)))",message="functions[].uses.topics[].name must name a topic in spec.topics",fieldPath=".functions"
