@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"strings"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -85,7 +86,10 @@ func (r *EventDrivenStackReconciler) apply(ctx context.Context, obj ack.Object) 
 	//nolint:staticcheck // client.Client.Apply takes no field validation option; Patch with client.Apply does.
 	err := r.Patch(ctx, desired, client.Apply, client.FieldOwner(render.FieldManager), client.ForceOwnership,
 		client.FieldValidation("Strict"))
-	if apierrors.IsInvalid(err) || apierrors.IsBadRequest(err) {
+	if apierrors.IsInvalid(err) || apierrors.IsBadRequest(err) ||
+		// Server-side apply answers 500 when the installed CRD's schema lacks
+		// a field or type the operator sets: retrying cannot help.
+		(apierrors.IsInternalError(err) && strings.Contains(err.Error(), "failed to create typed patch object")) {
 		// The installed ACK CRD refuses the child: an ACK version this
 		// operator does not know, or a value AWS would refuse too.
 		return nil, outcome.Terminal(v1alpha1.ReasonChildRejected, err)
