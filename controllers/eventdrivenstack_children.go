@@ -3,24 +3,24 @@ package controllers
 import (
 	"context"
 	"fmt"
-	"reflect"
 	"strings"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/runtime"
 	kerrors "k8s.io/apimachinery/pkg/util/errors"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
 	"github.com/eventstack-io/eventstack-operator/internal/ack"
+	"github.com/eventstack-io/eventstack-operator/internal/drift"
 	"github.com/eventstack-io/eventstack-operator/internal/outcome"
 	"github.com/eventstack-io/eventstack-operator/internal/render"
+	"github.com/eventstack-io/eventstack-operator/internal/status"
 )
 
 // reconcileObserve reads the stack's children (from the cache) and what ACK
 // reported of them: ARNs, and queue URLs.
 func (r *EventDrivenStackReconciler) reconcileObserve(ctx context.Context, s *scope) error {
-	s.existing = map[childKey]ack.Object{}
+	s.existing = map[status.ChildKey]ack.Object{}
 	s.observed = render.Observed{ARNs: map[string]string{}, URLs: map[string]string{}}
 	for _, k := range ack.Kinds {
 		list := k.List()
@@ -32,7 +32,7 @@ func (r *EventDrivenStackReconciler) reconcileObserve(ctx context.Context, s *sc
 			if !ownedBy(obj, s.stack) {
 				continue // same label, another owner: not ours to read or prune
 			}
-			s.existing[childKey{k.GVK.Kind, obj.GetName()}] = obj
+			s.existing[status.ChildKey{Kind: k.GVK.Kind, Name: obj.GetName()}] = obj
 			component := obj.GetAnnotations()[render.AnnotationComponent]
 			if arn := obj.ACKStatus().ARN(); arn != "" && component != "" {
 				s.observed.ARNs[component] = arn
@@ -62,8 +62,8 @@ func (r *EventDrivenStackReconciler) reconcileChildren(ctx context.Context, s *s
 		if c.Object == nil {
 			continue // waiting for another child's ARN or URL
 		}
-		existing := s.existing[childKey{c.Kind, c.Name}]
-		if !needsApply(c.Object, existing) {
+		existing := s.existing[status.ChildKey{Kind: c.Kind, Name: c.Name}]
+		if !drift.NeedsApply(c.Object, existing) {
 			continue
 		}
 		applied, err := r.apply(ctx, c.Object)
@@ -72,7 +72,7 @@ func (r *EventDrivenStackReconciler) reconcileChildren(ctx context.Context, s *s
 			continue
 		}
 		s.applied++
-		s.existing[childKey{c.Kind, c.Name}] = applied
+		s.existing[status.ChildKey{Kind: c.Kind, Name: c.Name}] = applied
 	}
 	return kerrors.NewAggregate(errs)
 }
@@ -97,74 +97,13 @@ func (r *EventDrivenStackReconciler) apply(ctx context.Context, obj ack.Object) 
 	return desired, err
 }
 
-// needsApply reports whether a child must be written: it does not exist, what
-// the operator applied last differs (the hash annotation), or a field the
-// operator sets was changed by someone else.
-func needsApply(desired, existing ack.Object) bool {
-	if existing == nil || reflect.ValueOf(existing).IsNil() {
-		return true
-	}
-	if existing.GetAnnotations()[render.AnnotationSpecHash] != desired.GetAnnotations()[render.AnnotationSpecHash] {
-		return true
-	}
-	want, err := runtime.DefaultUnstructuredConverter.ToUnstructured(desired)
-	if err != nil {
-		return true
-	}
-	have, err := runtime.DefaultUnstructuredConverter.ToUnstructured(existing)
-	if err != nil {
-		return true
-	}
-	meta, _ := want["metadata"].(map[string]any)
-	haveMeta, _ := have["metadata"].(map[string]any)
-	for _, key := range []string{"labels", "annotations", "ownerReferences"} {
-		if !isSubset(meta[key], haveMeta[key]) {
-			return true
-		}
-	}
-	return !isSubset(want["spec"], have["spec"])
-}
-
-// isSubset reports whether every field set in want has the same value in have.
-// Lists must match element by element; fields only in have (set by ACK) are ignored.
-func isSubset(want, have any) bool {
-	switch w := want.(type) {
-	case nil:
-		return true
-	case map[string]any:
-		h, ok := have.(map[string]any)
-		if !ok {
-			return len(w) == 0
-		}
-		for k, v := range w {
-			if !isSubset(v, h[k]) {
-				return false
-			}
-		}
-		return true
-	case []any:
-		h, ok := have.([]any)
-		if !ok || len(h) != len(w) {
-			return false
-		}
-		for i := range w {
-			if !isSubset(w[i], h[i]) {
-				return false
-			}
-		}
-		return true
-	default:
-		return reflect.DeepEqual(want, have)
-	}
-}
-
 // reconcilePrune deletes the children that no component of the spec produces
 // any more. It runs only after every apply succeeded, so a failed apply never
 // leaves the stack with fewer children than it had.
 func (r *EventDrivenStackReconciler) reconcilePrune(ctx context.Context, s *scope) error {
-	wanted := make(map[childKey]bool, len(s.rendered.Children))
+	wanted := make(map[status.ChildKey]bool, len(s.rendered.Children))
 	for _, c := range s.rendered.Children {
-		wanted[childKey{c.Kind, c.Name}] = true
+		wanted[status.ChildKey{Kind: c.Kind, Name: c.Name}] = true
 	}
 	var errs []error
 	for key, obj := range s.existing {
@@ -172,7 +111,7 @@ func (r *EventDrivenStackReconciler) reconcilePrune(ctx context.Context, s *scop
 			continue
 		}
 		if err := r.Delete(ctx, obj, client.PropagationPolicy("Background")); client.IgnoreNotFound(err) != nil {
-			errs = append(errs, fmt.Errorf("deleting %s %s: %w", key.kind, key.name, err))
+			errs = append(errs, fmt.Errorf("deleting %s %s: %w", key.Kind, key.Name, err))
 			continue
 		}
 		delete(s.existing, key)

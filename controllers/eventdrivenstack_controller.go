@@ -19,6 +19,7 @@ import (
 	"github.com/eventstack-io/eventstack-operator/internal/ack"
 	"github.com/eventstack-io/eventstack-operator/internal/outcome"
 	"github.com/eventstack-io/eventstack-operator/internal/render"
+	"github.com/eventstack-io/eventstack-operator/internal/status"
 	"github.com/eventstack-io/eventstack-operator/internal/validation"
 )
 
@@ -40,14 +41,12 @@ type scope struct {
 	// original is the stack as read, to patch its status against.
 	original *v1alpha1.EventDrivenStack
 	// existing are the stack's children on the API server, by kind and name.
-	existing map[childKey]ack.Object
+	existing map[status.ChildKey]ack.Object
 	observed render.Observed
 	rendered *render.Result
 	// applied counts the children written in this reconcile.
 	applied int
 }
-
-type childKey struct{ kind, name string }
 
 // +kubebuilder:rbac:groups=stacks.eventstack.io,resources=eventdrivenstacks,verbs=get;list;watch;update;patch
 // +kubebuilder:rbac:groups=stacks.eventstack.io,resources=eventdrivenstacks/status,verbs=get;update;patch

@@ -1,0 +1,167 @@
+// Package status says where an EventDrivenStack and each of its children
+// stand, from what the API server holds: pure functions, table-tested without
+// a cluster. Conditions follow kstatus: Ready, and Reconciling and Stalled
+// present only while true.
+package status
+
+import (
+	"fmt"
+	"strings"
+
+	ackv1alpha1 "github.com/aws-controllers-k8s/runtime/apis/core/v1alpha1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
+	"github.com/eventstack-io/eventstack-operator/internal/ack"
+	"github.com/eventstack-io/eventstack-operator/internal/outcome"
+	"github.com/eventstack-io/eventstack-operator/internal/render"
+)
+
+// ChildKey identifies a child in the stack's namespace.
+type ChildKey struct{ Kind, Name string }
+
+// ACKController names the ACK service controller that reconciles a kind, for
+// messages that tell the user what a child waits for.
+var ACKController = map[string]string{
+	"Queue": "sqs", "Topic": "sns", "Subscription": "sns", "Table": "dynamodb",
+	"Function": "lambda", "EventSourceMapping": "lambda", "StateMachine": "sfn", "Role": "iam",
+}
+
+// Child says where one child stands. existing is the child on the API
+// server (nil before it is created); all holds every child, to tell a waiting
+// child what its dependency itself waits for.
+func Child(c render.Child, existing ack.Object, all map[ChildKey]ack.Object) v1alpha1.ChildStatus {
+	out := v1alpha1.ChildStatus{Kind: c.Kind, Name: c.Name, Component: c.Component}
+	if existing == nil {
+		if len(c.Needs) > 0 {
+			out.State = v1alpha1.ChildWaiting
+			out.Message = "waits for " + describeNeeds(c.Needs, all)
+		} else {
+			out.State = v1alpha1.ChildInProgress
+			out.Message = "not created yet"
+		}
+		return out
+	}
+	st := existing.ACKStatus()
+	out.ARN = st.ARN()
+	terminal := st.Condition(ackv1alpha1.ConditionTypeTerminal)
+	synced := st.Condition(ackv1alpha1.ConditionTypeResourceSynced)
+	switch {
+	case terminal != nil && terminal.Status == corev1.ConditionTrue:
+		out.State = v1alpha1.ChildStalled
+		out.Message = "ACK reports a terminal error: " + conditionMessage(terminal)
+	case len(c.Needs) > 0:
+		out.State = v1alpha1.ChildInProgress
+		out.Message = "its update waits for " + describeNeeds(c.Needs, all)
+	case synced != nil && synced.Status == corev1.ConditionTrue && len(c.Partial) > 0:
+		out.State = v1alpha1.ChildInProgress
+		out.Message = "created without its access policy, which waits for " + describeNeeds(c.Partial, all)
+	case synced != nil && synced.Status == corev1.ConditionTrue:
+		out.State = v1alpha1.ChildReady
+		out.Ready = true
+	case len(st.Conditions) == 0:
+		out.State = v1alpha1.ChildInProgress
+		out.Message = fmt.Sprintf("waits for the ACK %s controller to create it in AWS (is it installed and running, with AWS credentials?)", ACKController[c.Kind])
+	default:
+		out.State = v1alpha1.ChildInProgress
+		if rec := st.Condition(ackv1alpha1.ConditionTypeRecoverable); rec != nil && rec.Status == corev1.ConditionTrue {
+			out.Message = "ACK retries: " + conditionMessage(rec)
+		} else if synced != nil {
+			out.Message = "ACK is syncing it: " + conditionMessage(synced)
+		} else {
+			out.Message = "ACK is syncing it"
+		}
+	}
+	return out
+}
+
+func conditionMessage(c *ackv1alpha1.Condition) string {
+	if c.Message != nil && *c.Message != "" {
+		return *c.Message
+	}
+	if c.Reason != nil {
+		return *c.Reason
+	}
+	return string(c.Status)
+}
+
+// describeNeeds says what a child waits for, and why each value is not known yet.
+func describeNeeds(needs []render.Dependency, all map[ChildKey]ack.Object) string {
+	parts := make([]string, 0, len(needs))
+	for _, d := range needs {
+		why := "which is not created yet"
+		if _, exists := all[ChildKey{d.Kind, d.Name}]; exists {
+			why = fmt.Sprintf("which the ACK %s controller has not reported yet", ACKController[d.Kind])
+		}
+		if ACKController[d.Kind] == "" {
+			why = "which the operator has not created yet"
+		}
+		parts = append(parts, d.String()+" ("+why+")")
+	}
+	return strings.Join(parts, "; ")
+}
+
+// SetConditions sets Ready, Reconciling and Stalled the way kstatus reads them:
+// Stalled and Reconciling are present only while true.
+func SetConditions(stack *v1alpha1.EventDrivenStack, stepErr error) {
+	var notReady []string
+	stalled := []string{}
+	waiting := false
+	for _, c := range stack.Status.Children {
+		switch c.State {
+		case v1alpha1.ChildStalled:
+			stalled = append(stalled, c.Kind+" "+c.Name+": "+c.Message)
+		case v1alpha1.ChildWaiting:
+			waiting = true
+		}
+		if !c.Ready {
+			notReady = append(notReady, c.Kind+" "+c.Name+" ("+c.State.String()+": "+c.Message+")")
+		}
+	}
+	gen := stack.Generation
+	set := func(t string, status metav1.ConditionStatus, reason, msg string) {
+		meta.SetStatusCondition(&stack.Status.Conditions, metav1.Condition{
+			Type: t, Status: status, Reason: reason, Message: truncate(msg, 2000), ObservedGeneration: gen,
+		})
+	}
+
+	reason, terminal := outcome.IsTerminal(stepErr)
+	switch {
+	case terminal:
+		set(v1alpha1.ConditionStalled, metav1.ConditionTrue, reason, stepErr.Error())
+		set(v1alpha1.ConditionReady, metav1.ConditionFalse, reason, stepErr.Error())
+		meta.RemoveStatusCondition(&stack.Status.Conditions, v1alpha1.ConditionReconciling)
+	case len(stalled) > 0:
+		msg := strings.Join(stalled, "; ")
+		set(v1alpha1.ConditionStalled, metav1.ConditionTrue, v1alpha1.ReasonChildStalled, msg)
+		set(v1alpha1.ConditionReady, metav1.ConditionFalse, v1alpha1.ReasonChildStalled, msg)
+		meta.RemoveStatusCondition(&stack.Status.Conditions, v1alpha1.ConditionReconciling)
+	case stepErr != nil:
+		meta.RemoveStatusCondition(&stack.Status.Conditions, v1alpha1.ConditionStalled)
+		set(v1alpha1.ConditionReady, metav1.ConditionFalse, v1alpha1.ReasonReconcileError, stepErr.Error())
+		set(v1alpha1.ConditionReconciling, metav1.ConditionTrue, v1alpha1.ReasonReconcileError, "retrying: "+stepErr.Error())
+	case len(notReady) > 0:
+		reason := v1alpha1.ReasonProgressing
+		if waiting {
+			reason = v1alpha1.ReasonWaitingForDependencies
+		}
+		msg := fmt.Sprintf("%d of %d children not ready: %s", len(notReady), len(stack.Status.Children), strings.Join(notReady, "; "))
+		meta.RemoveStatusCondition(&stack.Status.Conditions, v1alpha1.ConditionStalled)
+		set(v1alpha1.ConditionReady, metav1.ConditionFalse, reason, msg)
+		set(v1alpha1.ConditionReconciling, metav1.ConditionTrue, reason, msg)
+	default:
+		meta.RemoveStatusCondition(&stack.Status.Conditions, v1alpha1.ConditionStalled)
+		meta.RemoveStatusCondition(&stack.Status.Conditions, v1alpha1.ConditionReconciling)
+		set(v1alpha1.ConditionReady, metav1.ConditionTrue, v1alpha1.ReasonSucceeded,
+			fmt.Sprintf("all %d children are ready", len(stack.Status.Children)))
+	}
+}
+
+func truncate(s string, max int) string {
+	if len(s) <= max {
+		return s
+	}
+	return s[:max-3] + "..."
+}
