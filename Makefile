@@ -7,6 +7,7 @@ CONTROLLER_GEN ?= $(LOCALBIN)/controller-gen
 CONTROLLER_TOOLS_VERSION ?= v0.23.0
 KUSTOMIZE ?= $(LOCALBIN)/kustomize
 KUSTOMIZE_VERSION ?= v5.8.1
+CONTAINER_TOOL ?= docker
 GO_TEST_FLAGS ?=
 
 # The test control plane (kube-apiserver, etcd, kubectl), built offline once
@@ -59,12 +60,30 @@ verify: manifests generate fmt ## Fail when generated files or formatting are st
 ##@ Build
 
 .PHONY: build
-build: manifests generate fmt vet ## Build the manager binary.
+build: manifests generate fmt vet ## Build the manager binary (the Dockerfile builds with the same flags).
 	CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o bin/manager ./cmd
 
 .PHONY: run
 run: manifests generate fmt vet ## Run the operator against the cluster of the current kubeconfig (webhook off).
 	go run ./cmd --enable-webhook=false --metrics-bind-address=0
+
+.PHONY: docker-build
+docker-build: ## Build the manager image IMG.
+	$(CONTAINER_TOOL) build -t ${IMG} .
+
+.PHONY: docker-push
+docker-push: ## Push the manager image IMG.
+	$(CONTAINER_TOOL) push ${IMG}
+
+# kustomize edit rewrites config/manager/kustomization.yaml in place to set the
+# image; the file is restored from git afterwards, even when the build fails,
+# so that an installer build leaves the tree clean.
+.PHONY: build-installer
+build-installer: manifests generate kustomize ## Write dist/install.yaml: CRD, RBAC, manager (image IMG), webhook and certificate.
+	mkdir -p dist
+	cd config/manager && $(KUSTOMIZE) edit set image controller=${IMG}
+	rc=0; $(KUSTOMIZE) build config/default > dist/install.yaml || rc=$$?; \
+		git checkout -- config/manager/kustomization.yaml; exit $$rc
 
 ##@ Deployment
 
@@ -75,6 +94,14 @@ install: manifests kustomize ## Install the CRD into the cluster of the current 
 .PHONY: uninstall
 uninstall: manifests kustomize ## Remove the CRD from the cluster.
 	$(KUSTOMIZE) build config/crd | kubectl delete --ignore-not-found -f -
+
+.PHONY: deploy
+deploy: build-installer ## Deploy the operator (image IMG) to the cluster of the current kubeconfig; needs cert-manager.
+	kubectl apply --server-side -f dist/install.yaml
+
+.PHONY: undeploy
+undeploy: kustomize ## Remove the operator and its CRD, so every stack and its ACK children (and AWS resources, deletionPolicy Delete).
+	$(KUSTOMIZE) build config/default | kubectl delete --ignore-not-found -f -
 
 ##@ Tools
 
