@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"sort"
 	"strings"
 	"testing"
@@ -11,6 +12,7 @@ import (
 
 	ackv1alpha1 "github.com/aws-controllers-k8s/runtime/apis/core/v1alpha1"
 	corev1 "k8s.io/api/core/v1"
+	eventsv1 "k8s.io/api/events/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -241,6 +243,52 @@ func TestSeedStackBecomesTheSeedsResources(t *testing.T) {
 		meta.FindStatusCondition(stack.Status.Conditions, v1alpha1.ConditionStalled) != nil {
 		t.Errorf("conditions %+v", stack.Status.Conditions)
 	}
+
+	// kubectl get shows Ready, Resources, Reason and Age.
+	kubectl, stderr, err := testEnv.ControlPlane.KubeCtl().Run("get", "eventdrivenstacks", "-n", ns)
+	if err != nil {
+		msg, _ := io.ReadAll(stderr)
+		t.Fatalf("%v: %s", err, msg)
+	}
+	out, _ := io.ReadAll(kubectl)
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if len(lines) != 2 || strings.Join(strings.Fields(lines[0]), " ") != "NAME READY RESOURCES REASON AGE" ||
+		!strings.HasPrefix(strings.Join(strings.Fields(lines[1]), " "), "event-driven-stack True 17/17 Succeeded ") {
+		t.Errorf("kubectl get eventdrivenstacks:\n%s", out)
+	}
+	if _, _, err := testEnv.ControlPlane.KubeCtl().Run("get", "eds", "-n", ns, "event-driven-stack"); err != nil {
+		t.Errorf("short name eds: %v", err)
+	}
+
+	// Events only on transitions: one Succeeded event, however often the
+	// stack is reconciled once Ready.
+	for i := 0; i < 3; i++ {
+		tbl := got["Table/event-driven-stack-event-driven-orders"]
+		tbl.SetLabels(map[string]string{render.LabelStack: stack.Name, render.LabelManagedBy: render.FieldManager, "poke": fmt.Sprint(i)})
+		if err := k8s.Update(ctx, tbl); err != nil {
+			t.Fatal(err)
+		}
+		got["Table/event-driven-stack-event-driven-orders"] = tbl
+	}
+	eventually(t, waitFor, "one Succeeded event", func() error {
+		evs := &eventsv1.EventList{}
+		if err := k8s.List(ctx, evs, client.InNamespace(ns)); err != nil {
+			return err
+		}
+		n := 0
+		for _, e := range evs.Items {
+			if e.Regarding.Name == stack.Name && e.Reason == v1alpha1.ReasonSucceeded {
+				n += max(1, int(e.DeprecatedCount))
+				if e.Series != nil {
+					n += int(e.Series.Count) - 1
+				}
+			}
+		}
+		if n != 1 {
+			return fmt.Errorf("%d Succeeded events", n)
+		}
+		return nil
+	})
 
 	// A child that ACK reports terminal stalls the stack, with its message.
 	fn := got["Function/event-driven-stack-event-notification-processor"]

@@ -30,10 +30,11 @@ import (
 // operator (controller and webhook) started exactly as cmd/main.go starts it.
 // Each test works in a namespace of its own.
 var (
-	cfg    *rest.Config
-	k8s    client.Client // a direct client: the tests' own view, not the operator's cache
-	scheme *runtime.Scheme
-	writes = &writeCounter{byNamespace: map[string]int{}}
+	cfg     *rest.Config
+	testEnv *envtest.Environment
+	k8s     client.Client // a direct client: the tests' own view, not the operator's cache
+	scheme  *runtime.Scheme
+	writes  = &writeCounter{byNamespace: map[string]int{}}
 )
 
 func TestMain(m *testing.M) {
@@ -57,6 +58,7 @@ func run(m *testing.M) int {
 		return 1
 	}
 	defer func() { _ = env.Stop() }()
+	testEnv = env
 
 	scheme, err = operator.Scheme()
 	if err != nil {

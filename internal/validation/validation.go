@@ -226,12 +226,22 @@ var reservedEnv = []string{"_HANDLER", "_X_AMZN_TRACE_ID", "AWS_DEFAULT_REGION",
 	"AWS_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
 	"AWS_LAMBDA_RUNTIME_API", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR"}
 
+// notReserved refuses an environment variable that Lambda sets itself.
+func (v *validator) notReserved(at *field.Path, name string) {
+	for _, r := range reservedEnv {
+		if strings.EqualFold(name, r) {
+			v.errs = append(v.errs, field.Forbidden(at, "Lambda reserves "+r))
+		}
+	}
+}
+
 func (v *validator) function(p *field.Path, f v1alpha1.Function) {
 	generated := map[string]*field.Path{}
 	claim := func(env string, at *field.Path) {
 		if prev, ok := generated[env]; ok {
 			v.errs = append(v.errs, field.Duplicate(at, env+" (also set for "+prev.String()+")"))
 		}
+		v.notReserved(at, env)
 		generated[env] = at
 	}
 	if u := f.Uses; u != nil {
@@ -263,11 +273,7 @@ func (v *validator) function(p *field.Path, f v1alpha1.Function) {
 		if prev, ok := generated[k]; ok {
 			v.errs = append(v.errs, field.Duplicate(at, k+" (the operator sets it for "+prev.String()+")"))
 		}
-		for _, r := range reservedEnv {
-			if strings.EqualFold(k, r) {
-				v.errs = append(v.errs, field.Forbidden(at, "Lambda reserves "+r))
-			}
-		}
+		v.notReserved(at, k)
 	}
 	if (f.Code.ImageURI == "") == (f.Code.S3Bucket == "" || f.Code.S3Key == "") {
 		v.errs = append(v.errs, field.Invalid(p.Child("code"), "", "code needs either s3Bucket and s3Key, or imageURI"))
