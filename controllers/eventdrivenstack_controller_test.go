@@ -86,25 +86,25 @@ func TestSeedStackBecomesTheSeedsResources(t *testing.T) {
 	stack = playACKUntilReady(t, ns, stack.Name)
 
 	got := children(t, ns)
-	p := "Role/event-driven-stack-"
+	p := "Role/event-driven-stack."
 	want := []string{
-		"EventSourceMapping/event-driven-stack-event-inventory-processor-inventory-queue",
-		"EventSourceMapping/event-driven-stack-event-order-processor-order-queue",
-		"Function/event-driven-stack-event-inventory-processor",
-		"Function/event-driven-stack-event-notification-processor",
-		"Function/event-driven-stack-event-order-processor",
-		"Queue/event-driven-stack-inventory-dlq",
-		"Queue/event-driven-stack-inventory-queue",
-		"Queue/event-driven-stack-order-dlq",
-		"Queue/event-driven-stack-order-queue",
+		"EventSourceMapping/event-driven-stack.event-inventory-processor.inventory-queue",
+		"EventSourceMapping/event-driven-stack.event-order-processor.order-queue",
+		"Function/event-driven-stack.event-inventory-processor",
+		"Function/event-driven-stack.event-notification-processor",
+		"Function/event-driven-stack.event-order-processor",
+		"Queue/event-driven-stack.inventory-dlq",
+		"Queue/event-driven-stack.inventory-queue",
+		"Queue/event-driven-stack.order-dlq",
+		"Queue/event-driven-stack.order-queue",
 		p + "event-driven-workflow",
 		p + "event-inventory-processor",
 		p + "event-notification-processor",
 		p + "event-order-processor",
-		"StateMachine/event-driven-stack-event-driven-workflow",
-		"Table/event-driven-stack-event-driven-inventory",
-		"Table/event-driven-stack-event-driven-orders",
-		"Topic/event-driven-stack-event-notifications",
+		"StateMachine/event-driven-stack.event-driven-workflow",
+		"Table/event-driven-stack.event-driven-inventory",
+		"Table/event-driven-stack.event-driven-orders",
+		"Topic/event-driven-stack.event-notifications",
 	}
 	if g := keys(got); strings.Join(g, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("children:\n%s\nwant:\n%s", strings.Join(g, "\n"), strings.Join(want, "\n"))
@@ -115,8 +115,8 @@ func TestSeedStackBecomesTheSeedsResources(t *testing.T) {
 
 	// Queues: names, visibility, redrive to the DLQ's ARN with maxReceiveCount 3.
 	for _, q := range []string{"order", "inventory"} {
-		queue := got["Queue/event-driven-stack-"+q+"-queue"].(*ack.Queue)
-		dlq := got["Queue/event-driven-stack-"+q+"-dlq"].(*ack.Queue)
+		queue := got["Queue/event-driven-stack."+q+"-queue"].(*ack.Queue)
+		dlq := got["Queue/event-driven-stack."+q+"-dlq"].(*ack.Queue)
 		if *queue.Spec.QueueName != q+"-queue" || *queue.Spec.VisibilityTimeout != "30" || *dlq.Spec.QueueName != q+"-dlq" {
 			t.Errorf("%s queue: %+v / dlq %+v", q, queue.Spec, dlq.Spec)
 		}
@@ -133,7 +133,7 @@ func TestSeedStackBecomesTheSeedsResources(t *testing.T) {
 	}
 	// Tables: partition keys, pay per request.
 	for name, key := range map[string]string{"event-driven-orders": "order_id", "event-driven-inventory": "item_id"} {
-		tbl := got["Table/event-driven-stack-"+name].(*ack.Table)
+		tbl := got["Table/event-driven-stack."+name].(*ack.Table)
 		if *tbl.Spec.TableName != name || *tbl.Spec.BillingMode != "PAY_PER_REQUEST" ||
 			len(tbl.Spec.KeySchema) != 1 || *tbl.Spec.KeySchema[0].AttributeName != key || *tbl.Spec.KeySchema[0].KeyType != "HASH" ||
 			*tbl.Spec.AttributeDefinitions[0].AttributeType != "S" {
@@ -141,12 +141,12 @@ func TestSeedStackBecomesTheSeedsResources(t *testing.T) {
 		}
 	}
 	// Topic.
-	if topic := got["Topic/event-driven-stack-event-notifications"].(*ack.Topic); *topic.Spec.Name != "event-notifications" {
+	if topic := got["Topic/event-driven-stack.event-notifications"].(*ack.Topic); *topic.Spec.Name != "event-notifications" {
 		t.Errorf("topic %+v", topic.Spec)
 	}
 	// Functions: Go on provided.al2023, 256 MB, 30 s, their role's ARN.
 	for _, f := range []string{"event-order-processor", "event-inventory-processor", "event-notification-processor"} {
-		fn := got["Function/event-driven-stack-"+f].(*ack.Function)
+		fn := got["Function/event-driven-stack."+f].(*ack.Function)
 		role := got[p+f].(*ack.Role)
 		s := fn.Spec
 		if *s.Name != f || *s.Runtime != "provided.al2023" || *s.Handler != "bootstrap" || *s.MemorySize != 256 ||
@@ -154,17 +154,17 @@ func TestSeedStackBecomesTheSeedsResources(t *testing.T) {
 			t.Errorf("function %s: %+v", f, s)
 		}
 	}
-	orders := got["Function/event-driven-stack-event-order-processor"].(*ack.Function)
+	orders := got["Function/event-driven-stack.event-order-processor"].(*ack.Function)
 	env := orders.Spec.Environment.Variables
 	if *env["ORDERS_TABLE"] != "event-driven-orders" ||
-		*env["NOTIFICATION_TOPIC_ARN"] != got["Topic/event-driven-stack-event-notifications"].ACKStatus().ARN() ||
-		*env["DEAD_LETTER_QUEUE_URL"] != *got["Queue/event-driven-stack-order-dlq"].(*ack.Queue).Status.QueueURL {
+		*env["NOTIFICATION_TOPIC_ARN"] != got["Topic/event-driven-stack.event-notifications"].ACKStatus().ARN() ||
+		*env["DEAD_LETTER_QUEUE_URL"] != *got["Queue/event-driven-stack.order-dlq"].(*ack.Queue).Status.QueueURL {
 		t.Errorf("order processor environment: %v", env)
 	}
 	// The order processor's role allows what it uses, on those resources only.
 	policy := *got[p+"event-order-processor"].(*ack.Role).Spec.InlinePolicies["eventstack"]
-	for _, wantIn := range []string{"dynamodb:PutItem", got["Table/event-driven-stack-event-driven-orders"].ACKStatus().ARN(),
-		"sns:Publish", "sqs:ReceiveMessage", got["Queue/event-driven-stack-order-queue"].ACKStatus().ARN(), "logs:PutLogEvents"} {
+	for _, wantIn := range []string{"dynamodb:PutItem", got["Table/event-driven-stack.event-driven-orders"].ACKStatus().ARN(),
+		"sns:Publish", "sqs:ReceiveMessage", got["Queue/event-driven-stack.order-queue"].ACKStatus().ARN(), "logs:PutLogEvents"} {
 		if !strings.Contains(policy, wantIn) {
 			t.Errorf("order processor policy lacks %s: %s", wantIn, policy)
 		}
@@ -173,14 +173,14 @@ func TestSeedStackBecomesTheSeedsResources(t *testing.T) {
 		t.Errorf("order processor policy names the inventory table: %s", policy)
 	}
 	// Event source mappings: the queue's ARN, the function's ARN, partial batch responses.
-	esm := got["EventSourceMapping/event-driven-stack-event-order-processor-order-queue"].(*ack.EventSourceMapping)
-	if *esm.Spec.EventSourceARN != got["Queue/event-driven-stack-order-queue"].ACKStatus().ARN() ||
+	esm := got["EventSourceMapping/event-driven-stack.event-order-processor.order-queue"].(*ack.EventSourceMapping)
+	if *esm.Spec.EventSourceARN != got["Queue/event-driven-stack.order-queue"].ACKStatus().ARN() ||
 		*esm.Spec.FunctionName != orders.ACKStatus().ARN() || *esm.Spec.FunctionResponseTypes[0] != "ReportBatchItemFailures" {
 		t.Errorf("event source mapping %+v", esm.Spec)
 	}
 	// The workflow: 5-minute timeout, X-Ray, a Parallel state of order and
 	// inventory processing, references replaced by the real ARNs and names.
-	sm := got["StateMachine/event-driven-stack-event-driven-workflow"].(*ack.StateMachine)
+	sm := got["StateMachine/event-driven-stack.event-driven-workflow"].(*ack.StateMachine)
 	if *sm.Spec.Name != "event-driven-workflow" || !*sm.Spec.TracingConfiguration.Enabled || *sm.Spec.Type != "STANDARD" ||
 		*sm.Spec.RoleARN != got[p+"event-driven-workflow"].ACKStatus().ARN() {
 		t.Errorf("state machine %+v", sm.Spec)
@@ -229,8 +229,8 @@ func TestSeedStackBecomesTheSeedsResources(t *testing.T) {
 		"OrdersTableName":       "event-driven-orders",
 		"InventoryTableName":    "event-driven-inventory",
 		"StateMachineArn":       sm.ACKStatus().ARN(),
-		"NotificationTopicArn":  got["Topic/event-driven-stack-event-notifications"].ACKStatus().ARN(),
-		"queue.order-queue.url": *got["Queue/event-driven-stack-order-queue"].(*ack.Queue).Status.QueueURL,
+		"NotificationTopicArn":  got["Topic/event-driven-stack.event-notifications"].ACKStatus().ARN(),
+		"queue.order-queue.url": *got["Queue/event-driven-stack.order-queue"].(*ack.Queue).Status.QueueURL,
 	}
 	for k, v := range wantOutputs {
 		if stack.Status.Outputs[k] != v {
@@ -263,12 +263,12 @@ func TestSeedStackBecomesTheSeedsResources(t *testing.T) {
 	// Events only on transitions: one Succeeded event, however often the
 	// stack is reconciled once Ready.
 	for i := 0; i < 3; i++ {
-		tbl := got["Table/event-driven-stack-event-driven-orders"]
+		tbl := got["Table/event-driven-stack.event-driven-orders"]
 		tbl.SetLabels(map[string]string{render.LabelStack: stack.Name, render.LabelManagedBy: render.FieldManager, "poke": fmt.Sprint(i)})
 		if err := k8s.Update(ctx, tbl); err != nil {
 			t.Fatal(err)
 		}
-		got["Table/event-driven-stack-event-driven-orders"] = tbl
+		got["Table/event-driven-stack.event-driven-orders"] = tbl
 	}
 	eventually(t, waitFor, "one Succeeded event", func() error {
 		evs := &eventsv1.EventList{}
@@ -291,7 +291,7 @@ func TestSeedStackBecomesTheSeedsResources(t *testing.T) {
 	})
 
 	// A child that ACK reports terminal stalls the stack, with its message.
-	fn := got["Function/event-driven-stack-event-notification-processor"]
+	fn := got["Function/event-driven-stack.event-notification-processor"]
 	testenv.SetCondition(fn, ackv1alpha1.ConditionTypeTerminal, corev1.ConditionTrue, "InvalidParameterValueException: the S3 key does not exist")
 	if err := k8s.Status().Update(ctx, fn); err != nil {
 		t.Fatal(err)
@@ -301,7 +301,7 @@ func TestSeedStackBecomesTheSeedsResources(t *testing.T) {
 		stalled := meta.FindStatusCondition(s.Status.Conditions, v1alpha1.ConditionStalled)
 		if stalled == nil || stalled.Status != metav1.ConditionTrue || stalled.Reason != v1alpha1.ReasonChildStalled ||
 			!strings.Contains(stalled.Message, "the S3 key does not exist") ||
-			!strings.Contains(stalled.Message, "event-driven-stack-event-notification-processor") {
+			!strings.Contains(stalled.Message, "event-driven-stack.event-notification-processor") {
 			return fmt.Errorf("stalled: %+v", stalled)
 		}
 		if meta.IsStatusConditionTrue(s.Status.Conditions, v1alpha1.ConditionReady) {
@@ -323,9 +323,9 @@ func TestDependencyOrder(t *testing.T) {
 	}
 	has := func(key string) bool { _, ok := children(t, ns)[key]; return ok }
 	// What needs nothing is created at once.
-	independent := []string{"Queue/event-driven-stack-order-dlq", "Queue/event-driven-stack-inventory-dlq",
-		"Table/event-driven-stack-event-driven-orders", "Table/event-driven-stack-event-driven-inventory",
-		"Topic/event-driven-stack-event-notifications"}
+	independent := []string{"Queue/event-driven-stack.order-dlq", "Queue/event-driven-stack.inventory-dlq",
+		"Table/event-driven-stack.event-driven-orders", "Table/event-driven-stack.event-driven-inventory",
+		"Topic/event-driven-stack.event-notifications"}
 	eventually(t, waitFor, "independent children created", func() error {
 		for _, k := range independent {
 			if !has(k) {
@@ -352,11 +352,11 @@ func TestDependencyOrder(t *testing.T) {
 	for _, c := range s.Status.Children {
 		waiting[c.Kind+"/"+c.Name] = c
 	}
-	q := waiting["Queue/event-driven-stack-order-queue"]
-	if q.State != v1alpha1.ChildWaiting || !strings.Contains(q.Message, "the ARN of Queue event-driven-stack-order-dlq") {
+	q := waiting["Queue/event-driven-stack.order-queue"]
+	if q.State != v1alpha1.ChildWaiting || !strings.Contains(q.Message, "the ARN of Queue event-driven-stack.order-dlq") {
 		t.Errorf("order-queue status %+v", q)
 	}
-	if d := waiting["Queue/event-driven-stack-order-dlq"]; d.State != v1alpha1.ChildInProgress || !strings.Contains(d.Message, "ACK sqs controller") {
+	if d := waiting["Queue/event-driven-stack.order-dlq"]; d.State != v1alpha1.ChildInProgress || !strings.Contains(d.Message, "ACK sqs controller") {
 		t.Errorf("order-dlq status %+v", d)
 	}
 
@@ -367,8 +367,8 @@ func TestDependencyOrder(t *testing.T) {
 		if _, err := testenv.PlayACK(ctx, k8s, ns, notRoles); err != nil {
 			return err
 		}
-		for _, k := range []string{"Queue/event-driven-stack-order-queue", "Queue/event-driven-stack-inventory-queue",
-			"Role/event-driven-stack-event-order-processor", "Role/event-driven-stack-event-notification-processor"} {
+		for _, k := range []string{"Queue/event-driven-stack.order-queue", "Queue/event-driven-stack.inventory-queue",
+			"Role/event-driven-stack.event-order-processor", "Role/event-driven-stack.event-notification-processor"} {
 			if !has(k) {
 				return fmt.Errorf("%s missing", k)
 			}
@@ -391,18 +391,18 @@ func TestDependencyOrder(t *testing.T) {
 	// for the functions' ARNs, and the workflow for its role.
 	if _, err := testenv.PlayACK(ctx, k8s, ns, func(o ack.Object) bool {
 		_, isFn := o.(*ack.Function)
-		return o.GetName() != "event-driven-stack-event-driven-workflow" && !isFn
+		return o.GetName() != "event-driven-stack.event-driven-workflow" && !isFn
 	}); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, waitFor, "functions created", func() error {
-		if !has("Function/event-driven-stack-event-order-processor") {
+		if !has("Function/event-driven-stack.event-order-processor") {
 			return fmt.Errorf("no function")
 		}
 		return nil
 	})
 	consistently(t, time.Second, "no workflow before the functions' ARNs", func() error {
-		if has("StateMachine/event-driven-stack-event-driven-workflow") {
+		if has("StateMachine/event-driven-stack.event-driven-workflow") {
 			return fmt.Errorf("state machine exists before the functions have ARNs")
 		}
 		return nil
@@ -434,7 +434,7 @@ func TestEditsRemovalsAndOutOfBandDeletes(t *testing.T) {
 		t.Fatal(err)
 	}
 	eventually(t, waitFor, "visibility timeout updated", func() error {
-		q := children(t, ns)["Queue/event-driven-stack-order-queue"].(*ack.Queue)
+		q := children(t, ns)["Queue/event-driven-stack.order-queue"].(*ack.Queue)
 		if *q.Spec.VisibilityTimeout != "45" {
 			return fmt.Errorf("visibilityTimeout %s", *q.Spec.VisibilityTimeout)
 		}
@@ -464,32 +464,32 @@ func TestEditsRemovalsAndOutOfBandDeletes(t *testing.T) {
 		t.Fatal(err)
 	}
 	eventually(t, waitFor, "audit-queue deleted", func() error {
-		if _, ok := children(t, ns)["Queue/event-driven-stack-audit-queue"]; ok {
+		if _, ok := children(t, ns)["Queue/event-driven-stack.audit-queue"]; ok {
 			return fmt.Errorf("still there")
 		}
 		return nil
 	})
 
 	// Out of band: someone deletes the orders table's child; it comes back.
-	tbl := children(t, ns)["Table/event-driven-stack-event-driven-orders"]
+	tbl := children(t, ns)["Table/event-driven-stack.event-driven-orders"]
 	if err := k8s.Delete(ctx, tbl); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, waitFor, "table recreated", func() error {
-		again, ok := children(t, ns)["Table/event-driven-stack-event-driven-orders"]
+		again, ok := children(t, ns)["Table/event-driven-stack.event-driven-orders"]
 		if !ok || again.GetUID() == tbl.GetUID() {
 			return fmt.Errorf("not recreated")
 		}
 		return nil
 	})
 	// Out of band: someone edits a field the operator sets; it is set back.
-	q := children(t, ns)["Queue/event-driven-stack-inventory-queue"].(*ack.Queue)
+	q := children(t, ns)["Queue/event-driven-stack.inventory-queue"].(*ack.Queue)
 	q.Spec.VisibilityTimeout = ptr.To("999")
 	if err := k8s.Update(ctx, q); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, waitFor, "out-of-band edit repaired", func() error {
-		q := children(t, ns)["Queue/event-driven-stack-inventory-queue"].(*ack.Queue)
+		q := children(t, ns)["Queue/event-driven-stack.inventory-queue"].(*ack.Queue)
 		if *q.Spec.VisibilityTimeout != "30" {
 			return fmt.Errorf("visibilityTimeout %s", *q.Spec.VisibilityTimeout)
 		}
@@ -542,7 +542,7 @@ func TestUnchangedStackCostsNoWrite(t *testing.T) {
 		t.Fatalf("3 reconciles of an unchanged Ready stack made %d writes, want 0: %v", n, counter.writesIn(ns)[created:])
 	}
 	// The same reconciler writes when a child differs: the count can fail.
-	q := children(t, ns)["Queue/event-driven-stack-order-dlq"].(*ack.Queue)
+	q := children(t, ns)["Queue/event-driven-stack.order-dlq"].(*ack.Queue)
 	q.Spec.MessageRetentionPeriod = ptr.To("60")
 	if err := k8s.Update(ctx, q); err != nil {
 		t.Fatal(err)
@@ -576,7 +576,7 @@ func TestRetainAnnotatesChildren(t *testing.T) {
 				return fmt.Errorf("%s annotations %v", k, a)
 			}
 		}
-		q := got["Queue/event-driven-stack-order-dlq"]
+		q := got["Queue/event-driven-stack.order-dlq"]
 		if f := q.GetAnnotations()[ackv1alpha1.AnnotationAdoptionFields]; f != `{"queueURL":"https://sqs.us-east-1.amazonaws.com/123456789012/order-dlq"}` {
 			return fmt.Errorf("order-dlq adoption fields %s", f)
 		}

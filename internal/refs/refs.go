@@ -57,7 +57,12 @@ var (
 // well-formed reference to a known kind and attribute is an error naming it.
 func Find(text string) ([]Ref, error) {
 	var out []Ref
-	for _, raw := range anyRef.FindAllString(text, -1) {
+	found := anyRef.FindAllString(text, -1)
+	if open := strings.Count(text, "${"); open > len(found) {
+		at := strings.LastIndex(text, "${")
+		return nil, fmt.Errorf("%s: a reference is not closed with }", text[at:min(len(text), at+40)])
+	}
+	for _, raw := range found {
 		r, err := Parse(raw)
 		if err != nil {
 			return nil, err

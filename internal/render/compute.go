@@ -44,14 +44,14 @@ func (b *builder) functionRole(f v1alpha1.Function) Child {
 			if !ok {
 				continue
 			}
-			var actions []string
+			// One statement per access level: a statement's actions apply
+			// to all its resources, so read and write stay apart.
 			if t.Access != v1alpha1.TableWrite {
-				actions = append(actions, tableReadActions...)
+				p.allow("ReadTables", tableReadActions, arn, arn+"/index/*")
 			}
 			if t.Access != v1alpha1.TableRead {
-				actions = append(actions, tableWriteActions...)
+				p.allow("WriteTables", tableWriteActions, arn, arn+"/index/*")
 			}
-			p.allow("Tables", actions, arn, arn+"/index/*")
 		}
 		for _, t := range u.Topics {
 			if arn, ok := b.arn(&n, refs.Topic, t.Name); ok {

@@ -38,9 +38,12 @@ func roleAWSName(stack *v1alpha1.EventDrivenStack, owner string) string {
 	return shorten(stack.Spec.NamePrefix+owner+"-role", 64)
 }
 
-// childName is the Kubernetes name of a child: the stack's name and the parts.
+// childName is the Kubernetes name of a child: the stack's name and the parts,
+// joined by dots. Component names cannot hold a dot, so within one kind the
+// last parts are always the components and what is before them the stack:
+// two stacks, or two components of one stack, never share a child name.
 func childName(stack *v1alpha1.EventDrivenStack, parts ...string) string {
-	return shorten(strings.Join(append([]string{stack.Name}, parts...), "-"), 253)
+	return shorten(strings.Join(append([]string{stack.Name}, parts...), "."), 253)
 }
 
 // shorten keeps a name within max characters: a longer one keeps its start and
@@ -50,7 +53,7 @@ func shorten(name string, max int) string {
 		return name
 	}
 	sum := sha256.Sum256([]byte(name))
-	return strings.TrimRight(name[:max-9], "-") + "-" + hex.EncodeToString(sum[:])[:8]
+	return strings.TrimRight(name[:max-9], "-.") + "-" + hex.EncodeToString(sum[:])[:8]
 }
 
 // shortHash is a short stable hash of s, for names derived from free text.

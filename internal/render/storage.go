@@ -94,7 +94,11 @@ func (b *builder) queue(q v1alpha1.Queue) Child {
 	}
 	var adoption map[string]string
 	if acct := b.accountID(); acct != "" {
-		adoption = map[string]string{"queueURL": fmt.Sprintf("https://sqs.%s.amazonaws.com/%s/%s", b.stack.Spec.Region, acct, awsName(b.stack, q.Name))}
+		domain := "amazonaws.com"
+		if b.partition == "aws-cn" {
+			domain = "amazonaws.com.cn"
+		}
+		adoption = map[string]string{"queueURL": fmt.Sprintf("https://sqs.%s.%s/%s/%s", b.stack.Spec.Region, domain, acct, awsName(b.stack, q.Name))}
 	}
 	b.meta(obj, ack.SQSGroupVersion.WithKind("Queue"), name, Key(refs.Queue, q.Name), adoption)
 	c := b.child(Key(refs.Queue, q.Name), "Queue", name, obj, n)

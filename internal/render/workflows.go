@@ -68,6 +68,9 @@ func (d *Definition) Accesses() []Access {
 		}
 		resource, _ := state["Resource"].(string)
 		params, _ := state["Parameters"].(map[string]any)
+		if params == nil { // JSONata states name their inputs Arguments
+			params, _ = state["Arguments"].(map[string]any)
+		}
 		param := func(key string) []refs.Ref {
 			v, _ := params[key].(string)
 			found, _ := refs.Find(v)
@@ -152,7 +155,9 @@ func (b *builder) workflowRole(w v1alpha1.Workflow, def *Definition) (Child, err
 		case refs.Function:
 			p.allow("InvokeFunctions", []string{a.Action}, arn, arn+":*")
 		case refs.Table:
-			p.allow("Tables", []string{a.Action}, arn)
+			// One statement per action, so that each table gets only
+			// what the tasks do on it.
+			p.allow("Table"+strings.TrimPrefix(a.Action, "dynamodb:"), []string{a.Action}, arn)
 		case refs.Topic:
 			p.allow("Topics", []string{a.Action}, arn)
 		case refs.Queue:

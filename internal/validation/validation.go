@@ -9,6 +9,7 @@ package validation
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -88,8 +89,8 @@ func Validate(stack *v1alpha1.EventDrivenStack) field.ErrorList {
 			}
 		}
 	}
-	for k, text := range s.Outputs {
-		v.text(spec.Child("outputs").Key(k), text)
+	for _, k := range sortedKeys(s.Outputs) {
+		v.text(spec.Child("outputs").Key(k), s.Outputs[k])
 	}
 	return v.errs
 }
@@ -167,6 +168,15 @@ func (v *validator) uniqueNames(spec *field.Path) {
 	check("functions", collect(s.Functions, func(x v1alpha1.Function) string { return x.Name }))
 	check("workflows", collect(s.Workflows, func(x v1alpha1.Workflow) string { return x.Name }))
 	check("rules", collect(s.Rules, func(x v1alpha1.Rule) string { return x.Name }))
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 func collect[T any](in []T, name func(T) string) []string {
@@ -268,7 +278,7 @@ func (v *validator) function(p *field.Path, f v1alpha1.Function) {
 		v.ref(p.Child("deadLetterQueue"), refs.Queue, f.DeadLetterQueue)
 		claim(render.EnvDeadLetterQueueURL, p.Child("deadLetterQueue"))
 	}
-	for k := range f.Environment {
+	for _, k := range sortedKeys(f.Environment) {
 		at := p.Child("environment").Key(k)
 		if prev, ok := generated[k]; ok {
 			v.errs = append(v.errs, field.Duplicate(at, k+" (the operator sets it for "+prev.String()+")"))
