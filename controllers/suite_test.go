@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -19,7 +18,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
-	"sigs.k8s.io/yaml"
 
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
 	"github.com/eventstack-io/eventstack-operator/internal/operator"
@@ -184,19 +182,7 @@ func newNamespace(t *testing.T) string {
 }
 
 // seedStack returns the seed sample of config/samples in a namespace.
-func seedStack(t *testing.T, ns string) *v1alpha1.EventDrivenStack {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "config", "samples", "stacks_v1alpha1_eventdrivenstack.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	stack := &v1alpha1.EventDrivenStack{}
-	if err := yaml.UnmarshalStrict(b, stack); err != nil {
-		t.Fatal(err)
-	}
-	stack.Namespace = ns
-	return stack
-}
+func seedStack(t *testing.T, ns string) *v1alpha1.EventDrivenStack { return testenv.Seed(t, ns) }
 
 // eventually retries check until it returns nil or the timeout passes.
 func eventually(t *testing.T, timeout time.Duration, what string, check func() error) {

@@ -219,23 +219,8 @@ func (b *builder) outputs() (map[string]string, error) {
 		}
 	}
 	s := b.stack.Spec
-	if s.EventBus != nil {
-		set(refs.EventBus, s.EventBus.Name)
-	}
-	for _, q := range s.Queues {
-		set(refs.Queue, q.Name)
-	}
-	for _, t := range s.Topics {
-		set(refs.Topic, t.Name)
-	}
-	for _, t := range s.Tables {
-		set(refs.Table, t.Name)
-	}
-	for _, f := range s.Functions {
-		set(refs.Function, f.Name)
-	}
-	for _, w := range s.Workflows {
-		set(refs.Workflow, w.Name)
+	for _, c := range refs.Components(&s) {
+		set(c.Kind, c.Name)
 	}
 	keys := make([]string, 0, len(s.Outputs))
 	for k := range s.Outputs {

@@ -2,14 +2,13 @@ package render
 
 import (
 	"encoding/json"
-	"os"
+	"github.com/eventstack-io/eventstack-operator/internal/testenv"
 	"reflect"
 	"sort"
 	"strings"
 	"testing"
 
 	"k8s.io/apimachinery/pkg/types"
-	"sigs.k8s.io/yaml"
 
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
 	"github.com/eventstack-io/eventstack-operator/internal/ack"
@@ -20,26 +19,16 @@ import (
 // (roleKind), which the controller fills in Observed from child annotations.
 
 const (
-	seedPath  = "../../config/samples/stacks_v1alpha1_eventdrivenstack.yaml"
 	namespace = "shop"
 	stackUID  = types.UID("0b5e6f7a-1111-2222-3333-444455556666")
 	account   = "123456789012"
 )
 
-// loadSeed reads the seed stack strictly and places it in a namespace.
+// loadSeed reads the seed stack strictly and places it in a namespace, with a UID.
 func loadSeed(t *testing.T) *v1alpha1.EventDrivenStack {
-	t.Helper()
-	data, err := os.ReadFile(seedPath)
-	if err != nil {
-		t.Fatalf("reading the seed sample: %v", err)
-	}
-	var stack v1alpha1.EventDrivenStack
-	if err := yaml.UnmarshalStrict(data, &stack); err != nil {
-		t.Fatalf("decoding the seed sample strictly: %v", err)
-	}
-	stack.Namespace = namespace
+	stack := testenv.Seed(t, namespace)
 	stack.UID = stackUID
-	return &stack
+	return stack
 }
 
 // child is the Kubernetes name of a seed child: the stack's name and the part.

@@ -109,23 +109,8 @@ func componentNames(s *v1alpha1.EventDrivenStackSpec) map[refs.Kind]map[string]b
 		}
 		m[k][name] = true
 	}
-	if s.EventBus != nil {
-		add(refs.EventBus, s.EventBus.Name)
-	}
-	for _, x := range s.Queues {
-		add(refs.Queue, x.Name)
-	}
-	for _, x := range s.Topics {
-		add(refs.Topic, x.Name)
-	}
-	for _, x := range s.Tables {
-		add(refs.Table, x.Name)
-	}
-	for _, x := range s.Functions {
-		add(refs.Function, x.Name)
-	}
-	for _, x := range s.Workflows {
-		add(refs.Workflow, x.Name)
+	for _, c := range refs.Components(s) {
+		add(c.Kind, c.Name)
 	}
 	return m
 }

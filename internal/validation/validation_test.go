@@ -1,32 +1,18 @@
 package validation_test
 
 import (
-	"os"
+	"github.com/eventstack-io/eventstack-operator/internal/testenv"
 	"strings"
 	"testing"
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
-	"sigs.k8s.io/yaml"
 
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
 	"github.com/eventstack-io/eventstack-operator/internal/validation"
 )
 
-const seedPath = "../../config/samples/stacks_v1alpha1_eventdrivenstack.yaml"
-
 // loadSeed reads the seed stack, refusing any field the API types do not know.
-func loadSeed(t *testing.T) *v1alpha1.EventDrivenStack {
-	t.Helper()
-	data, err := os.ReadFile(seedPath)
-	if err != nil {
-		t.Fatalf("reading the seed sample: %v", err)
-	}
-	var stack v1alpha1.EventDrivenStack
-	if err := yaml.UnmarshalStrict(data, &stack); err != nil {
-		t.Fatalf("decoding the seed sample strictly: %v", err)
-	}
-	return &stack
-}
+func loadSeed(t *testing.T) *v1alpha1.EventDrivenStack { return testenv.Seed(t, "") }
 
 // function returns the seed's function of that name.
 func function(t *testing.T, s *v1alpha1.EventDrivenStackSpec, name string) *v1alpha1.Function {
