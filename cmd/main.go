@@ -5,6 +5,7 @@ package main
 import (
 	"flag"
 	"os"
+	"time"
 
 	"go.uber.org/zap/zapcore"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -27,6 +28,9 @@ func main() {
 	flag.StringVar(&o.WebhookCertDir, "webhook-cert-dir", "", "Folder with tls.crt and tls.key for the webhook (default: the controller-runtime default).")
 	flag.IntVar(&o.MaxConcurrentReconciles, "max-concurrent-reconciles", 4, "How many stacks are reconciled at once.")
 	flag.StringVar(&o.WatchLabelSelector, "watch-label-selector", "", "Reconcile only the stacks this label selector selects (sharding).")
+	flag.StringVar(&o.AWSEndpointURL, "aws-endpoint-url", "", "Endpoint of every EventBridge and Lambda call (an AWS-compatible emulator); default: AWS.")
+	flag.BoolVar(&o.DisableAWS, "disable-aws", false, "Make no EventBridge or Lambda call (ACK children only).")
+	flag.DurationVar(&o.ResyncInterval, "resync-interval", 5*time.Minute, "How often each stack's EventBridge routing is read back to repair drift (jittered by 10%).")
 	flag.Float64Var(&qps, "kube-api-qps", 50, "Client-side queries per second to the API server.")
 	flag.IntVar(&burst, "kube-api-burst", 100, "Client-side burst of queries to the API server.")
 	zapOpts := zap.Options{Development: false, TimeEncoder: zapcore.ISO8601TimeEncoder}

@@ -5,20 +5,25 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	kerrors "k8s.io/apimachinery/pkg/util/errors"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
 	"github.com/eventstack-io/eventstack-operator/internal/ack"
+	"github.com/eventstack-io/eventstack-operator/internal/awsapi"
 	"github.com/eventstack-io/eventstack-operator/internal/outcome"
 	"github.com/eventstack-io/eventstack-operator/internal/render"
+	"github.com/eventstack-io/eventstack-operator/internal/routing"
 	"github.com/eventstack-io/eventstack-operator/internal/status"
 	"github.com/eventstack-io/eventstack-operator/internal/validation"
 )
@@ -29,6 +34,12 @@ type EventDrivenStackReconciler struct {
 	Recorder events.EventRecorder
 	// MaxConcurrentReconciles is how many stacks are reconciled at once.
 	MaxConcurrentReconciles int
+	// AWS gives the EventBridge and Lambda clients; nil leaves the routing
+	// (bus, rules, targets, permissions) alone.
+	AWS *awsapi.Factory
+	// ResyncInterval is how often a stack with a bus is read back from AWS
+	// to repair drift (jittered by up to 10%).
+	ResyncInterval time.Duration
 
 	// lastStatus holds, by stack namespace/name, the UID and the hash of the
 	// status last written.
@@ -46,7 +57,20 @@ type scope struct {
 	rendered *render.Result
 	// applied counts the children written in this reconcile.
 	applied int
+
+	// clients and bus are the AWS clients and what exists in EventBridge.
+	clients *awsapi.Clients
+	bus     *routing.Bus
+	// routingStatus is where the bus and each rule stand.
+	routingStatus []v1alpha1.ChildStatus
+	// requeueSoon: rules got ARNs, which children's policies now need.
+	requeueSoon bool
 }
+
+// Finalizer keeps a stack until what the operator created itself in AWS
+// (bus, rules, targets, permissions) is deleted; ACK children go with their
+// owner references.
+const Finalizer = "stacks.eventstack.io/routing"
 
 // +kubebuilder:rbac:groups=stacks.eventstack.io,resources=eventdrivenstacks,verbs=get;list;watch;update;patch
 // +kubebuilder:rbac:groups=stacks.eventstack.io,resources=eventdrivenstacks/status,verbs=get;update;patch
@@ -71,9 +95,13 @@ func (r *EventDrivenStackReconciler) Reconcile(ctx context.Context, req ctrl.Req
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	if !stack.DeletionTimestamp.IsZero() {
-		// The children carry owner references: the garbage collector deletes
-		// them, and ACK deletes or retains the AWS resources by their policy.
-		return ctrl.Result{}, nil
+		return r.reconcileDelete(ctx, stack)
+	}
+	if stack.Spec.EventBus != nil && controllerutil.AddFinalizer(stack, Finalizer) {
+		// Before anything is created in AWS, so that nothing is ever lost track of.
+		if err := r.Update(ctx, stack); err != nil {
+			return ctrl.Result{}, err
+		}
 	}
 
 	s := &scope{stack: stack, original: stack.DeepCopy()}
@@ -86,20 +114,51 @@ func (r *EventDrivenStackReconciler) Reconcile(ctx context.Context, req ctrl.Req
 	for _, step := range []func(context.Context, *scope) error{
 		r.reconcileValidation,
 		r.reconcileObserve,
+		r.reconcileObserveRouting,
 		r.reconcileRender,
 		r.reconcileChildren,
+		r.reconcileRouting,
 		r.reconcilePrune,
 	} {
 		if stepErr = step(ctx, s); stepErr != nil {
 			if _, terminal := outcome.IsTerminal(stepErr); terminal {
-				// A spec change is needed: no hot retry; the next spec
-				// change brings the next reconcile.
-				return ctrl.Result{}, nil
+				// A spec change (or an IAM fix) is needed: no hot retry;
+				// a spec change or the next resync brings the next reconcile.
+				return r.resync(stack), nil
 			}
 			return ctrl.Result{}, stepErr
 		}
 	}
-	return ctrl.Result{}, nil
+	if s.requeueSoon {
+		// Rules got their ARNs: render the policies that name them now.
+		return ctrl.Result{RequeueAfter: time.Second}, nil
+	}
+	return r.resync(stack), nil
+}
+
+// resync asks for the next reconcile of a stack with a bus after the resync
+// interval, jittered so that many stacks do not resync at once.
+func (r *EventDrivenStackReconciler) resync(stack *v1alpha1.EventDrivenStack) ctrl.Result {
+	if stack.Spec.EventBus == nil || r.AWS == nil || r.ResyncInterval <= 0 {
+		return ctrl.Result{}
+	}
+	return ctrl.Result{RequeueAfter: wait.Jitter(r.ResyncInterval, 0.1)}
+}
+
+// reconcileDelete deletes what the operator created in AWS (unless the stack
+// retains it), then lets the stack go. A failed AWS call keeps the finalizer
+// and is retried with backoff.
+func (r *EventDrivenStackReconciler) reconcileDelete(ctx context.Context, stack *v1alpha1.EventDrivenStack) (ctrl.Result, error) {
+	if !controllerutil.ContainsFinalizer(stack, Finalizer) {
+		return ctrl.Result{}, nil
+	}
+	if stack.Spec.DeletionPolicy != v1alpha1.DeletionPolicyRetain {
+		if err := r.deleteRouting(ctx, stack); err != nil {
+			return ctrl.Result{}, fmt.Errorf("deleting the EventBridge routing of %s: %w", stack.Name, err)
+		}
+	}
+	controllerutil.RemoveFinalizer(stack, Finalizer)
+	return ctrl.Result{}, client.IgnoreNotFound(r.Update(ctx, stack))
 }
 
 // reconcileValidation runs the webhook's checks again, so that a stack that

@@ -14,6 +14,7 @@ import (
 
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
 	"github.com/eventstack-io/eventstack-operator/internal/outcome"
+	"github.com/eventstack-io/eventstack-operator/internal/render"
 	"github.com/eventstack-io/eventstack-operator/internal/status"
 )
 
@@ -27,6 +28,7 @@ func (r *EventDrivenStackReconciler) computeStatus(s *scope, stepErr error) {
 			st.Children = append(st.Children, status.Child(c, s.existing[status.ChildKey{Kind: c.Kind, Name: c.Name}], s.existing))
 		}
 		st.Outputs = s.rendered.Outputs
+		st.Children = append(st.Children, r.routingStatus(s, stepErr)...)
 	}
 	ready := 0
 	for _, c := range st.Children {
@@ -40,6 +42,30 @@ func (r *EventDrivenStackReconciler) computeStatus(s *scope, stepErr error) {
 		// The spec was fully acted on (or cannot be): the status describes it.
 		st.ObservedGeneration = s.stack.Generation
 	}
+}
+
+// routingStatus is where the bus and the rules stand; when the routing was not
+// reached in this reconcile, each says why, so that the stack is never Ready
+// while a rule is missing.
+func (r *EventDrivenStackReconciler) routingStatus(s *scope, stepErr error) []v1alpha1.ChildStatus {
+	bus := s.stack.Spec.EventBus
+	if bus == nil || len(s.routingStatus) > 0 {
+		return s.routingStatus
+	}
+	why := "waits for the ACK children to be applied"
+	switch {
+	case r.AWS == nil:
+		why = "not created: the operator runs without AWS access (--disable-aws)"
+	case stepErr != nil:
+		why = "not reconciled: " + stepErr.Error()
+	}
+	out := []v1alpha1.ChildStatus{{Kind: "EventBus", Name: s.stack.Spec.NamePrefix + bus.Name, Component: "eventBus/" + bus.Name,
+		State: v1alpha1.ChildWaiting, Message: why}}
+	for _, rule := range s.stack.Spec.Rules {
+		out = append(out, v1alpha1.ChildStatus{Kind: "Rule", Name: s.stack.Spec.NamePrefix + rule.Name, Component: "rule/" + rule.Name,
+			ARN: s.observed.ARNs[render.RuleKey(rule.Name)], State: v1alpha1.ChildWaiting, Message: why})
+	}
+	return out
 }
 
 // patchStatus writes the status once, and only when it changed: writing an

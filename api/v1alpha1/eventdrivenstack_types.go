@@ -79,8 +79,9 @@ type EventDrivenStackSpec struct {
 	// +kubebuilder:validation:MaxProperties=40
 	Tags map[string]string `json:"tags,omitempty"`
 
-	// EventBus is the stack's custom EventBridge bus.
+	// EventBus is the stack's custom EventBridge bus. Its name cannot change.
 	// +optional
+	// +kubebuilder:validation:XValidation:rule="self.name == oldSelf.name",message="eventBus.name is immutable: remove the bus and add another instead"
 	EventBus *EventBus `json:"eventBus,omitempty"`
 
 	// Rules route events from the bus to the stack's components.
@@ -147,7 +148,9 @@ type Adoption struct {
 	AccountID string `json:"accountID"`
 }
 
-// EventBus is a custom EventBridge event bus.
+// EventBus is a custom EventBridge event bus. It belongs to the stack: the
+// operator creates it and its rules, and removes rules on it that the spec does
+// not name (unless the stack adopts existing resources).
 type EventBus struct {
 	// Name of the bus (before namePrefix).
 	// +kubebuilder:validation:MinLength=1
@@ -189,6 +192,25 @@ type Rule struct {
 	// +kubebuilder:validation:MinItems=1
 	// +kubebuilder:validation:MaxItems=5
 	Targets []RuleTarget `json:"targets"`
+
+	// Retry is how EventBridge retries delivery to the targets before it
+	// sends the event to the stack's EventBridge dead-letter queue.
+	// +optional
+	Retry *RetryPolicy `json:"retry,omitempty"`
+}
+
+// RetryPolicy is EventBridge's retry policy of a target.
+type RetryPolicy struct {
+	// MaximumRetryAttempts (default 185, EventBridge's own).
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=185
+	// +optional
+	MaximumRetryAttempts *int32 `json:"maximumRetryAttempts,omitempty"`
+	// MaximumEventAgeSeconds (default 86400, EventBridge's own).
+	// +kubebuilder:validation:Minimum=60
+	// +kubebuilder:validation:Maximum=86400
+	// +optional
+	MaximumEventAgeSeconds *int32 `json:"maximumEventAgeSeconds,omitempty"`
 }
 
 // RuleTarget names exactly one component of the stack.

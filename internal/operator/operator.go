@@ -6,6 +6,9 @@ package operator
 import (
 	"crypto/tls"
 	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/config"
 
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -22,6 +25,7 @@ import (
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
 	"github.com/eventstack-io/eventstack-operator/controllers"
 	"github.com/eventstack-io/eventstack-operator/internal/ack"
+	"github.com/eventstack-io/eventstack-operator/internal/awsapi"
 	"github.com/eventstack-io/eventstack-operator/internal/render"
 	"github.com/eventstack-io/eventstack-operator/internal/webhook"
 )
@@ -49,6 +53,17 @@ type Options struct {
 	// selects, so that several operators can share a cluster's stacks
 	// (sharding, as Flux's --watch-label-selector).
 	WatchLabelSelector string
+	// AWSEndpointURL, when set, points the EventBridge and Lambda clients at
+	// an AWS-compatible endpoint (a local emulator, the tests' server).
+	AWSEndpointURL string
+	// AWSLoadOptions are added to the AWS SDK's default chain (tests give
+	// static credentials here).
+	AWSLoadOptions []func(*config.LoadOptions) error
+	// DisableAWS leaves EventBridge and Lambda alone: no routing is made.
+	DisableAWS bool
+	// ResyncInterval is how often each stack's routing is read back from
+	// AWS to repair drift.
+	ResyncInterval time.Duration
 	// NewClient, when set, builds the manager's client (tests count writes with it).
 	NewClient client.NewClientFunc
 }
@@ -121,6 +136,10 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 		Client:                  mgr.GetClient(),
 		Recorder:                mgr.GetEventRecorder("eventstack-operator"),
 		MaxConcurrentReconciles: o.MaxConcurrentReconciles,
+		ResyncInterval:          o.ResyncInterval,
+	}
+	if !o.DisableAWS {
+		r.AWS = &awsapi.Factory{EndpointURL: o.AWSEndpointURL, LoadOptions: o.AWSLoadOptions}
 	}
 	if err := r.SetupWithManager(mgr); err != nil {
 		return nil, err

@@ -222,6 +222,9 @@ func (b *builder) outputs() (map[string]string, error) {
 	for _, c := range refs.Components(&s) {
 		set(c.Kind, c.Name)
 	}
+	for _, r := range s.Rules {
+		set(ruleKind, r.Name)
+	}
 	keys := make([]string, 0, len(s.Outputs))
 	for k := range s.Outputs {
 		keys = append(keys, k)

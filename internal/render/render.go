@@ -93,6 +93,12 @@ func Render(stack *v1alpha1.EventDrivenStack, obs Observed) (*Result, error) {
 			children = append(children, b.eventSourceMapping(f, c))
 		}
 	}
+	if dlq := b.eventsDLQ(); dlq != nil {
+		children = append(children, *dlq)
+	}
+	for _, w := range b.targetedWorkflows() {
+		children = append(children, b.eventsRole(w))
+	}
 	for _, w := range stack.Spec.Workflows {
 		def, err := parseDefinition(w)
 		if err != nil {
@@ -162,6 +168,14 @@ func (b *builder) componentChild(kind refs.Kind, name string) (string, string) {
 		return "StateMachine", childName(b.stack, name)
 	case roleKind:
 		return "Role", childName(b.stack, name)
+	case eventsRoleKind:
+		return "Role", eventsRoleChildName(b.stack, name)
+	case refs.EventBus:
+		return "EventBus", awsName(b.stack, name)
+	case ruleKind:
+		return "Rule", awsName(b.stack, name)
+	case eventsDLQKind:
+		return "Queue", eventsDLQChildName(b.stack)
 	}
 	return string(kind), name
 }

@@ -75,6 +75,14 @@ func seedObserved() Observed {
 		obs.ARNs[Key(refs.Function, f)] = functionARN(f)
 		obs.ARNs[Key(roleKind, f)] = roleARN(f)
 	}
+	// What the routing adds: the EventBridge DLQ, the role EventBridge
+	// assumes to start the workflow, and the rules.
+	obs.ARNs[Key(eventsDLQKind, eventsDLQName)] = queueARN("event-driven-stack-events-dlq")
+	obs.URLs[Key(eventsDLQKind, eventsDLQName)] = queueURL("event-driven-stack-events-dlq")
+	obs.ARNs[Key(eventsRoleKind, "event-driven-workflow")] = roleARN("event-driven-workflow-events")
+	for _, r := range []string{"order-events-rule", "inventory-events-rule", "notification-events-rule", "workflow-events-rule"} {
+		obs.ARNs[RuleKey(r)] = "arn:aws:events:us-east-1:" + account + ":rule/custom-event-bus/" + r
+	}
 	return obs
 }
 
@@ -131,6 +139,9 @@ func TestRenderSeedWithNothingObserved(t *testing.T) {
 			dep("Table", child("event-driven-orders"), "ARN"),
 			dep("Topic", child("event-notifications"), "ARN"),
 		}},
+		{"Role", child("event-driven-workflow--events"), "events-role/event-driven-workflow", []Dependency{
+			dep("StateMachine", child("event-driven-workflow"), "ARN"),
+		}},
 		{"Role", child("event-inventory-processor"), "role/event-inventory-processor", []Dependency{
 			dep("Table", child("event-driven-inventory"), "ARN"),
 			dep("Queue", child("inventory-queue"), "ARN"),
@@ -147,6 +158,8 @@ func TestRenderSeedWithNothingObserved(t *testing.T) {
 		}},
 		{"Table", child("event-driven-inventory"), "table/event-driven-inventory", nil},
 		{"Table", child("event-driven-orders"), "table/event-driven-orders", nil},
+		// Created at once; its policy waits for the rules' ARNs (Partial).
+		{"Queue", child("events--dlq"), "eventbridge/dlq", nil},
 		{"Queue", child("inventory-dlq"), "queue/inventory-dlq", nil},
 		{"Queue", child("inventory-queue"), "queue/inventory-queue", []Dependency{
 			dep("Queue", child("inventory-dlq"), "ARN"),
@@ -201,7 +214,7 @@ func TestRenderSeedWithNothingObserved(t *testing.T) {
 			t.Errorf("child %d = %s %s (%s), want %s %s (%s)", i, c.Kind, c.Name, c.Component, w.kind, w.name, w.component)
 			continue
 		}
-		if len(c.Partial) != 0 {
+		if len(c.Partial) != 0 && c.Component != "eventbridge/dlq" {
 			t.Errorf("%s %s: Partial = %v, want none", c.Kind, c.Name, c.Partial)
 		}
 		if w.needs == nil {
@@ -224,8 +237,8 @@ func TestRenderSeedWithNothingObserved(t *testing.T) {
 func TestRenderSeedWithEverythingObserved(t *testing.T) {
 	stack := loadSeed(t)
 	res := mustRender(t, stack, seedObserved())
-	if len(res.Children) != 17 {
-		t.Fatalf("rendered %d children, want 17", len(res.Children))
+	if len(res.Children) != 19 {
+		t.Fatalf("rendered %d children, want 19", len(res.Children))
 	}
 	kinds := map[string]int{}
 	for _, c := range res.Children {
@@ -266,7 +279,7 @@ func TestRenderSeedWithEverythingObserved(t *testing.T) {
 			t.Errorf("%s %s: owner references = %+v, want the stack as controller", c.Kind, c.Name, owners)
 		}
 	}
-	wantKinds := map[string]int{"Role": 4, "Table": 2, "Queue": 4, "Topic": 1, "Function": 3, "EventSourceMapping": 2, "StateMachine": 1}
+	wantKinds := map[string]int{"Role": 5, "Table": 2, "Queue": 5, "Topic": 1, "Function": 3, "EventSourceMapping": 2, "StateMachine": 1}
 	if !reflect.DeepEqual(kinds, wantKinds) {
 		t.Errorf("children by kind = %v, want %v", kinds, wantKinds)
 	}
@@ -786,6 +799,8 @@ func TestAdoption(t *testing.T) {
 		"StateMachine/" + child("event-driven-workflow"):                            `{"arn":"arn:aws:states:us-east-1:123456789012:stateMachine:event-driven-workflow"}`,
 		"EventSourceMapping/" + esm("event-order-processor", "order-queue"):         "",
 		"EventSourceMapping/" + esm("event-inventory-processor", "inventory-queue"): "",
+		"Queue/" + child("events--dlq"):                                             `{"queueURL":"https://sqs.us-east-1.amazonaws.com/123456789012/event-driven-stack-events-dlq"}`,
+		"Role/" + child("event-driven-workflow--events"):                            `{"name":"event-driven-workflow-events-role"}`,
 	}
 	seen := 0
 	for _, c := range res.Children {
@@ -1151,6 +1166,10 @@ func TestOutputs(t *testing.T) {
 		"function.event-inventory-processor.name":    "event-inventory-processor",
 		"function.event-notification-processor.name": "event-notification-processor",
 		"workflow.event-driven-workflow.name":        "event-driven-workflow",
+		"rule.order-events-rule.name":                "order-events-rule",
+		"rule.inventory-events-rule.name":            "inventory-events-rule",
+		"rule.notification-events-rule.name":         "notification-events-rule",
+		"rule.workflow-events-rule.name":             "workflow-events-rule",
 		"EventBusName":                               "custom-event-bus",
 		"OrdersTableName":                            "event-driven-orders",
 		"InventoryTableName":                         "event-driven-inventory",
@@ -1180,6 +1199,9 @@ func TestOutputs(t *testing.T) {
 			"workflow.event-driven-workflow.arn":        workflowARN,
 			"StateMachineArn":                           workflowARN,
 			"NotificationTopicArn":                      topicARN,
+		}
+		for _, r := range []string{"order-events-rule", "inventory-events-rule", "notification-events-rule", "workflow-events-rule"} {
+			want["rule."+r+".arn"] = "arn:aws:events:us-east-1:" + account + ":rule/custom-event-bus/" + r
 		}
 		for k, v := range names {
 			want[k] = v

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strings"
 
 	"k8s.io/utils/ptr"
 
@@ -70,42 +71,79 @@ func (b *builder) queue(q v1alpha1.Queue) Child {
 		}
 	}
 	var partial needs
-	if topics := b.topicsDeliveringTo(q.Name); len(topics) > 0 {
-		self, okSelf := b.arn(&partial, refs.Queue, q.Name)
-		var sources []string
-		for _, t := range topics {
-			if arn, ok := b.arn(&partial, refs.Topic, t); ok {
-				sources = append(sources, arn)
-			}
-		}
-		if okSelf && len(sources) == len(topics) {
-			// One statement per topic keeps each condition a plain string.
-			p := newPolicy()
-			for i, src := range sortedUnique(sources) {
-				p.Statement = append(p.Statement, Statement{
-					Sid: fmt.Sprintf("AllowTopic%d", i), Effect: "Allow",
-					Principal: map[string]string{"Service": "sns.amazonaws.com"},
-					Action:    []string{"sqs:SendMessage"}, Resource: []string{self},
-					Condition: map[string]map[string]string{"ArnEquals": {"aws:SourceArn": src}},
-				})
-			}
-			obj.Spec.Policy = ptr.To(p.JSON())
-		}
+	var grants []grant
+	for _, t := range b.topicsDeliveringTo(q.Name) {
+		grants = append(grants, grant{"sns.amazonaws.com", "sqs:SendMessage", refs.Topic, t})
 	}
+	for _, r := range b.rulesTargeting(func(t v1alpha1.RuleTarget) bool { return t.Queue == q.Name }) {
+		grants = append(grants, grant{"events.amazonaws.com", "sqs:SendMessage", ruleKind, r})
+	}
+	obj.Spec.Policy = b.sourcePolicy(&partial, refs.Queue, q.Name, grants)
 	var adoption map[string]string
 	if acct := b.accountID(); acct != "" {
-		domain := "amazonaws.com"
-		if b.partition == "aws-cn" {
-			domain = "amazonaws.com.cn"
-		}
-		adoption = map[string]string{"queueURL": fmt.Sprintf("https://sqs.%s.%s/%s/%s", b.stack.Spec.Region, domain, acct, awsName(b.stack, q.Name))}
+		adoption = map[string]string{"queueURL": fmt.Sprintf("https://sqs.%s.%s/%s/%s", b.stack.Spec.Region, sqsDomain(b.partition), acct, awsName(b.stack, q.Name))}
 	}
 	b.meta(obj, ack.SQSGroupVersion.WithKind("Queue"), name, Key(refs.Queue, q.Name), adoption)
 	c := b.child(Key(refs.Queue, q.Name), "Queue", name, obj, n)
-	if c.Object != nil && obj.Spec.Policy == nil {
+	if c.Object != nil {
 		c.Partial = partial
 	}
 	return c
+}
+
+// grant lets an AWS service perform an action on a resource of the stack,
+// on behalf of one source (a topic or a rule) only.
+type grant struct {
+	service, action string
+	sourceKind      refs.Kind
+	sourceName      string
+}
+
+// sourcePolicy builds the resource policy of a queue or topic: one statement
+// per grant, each conditioned on the source's ARN (aws:SourceArn), so that only
+// the stack's own topics and rules can deliver. It needs the resource's own
+// ARN and every source's ARN; until they are known it returns nil and records
+// them in partial: the resource is created without its policy, and gets it
+// with the next apply.
+func (b *builder) sourcePolicy(partial *needs, kind refs.Kind, name string, grants []grant) *string {
+	if len(grants) == 0 {
+		return nil
+	}
+	var missing needs
+	self, okSelf := b.arn(&missing, kind, name)
+	p := newPolicy()
+	for i, g := range grants {
+		src, ok := b.arn(&missing, g.sourceKind, g.sourceName)
+		if !ok || !okSelf {
+			continue
+		}
+		p.Statement = append(p.Statement, Statement{
+			Sid: fmt.Sprintf("Allow%s%d", strings.ToUpper(string(g.sourceKind[:1]))+string(g.sourceKind[1:]), i), Effect: "Allow",
+			Principal: map[string]string{"Service": g.service},
+			Action:    []string{g.action}, Resource: []string{self},
+			Condition: map[string]map[string]any{"ArnEquals": {"aws:SourceArn": src}},
+		})
+	}
+	if len(missing) > 0 {
+		*partial = append(*partial, missing...)
+		return nil
+	}
+	return ptr.To(p.JSON())
+}
+
+// rulesTargeting lists the rules with a target that match selects, sorted.
+func (b *builder) rulesTargeting(match func(v1alpha1.RuleTarget) bool) []string {
+	var out []string
+	for _, r := range b.stack.Spec.Rules {
+		for _, t := range r.Targets {
+			if match(t) {
+				out = append(out, r.Name)
+				break
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // topicsDeliveringTo lists the topics with an sqs subscription to a queue.
@@ -133,12 +171,20 @@ func (b *builder) topic(t v1alpha1.Topic) Child {
 	if t.DisplayName != "" {
 		obj.Spec.DisplayName = ptr.To(t.DisplayName)
 	}
+	var partial needs
+	var grants []grant
+	for _, r := range b.rulesTargeting(func(rt v1alpha1.RuleTarget) bool { return rt.Topic == t.Name }) {
+		grants = append(grants, grant{"events.amazonaws.com", "sns:Publish", ruleKind, r})
+	}
+	obj.Spec.Policy = b.sourcePolicy(&partial, refs.Topic, t.Name, grants)
 	var adoption map[string]string
 	if acct := b.accountID(); acct != "" {
 		adoption = map[string]string{"arn": fmt.Sprintf("arn:%s:sns:%s:%s:%s", b.partition, b.stack.Spec.Region, acct, awsName(b.stack, t.Name))}
 	}
 	b.meta(obj, ack.SNSGroupVersion.WithKind("Topic"), name, Key(refs.Topic, t.Name), adoption)
-	return b.child(Key(refs.Topic, t.Name), "Topic", name, obj, nil)
+	c := b.child(Key(refs.Topic, t.Name), "Topic", name, obj, nil)
+	c.Partial = partial
+	return c
 }
 
 // subscription builds an SNS subscription; it waits for the topic's ARN, and

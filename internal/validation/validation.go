@@ -15,6 +15,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
+	"github.com/eventstack-io/eventstack-operator/internal/eventpattern"
 	"github.com/eventstack-io/eventstack-operator/internal/refs"
 	"github.com/eventstack-io/eventstack-operator/internal/render"
 )
@@ -72,6 +73,11 @@ func Validate(stack *v1alpha1.EventDrivenStack) field.ErrorList {
 		v.errs = append(v.errs, field.Required(spec.Child("eventBus"), "rules need an eventBus"))
 	}
 	for i, r := range s.Rules {
+		if err := eventpattern.Check(r.EventPattern.Raw); err != nil {
+			// Checked here, before any AWS call, with the rule and the path named.
+			v.errs = append(v.errs, field.Invalid(spec.Child("rules").Index(i).Child("eventPattern"), string(r.EventPattern.Raw),
+				fmt.Sprintf("rule %s: %v", r.Name, err)))
+		}
 		for j, t := range r.Targets {
 			p := spec.Child("rules").Index(i).Child("targets").Index(j)
 			set := 0

@@ -1,0 +1,278 @@
+package controllers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+
+	"k8s.io/utils/ptr"
+
+	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
+	"github.com/eventstack-io/eventstack-operator/internal/awsapi"
+	"github.com/eventstack-io/eventstack-operator/internal/outcome"
+	"github.com/eventstack-io/eventstack-operator/internal/refs"
+	"github.com/eventstack-io/eventstack-operator/internal/render"
+	"github.com/eventstack-io/eventstack-operator/internal/routing"
+)
+
+// reconcileObserveRouting reads the stack's bus, rules and targets from
+// EventBridge, so that the children render with the rules' ARNs (queue and
+// topic policies, the EventBridge dead-letter queue's policy name them).
+func (r *EventDrivenStackReconciler) reconcileObserveRouting(ctx context.Context, s *scope) error {
+	bus := s.stack.Spec.EventBus
+	if bus == nil || r.AWS == nil {
+		return nil
+	}
+	clients, err := r.AWS.For(ctx, s.stack.Spec.Region)
+	if err != nil {
+		return outcome.Terminal(awsapi.ReasonAWSCredentials, err)
+	}
+	s.clients = clients
+	s.bus, err = routing.Observe(ctx, clients.EventBridge, s.stack.Spec.NamePrefix+bus.Name)
+	if err != nil {
+		return err
+	}
+	s.recordRoutingARNs()
+	return nil
+}
+
+// recordRoutingARNs adds the bus's and the rules' ARNs to what is observed.
+func (s *scope) recordRoutingARNs() {
+	if s.bus == nil {
+		return
+	}
+	if s.bus.ARN != "" {
+		s.observed.ARNs[render.EventBusKey(s.stack.Spec.EventBus.Name)] = s.bus.ARN
+	}
+	for _, rule := range s.stack.Spec.Rules {
+		if have := s.bus.Rules[s.stack.Spec.NamePrefix+rule.Name]; have != nil && have.ARN != "" {
+			s.observed.ARNs[render.RuleKey(rule.Name)] = have.ARN
+		}
+	}
+}
+
+// reconcileRouting creates or repairs the bus, each rule, its targets and the
+// Lambda permissions they need, then removes rules and permissions the spec no
+// longer has. Each rule's outcome is a line of the status; an error that a
+// retry can fix is returned after every rule had its turn.
+func (r *EventDrivenStackReconciler) reconcileRouting(ctx context.Context, s *scope) error {
+	if s.bus == nil || s.clients == nil {
+		return nil
+	}
+	eb, lc := s.clients.EventBridge, s.clients.Lambda
+	plan, err := render.BuildRouting(s.stack, s.observed)
+	if err != nil {
+		return outcome.Terminal(v1alpha1.ReasonInvalidSpec, err)
+	}
+	busStatus := v1alpha1.ChildStatus{Kind: "EventBus", Name: s.bus.Name, Component: string(refs.EventBus) + "/" + s.stack.Spec.EventBus.Name}
+	if err := routing.EnsureBus(ctx, eb, s.bus, plan.Bus); err != nil {
+		busStatus.State, busStatus.Message = failedState(err), err.Error()
+		s.routingStatus = append(s.routingStatus, busStatus)
+		return err
+	}
+	busStatus.State, busStatus.Ready, busStatus.ARN = v1alpha1.ChildReady, true, s.bus.ARN
+	s.routingStatus = append(s.routingStatus, busStatus)
+
+	// The rules first: their ARNs are what targets' permissions name.
+	var errs []error
+	learned := false
+	for _, route := range plan.Rules {
+		_, had := s.observed.ARNs[route.Component]
+		arn, err := routing.EnsureRule(ctx, eb, s.bus, route)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		s.observed.ARNs[route.Component] = arn
+		learned = learned || !had
+	}
+	plan, err = render.BuildRouting(s.stack, s.observed)
+	if err != nil {
+		return outcome.Terminal(v1alpha1.ReasonInvalidSpec, err)
+	}
+	policies := map[string]map[string]routing.Statement{}
+	wantedPerms := map[string]map[string]bool{}
+	for _, route := range plan.Rules {
+		st := v1alpha1.ChildStatus{Kind: "Rule", Name: route.Name, Component: route.Component, ARN: s.observed.ARNs[route.Component]}
+		if err := ruleError(errs, route.Name); err != nil {
+			st.State, st.Message = failedState(err), err.Error()
+			s.routingStatus = append(s.routingStatus, st)
+			continue
+		}
+		if len(route.Needs) > 0 {
+			st.State = v1alpha1.ChildWaiting
+			st.Message = "its targets wait for " + describe(route.Needs)
+			s.routingStatus = append(s.routingStatus, st)
+			continue
+		}
+		err := routing.EnsureTargets(ctx, eb, s.bus, route)
+		for _, perm := range route.Permissions {
+			if err != nil {
+				break
+			}
+			fn := ptr.Deref(perm.FunctionName, "")
+			if wantedPerms[fn] == nil {
+				wantedPerms[fn] = map[string]bool{}
+			}
+			wantedPerms[fn][ptr.Deref(perm.StatementId, "")] = true
+			if policies[fn] == nil {
+				if policies[fn], err = routing.Permissions(ctx, lc, fn); err != nil {
+					break
+				}
+			}
+			err = routing.EnsurePermission(ctx, lc, policies[fn], perm)
+		}
+		if err != nil {
+			errs = append(errs, err)
+			st.State, st.Message = failedState(err), err.Error()
+		} else {
+			st.State, st.Ready = v1alpha1.ChildReady, true
+			st.Message = fmt.Sprintf("%d targets, %d Lambda permissions", len(route.PutTargets.Targets), len(route.Permissions))
+		}
+		s.routingStatus = append(s.routingStatus, st)
+	}
+	if len(errs) == 0 {
+		errs = append(errs, r.pruneRouting(ctx, s, plan, policies, wantedPerms))
+	}
+	s.requeueSoon = learned
+	return firstByKind(errs)
+}
+
+// pruneRouting deletes the rules on the stack's bus that the spec does not
+// name (the bus belongs to the stack; with adoption, only rules the stack
+// reported before), and the operator's Lambda permissions no rule wants.
+func (r *EventDrivenStackReconciler) pruneRouting(ctx context.Context, s *scope, plan *render.Routing,
+	policies map[string]map[string]routing.Statement, wanted map[string]map[string]bool) error {
+	keep := map[string]bool{}
+	for _, route := range plan.Rules {
+		keep[route.Name] = true
+	}
+	adopting := s.stack.Spec.Adoption != nil && s.stack.Spec.Adoption.Policy == v1alpha1.AdoptionAdoptOrCreate
+	reported := map[string]bool{}
+	for _, c := range s.original.Status.Children {
+		if c.Kind == "Rule" {
+			reported[c.Name] = true
+		}
+	}
+	var names []string
+	for name := range s.bus.Rules {
+		if !keep[name] && (!adopting || reported[name]) {
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if err := routing.DeleteRule(ctx, s.clients.EventBridge, s.bus, name); err != nil {
+			return err
+		}
+	}
+	for _, fn := range s.functionARNs() {
+		have := policies[fn]
+		if have == nil {
+			var err error
+			if have, err = routing.Permissions(ctx, s.clients.Lambda, fn); err != nil {
+				return err
+			}
+		}
+		for sid := range have {
+			if !wanted[fn][sid] {
+				if err := routing.RemovePermission(ctx, s.clients.Lambda, fn, sid); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// functionARNs lists the ARNs of the stack's functions that ACK reported.
+func (s *scope) functionARNs() []string {
+	var out []string
+	for _, f := range s.stack.Spec.Functions {
+		if arn := s.observed.ARNs[render.Key(refs.Function, f.Name)]; arn != "" {
+			out = append(out, arn)
+		}
+	}
+	return out
+}
+
+// deleteRouting removes what the operator created in EventBridge and Lambda
+// for a stack being deleted: permissions, targets, rules, then the bus.
+func (r *EventDrivenStackReconciler) deleteRouting(ctx context.Context, stack *v1alpha1.EventDrivenStack) error {
+	if stack.Spec.EventBus == nil || r.AWS == nil {
+		return nil
+	}
+	clients, err := r.AWS.For(ctx, stack.Spec.Region)
+	if err != nil {
+		return err
+	}
+	// Permissions first: the functions' ARNs are in the status.
+	for _, c := range stack.Status.Children {
+		if c.Kind != "Function" || c.ARN == "" {
+			continue
+		}
+		have, err := routing.Permissions(ctx, clients.Lambda, c.ARN)
+		if err != nil {
+			return err
+		}
+		for sid := range have {
+			if err := routing.RemovePermission(ctx, clients.Lambda, c.ARN, sid); err != nil {
+				return err
+			}
+		}
+	}
+	bus, err := routing.Observe(ctx, clients.EventBridge, stack.Spec.NamePrefix+stack.Spec.EventBus.Name)
+	if err != nil {
+		return err
+	}
+	return routing.DeleteBus(ctx, clients.EventBridge, bus)
+}
+
+// ruleError finds the error of a rule's PutRule among errs.
+func ruleError(errs []error, rule string) error {
+	for _, err := range errs {
+		var re *routing.RuleError
+		if errors.As(err, &re) && re.Rule == rule {
+			return err
+		}
+	}
+	return nil
+}
+
+// failedState is Stalled for an error retrying cannot fix, InProgress otherwise.
+func failedState(err error) v1alpha1.ChildState {
+	if _, terminal := outcome.IsTerminal(err); terminal {
+		return v1alpha1.ChildStalled
+	}
+	return v1alpha1.ChildInProgress
+}
+
+// firstByKind returns a transient error if there is one (a retry may fix it),
+// else the first terminal one, else nil.
+func firstByKind(errs []error) error {
+	var terminal error
+	for _, err := range errs {
+		if err == nil {
+			continue
+		}
+		if _, t := outcome.IsTerminal(err); !t {
+			return err
+		}
+		if terminal == nil {
+			terminal = err
+		}
+	}
+	return terminal
+}
+
+func describe(needs []render.Dependency) string {
+	out := ""
+	for i, d := range needs {
+		if i > 0 {
+			out += "; "
+		}
+		out += d.String()
+	}
+	return out
+}

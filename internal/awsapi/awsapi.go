@@ -1,0 +1,105 @@
+// Package awsapi gives the operator its AWS clients (EventBridge and Lambda,
+// which it drives itself; everything else goes through ACK) and types their
+// errors by what should happen next.
+//
+// Credentials and region come from the SDK's default chain (environment, EKS
+// Pod Identity, IRSA web identity, shared config); a stack's spec.region
+// overrides the region. An endpoint URL points every client at an
+// AWS-compatible endpoint, such as a local emulator or the tests' server.
+package awsapi
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+)
+
+// EventBridge is the part of the EventBridge API the operator calls.
+type EventBridge interface {
+	CreateEventBus(context.Context, *eventbridge.CreateEventBusInput, ...func(*eventbridge.Options)) (*eventbridge.CreateEventBusOutput, error)
+	DescribeEventBus(context.Context, *eventbridge.DescribeEventBusInput, ...func(*eventbridge.Options)) (*eventbridge.DescribeEventBusOutput, error)
+	DeleteEventBus(context.Context, *eventbridge.DeleteEventBusInput, ...func(*eventbridge.Options)) (*eventbridge.DeleteEventBusOutput, error)
+	PutRule(context.Context, *eventbridge.PutRuleInput, ...func(*eventbridge.Options)) (*eventbridge.PutRuleOutput, error)
+	DescribeRule(context.Context, *eventbridge.DescribeRuleInput, ...func(*eventbridge.Options)) (*eventbridge.DescribeRuleOutput, error)
+	DeleteRule(context.Context, *eventbridge.DeleteRuleInput, ...func(*eventbridge.Options)) (*eventbridge.DeleteRuleOutput, error)
+	ListRules(context.Context, *eventbridge.ListRulesInput, ...func(*eventbridge.Options)) (*eventbridge.ListRulesOutput, error)
+	PutTargets(context.Context, *eventbridge.PutTargetsInput, ...func(*eventbridge.Options)) (*eventbridge.PutTargetsOutput, error)
+	ListTargetsByRule(context.Context, *eventbridge.ListTargetsByRuleInput, ...func(*eventbridge.Options)) (*eventbridge.ListTargetsByRuleOutput, error)
+	RemoveTargets(context.Context, *eventbridge.RemoveTargetsInput, ...func(*eventbridge.Options)) (*eventbridge.RemoveTargetsOutput, error)
+	PutEvents(context.Context, *eventbridge.PutEventsInput, ...func(*eventbridge.Options)) (*eventbridge.PutEventsOutput, error)
+}
+
+// Lambda is the part of the Lambda API the operator calls.
+type Lambda interface {
+	AddPermission(context.Context, *lambda.AddPermissionInput, ...func(*lambda.Options)) (*lambda.AddPermissionOutput, error)
+	GetPolicy(context.Context, *lambda.GetPolicyInput, ...func(*lambda.Options)) (*lambda.GetPolicyOutput, error)
+	RemovePermission(context.Context, *lambda.RemovePermissionInput, ...func(*lambda.Options)) (*lambda.RemovePermissionOutput, error)
+}
+
+// Clients are the clients for one region.
+type Clients struct {
+	EventBridge EventBridge
+	Lambda      Lambda
+}
+
+// Factory makes, and keeps, one set of clients per region.
+type Factory struct {
+	// EndpointURL, when set, is the endpoint of every client.
+	EndpointURL string
+	// MaxAttempts bounds the SDK's standard retryer (throttling, 5xx,
+	// transient network errors), with its exponential backoff and jitter.
+	MaxAttempts int
+	// LoadOptions are added to the default chain's options (tests give
+	// static credentials here).
+	LoadOptions []func(*config.LoadOptions) error
+
+	mu      sync.Mutex
+	clients map[string]*Clients
+}
+
+// For returns the clients of a region.
+func (f *Factory) For(ctx context.Context, region string) (*Clients, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if c, ok := f.clients[region]; ok {
+		return c, nil
+	}
+	attempts := f.MaxAttempts
+	if attempts <= 0 {
+		attempts = 5
+	}
+	opts := append([]func(*config.LoadOptions) error{
+		config.WithRegion(region),
+		config.WithRetryer(func() aws.Retryer {
+			return retry.NewStandard(func(o *retry.StandardOptions) { o.MaxAttempts = attempts })
+		}),
+	}, f.LoadOptions...)
+	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("loading the AWS configuration for %s: %w", region, err)
+	}
+	endpoint := f.EndpointURL
+	c := &Clients{
+		EventBridge: eventbridge.NewFromConfig(cfg, func(o *eventbridge.Options) {
+			if endpoint != "" {
+				o.BaseEndpoint = aws.String(endpoint)
+			}
+		}),
+		Lambda: lambda.NewFromConfig(cfg, func(o *lambda.Options) {
+			if endpoint != "" {
+				o.BaseEndpoint = aws.String(endpoint)
+			}
+		}),
+	}
+	if f.clients == nil {
+		f.clients = map[string]*Clients{}
+	}
+	f.clients[region] = c
+	return c, nil
+}
