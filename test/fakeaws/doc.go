@@ -1,0 +1,75 @@
+// Package fakeaws is an in-memory test server that speaks a small part of the
+// Amazon EventBridge and AWS Lambda APIs over HTTP on a loopback port, so that
+// code using the real AWS SDK for Go v2 clients can be tested offline. Point a
+// client at it with the service Options' BaseEndpoint set to Server.URL().
+//
+// Implemented operations:
+//
+//   - EventBridge (JSON 1.1, POST / with X-Amz-Target: AWSEvents.<Operation>):
+//     CreateEventBus, DescribeEventBus, DeleteEventBus, ListEventBuses, PutRule,
+//     DescribeRule, DeleteRule, EnableRule, DisableRule, ListRules, PutTargets,
+//     ListTargetsByRule, RemoveTargets, PutEvents. Any other operation answers
+//     400 UnknownOperationException.
+//   - Lambda (REST-JSON): AddPermission (POST), GetPolicy (GET) and
+//     RemovePermission (DELETE) under /2015-03-31/functions/{FunctionName}/policy.
+//     Any other route answers 404 UnknownOperationException.
+//
+// Errors use the wire format of each protocol: EventBridge answers HTTP 400
+// (500 for InternalException) with {"__type":"<Code>","message":"..."};
+// Lambda answers the code's HTTP status with an X-Amzn-ErrorType header and a
+// {"Type":"User","message":"..."} body (the message key is spelled as in the
+// Lambda model, "Message" for ResourceNotFoundException). The SDK therefore
+// decodes them into its modeled error types (for example
+// *types.ResourceNotFoundException); codes that the SDK does not model, such
+// as ValidationException, arrive as a smithy.GenericAPIError with that code.
+//
+// Where the server simplifies compared to AWS:
+//
+//   - Requests are not authenticated: SigV4 signatures, credentials and the
+//     client's region are not checked. One account and one region, the
+//     Server's AccountID and Region (set them before Start), appear in every
+//     ARN; ARNs passed in (EventBusName, FunctionName) are reduced to the
+//     resource name without checking their region or account.
+//   - Everything is strongly consistent: a change is visible to the next call.
+//   - No tags (Tags members are ignored, tagging operations are unknown), no
+//     event bus policies, KMS keys, dead-letter or log configuration on buses
+//     (accepted and ignored), no archives, replays, connections, API
+//     destinations, endpoints, partner event sources or managed rules (Force
+//     is ignored).
+//   - Event patterns are checked for structure only (a JSON object, no empty
+//     objects, every field an object or an array, "$or" an array of objects);
+//     the comparison operators inside arrays (prefix, anything-but, numeric,
+//     ...) are not validated. ScheduleExpression is stored (default bus only)
+//     but neither parsed nor run.
+//   - PutEvents does no matching and no delivery: it validates each entry and
+//     records it (see Events). Unlike AWS, which accepts an event for a bus that
+//     does not exist and silently drops it, an entry for a missing bus fails
+//     with ErrorCode ResourceNotFoundException, so a test sees a wrong bus name.
+//   - Targets: every member of a target round-trips through ListTargetsByRule,
+//     but only Id, Arn, RoleArn, Input, InputPath, InputTransformer,
+//     RetryPolicy and DeadLetterConfig are decoded and checked. Target ARNs and
+//     roles are not checked to exist, so PutTargets never fails per entry
+//     (FailedEntryCount is 0); RemoveTargets of an Id that the rule does not
+//     have succeeds, as removing it again would.
+//   - List operations order rules and buses by name and targets by Id; the
+//     NextToken is opaque but only valid for this server.
+//   - Validation messages follow AWS's wording ("1 validation error
+//     detected: ...") but are not guaranteed to match it byte for byte.
+//   - Lambda: every function name exists until DeleteFunction removes it
+//     (then calls on it answer 404 ResourceNotFoundException "Function not
+//     found: <arn>"). A Qualifier (version or alias, in the query or in the
+//     FunctionName) selects a separate policy without checking that the
+//     version or alias exists. Conditions come from SourceArn (ArnLike
+//     AWS:SourceArn), SourceAccount (StringEquals AWS:SourceAccount) and
+//     PrincipalOrgID (StringEquals aws:PrincipalOrgID); EventSourceToken and
+//     FunctionUrlAuthType are ignored; the 20 KB policy size limit is not
+//     enforced. RevisionId is tracked per policy and checked when given
+//     (412 PreconditionFailedException).
+//
+// Test controls: Calls and MutatingCalls count the requests received (faulted
+// ones included), SetFault injects throttling, one-shot failures, an outage or
+// latency, and Bus, Rules, Targets, Policy and Events expose the state, with
+// SetRulePattern, SetRuleState, DeleteRuleOutOfBand, RemoveTargetOutOfBand,
+// RemovePermissionOutOfBand and DeleteFunction to simulate changes made
+// outside the code under test. Every method is safe for concurrent use.
+package fakeaws

@@ -1,0 +1,373 @@
+package fakeaws
+
+import (
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Server is the fake. Create it with New, start it with Start and stop it
+// with Close.
+type Server struct {
+	// Region and AccountID are used in every ARN the server returns. Change
+	// them, if at all, before Start.
+	Region    string
+	AccountID string
+
+	mu      sync.Mutex
+	httpSrv *http.Server
+	url     string
+
+	calls map[string]int
+
+	fault      Fault
+	faultCalls int            // calls since SetFault, for ThrottleEvery
+	opCalls    map[string]int // calls per operation since SetFault, for Fail
+	fired      []bool         // Fault.Fail entries already used
+
+	eventBridgeState
+	lambdaState
+}
+
+// New returns a server with only the default event bus, not yet listening.
+func New() *Server {
+	return &Server{
+		Region:           "us-east-1",
+		AccountID:        "123456789012",
+		calls:            map[string]int{},
+		opCalls:          map[string]int{},
+		eventBridgeState: newEventBridgeState(),
+		lambdaState:      newLambdaState(),
+	}
+}
+
+// Start listens on 127.0.0.1 on a free port and serves in the background. It
+// returns the base URL (http://127.0.0.1:PORT) to use as BaseEndpoint.
+func (s *Server) Start() (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.httpSrv != nil {
+		return "", errors.New("fakeaws: server already started")
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", fmt.Errorf("fakeaws: listen: %w", err)
+	}
+	s.httpSrv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	s.url = "http://" + l.Addr().String()
+	go func(srv *http.Server) { _ = srv.Serve(l) }(s.httpSrv)
+	return s.url, nil
+}
+
+// URL is the base URL given by Start, or "" before it.
+func (s *Server) URL() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.url
+}
+
+// Close stops listening and closes open connections. It may be called more
+// than once.
+func (s *Server) Close() {
+	s.mu.Lock()
+	srv := s.httpSrv
+	s.mu.Unlock()
+	if srv != nil {
+		_ = srv.Close()
+	}
+}
+
+// Calls returns how many requests each operation received, keyed
+// "events:PutRule", "lambda:AddPermission" and so on. Requests answered by an
+// injected fault count too.
+func (s *Server) Calls() map[string]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[string]int, len(s.calls))
+	for k, v := range s.calls {
+		out[k] = v
+	}
+	return out
+}
+
+// MutatingCalls is the number of requests to operations other than
+// Describe*, List* and Get*.
+func (s *Server) MutatingCalls() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for k, v := range s.calls {
+		op := k[strings.Index(k, ":")+1:]
+		if !strings.HasPrefix(op, "Describe") && !strings.HasPrefix(op, "List") && !strings.HasPrefix(op, "Get") {
+			n += v
+		}
+	}
+	return n
+}
+
+// ResetCalls sets every call count to zero.
+func (s *Server) ResetCalls() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.calls = map[string]int{}
+}
+
+// Fault describes the failures to inject. The zero Fault injects nothing.
+type Fault struct {
+	// ThrottleEvery, when N > 0, answers every Nth request (counted over both
+	// services from SetFault) with EventBridge's ThrottlingException (HTTP 400)
+	// or Lambda's TooManyRequestsException (HTTP 429).
+	ThrottleEvery int
+	// Fail lists one-shot failures of given operations.
+	Fail []OpFailure
+	// Outage answers every request with HTTP 503 ServiceUnavailable until the
+	// fault is cleared.
+	Outage bool
+	// Latency delays every answer, faulted or not.
+	Latency time.Duration
+}
+
+// OpFailure fails the Nth request of one operation, once.
+type OpFailure struct {
+	Op      string // "events:PutRule", "lambda:AddPermission", ...
+	Nth     int    // 1 for the first request of Op after SetFault
+	Code    string // error code, e.g. "ConcurrentModificationException"
+	Status  int    // HTTP status; 0 for the code's usual status
+	Message string // "" for a generic message
+}
+
+// FailNth is a shorthand for OpFailure{Op: op, Nth: nth, Code: code}.
+func FailNth(op string, nth int, code string) OpFailure {
+	return OpFailure{Op: op, Nth: nth, Code: code}
+}
+
+// SetFault replaces the injected faults and restarts their counters.
+func (s *Server) SetFault(f Fault) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f.Fail = append([]OpFailure(nil), f.Fail...)
+	s.fault = f
+	s.faultCalls = 0
+	s.opCalls = map[string]int{}
+	s.fired = make([]bool, len(f.Fail))
+}
+
+// ClearFault removes every injected fault.
+func (s *Server) ClearFault() { s.SetFault(Fault{}) }
+
+// apiError is an error answer: HTTP status, error code and message.
+type apiError struct {
+	Status  int
+	Code    string
+	Message string
+}
+
+func (e *apiError) Error() string { return e.Code + ": " + e.Message }
+
+// injectLocked counts a request of op and returns the fault to answer it
+// with, if any.
+func (s *Server) injectLocked(service, op string) *apiError {
+	s.faultCalls++
+	s.opCalls[op]++
+	f := s.fault
+	if f.Outage {
+		return &apiError{http.StatusServiceUnavailable, "ServiceUnavailable", "Service is unavailable. Please try again later."}
+	}
+	for i, of := range f.Fail {
+		if !s.fired[i] && of.Op == op && of.Nth == s.opCalls[op] {
+			s.fired[i] = true
+			e := &apiError{of.Status, of.Code, of.Message}
+			if e.Status == 0 {
+				e.Status = defaultStatus(service, e.Code)
+			}
+			if e.Message == "" {
+				e.Message = "Injected failure " + of.Code
+			}
+			return e
+		}
+	}
+	if f.ThrottleEvery > 0 && s.faultCalls%f.ThrottleEvery == 0 {
+		if service == "lambda" {
+			return &apiError{http.StatusTooManyRequests, "TooManyRequestsException", "Rate exceeded"}
+		}
+		return &apiError{http.StatusBadRequest, "ThrottlingException", "Rate exceeded"}
+	}
+	return nil
+}
+
+func defaultStatus(service, code string) int {
+	if service == "lambda" {
+		if st, ok := lambdaErrorStatus[code]; ok {
+			return st
+		}
+		return http.StatusBadRequest
+	}
+	if code == "InternalException" {
+		return http.StatusInternalServerError
+	}
+	return http.StatusBadRequest
+}
+
+// maxBody bounds a request body (PutEvents allows 256 KiB).
+const maxBody = 1 << 20
+
+// ServeHTTP routes a request to its service, counts it, applies the faults
+// and answers it.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	var service, op string
+	var handle func([]byte) (int, any, *apiError)
+	switch {
+	case r.Header.Get("X-Amz-Target") != "":
+		service = "events"
+		op, handle = s.routeEvents(r)
+	default:
+		service = "lambda"
+		op, handle = s.routeLambda(r)
+	}
+	name := service + ":" + op
+
+	s.mu.Lock()
+	s.calls[name]++
+	fault := s.injectLocked(service, name)
+	latency := s.fault.Latency
+	s.mu.Unlock()
+
+	if latency > 0 {
+		t := time.NewTimer(latency)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			t.Stop()
+			return
+		}
+	}
+	if fault != nil {
+		writeError(w, service, fault)
+		return
+	}
+
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	if err != nil {
+		writeError(w, service, &apiError{http.StatusBadRequest, "SerializationException", "Could not read the request body: " + err.Error()})
+		return
+	}
+	s.mu.Lock()
+	status, out, apiErr := handle(body)
+	s.mu.Unlock()
+	if apiErr != nil {
+		writeError(w, service, apiErr)
+		return
+	}
+	writeJSON(w, service, status, out)
+}
+
+func setCommonHeaders(w http.ResponseWriter, service string) {
+	w.Header().Set("X-Amzn-Requestid", newID())
+	if service == "events" {
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+	} else {
+		w.Header().Set("Content-Type", "application/json")
+	}
+}
+
+func writeJSON(w http.ResponseWriter, service string, status int, out any) {
+	setCommonHeaders(w, service)
+	if out == nil {
+		if status == http.StatusNoContent {
+			w.WriteHeader(status)
+			return
+		}
+		out = struct{}{}
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		writeError(w, service, &apiError{http.StatusInternalServerError, "InternalException", err.Error()})
+		return
+	}
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
+
+// lambdaErrorStatus is the HTTP status of the Lambda error codes the server
+// uses; other codes are 400.
+var lambdaErrorStatus = map[string]int{
+	"ResourceNotFoundException":   http.StatusNotFound,
+	"UnknownOperationException":   http.StatusNotFound,
+	"ResourceConflictException":   http.StatusConflict,
+	"PreconditionFailedException": http.StatusPreconditionFailed,
+	"TooManyRequestsException":    http.StatusTooManyRequests,
+	"ServiceException":            http.StatusInternalServerError,
+	"ServiceUnavailable":          http.StatusServiceUnavailable,
+}
+
+// lambdaCapitalMessage lists the Lambda errors whose model spells the message
+// member "Message" (the others use "message").
+var lambdaCapitalMessage = map[string]bool{
+	"ResourceNotFoundException": true,
+	"ServiceException":          true,
+	"ResourceInUseException":    true,
+}
+
+func writeError(w http.ResponseWriter, service string, e *apiError) {
+	setCommonHeaders(w, service)
+	var body map[string]string
+	if service == "events" {
+		body = map[string]string{"__type": e.Code, "message": e.Message}
+	} else {
+		w.Header().Set("X-Amzn-ErrorType", e.Code)
+		typ, key := "User", "message"
+		if e.Status >= 500 {
+			typ = "Service"
+		}
+		if lambdaCapitalMessage[e.Code] {
+			key = "Message"
+		}
+		body = map[string]string{"Type": typ, key: e.Message}
+		if e.Code == "TooManyRequestsException" {
+			body["Reason"] = "CallerRateLimitExceeded"
+			w.Header().Set("Retry-After", "1")
+		}
+	}
+	b, _ := json.Marshal(body)
+	w.WriteHeader(e.Status)
+	_, _ = w.Write(b)
+}
+
+// decode unmarshals a JSON request body; an empty body is an empty object.
+func decode(body []byte, v any) *apiError {
+	if len(strings.TrimSpace(string(body))) == 0 {
+		return nil
+	}
+	if err := json.Unmarshal(body, v); err != nil {
+		return &apiError{http.StatusBadRequest, "SerializationException", "Could not parse the request body: " + err.Error()}
+	}
+	return nil
+}
+
+// newID returns a random UUID (version 4), as AWS uses for request, event and
+// revision IDs.
+func newID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// sortedKeys returns the keys of m in order.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
