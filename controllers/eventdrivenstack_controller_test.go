@@ -23,6 +23,7 @@ import (
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
 	"github.com/eventstack-io/eventstack-operator/controllers"
 	"github.com/eventstack-io/eventstack-operator/internal/ack"
+	"github.com/eventstack-io/eventstack-operator/internal/awsapi"
 	"github.com/eventstack-io/eventstack-operator/internal/render"
 	"github.com/eventstack-io/eventstack-operator/internal/testenv"
 )
@@ -80,9 +81,7 @@ func TestSeedStackBecomesTheSeedsResources(t *testing.T) {
 	ctx := context.Background()
 	ns := newNamespace(t)
 	stack := seedStack(t, ns)
-	if err := k8s.Create(ctx, stack); err != nil {
-		t.Fatal(err)
-	}
+	createStack(t, stack)
 	stack = playACKUntilReady(t, ns, stack.Name)
 
 	got := children(t, ns)
@@ -93,11 +92,13 @@ func TestSeedStackBecomesTheSeedsResources(t *testing.T) {
 		"Function/event-driven-stack.event-inventory-processor",
 		"Function/event-driven-stack.event-notification-processor",
 		"Function/event-driven-stack.event-order-processor",
+		"Queue/event-driven-stack.events--dlq",
 		"Queue/event-driven-stack.inventory-dlq",
 		"Queue/event-driven-stack.inventory-queue",
 		"Queue/event-driven-stack.order-dlq",
 		"Queue/event-driven-stack.order-queue",
 		p + "event-driven-workflow",
+		p + "event-driven-workflow--events",
 		p + "event-inventory-processor",
 		p + "event-notification-processor",
 		p + "event-order-processor",
@@ -109,7 +110,8 @@ func TestSeedStackBecomesTheSeedsResources(t *testing.T) {
 	if g := keys(got); strings.Join(g, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("children:\n%s\nwant:\n%s", strings.Join(g, "\n"), strings.Join(want, "\n"))
 	}
-	if stack.Status.Resources != "17/17" || len(stack.Status.Children) != 17 {
+	// 19 ACK children, the bus and 4 rules.
+	if stack.Status.Resources != "24/24" || len(stack.Status.Children) != 24 {
 		t.Errorf("resources %q, %d children in status", stack.Status.Resources, len(stack.Status.Children))
 	}
 
@@ -253,7 +255,7 @@ func TestSeedStackBecomesTheSeedsResources(t *testing.T) {
 	out, _ := io.ReadAll(kubectl)
 	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
 	if len(lines) != 2 || strings.Join(strings.Fields(lines[0]), " ") != "NAME READY RESOURCES REASON AGE" ||
-		!strings.HasPrefix(strings.Join(strings.Fields(lines[1]), " "), "event-driven-stack True 17/17 Succeeded ") {
+		!strings.HasPrefix(strings.Join(strings.Fields(lines[1]), " "), "event-driven-stack True 24/24 Succeeded ") {
 		t.Errorf("kubectl get eventdrivenstacks:\n%s", out)
 	}
 	if _, _, err := testEnv.ControlPlane.KubeCtl().Run("get", "eds", "-n", ns, "event-driven-stack"); err != nil {
@@ -318,12 +320,10 @@ func TestDependencyOrder(t *testing.T) {
 	ctx := context.Background()
 	ns := newNamespace(t)
 	stack := seedStack(t, ns)
-	if err := k8s.Create(ctx, stack); err != nil {
-		t.Fatal(err)
-	}
+	createStack(t, stack)
 	has := func(key string) bool { _, ok := children(t, ns)[key]; return ok }
 	// What needs nothing is created at once.
-	independent := []string{"Queue/event-driven-stack.order-dlq", "Queue/event-driven-stack.inventory-dlq",
+	independent := []string{"Queue/event-driven-stack.order-dlq", "Queue/event-driven-stack.inventory-dlq", "Queue/event-driven-stack.events--dlq",
 		"Table/event-driven-stack.event-driven-orders", "Table/event-driven-stack.event-driven-inventory",
 		"Topic/event-driven-stack.event-notifications"}
 	eventually(t, waitFor, "independent children created", func() error {
@@ -417,9 +417,7 @@ func TestEditsRemovalsAndOutOfBandDeletes(t *testing.T) {
 	ns := newNamespace(t)
 	stack := seedStack(t, ns)
 	stack.Spec.Queues = append(stack.Spec.Queues, v1alpha1.Queue{Name: "audit-queue"})
-	if err := k8s.Create(ctx, stack); err != nil {
-		t.Fatal(err)
-	}
+	createStack(t, stack)
 	playACKUntilReady(t, ns, stack.Name)
 
 	// Edit: visibility timeout of order-queue 30 -> 45.
@@ -513,8 +511,14 @@ func TestUnchangedStackCostsNoWrite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &controllers.EventDrivenStackReconciler{Client: counter.wrap(raw)}
+	r := &controllers.EventDrivenStackReconciler{Client: counter.wrap(raw),
+		AWS: &awsapi.Factory{EndpointURL: fake.URL(), LoadOptions: testAWSOptions()}}
 	req := ctrl.Request{NamespacedName: client.ObjectKeyFromObject(stack)}
+	t.Cleanup(func() {
+		// The suite's operator ignores this shard: delete it by hand.
+		_ = k8s.Delete(ctx, stack)
+		_, _ = r.Reconcile(ctx, req)
+	})
 	reconciles := 0
 	for ; reconciles < 20; reconciles++ {
 		if _, err := r.Reconcile(ctx, req); err != nil {
@@ -528,11 +532,13 @@ func TestUnchangedStackCostsNoWrite(t *testing.T) {
 		}
 	}
 	created := counter.count(ns)
-	t.Logf("creation: %d reconciles, %d writes (17 children and the status of each step)", reconciles+1, created)
+	t.Logf("creation: %d reconciles, %d API server writes (19 children, the finalizer and the status of each step), AWS calls %v",
+		reconciles+1, created, fake.Calls())
 	if !meta.IsStatusConditionTrue(getStack(t, ns, stack.Name).Status.Conditions, v1alpha1.ConditionReady) {
 		t.Fatalf("not Ready after %d reconciles", reconciles)
 	}
 
+	mutatingBefore, callsBefore := fake.MutatingCalls(), fake.Calls()
 	for i := 0; i < 3; i++ {
 		if _, err := r.Reconcile(ctx, req); err != nil {
 			t.Fatal(err)
@@ -540,6 +546,12 @@ func TestUnchangedStackCostsNoWrite(t *testing.T) {
 	}
 	if n := counter.count(ns) - created; n != 0 {
 		t.Fatalf("3 reconciles of an unchanged Ready stack made %d writes, want 0: %v", n, counter.writesIn(ns)[created:])
+	}
+	if n := fake.MutatingCalls() - mutatingBefore; n != 0 {
+		t.Fatalf("3 reconciles of an unchanged Ready stack made %d mutating AWS calls, want 0: before %v after %v", n, callsBefore, fake.Calls())
+	}
+	if reads := fake.Calls()["events:DescribeRule"] - callsBefore["events:DescribeRule"]; reads != 12 {
+		t.Errorf("3 reconciles read %d rules, want 12 (4 rules each): the resync must read", reads)
 	}
 	// The same reconciler writes when a child differs: the count can fail.
 	q := children(t, ns)["Queue/event-driven-stack.order-dlq"].(*ack.Queue)
@@ -557,14 +569,11 @@ func TestUnchangedStackCostsNoWrite(t *testing.T) {
 
 // deletionPolicy Retain puts ACK's retain annotation on every child.
 func TestRetainAnnotatesChildren(t *testing.T) {
-	ctx := context.Background()
 	ns := newNamespace(t)
 	stack := seedStack(t, ns)
 	stack.Spec.DeletionPolicy = v1alpha1.DeletionPolicyRetain
 	stack.Spec.Adoption = &v1alpha1.Adoption{Policy: v1alpha1.AdoptionAdoptOrCreate, AccountID: testenv.AccountID}
-	if err := k8s.Create(ctx, stack); err != nil {
-		t.Fatal(err)
-	}
+	createStack(t, stack)
 	eventually(t, waitFor, "children retained and adopted", func() error {
 		got := children(t, ns)
 		if len(got) < 5 {
@@ -590,9 +599,7 @@ func TestDeleteStack(t *testing.T) {
 	ctx := context.Background()
 	ns := newNamespace(t)
 	stack := seedStack(t, ns)
-	if err := k8s.Create(ctx, stack); err != nil {
-		t.Fatal(err)
-	}
+	createStack(t, stack)
 	eventually(t, waitFor, "children", func() error {
 		if len(children(t, ns)) == 0 {
 			return fmt.Errorf("none")

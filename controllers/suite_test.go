@@ -9,6 +9,9 @@ import (
 	"time"
 
 	"go.uber.org/zap/zapcore"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/eventstack-io/eventstack-operator/test/fakeaws"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -30,6 +33,8 @@ import (
 var (
 	cfg     *rest.Config
 	testEnv *envtest.Environment
+	// fake is the EventBridge and Lambda the operator talks to.
+	fake *fakeaws.Server
 	k8s     client.Client // a direct client: the tests' own view, not the operator's cache
 	scheme  *runtime.Scheme
 	writes  = &writeCounter{byNamespace: map[string]int{}}
@@ -68,6 +73,12 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
+	fake = fakeaws.New()
+	if _, err := fake.Start(); err != nil {
+		fmt.Fprintln(os.Stderr, "fake AWS:", err)
+		return 1
+	}
+	defer fake.Close()
 	mgr, err := operator.New(cfg, testOperatorOptions(env))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "operator:", err)
@@ -88,6 +99,9 @@ func testOperatorOptions(env *envtest.Environment) operator.Options {
 		MetricsAddr: "0", ProbeAddr: "0",
 		Webhook: true, WebhookHost: w.LocalServingHost, WebhookPort: w.LocalServingPort, WebhookCertDir: w.LocalServingCertDir,
 		MaxConcurrentReconciles: 4,
+		AWSEndpointURL:          fake.URL(),
+		AWSLoadOptions:          testAWSOptions(),
+		ResyncInterval:          resyncInterval,
 		// Stacks labelled for the direct shard are left to tests that drive
 		// a reconciler by hand.
 		WatchLabelSelector: directShardLabel + " notin (direct)",
@@ -99,6 +113,47 @@ func testOperatorOptions(env *envtest.Environment) operator.Options {
 			return writes.wrap(inner), nil
 		},
 	}
+}
+
+// resyncInterval is the suite operator's drift resync: short, for the tests.
+const resyncInterval = 2 * time.Second
+
+// testAWSOptions give the SDK static credentials (the fake checks none) and
+// a retryer without backoff delays, so that retried calls cost no sleep.
+func testAWSOptions() []func(*config.LoadOptions) error {
+	return []func(*config.LoadOptions) error{
+		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("test", "test", "")),
+	}
+}
+
+// createStack creates a stack and, when the test ends, deletes it and waits
+// until the operator let it go (its finalizer removes the AWS routing), so
+// that no test's stacks resync into another's AWS call counts.
+func createStack(t *testing.T, stack *v1alpha1.EventDrivenStack) {
+	t.Helper()
+	if err := k8s.Create(context.Background(), stack); err != nil {
+		t.Fatal(err)
+	}
+	key := client.ObjectKeyFromObject(stack)
+	t.Cleanup(func() {
+		ctx := context.Background()
+		s := &v1alpha1.EventDrivenStack{}
+		if err := k8s.Get(ctx, key, s); err != nil {
+			return
+		}
+		if err := k8s.Delete(ctx, s); client.IgnoreNotFound(err) != nil {
+			t.Errorf("cleanup: %v", err)
+			return
+		}
+		deadline := time.Now().Add(waitFor)
+		for time.Now().Before(deadline) {
+			if err := k8s.Get(ctx, key, s); err != nil {
+				return
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		t.Errorf("cleanup: stack %s still there after %s", key, waitFor)
+	})
 }
 
 // directShardLabel marks a stack that the suite's operator leaves alone.
