@@ -8,10 +8,12 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/zap/zapcore"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/eventstack-io/eventstack-operator/test/fakeaws"
+	"go.uber.org/zap/zapcore"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -34,10 +36,10 @@ var (
 	cfg     *rest.Config
 	testEnv *envtest.Environment
 	// fake is the EventBridge and Lambda the operator talks to.
-	fake *fakeaws.Server
-	k8s     client.Client // a direct client: the tests' own view, not the operator's cache
-	scheme  *runtime.Scheme
-	writes  = &writeCounter{byNamespace: map[string]int{}}
+	fake   *fakeaws.Server
+	k8s    client.Client // a direct client: the tests' own view, not the operator's cache
+	scheme *runtime.Scheme
+	writes = &writeCounter{byNamespace: map[string]int{}}
 )
 
 func TestMain(m *testing.M) {
@@ -119,10 +121,17 @@ func testOperatorOptions(env *envtest.Environment) operator.Options {
 const resyncInterval = 2 * time.Second
 
 // testAWSOptions give the SDK static credentials (the fake checks none) and
-// a retryer without backoff delays, so that retried calls cost no sleep.
+// the standard retryer with the operator's attempts but backoff delays of at
+// most 20 ms instead of 20 s, so that retried calls cost the tests no time.
 func testAWSOptions() []func(*config.LoadOptions) error {
 	return []func(*config.LoadOptions) error{
 		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("test", "test", "")),
+		config.WithRetryer(func() aws.Retryer {
+			return retry.NewStandard(func(o *retry.StandardOptions) {
+				o.MaxAttempts = 5
+				o.MaxBackoff = 20 * time.Millisecond
+			})
+		}),
 	}
 }
 

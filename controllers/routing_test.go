@@ -1,0 +1,459 @@
+package controllers_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
+	"github.com/eventstack-io/eventstack-operator/internal/ack"
+	"github.com/eventstack-io/eventstack-operator/internal/awsapi"
+	"github.com/eventstack-io/eventstack-operator/internal/render"
+	"github.com/eventstack-io/eventstack-operator/internal/routing"
+	"github.com/eventstack-io/eventstack-operator/internal/testenv"
+	"github.com/eventstack-io/eventstack-operator/test/fakeaws"
+)
+
+// seedPatterns are the seed's four rules, their patterns and targets.
+var seedRules = map[string]struct {
+	pattern string
+	target  string // Kind/name of the child whose ARN the target has
+}{
+	"order-events-rule":        {`{"source":["orders"],"detail-type":["Order Created","Order Completed"]}`, "Function/event-driven-stack.event-order-processor"},
+	"inventory-events-rule":    {`{"source":["inventory"],"detail-type":["Inventory Updated"]}`, "Function/event-driven-stack.event-inventory-processor"},
+	"notification-events-rule": {`{"source":["notifications"],"detail-type":["Notification Sent"]}`, "Function/event-driven-stack.event-notification-processor"},
+	"workflow-events-rule":     {`{"source":["workflow"],"detail-type":["Workflow Triggered"]}`, "StateMachine/event-driven-stack.event-driven-workflow"},
+}
+
+func sameJSON(t *testing.T, a, b string) bool {
+	t.Helper()
+	var va, vb any
+	if err := json.Unmarshal([]byte(a), &va); err != nil {
+		t.Fatalf("%s: %v", a, err)
+	}
+	if err := json.Unmarshal([]byte(b), &vb); err != nil {
+		t.Fatalf("%s: %v", b, err)
+	}
+	return reflect.DeepEqual(va, vb)
+}
+
+// prefixed returns the seed with a name prefix, so that its AWS names are its own.
+func prefixed(t *testing.T, ns, prefix string) *v1alpha1.EventDrivenStack {
+	s := seedStack(t, ns)
+	s.Spec.NamePrefix = prefix
+	return s
+}
+
+// checkRouting returns nil when the fake holds exactly the stack's routing:
+// the bus, the seed's four rules with their patterns, each with its one
+// target (the component's ARN, a retry policy, the EventBridge DLQ), and a
+// Lambda permission for each function target, from that rule only.
+func checkRouting(t *testing.T, ns, prefix string) error {
+	t.Helper()
+	kids := children(t, ns)
+	dlq := kids["Queue/event-driven-stack.events--dlq"]
+	if dlq == nil || dlq.ACKStatus().ARN() == "" {
+		return fmt.Errorf("no EventBridge DLQ with an ARN")
+	}
+	busName := prefix + "custom-event-bus"
+	if _, ok := fake.Bus(busName); !ok {
+		return fmt.Errorf("no bus %s", busName)
+	}
+	rules := fake.Rules(busName)
+	if len(rules) != len(seedRules) {
+		return fmt.Errorf("%d rules on the bus, want %d", len(rules), len(seedRules))
+	}
+	for _, r := range rules {
+		want, ok := seedRules[strings.TrimPrefix(r.Name, prefix)]
+		if !ok {
+			return fmt.Errorf("unexpected rule %s", r.Name)
+		}
+		if !sameJSON(t, r.EventPattern, want.pattern) || r.State != "ENABLED" {
+			return fmt.Errorf("rule %s: pattern %s state %s", r.Name, r.EventPattern, r.State)
+		}
+		targets := fake.Targets(busName, r.Name)
+		component := kids[want.target]
+		if len(targets) != 1 || component == nil || targets[0].Arn != component.ACKStatus().ARN() {
+			return fmt.Errorf("rule %s targets %+v, want the ARN of %s", r.Name, targets, want.target)
+		}
+		tg := targets[0]
+		if tg.DeadLetterConfig == nil || tg.DeadLetterConfig.Arn != dlq.ACKStatus().ARN() || tg.RetryPolicy == nil ||
+			ptr.Deref(tg.RetryPolicy.MaximumRetryAttempts, 0) != 185 || ptr.Deref(tg.RetryPolicy.MaximumEventAgeInSeconds, 0) != 86400 {
+			return fmt.Errorf("rule %s target has no DLQ or retry policy: %+v", r.Name, tg)
+		}
+		if strings.HasPrefix(want.target, "StateMachine/") {
+			role := kids["Role/event-driven-stack.event-driven-workflow--events"]
+			if role == nil || tg.RoleArn != role.ACKStatus().ARN() {
+				return fmt.Errorf("workflow target role %q", tg.RoleArn)
+			}
+			continue
+		}
+		policy := fake.Policy(component.ACKStatus().ARN())
+		if len(policy) != 1 || policy[0].SourceArn != r.Arn || policy[0].Principal != "events.amazonaws.com" ||
+			!strings.HasPrefix(policy[0].Sid, render.PermissionPrefix) {
+			return fmt.Errorf("function %s permissions %+v, want one from rule %s", want.target, policy, r.Arn)
+		}
+	}
+	return nil
+}
+
+// 1. The seed sample ends with the seed's bus and four rules, each with
+// exactly its pattern and target, a permission per function target, and a
+// DLQ on every target; each rule is in the status and the outputs.
+func TestSeedRouting(t *testing.T) {
+	ns := newNamespace(t)
+	createStack(t, prefixed(t, ns, "routing-"))
+	stack := playACKUntilReady(t, ns, "event-driven-stack")
+	if err := checkRouting(t, ns, "routing-"); err != nil {
+		t.Fatal(err)
+	}
+	rules := 0
+	for _, c := range stack.Status.Children {
+		if c.Kind == "Rule" {
+			rules++
+			if !c.Ready || !strings.HasPrefix(c.ARN, "arn:aws:events:us-east-1:123456789012:rule/routing-custom-event-bus/") {
+				t.Errorf("rule status %+v", c)
+			}
+		}
+	}
+	bus, _ := fake.Bus("routing-custom-event-bus")
+	if rules != 4 || stack.Status.Outputs["eventBus.custom-event-bus.arn"] != bus.Arn ||
+		!strings.HasSuffix(stack.Status.Outputs["rule.order-events-rule.arn"], ":rule/routing-custom-event-bus/routing-order-events-rule") {
+		t.Errorf("rules in status: %d; outputs %v", rules, stack.Status.Outputs)
+	}
+	// The EventBridge DLQ lets the stack's rules, and only them, send to it.
+	dlqPolicy := ptr.Deref(children(t, ns)["Queue/event-driven-stack.events--dlq"].(*ack.Queue).Spec.Policy, "")
+	for _, r := range fake.Rules("routing-custom-event-bus") {
+		if !strings.Contains(dlqPolicy, r.Arn) {
+			t.Errorf("EventBridge DLQ policy lacks rule %s: %s", r.Arn, dlqPolicy)
+		}
+	}
+	if strings.Count(dlqPolicy, `"aws:SourceArn"`) != 4 || !strings.Contains(dlqPolicy, "events.amazonaws.com") {
+		t.Errorf("EventBridge DLQ policy: %s", dlqPolicy)
+	}
+}
+
+// 2. and 3. Each out-of-band change is repaired within one resync, and a
+// resync of an unchanged stack makes no mutating call.
+func TestDriftIsRepairedWithinOneResync(t *testing.T) {
+	ns := newNamespace(t)
+	createStack(t, prefixed(t, ns, "drift-"))
+	playACKUntilReady(t, ns, "event-driven-stack")
+	bus := "drift-custom-event-bus"
+	eventually(t, waitFor, "routing", func() error { return checkRouting(t, ns, "drift-") })
+
+	// Unchanged: over two resyncs, reads only.
+	fake.ResetCalls()
+	time.Sleep(2*resyncInterval + resyncInterval/2)
+	calls := fake.Calls()
+	if fake.MutatingCalls() != 0 || calls["events:DescribeRule"] < 4 {
+		t.Fatalf("resyncs of an unchanged stack: %v", calls)
+	}
+	t.Logf("two resyncs of an unchanged stack: %v", calls)
+
+	fnARN := children(t, ns)["Function/event-driven-stack.event-order-processor"].ACKStatus().ARN()
+	changes := []struct {
+		name   string
+		change func() bool
+	}{
+		{"rule deleted", func() bool { return fake.DeleteRuleOutOfBand(bus, "drift-inventory-events-rule") }},
+		{"pattern edited", func() bool {
+			return fake.SetRulePattern(bus, "drift-order-events-rule", `{"source":["someone-else"]}`)
+		}},
+		{"target removed", func() bool {
+			return fake.RemoveTargetOutOfBand(bus, "drift-notification-events-rule", "function-event-notification-processor")
+		}},
+		{"permission removed", func() bool {
+			sid := render.PermissionID(bus, "drift-order-events-rule")
+			return fake.RemovePermissionOutOfBand(fnARN, sid)
+		}},
+		{"rule disabled", func() bool { return fake.SetRuleState(bus, "drift-workflow-events-rule", "DISABLED") }},
+	}
+	for _, c := range changes {
+		t.Run(c.name, func(t *testing.T) {
+			// (A reconcile may repair the change before we could look:
+			// only that it existed is checked.)
+			if !c.change() {
+				t.Fatal("the out-of-band change found nothing to change")
+			}
+			start := time.Now()
+			// One resync is the interval plus 10% jitter; allow the
+			// reconcile itself a second.
+			eventually(t, resyncInterval*11/10+time.Second, "repaired within one resync", func() error {
+				return checkRouting(t, ns, "drift-")
+			})
+			t.Logf("repaired in %s", time.Since(start).Round(10*time.Millisecond))
+		})
+	}
+}
+
+// 4. With every second call throttled, the stack still converges, with a
+// bounded number of calls: each logical call costs at most two requests (one
+// throttled, one that succeeds), so at most twice an unthrottled run's, and
+// we allow three times for reconciles that timing adds.
+func TestConvergesWhenHalfTheCallsAreThrottled(t *testing.T) {
+	converge := func(prefix string) int {
+		ns := newNamespace(t)
+		before := totalCalls()
+		createStack(t, prefixed(t, ns, prefix))
+		playACKUntilReady(t, ns, "event-driven-stack")
+		eventually(t, waitFor, "routing", func() error { return checkRouting(t, ns, prefix) })
+		return totalCalls() - before
+	}
+	baseline := converge("base-")
+	fake.SetFault(fakeaws.Fault{ThrottleEvery: 2})
+	defer fake.ClearFault()
+	throttled := converge("thr-")
+	t.Logf("calls to converge: %d unthrottled, %d with every second call throttled", baseline, throttled)
+	if throttled > 3*baseline {
+		t.Errorf("%d calls with throttling, more than 3 x %d", throttled, baseline)
+	}
+}
+
+func totalCalls() int {
+	n := 0
+	for _, c := range fake.Calls() {
+		n += c
+	}
+	return n
+}
+
+// 5. Deleting the stack removes everything from AWS and the resource goes;
+// while AWS fails, the finalizer stays until it recovers.
+func TestDeletionRemovesTheRoutingEvenAfterAnOutage(t *testing.T) {
+	ctx := context.Background()
+	ns := newNamespace(t)
+	stack := prefixed(t, ns, "del-")
+	createStack(t, stack)
+	playACKUntilReady(t, ns, stack.Name)
+	eventually(t, waitFor, "routing", func() error { return checkRouting(t, ns, "del-") })
+	fns := []string{}
+	for _, c := range getStack(t, ns, stack.Name).Status.Children {
+		if c.Kind == "Function" {
+			fns = append(fns, c.ARN)
+		}
+	}
+
+	fake.SetFault(fakeaws.Fault{Outage: true})
+	if err := k8s.Delete(ctx, stack); err != nil {
+		t.Fatal(err)
+	}
+	consistently(t, 2*time.Second, "the finalizer holds the stack while AWS fails", func() error {
+		s := &v1alpha1.EventDrivenStack{}
+		if err := k8s.Get(ctx, client.ObjectKeyFromObject(stack), s); err != nil {
+			return fmt.Errorf("the stack went while its routing could not be deleted: %v", err)
+		}
+		return nil
+	})
+	if _, ok := fake.Bus("del-custom-event-bus"); !ok {
+		t.Fatal("the bus went during the outage")
+	}
+	fake.ClearFault()
+	eventually(t, waitFor, "stack deleted after AWS recovered", func() error {
+		err := k8s.Get(ctx, client.ObjectKeyFromObject(stack), &v1alpha1.EventDrivenStack{})
+		if !apierrors.IsNotFound(err) {
+			return fmt.Errorf("still there: %v", err)
+		}
+		return nil
+	})
+	if _, ok := fake.Bus("del-custom-event-bus"); ok {
+		t.Error("the bus is still there")
+	}
+	for _, fn := range fns {
+		if p := fake.Policy(fn); len(p) != 0 {
+			t.Errorf("permissions left on %s: %+v", fn, p)
+		}
+	}
+}
+
+// 5. deletionPolicy Retain leaves the AWS side untouched.
+func TestRetainLeavesTheRoutingAlone(t *testing.T) {
+	ctx := context.Background()
+	ns := newNamespace(t)
+	stack := prefixed(t, ns, "keep-")
+	stack.Spec.DeletionPolicy = v1alpha1.DeletionPolicyRetain
+	createStack(t, stack)
+	playACKUntilReady(t, ns, stack.Name)
+	eventually(t, waitFor, "routing", func() error { return checkRouting(t, ns, "keep-") })
+	mutating := fake.MutatingCalls()
+	if err := k8s.Delete(ctx, stack); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, waitFor, "stack deleted", func() error {
+		err := k8s.Get(ctx, client.ObjectKeyFromObject(stack), &v1alpha1.EventDrivenStack{})
+		if !apierrors.IsNotFound(err) {
+			return fmt.Errorf("still there: %v", err)
+		}
+		return nil
+	})
+	if n := fake.MutatingCalls() - mutating; n != 0 {
+		t.Errorf("%d mutating AWS calls while deleting a retained stack", n)
+	}
+	if len(fake.Rules("keep-custom-event-bus")) != 4 {
+		t.Errorf("the retained rules went")
+	}
+	// Leave the fake as we found it.
+	clients, err := (&awsapi.Factory{EndpointURL: fake.URL(), LoadOptions: testAWSOptions()}).For(ctx, "us-east-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bus, err := routing.Observe(ctx, clients.EventBridge, "keep-custom-event-bus")
+	if err == nil {
+		err = routing.DeleteBus(ctx, clients.EventBridge, bus)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// 6. Malformed patterns are refused with the rule and the path named, before
+// any AWS call.
+func TestMalformedPatternsAreRefusedBeforeAnyAWSCall(t *testing.T) {
+	ctx := context.Background()
+	ns := newNamespace(t)
+	cases := []struct {
+		pattern string
+		want    string
+	}{
+		{`{"source":"orders"}`, "rule order-events-rule: source: must be an array"},
+		{`{"detail":{"price":[{"numeric":[">",10,">",5]}]}}`, "rule order-events-rule: detail.price[0].numeric"},
+		{`{"detail-type":[{"contains":"Order"}]}`, `rule order-events-rule: detail-type[0]: unknown matcher "contains"`},
+		{`{"source":[]}`, "rule order-events-rule: source"},
+		{`{"$or":[{"source":["a"]}]}`, "rule order-events-rule: $or"},
+	}
+	before := totalCalls()
+	for i, tc := range cases {
+		stack := prefixed(t, ns, "bad-")
+		stack.Name = fmt.Sprintf("bad-pattern-%d", i)
+		stack.Spec.Rules[0].EventPattern = apiextensionsv1.JSON{Raw: []byte(tc.pattern)}
+		err := k8s.Create(ctx, stack)
+		if !apierrors.IsInvalid(err) || !strings.Contains(err.Error(), "spec.rules[0].eventPattern") || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("pattern %s: %v, want refused with %q", tc.pattern, err, tc.want)
+		}
+	}
+	if n := totalCalls() - before; n != 0 {
+		t.Errorf("%d AWS calls while refusing malformed patterns", n)
+	}
+}
+
+// A pattern AWS refuses stalls the stack with AWS's message; access denied
+// stalls it with a hint naming the missing action. Both recover by themselves
+// at the next resync once AWS accepts the call.
+func TestAWSRefusalsStallTheStack(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		code, reason, want string
+	}{
+		{"InvalidEventPatternException", awsapi.ReasonAWSRejected, "InvalidEventPatternException"},
+		{"AccessDeniedException", awsapi.ReasonAWSAccessDenied, "the operator's IAM role lacks events:PutRule"},
+	} {
+		t.Run(tc.code, func(t *testing.T) {
+			ns := newNamespace(t)
+			// Every PutRule fails until the fault is cleared.
+			var fails []fakeaws.OpFailure
+			for n := 1; n <= 500; n++ {
+				fails = append(fails, fakeaws.FailNth("events:PutRule", n, tc.code))
+			}
+			fake.SetFault(fakeaws.Fault{Fail: fails})
+			defer fake.ClearFault()
+			stack := prefixed(t, ns, strings.ToLower(tc.code[:6])+"-")
+			createStack(t, stack)
+			eventually(t, waitFor, "Stalled", func() error {
+				_, _ = testenv.PlayACK(ctx, k8s, ns, nil)
+				s := getStack(t, ns, stack.Name)
+				st := meta.FindStatusCondition(s.Status.Conditions, v1alpha1.ConditionStalled)
+				if st == nil || !strings.Contains(st.Message, tc.want) {
+					return fmt.Errorf("stalled %+v", st)
+				}
+				if meta.IsStatusConditionTrue(s.Status.Conditions, v1alpha1.ConditionReady) {
+					return fmt.Errorf("Ready while a rule is refused")
+				}
+				return nil
+			})
+			// AWS accepts the call again: the next resync puts the rule.
+			fake.ClearFault()
+			playACKUntilReady(t, ns, stack.Name)
+		})
+	}
+}
+
+// The operator's IAM policy allows exactly the calls it makes: every call of
+// a stack's life (create, repair, prune a rule, delete) is in the policy, and
+// every action of the policy is called (but PutEvents, for kubectl eds, and
+// the tagging and role passing that other calls imply).
+func TestIAMPolicyAllowsExactlyTheCallsMade(t *testing.T) {
+	ctx := context.Background()
+	fake.ResetCalls()
+	ns := newNamespace(t)
+	stack := prefixed(t, ns, "iam-")
+	createStack(t, stack)
+	playACKUntilReady(t, ns, stack.Name)
+	eventually(t, waitFor, "routing", func() error { return checkRouting(t, ns, "iam-") })
+	// Prune a rule: targets, permission and rule are removed.
+	s := getStack(t, ns, stack.Name)
+	s.Spec.Rules = s.Spec.Rules[1:]
+	if err := k8s.Update(ctx, s); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, waitFor, "rule pruned", func() error {
+		if n := len(fake.Rules("iam-custom-event-bus")); n != 3 {
+			return fmt.Errorf("%d rules", n)
+		}
+		return nil
+	})
+	if err := k8s.Delete(ctx, s); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, waitFor, "deleted", func() error {
+		if _, ok := fake.Bus("iam-custom-event-bus"); ok {
+			return fmt.Errorf("bus still there")
+		}
+		return nil
+	})
+
+	b, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "config", "iam", "operator-policy.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct{ Statement []struct{ Action []string } }
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	allowed := map[string]bool{}
+	for _, st := range doc.Statement {
+		for _, a := range st.Action {
+			allowed[a] = true
+		}
+	}
+	called := fake.Calls()
+	var notAllowed, notCalled []string
+	for op := range called {
+		if !allowed[op] {
+			notAllowed = append(notAllowed, op)
+		}
+	}
+	implied := map[string]bool{"events:PutEvents": true, "events:TagResource": true, "iam:PassRole": true}
+	for a := range allowed {
+		if called[a] == 0 && !implied[a] {
+			notCalled = append(notCalled, a)
+		}
+	}
+	sort.Strings(notAllowed)
+	sort.Strings(notCalled)
+	if len(notAllowed) > 0 || len(notCalled) > 0 {
+		t.Errorf("calls the policy does not allow: %v; actions the policy allows that were not called: %v (calls %v)", notAllowed, notCalled, called)
+	}
+}
