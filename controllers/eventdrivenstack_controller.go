@@ -139,10 +139,19 @@ func (r *EventDrivenStackReconciler) Reconcile(ctx context.Context, req ctrl.Req
 // resync asks for the next reconcile of a stack with a bus after the resync
 // interval, jittered so that many stacks do not resync at once.
 func (r *EventDrivenStackReconciler) resync(stack *v1alpha1.EventDrivenStack) ctrl.Result {
-	if stack.Spec.EventBus == nil || r.AWS == nil || r.ResyncInterval <= 0 {
+	if (stack.Spec.EventBus == nil && !hasBusInStatus(stack)) || r.AWS == nil || r.ResyncInterval <= 0 {
 		return ctrl.Result{}
 	}
 	return ctrl.Result{RequeueAfter: wait.Jitter(r.ResyncInterval, 0.1)}
+}
+
+func hasBusInStatus(stack *v1alpha1.EventDrivenStack) bool {
+	for _, c := range stack.Status.Children {
+		if c.Kind == "EventBus" {
+			return true
+		}
+	}
+	return false
 }
 
 // reconcileDelete deletes what the operator created in AWS (unless the stack

@@ -21,8 +21,11 @@ import (
 // topic policies, the EventBridge dead-letter queue's policy name them).
 func (r *EventDrivenStackReconciler) reconcileObserveRouting(ctx context.Context, s *scope) error {
 	bus := s.stack.Spec.EventBus
-	if bus == nil || r.AWS == nil {
+	if r.AWS == nil {
 		return nil
+	}
+	if bus == nil {
+		return r.reconcileRemovedBus(ctx, s)
 	}
 	clients, err := r.AWS.For(ctx, s.stack.Spec.Region)
 	if err != nil {
@@ -197,18 +200,56 @@ func (s *scope) functionARNs() []string {
 	return out
 }
 
+// reconcileRemovedBus deletes the bus the status still reports when the spec
+// no longer has one (with its rules, targets and the permissions they needed):
+// the status is the inventory that keeps the operator from losing track of it.
+func (r *EventDrivenStackReconciler) reconcileRemovedBus(ctx context.Context, s *scope) error {
+	var old *v1alpha1.ChildStatus
+	for i, c := range s.original.Status.Children {
+		if c.Kind == "EventBus" {
+			old = &s.original.Status.Children[i]
+		}
+	}
+	if old == nil {
+		return nil
+	}
+	err := r.deleteBus(ctx, s.stack.Spec.Region, old.Name, s.original.Status.Children)
+	if err != nil {
+		// Keep reporting it until it is gone.
+		kept := *old
+		kept.Ready, kept.State, kept.Message = false, failedState(err), "being deleted (no longer in the spec): "+err.Error()
+		s.routingStatus = append(s.routingStatus, kept)
+	}
+	return err
+}
+
 // deleteRouting removes what the operator created in EventBridge and Lambda
 // for a stack being deleted: permissions, targets, rules, then the bus.
 func (r *EventDrivenStackReconciler) deleteRouting(ctx context.Context, stack *v1alpha1.EventDrivenStack) error {
-	if stack.Spec.EventBus == nil || r.AWS == nil {
+	busName := ""
+	if stack.Spec.EventBus != nil {
+		busName = stack.Spec.NamePrefix + stack.Spec.EventBus.Name
+	}
+	for _, c := range stack.Status.Children {
+		if c.Kind == "EventBus" && busName == "" {
+			busName = c.Name // removed from the spec, not yet deleted
+		}
+	}
+	if busName == "" || r.AWS == nil {
 		return nil
 	}
-	clients, err := r.AWS.For(ctx, stack.Spec.Region)
+	return r.deleteBus(ctx, stack.Spec.Region, busName, stack.Status.Children)
+}
+
+// deleteBus removes the operator's permissions on the functions the status
+// lists, then the bus's targets and rules, then the bus.
+func (r *EventDrivenStackReconciler) deleteBus(ctx context.Context, region, busName string, children []v1alpha1.ChildStatus) error {
+	clients, err := r.AWS.For(ctx, region)
 	if err != nil {
 		return err
 	}
 	// Permissions first: the functions' ARNs are in the status.
-	for _, c := range stack.Status.Children {
+	for _, c := range children {
 		if c.Kind != "Function" || c.ARN == "" {
 			continue
 		}
@@ -222,7 +263,7 @@ func (r *EventDrivenStackReconciler) deleteRouting(ctx context.Context, stack *v
 			}
 		}
 	}
-	bus, err := routing.Observe(ctx, clients.EventBridge, stack.Spec.NamePrefix+stack.Spec.EventBus.Name)
+	bus, err := routing.Observe(ctx, clients.EventBridge, busName)
 	if err != nil {
 		return err
 	}

@@ -457,3 +457,39 @@ func TestIAMPolicyAllowsExactlyTheCallsMade(t *testing.T) {
 		t.Errorf("calls the policy does not allow: %v; actions the policy allows that were not called: %v (calls %v)", notAllowed, notCalled, called)
 	}
 }
+
+// A bus removed from the spec is deleted with its rules and the permissions
+// its rules needed: the status is the inventory that keeps track of it.
+func TestRemovedBusIsDeleted(t *testing.T) {
+	ctx := context.Background()
+	ns := newNamespace(t)
+	createStack(t, prefixed(t, ns, "gone-"))
+	playACKUntilReady(t, ns, "event-driven-stack")
+	eventually(t, waitFor, "routing", func() error { return checkRouting(t, ns, "gone-") })
+	fn := children(t, ns)["Function/event-driven-stack.event-order-processor"].ACKStatus().ARN()
+
+	s := getStack(t, ns, "event-driven-stack")
+	s.Spec.EventBus, s.Spec.Rules = nil, nil
+	delete(s.Spec.Outputs, "EventBusName")
+	if err := k8s.Update(ctx, s); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, waitFor, "bus deleted", func() error {
+		if _, ok := fake.Bus("gone-custom-event-bus"); ok {
+			return fmt.Errorf("bus still there")
+		}
+		if p := fake.Policy(fn); len(p) != 0 {
+			return fmt.Errorf("permissions left: %+v", p)
+		}
+		s := getStack(t, ns, "event-driven-stack")
+		for _, c := range s.Status.Children {
+			if c.Kind == "EventBus" || c.Kind == "Rule" || strings.HasSuffix(c.Name, "events--dlq") {
+				return fmt.Errorf("status still lists %s %s", c.Kind, c.Name)
+			}
+		}
+		if !meta.IsStatusConditionTrue(s.Status.Conditions, v1alpha1.ConditionReady) {
+			return fmt.Errorf("not Ready")
+		}
+		return nil
+	})
+}
