@@ -65,6 +65,9 @@ type scope struct {
 	routingStatus []v1alpha1.ChildStatus
 	// requeueSoon: rules got ARNs, which children's policies now need.
 	requeueSoon bool
+	// routingErr is why the routing could not be read; the children are
+	// applied anyway.
+	routingErr error
 }
 
 // Finalizer keeps a stack until what the operator created itself in AWS

@@ -19,7 +19,14 @@ import (
 // reconcileObserveRouting reads the stack's bus, rules and targets from
 // EventBridge, so that the children render with the rules' ARNs (queue and
 // topic policies, the EventBridge dead-letter queue's policy name them).
+// Its error does not stop the ACK children from being applied (without AWS
+// credentials, say): it is kept for reconcileRouting to return.
 func (r *EventDrivenStackReconciler) reconcileObserveRouting(ctx context.Context, s *scope) error {
+	s.routingErr = r.observeRouting(ctx, s)
+	return nil
+}
+
+func (r *EventDrivenStackReconciler) observeRouting(ctx context.Context, s *scope) error {
 	bus := s.stack.Spec.EventBus
 	if r.AWS == nil {
 		return nil
@@ -60,6 +67,9 @@ func (s *scope) recordRoutingARNs() {
 // longer has. Each rule's outcome is a line of the status; an error that a
 // retry can fix is returned after every rule had its turn.
 func (r *EventDrivenStackReconciler) reconcileRouting(ctx context.Context, s *scope) error {
+	if s.routingErr != nil {
+		return s.routingErr
+	}
 	if s.bus == nil || s.clients == nil {
 		return nil
 	}
