@@ -8,6 +8,7 @@ import (
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	kerrors "k8s.io/apimachinery/pkg/util/errors"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/tools/events"
@@ -21,6 +22,7 @@ import (
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
 	"github.com/eventstack-io/eventstack-operator/internal/ack"
 	"github.com/eventstack-io/eventstack-operator/internal/awsapi"
+	"github.com/eventstack-io/eventstack-operator/internal/metrics"
 	"github.com/eventstack-io/eventstack-operator/internal/outcome"
 	"github.com/eventstack-io/eventstack-operator/internal/render"
 	"github.com/eventstack-io/eventstack-operator/internal/routing"
@@ -90,10 +92,12 @@ const Finalizer = "stacks.eventstack.io/routing"
 // where they stand. Its steps run in order; each returns an error typed by
 // what should happen next (see package outcome).
 func (r *EventDrivenStackReconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Result, retErr error) {
+	start := time.Now()
 	stack := &v1alpha1.EventDrivenStack{}
 	if err := r.Get(ctx, req.NamespacedName, stack); err != nil {
 		if apierrors.IsNotFound(err) {
 			r.lastStatus.Delete(req.NamespacedName)
+			metrics.ForgetStack(req.String())
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
@@ -112,6 +116,7 @@ func (r *EventDrivenStackReconciler) Reconcile(ctx context.Context, req ctrl.Req
 	defer func() {
 		r.computeStatus(s, stepErr)
 		retErr = kerrors.NewAggregate([]error{retErr, r.patchStatus(ctx, s)})
+		recordMetrics(start, req.String(), s.stack, retErr)
 	}()
 
 	for _, step := range []func(context.Context, *scope) error{
@@ -146,6 +151,25 @@ func (r *EventDrivenStackReconciler) resync(stack *v1alpha1.EventDrivenStack) ct
 		return ctrl.Result{}
 	}
 	return ctrl.Result{RequeueAfter: wait.Jitter(r.ResyncInterval, 0.1)}
+}
+
+// recordMetrics records the reconcile's duration and the stack's state.
+func recordMetrics(start time.Time, key string, stack *v1alpha1.EventDrivenStack, err error) {
+	state := metrics.StateProgressing
+	switch {
+	case meta.IsStatusConditionTrue(stack.Status.Conditions, v1alpha1.ConditionStalled):
+		state = metrics.StateStalled
+	case meta.IsStatusConditionTrue(stack.Status.Conditions, v1alpha1.ConditionReady):
+		state = metrics.StateReady
+	}
+	metrics.RecordStack(key, state)
+	result := "success"
+	if err != nil {
+		result = "error"
+	} else if state == metrics.StateStalled {
+		result = "stalled"
+	}
+	metrics.ObserveReconcile(start, result)
 }
 
 func hasBusInStatus(stack *v1alpha1.EventDrivenStack) bool {

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -21,6 +22,7 @@ import (
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
 	"github.com/eventstack-io/eventstack-operator/internal/ack"
 	"github.com/eventstack-io/eventstack-operator/internal/awsapi"
+	"github.com/eventstack-io/eventstack-operator/internal/metrics"
 	"github.com/eventstack-io/eventstack-operator/internal/render"
 	"github.com/eventstack-io/eventstack-operator/internal/routing"
 	"github.com/eventstack-io/eventstack-operator/internal/testenv"
@@ -143,6 +145,19 @@ func TestSeedRouting(t *testing.T) {
 	}
 	if strings.Count(dlqPolicy, `"aws:SourceArn"`) != 4 || !strings.Contains(dlqPolicy, "events.amazonaws.com") {
 		t.Errorf("EventBridge DLQ policy: %s", dlqPolicy)
+	}
+	// The operator's metrics count these calls and this stack.
+	if n := testutil.ToFloat64(metrics.AWSCalls.WithLabelValues("EventBridge", "PutRule", "success")); n < 4 {
+		t.Errorf("eventstack_aws_api_calls_total{EventBridge,PutRule,success} = %v, want at least 4", n)
+	}
+	if n := testutil.ToFloat64(metrics.AWSCalls.WithLabelValues("Lambda", "AddPermission", "success")); n < 3 {
+		t.Errorf("eventstack_aws_api_calls_total{Lambda,AddPermission,success} = %v, want at least 3", n)
+	}
+	if n := testutil.ToFloat64(metrics.Stacks.WithLabelValues(metrics.StateReady)); n < 1 {
+		t.Errorf("eventstack_stacks{state=Ready} = %v, want at least 1", n)
+	}
+	if n := testutil.CollectAndCount(metrics.ReconcileDuration); n < 1 {
+		t.Errorf("no eventstack_reconcile_duration_seconds series")
 	}
 }
 

@@ -18,6 +18,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
+
+	"github.com/eventstack-io/eventstack-operator/internal/metrics"
 )
 
 // EventBridge is the part of the EventBridge API the operator calls.
@@ -84,6 +86,7 @@ func (f *Factory) For(ctx context.Context, region string) (*Clients, error) {
 	if err != nil {
 		return nil, fmt.Errorf("loading the AWS configuration for %s: %w", region, err)
 	}
+	cfg.APIOptions = append(cfg.APIOptions, metrics.CountAWSCalls)
 	endpoint := f.EndpointURL
 	c := &Clients{
 		EventBridge: eventbridge.NewFromConfig(cfg, func(o *eventbridge.Options) {
