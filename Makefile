@@ -63,6 +63,10 @@ verify: manifests generate fmt ## Fail when generated files or formatting are st
 build: manifests generate fmt vet ## Build the manager binary (the Dockerfile builds with the same flags).
 	CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o bin/manager ./cmd
 
+.PHONY: run-local
+run-local: manifests ## Run the operator against a local control plane (kube-apiserver, etcd, ACK CRDs); prints the kubeconfig. Ctrl-C stops it.
+	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" go run ./cmd/run-local $(RUN_LOCAL_FLAGS)
+
 .PHONY: run
 run: manifests generate fmt vet ## Run the operator against the cluster of the current kubeconfig (webhook off).
 	go run ./cmd --enable-webhook=false --metrics-bind-address=0
