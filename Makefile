@@ -51,7 +51,8 @@ envtest: ## Build (once) or find the test control plane; prints its folder.
 
 .PHONY: test
 test: manifests generate fmt vet ## Run every test: unit, envtest integration (real ACK CRDs) and end-to-end.
-	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" go test ./... $(GO_TEST_FLAGS) -coverprofile cover.out
+	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" go test ./... -timeout 30m $(GO_TEST_FLAGS) -coverprofile cover.out
+	$(MAKE) --no-print-directory fuzz
 
 .PHONY: verify
 verify: manifests generate fmt ## Fail when generated files or formatting are stale.
@@ -62,6 +63,14 @@ verify: manifests generate fmt ## Fail when generated files or formatting are st
 .PHONY: build
 build: manifests generate fmt vet ## Build the manager binary (the Dockerfile builds with the same flags).
 	CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o bin/manager ./cmd
+
+.PHONY: build-plugin
+build-plugin: ## Build the kubectl plugin (kubectl eds) into bin/kubectl-eds.
+	go build -trimpath -ldflags "-s -w" -o bin/kubectl-eds ./cmd/kubectl-eds
+
+.PHONY: install-plugin
+install-plugin: ## Install the kubectl plugin into $(go env GOPATH)/bin, so that kubectl eds finds it on the PATH.
+	go build -trimpath -ldflags "-s -w" -o $(shell go env GOPATH)/bin/kubectl-eds ./cmd/kubectl-eds
 
 .PHONY: run-local
 run-local: manifests ## Run the operator against a local control plane (kube-apiserver, etcd, ACK CRDs); prints the kubeconfig. Ctrl-C stops it.
@@ -88,6 +97,31 @@ build-installer: manifests generate kustomize ## Write dist/install.yaml: CRD, R
 	cd config/manager && $(KUSTOMIZE) edit set image controller=${IMG}
 	rc=0; $(KUSTOMIZE) build config/default > dist/install.yaml || rc=$$?; \
 		git checkout -- config/manager/kustomization.yaml; exit $$rc
+
+##@ Lambda functions
+
+LAMBDA_ARCH ?= arm64
+LAMBDA_MAX_BYTES ?= 12000000
+LAMBDA_FUNCTIONS = $(notdir $(wildcard lambdas/cmd/*))
+FUZZ_TIME ?= 5s
+
+.PHONY: lambdas
+lambdas: ## Cross-compile each Lambda function for provided.al2023 (LAMBDA_ARCH, default arm64) into dist/<function>.zip; prints the sizes.
+	@for fn in $(LAMBDA_FUNCTIONS); do \
+		GOOS=linux GOARCH=$(LAMBDA_ARCH) CGO_ENABLED=0 go build -tags lambda.norpc -trimpath -ldflags "-s -w" -o dist/$$fn/bootstrap ./lambdas/cmd/$$fn || exit 1; \
+		go run ./lambdas/hack/zipbootstrap -max-bytes $(LAMBDA_MAX_BYTES) -o dist/$$fn.zip dist/$$fn/bootstrap || exit 1; \
+	done
+
+.PHONY: lambdas-test
+lambdas-test: ## Test the Lambda functions against dynalite and goaws (run npm ci first), then fuzz briefly.
+	go test ./lambdas/... $(GO_TEST_FLAGS)
+	$(MAKE) --no-print-directory fuzz
+
+.PHONY: fuzz
+fuzz: ## Fuzz the Lambda functions' event decoding and validation, FUZZ_TIME per target (go test -fuzz takes one target per run).
+	@for target in FuzzDecode FuzzValidate FuzzDecimal; do \
+		go test ./lambdas/internal/events -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZ_TIME) || exit 1; \
+	done
 
 ##@ Deployment
 

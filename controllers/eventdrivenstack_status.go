@@ -118,5 +118,6 @@ func (r *EventDrivenStackReconciler) recordTransitions(before, after *v1alpha1.E
 	if meta.IsStatusConditionTrue(after.Status.Conditions, v1alpha1.ConditionStalled) {
 		eventType = corev1.EventTypeWarning
 	}
-	r.Recorder.Eventf(after, nil, eventType, now.Reason, "Reconcile", "%s", now.Message)
+	// The API server refuses an event note over 1024 characters.
+	r.Recorder.Eventf(after, nil, eventType, now.Reason, "Reconcile", "%s", status.Truncate(now.Message, 1024))
 }

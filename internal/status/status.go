@@ -123,7 +123,7 @@ func SetConditions(stack *v1alpha1.EventDrivenStack, stepErr error) {
 	gen := stack.Generation
 	set := func(t string, status metav1.ConditionStatus, reason, msg string) {
 		meta.SetStatusCondition(&stack.Status.Conditions, metav1.Condition{
-			Type: t, Status: status, Reason: reason, Message: truncate(msg, 2000), ObservedGeneration: gen,
+			Type: t, Status: status, Reason: reason, Message: Truncate(msg, 2000), ObservedGeneration: gen,
 		})
 	}
 
@@ -159,7 +159,8 @@ func SetConditions(stack *v1alpha1.EventDrivenStack, stepErr error) {
 	}
 }
 
-func truncate(s string, max int) string {
+// Truncate cuts s to max bytes, marking the cut with "...".
+func Truncate(s string, max int) string {
 	if len(s) <= max {
 		return s
 	}
