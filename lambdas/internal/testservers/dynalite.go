@@ -1,0 +1,134 @@
+package testservers
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+)
+
+// Region is the region of every test client.
+const Region = "us-east-1"
+
+// dynaliteScript listens on a kernel-chosen loopback port (dynalite's CLI
+// treats --port 0 as "use 4567") and prints it. Tables are ACTIVE at once.
+const dynaliteScript = `const s = require('dynalite')({createTableMs: 0, deleteTableMs: 0, updateTableMs: 0});
+s.listen(0, '127.0.0.1', () => console.log('dynalite-port ' + s.address().port));`
+
+var dynalite struct {
+	once     sync.Once
+	endpoint string
+	err      error
+	skip     string
+}
+
+// Dynalite returns the endpoint of the test binary's dynalite, starting it on
+// first use.
+func Dynalite(t testing.TB) string {
+	t.Helper()
+	dynalite.once.Do(func() {
+		root, err := RepoRoot()
+		if err != nil {
+			dynalite.err = err
+			return
+		}
+		if _, err := os.Stat(filepath.Join(root, "node_modules", "dynalite", "package.json")); err != nil {
+			dynalite.skip = "dynalite is not installed: run `npm ci` at the repository root"
+			return
+		}
+		node, err := exec.LookPath("node")
+		if err != nil {
+			dynalite.skip = "node is not installed (dynalite needs Node.js 20 or later)"
+			return
+		}
+		cmd := exec.Command(node, "-e", dynaliteScript)
+		cmd.Dir = root
+		p, stdout, err := startProcess("dynalite", cmd)
+		if err != nil {
+			dynalite.err = err
+			return
+		}
+		line, err := readLine(stdout, "dynalite-port ", startTimeout, p.logs)
+		if err != nil {
+			dynalite.err = fmt.Errorf("dynalite did not start: %w; its output: %s", err, p.logs)
+			return
+		}
+		dynalite.endpoint = "http://127.0.0.1:" + strings.TrimPrefix(line, "dynalite-port ")
+	})
+	if dynalite.skip != "" {
+		unavailable(t, "%s", dynalite.skip)
+	}
+	if dynalite.err != nil {
+		t.Fatalf("starting dynalite: %v", dynalite.err)
+	}
+	return dynalite.endpoint
+}
+
+// AWSConfig is a configuration for the test servers: fixed credentials, the
+// test region, and the SDK's standard retryer (so throttling retries are the
+// production ones).
+func AWSConfig() aws.Config {
+	return aws.Config{
+		Region:      Region,
+		Credentials: credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", ""),
+	}
+}
+
+// DynamoDB returns a DynamoDB client of the test binary's dynalite.
+func DynamoDB(t testing.TB) *dynamodb.Client {
+	t.Helper()
+	endpoint := Dynalite(t)
+	return dynamodb.NewFromConfig(AWSConfig(), func(o *dynamodb.Options) {
+		o.BaseEndpoint = aws.String(endpoint)
+	})
+}
+
+var tableSeq atomic.Int64
+
+var notTableChar = regexp.MustCompile(`[^A-Za-z0-9_.-]+`)
+
+// CreateTable creates a pay-per-request table with a string partition key
+// named key, under a name unique to the test (base plus the test's name), and
+// returns the name. The table is deleted when the test ends.
+func CreateTable(t testing.TB, db *dynamodb.Client, base, key string) string {
+	t.Helper()
+	name := fmt.Sprintf("%s-%s-%d", base, notTableChar.ReplaceAllString(t.Name(), "-"), tableSeq.Add(1))
+	if len(name) > 255 {
+		name = name[len(name)-255:]
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, err := db.CreateTable(ctx, &dynamodb.CreateTableInput{
+		TableName:            aws.String(name),
+		BillingMode:          types.BillingModePayPerRequest,
+		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String(key), AttributeType: types.ScalarAttributeTypeS}},
+		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String(key), KeyType: types.KeyTypeHash}},
+	})
+	if err != nil {
+		t.Fatalf("creating table %s: %v", name, err)
+	}
+	waiter := dynamodb.NewTableExistsWaiter(db, func(o *dynamodb.TableExistsWaiterOptions) {
+		o.MinDelay, o.MaxDelay = 20*time.Millisecond, 200*time.Millisecond
+	})
+	if err := waiter.Wait(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)}, 10*time.Second); err != nil {
+		t.Fatalf("waiting for table %s: %v", name, err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_, _ = db.DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: aws.String(name)})
+	})
+	return name
+}
