@@ -148,6 +148,7 @@ func TestRenderSeedWithNothingObserved(t *testing.T) {
 			dep("Queue", child("inventory-dlq"), "ARN"),
 		}},
 		{"Role", child("event-notification-processor"), "role/event-notification-processor", []Dependency{
+			dep("Table", child("event-driven-orders"), "ARN"), // its idempotency records
 			dep("Topic", child("event-notifications"), "ARN"),
 		}},
 		{"Role", child("event-order-processor"), "role/event-order-processor", []Dependency{
@@ -365,6 +366,7 @@ func TestFunctions(t *testing.T) {
 		}, queueARN("inventory-dlq")},
 		{"event-notification-processor", map[string]string{
 			"NOTIFICATION_TOPIC_ARN": topicARN,
+			"IDEMPOTENCY_TABLE":      "event-driven-orders",
 		}, ""},
 	}
 	for _, tc := range cases {
@@ -491,6 +493,8 @@ func TestFunctionRolesAreLeastPrivilege(t *testing.T) {
 		}()},
 		{"event-notification-processor", func() map[string][]string {
 			m := expand(map[string][]string{}, logsActions, logGroup("event-notification-processor"))
+			expand(m, tableReadActions, ordersTableARN, ordersTableARN+"/index/*")
+			expand(m, tableWriteActions, ordersTableARN, ordersTableARN+"/index/*")
 			expand(m, []string{"sns:Publish"}, topicARN)
 			return m
 		}()},
@@ -591,6 +595,7 @@ func TestFunctionQueueUseEnvironment(t *testing.T) {
 		"ORDER_QUEUE_URL":               queueURL("order-queue"),
 		"STOCK_QUEUE":                   queueURL("inventory-queue"),
 		"EVENT_NOTIFICATIONS_TOPIC_ARN": topicARN,
+		"IDEMPOTENCY_TABLE":             "event-driven-orders",
 		"LOG_LEVEL":                     "debug",
 	}
 	if !reflect.DeepEqual(env, want) {

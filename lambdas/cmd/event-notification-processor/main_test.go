@@ -9,14 +9,14 @@ import (
 
 // TestSettingsFromTheOperatorsEnvironment: the variables the function reads
 // are the ones the operator sets for it in the seed stack, where it has a
-// topic only (no dead-letter queue, no table).
+// topic and the orders table for its idempotency records (no dead-letter queue).
 func TestSettingsFromTheOperatorsEnvironment(t *testing.T) {
 	env := seedenv.Of(t, name)
 	s, err := loadSettings(func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatalf("with the seed's environment %v: %v", env, err)
 	}
-	want := settings{TopicARN: "arn:aws:sns:us-east-1:123456789012:event-notifications"}
+	want := settings{TopicARN: "arn:aws:sns:us-east-1:123456789012:event-notifications", IdempotencyTable: "table:event-driven-orders"}
 	if s != want {
 		t.Errorf("settings = %+v, want %+v", s, want)
 	}
