@@ -1,0 +1,75 @@
+// Package cli is the kubectl plugin of eventstack-operator, kubectl-eds:
+//
+//	kubectl eds render -f stack.yaml      what the operator would create, offline
+//	kubectl eds status NAME               where a stack stands, as a tree
+//	kubectl eds put-events NAME           send test events to a stack's bus
+//
+// The commands only parse flags and wire clients; the work is done in the
+// packages beside this one, which the tests use directly: stackfile (read and
+// judge a stack file), predict (ARNs offline), manifest (print children and
+// EventBridge calls, with the operator's own builders), statustree and
+// putevents.
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+)
+
+// Streams are the command's standard input, output and error.
+type Streams struct {
+	In       io.Reader
+	Out, Err io.Writer
+}
+
+// Main runs kubectl-eds with args (without the program name) and returns the
+// exit code: 0 on success, 1 on any error (a refused event included).
+func Main(ctx context.Context, args []string, s Streams) int {
+	cmd := NewCommand(s)
+	cmd.SetArgs(args)
+	if err := cmd.ExecuteContext(ctx); err != nil {
+		fmt.Fprintln(s.Err, "error:", err)
+		return 1
+	}
+	return 0
+}
+
+// NewCommand returns the kubectl-eds command and its subcommands.
+func NewCommand(s Streams) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "kubectl-eds",
+		Short: "Render, inspect and exercise EventDrivenStacks",
+		Long: `kubectl eds works with EventDrivenStacks (stacks.eventstack.io/v1alpha1):
+
+  render      prints, offline, every ACK object the operator would create for a
+              stack file, or the EventBridge API calls it would make
+  status      prints where a stack in the cluster stands, child by child
+  put-events  sends test events to a stack's EventBridge bus`,
+		Annotations: map[string]string{
+			// As a kubectl plugin, usage lines read "kubectl eds ...".
+			cobra.CommandDisplayNameAnnotation: "kubectl eds",
+		},
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetIn(s.In)
+	root.SetOut(s.Out)
+	root.SetErr(s.Err)
+	root.AddCommand(newRenderCommand(s), newStatusCommand(s), newPutEventsCommand(s))
+	return root
+}
+
+// isTerminal reports whether w is a terminal that takes colour: not when
+// NO_COLOR is set (https://no-color.org), nor for TERM=dumb.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok || os.Getenv("NO_COLOR") != "" || os.Getenv("TERM") == "dumb" {
+		return false
+	}
+	return term.IsTerminal(int(f.Fd()))
+}

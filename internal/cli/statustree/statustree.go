@@ -1,0 +1,214 @@
+// Package statustree prints where an EventDrivenStack stands, from its
+// status alone, as a tree: the stack (Ready and why, how many children are
+// ready, whether the status describes the latest spec), its children grouped
+// by kind, each with a mark, its name, ARN and message, then the outputs.
+//
+// The output depends on the status only (no ages, no clock), so the same
+// status always prints the same text; colour is for terminals only.
+package statustree
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"text/tabwriter"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+
+	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
+)
+
+// Options say how the tree is printed.
+type Options struct {
+	// Color marks states in colour (ANSI): for a terminal only.
+	Color bool
+}
+
+// Marks show a child's state at a glance.
+var Marks = map[v1alpha1.ChildState]string{
+	v1alpha1.ChildReady:      "✓",
+	v1alpha1.ChildInProgress: "…",
+	v1alpha1.ChildWaiting:    "○",
+	v1alpha1.ChildStalled:    "✗",
+}
+
+const (
+	green  = "\x1b[32m"
+	yellow = "\x1b[33m"
+	red    = "\x1b[31m"
+	bold   = "\x1b[1m"
+	reset  = "\x1b[0m"
+)
+
+// Write prints the tree of stack to w.
+func Write(w io.Writer, stack *v1alpha1.EventDrivenStack, o Options) error {
+	p := &printer{o: o}
+	st := &stack.Status
+
+	fmt.Fprintf(&p.b, "%s %s/%s\n", p.style(bold, "EventDrivenStack"), stack.Namespace, stack.Name)
+	tw := tabwriter.NewWriter(&p.b, 0, 0, 2, ' ', 0)
+	ready := meta.FindStatusCondition(st.Conditions, v1alpha1.ConditionReady)
+	switch {
+	case ready == nil:
+		fmt.Fprintf(tw, "  Ready:\t%s\n", p.style(yellow, "Unknown")+" (the operator has not reported on this stack yet)")
+	default:
+		color := yellow
+		if ready.Status == "True" {
+			color = green
+		} else if meta.IsStatusConditionTrue(st.Conditions, v1alpha1.ConditionStalled) {
+			color = red
+		}
+		fmt.Fprintf(tw, "  Ready:\t%s %s: %s\n", p.style(color, string(ready.Status)), ready.Reason, ready.Message)
+	}
+	for _, t := range []string{v1alpha1.ConditionStalled, v1alpha1.ConditionReconciling} {
+		if c := meta.FindStatusCondition(st.Conditions, t); c != nil && c.Status == "True" {
+			fmt.Fprintf(tw, "  %s:\t%s: %s\n", t, c.Reason, c.Message)
+		}
+	}
+	if st.Resources != "" {
+		fmt.Fprintf(tw, "  Resources:\t%s ready\n", st.Resources)
+	}
+	gen := fmt.Sprintf("%d, observed %d", stack.Generation, st.ObservedGeneration)
+	if st.ObservedGeneration != stack.Generation {
+		gen += p.style(yellow, " (the status does not describe the latest spec yet)")
+	}
+	fmt.Fprintf(tw, "  Generation:\t%s\n", gen)
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+
+	if err := p.children(st.Children); err != nil {
+		return err
+	}
+	if err := p.outputs(stack); err != nil {
+		return err
+	}
+	_, err := w.Write([]byte(p.b.String()))
+	return err
+}
+
+type printer struct {
+	o Options
+	b strings.Builder
+}
+
+func (p *printer) style(code, s string) string {
+	if !p.o.Color || s == "" {
+		return s
+	}
+	return code + s + reset
+}
+
+// group is the children of one kind.
+type group struct {
+	kind     string
+	children []v1alpha1.ChildStatus
+}
+
+// children prints the children by kind, kinds in the status's order (what
+// others depend on first, then the bus and the rules), names sorted.
+func (p *printer) children(all []v1alpha1.ChildStatus) error {
+	fmt.Fprintf(&p.b, "%s\n", p.style(bold, "Children"))
+	if len(all) == 0 {
+		p.b.WriteString("  (none reported yet)\n")
+		return nil
+	}
+	var groups []*group
+	byKind := map[string]*group{}
+	for _, c := range all {
+		g := byKind[c.Kind]
+		if g == nil {
+			g = &group{kind: c.Kind}
+			byKind[c.Kind] = g
+			groups = append(groups, g)
+		}
+		g.children = append(g.children, c)
+	}
+	for gi, g := range groups {
+		sort.SliceStable(g.children, func(i, j int) bool { return g.children[i].Name < g.children[j].Name })
+		lastGroup := gi == len(groups)-1
+		branch, indent := "├── ", "│   "
+		if lastGroup {
+			branch, indent = "└── ", "    "
+		}
+		ready := 0
+		for _, c := range g.children {
+			if c.Ready {
+				ready++
+			}
+		}
+		fmt.Fprintf(&p.b, "%s%s (%d/%d ready)\n", branch, g.kind, ready, len(g.children))
+		tw := tabwriter.NewWriter(&p.b, 0, 0, 2, ' ', 0)
+		for ci, c := range g.children {
+			leaf := "├── "
+			if ci == len(g.children)-1 {
+				leaf = "└── "
+			}
+			arn := c.ARN
+			if arn == "" {
+				arn = "-"
+			}
+			line := fmt.Sprintf("%s%s%s %s\t%s", indent, leaf, p.mark(c), c.Name, arn)
+			if msg := describe(c); msg != "" {
+				line += "\t" + msg
+			}
+			fmt.Fprintln(tw, line)
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (p *printer) mark(c v1alpha1.ChildStatus) string {
+	m, ok := Marks[c.State]
+	if !ok {
+		m = "?"
+	}
+	switch c.State {
+	case v1alpha1.ChildReady:
+		return p.style(green, m)
+	case v1alpha1.ChildStalled:
+		return p.style(red, m)
+	default:
+		return p.style(yellow, m)
+	}
+}
+
+// describe is a child's state, when not plainly ready, and its message.
+func describe(c v1alpha1.ChildStatus) string {
+	msg := strings.Join(strings.Fields(c.Message), " ")
+	if c.State == v1alpha1.ChildReady {
+		return msg
+	}
+	if msg == "" {
+		return string(c.State)
+	}
+	return string(c.State) + ": " + msg
+}
+
+// outputs prints the declared outputs first, then every component's values.
+func (p *printer) outputs(stack *v1alpha1.EventDrivenStack) error {
+	out := stack.Status.Outputs
+	if len(out) == 0 {
+		return nil
+	}
+	var declared, rest []string
+	for k := range out {
+		if _, ok := stack.Spec.Outputs[k]; ok {
+			declared = append(declared, k)
+		} else {
+			rest = append(rest, k)
+		}
+	}
+	sort.Strings(declared)
+	sort.Strings(rest)
+	fmt.Fprintf(&p.b, "%s\n", p.style(bold, "Outputs"))
+	tw := tabwriter.NewWriter(&p.b, 0, 0, 2, ' ', 0)
+	for _, k := range append(declared, rest...) {
+		fmt.Fprintf(tw, "  %s\t%s\n", k, out[k])
+	}
+	return tw.Flush()
+}

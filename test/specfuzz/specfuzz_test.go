@@ -1,0 +1,368 @@
+// Package specfuzz sends random EventDrivenStack specs through validation, the
+// child builders and the API server: none may panic, and each is either refused
+// by the API server with a message naming a field, or builds children that the
+// real ACK CRDs accept with strict field validation.
+package specfuzz
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/zap/zapcore"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+
+	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
+	"github.com/eventstack-io/eventstack-operator/internal/cli/predict"
+	"github.com/eventstack-io/eventstack-operator/internal/operator"
+	"github.com/eventstack-io/eventstack-operator/internal/render"
+	"github.com/eventstack-io/eventstack-operator/internal/testenv"
+	"github.com/eventstack-io/eventstack-operator/internal/validation"
+)
+
+var k8s client.Client
+
+func TestMain(m *testing.M) {
+	logf.SetLogger(zap.New(zap.WriteTo(os.Stderr), zap.Level(zapcore.ErrorLevel)))
+	env, err := testenv.New()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	cfg, err := testenv.Start(env)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	code := func() int {
+		defer func() { _ = env.Stop() }()
+		w := env.WebhookInstallOptions
+		// The operator serves the webhook; it reconciles nothing here (the
+		// stacks are dry runs, and its selector selects none).
+		mgr, err := operator.New(cfg, operator.Options{MetricsAddr: "0", ProbeAddr: "0", DisableAWS: true,
+			Webhook: true, WebhookHost: w.LocalServingHost, WebhookPort: w.LocalServingPort, WebhookCertDir: w.LocalServingCertDir,
+			WatchLabelSelector: "specfuzz.eventstack.io/none=none"})
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		go func() { _ = mgr.Start(ctx) }()
+		scheme, _ := operator.Scheme()
+		if k8s, err = client.New(cfg, client.Options{Scheme: scheme}); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		return m.Run()
+	}()
+	os.Exit(code)
+}
+
+// specs is how many random specs the test sends.
+const specs = 1000
+
+func TestRandomSpecs(t *testing.T) {
+	ctx := context.Background()
+	rng := rand.New(rand.NewPCG(20261126, 1))
+	refused, accepted, children := 0, 0, 0
+	for i := 0; i < specs; i++ {
+		stack := testenv.Seed(t, "default")
+		stack.Name = fmt.Sprintf("fuzz-%d", i)
+		mutations := 1 + rng.IntN(4)
+		applied := make([]string, 0, mutations)
+		for j := 0; j < mutations; j++ {
+			m := mutators[rng.IntN(len(mutators))]
+			m.apply(rng, &stack.Spec)
+			applied = append(applied, m.name)
+		}
+		label := fmt.Sprintf("spec %d (%s)", i, strings.Join(applied, ", "))
+
+		goErrs := noPanic(t, label, func() any { return validation.Validate(stack) })
+		err := waitForWebhook(func() error { return k8s.Create(ctx, stack.DeepCopy(), client.DryRunAll) })
+		if err != nil {
+			if !apierrors.IsInvalid(err) && !apierrors.IsBadRequest(err) {
+				t.Errorf("%s: refused, but not as invalid: %v", label, err)
+			} else if !strings.Contains(err.Error(), "spec") {
+				t.Errorf("%s: refused without naming a field: %v", label, err)
+			}
+			refused++
+			// The builders must not panic on it either.
+			noPanic(t, label, func() any { r, _ := render.Render(stack, render.Observed{}); return r })
+			continue
+		}
+		accepted++
+		if errs, _ := goErrs.(interface{ ToAggregate() error }); errs != nil && errs.ToAggregate() != nil {
+			t.Errorf("%s: the API server accepted what Validate refuses: %v", label, errs.ToAggregate())
+			continue
+		}
+		// Accepted: build every child as it will be once ACK reported,
+		// and the real ACK CRDs must accept each with strict validation.
+		stack.UID = "00000000-0000-4000-8000-000000000000"
+		p, perr := predict.New(stack.Spec.Region, "123456789012")
+		if perr != nil {
+			t.Fatalf("%s: %v", label, perr)
+		}
+		var res *render.Result
+		noPanic(t, label, func() any {
+			obs, err := predict.Resolve(stack, p)
+			if err != nil {
+				t.Errorf("%s: accepted, but it does not build: %v", label, err)
+				return nil
+			}
+			res, err = render.Render(stack, obs)
+			if err != nil {
+				t.Errorf("%s: accepted, but it does not build: %v", label, err)
+			}
+			return nil
+		})
+		if res == nil {
+			continue
+		}
+		for _, c := range res.Children {
+			if c.Object == nil {
+				t.Errorf("%s: %s %s still waits for %v with every ARN predicted", label, c.Kind, c.Name, c.Needs)
+				continue
+			}
+			obj := c.Object.DeepCopyObject().(client.Object)
+			//nolint:staticcheck // Patch with client.Apply is the SSA call that takes field validation.
+			if err := k8s.Patch(ctx, obj, client.Apply, client.FieldOwner(render.FieldManager), client.ForceOwnership,
+				client.FieldValidation("Strict"), client.DryRunAll); err != nil {
+				t.Errorf("%s: %s %s refused by its ACK CRD: %v", label, c.Kind, c.Name, err)
+			}
+			children++
+		}
+	}
+	t.Logf("%d random specs: %d refused at admission with a field named, %d accepted, whose %d children the ACK CRDs accepted",
+		specs, refused, accepted, children)
+	if refused == 0 || accepted == 0 {
+		t.Errorf("the generator is lopsided: %d refused, %d accepted", refused, accepted)
+	}
+}
+
+// waitForWebhook retries a call while the webhook server is still starting.
+func waitForWebhook(call func() error) error {
+	var err error
+	for i := 0; i < 50; i++ {
+		if err = call(); err == nil || !strings.Contains(err.Error(), "failed calling webhook") {
+			return err
+		}
+		sleep()
+	}
+	return err
+}
+
+func noPanic(t *testing.T, label string, f func() any) (out any) {
+	t.Helper()
+	defer func() {
+		if r := recover(); r != nil {
+			t.Errorf("%s: panic: %v", label, r)
+		}
+	}()
+	return f()
+}
+
+type mutator struct {
+	name  string
+	apply func(*rand.Rand, *v1alpha1.EventDrivenStackSpec)
+}
+
+// names mixes valid component names, names of existing components and
+// invalid ones (uppercase, too long, double dash, empty).
+func name(r *rand.Rand, s *v1alpha1.EventDrivenStackSpec) string {
+	pool := []string{"order-queue", "order-dlq", "event-driven-orders", "event-order-processor", "event-notifications",
+		"event-driven-workflow", "x", "new-thing", "a1-b2", "Bad_Name", "double--dash", "-lead", strings.Repeat("n", 70), ""}
+	return pool[r.IntN(len(pool))]
+}
+
+func number(r *rand.Rand) int32 {
+	pool := []int32{-1, 0, 1, 3, 30, 59, 60, 127, 128, 256, 900, 901, 1000, 1001, 10240, 10241, 43200, 43201, 1209600, 1209601}
+	return pool[r.IntN(len(pool))]
+}
+
+var patterns = []string{
+	`{"source":["orders"]}`, `{"source":"orders"}`, `{"detail":{"price":[{"numeric":[">",0,"<=",5]}]}}`,
+	`{"detail":{"price":[{"numeric":[">",5,"<",1]}]}}`, `{"source":[{"prefix":"ord"}]}`, `{"source":[{"contains":"x"}]}`,
+	`{"$or":[{"source":["a"]},{"detail-type":["b"]}]}`, `{"source":[]}`, `{"a":{"b":{"c":[true,null,1]}}}`,
+	`{"source":[{"anything-but":["a",1]}]}`, `{"ip":[{"cidr":"10.0.0.0/33"}]}`, `{"ip":[{"cidr":"10.0.0.0/8"}]}`,
+}
+
+var definitions = []string{
+	`{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"${function:event-order-processor}","End":true}}}`,
+	`{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"${function:no-such-function}","End":true}}}`,
+	`{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:aws:states:::sns:publish","Parameters":{"TopicArn":"${topic:event-notifications}","Message":"m"},"End":true}}}`,
+	`{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage","Parameters":{"QueueUrl":"${queue:order-queue.url}","MessageBody":"m"},"End":true}}}`,
+	`{"StartAt":"A","States":{"A":{"Type":"Pass","End":true}}`, `not json`, `{"StartAt":"A"}`,
+	`{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"${table:event-driven-orders.url}","End":true}}}`,
+	`{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"${function:event-order-processor","End":true}}}`,
+}
+
+var mutators = []mutator{
+	{"memory", func(r *rand.Rand, s *v1alpha1.EventDrivenStackSpec) {
+		if len(s.Functions) == 0 {
+			return
+		}
+		s.Functions[r.IntN(len(s.Functions))].MemoryMB = ptr.To(number(r))
+	}},
+	{"timeout", func(r *rand.Rand, s *v1alpha1.EventDrivenStackSpec) {
+		if len(s.Functions) == 0 {
+			return
+		}
+		s.Functions[r.IntN(len(s.Functions))].TimeoutSeconds = ptr.To(number(r))
+	}},
+	{"visibility", func(r *rand.Rand, s *v1alpha1.EventDrivenStackSpec) {
+		if len(s.Queues) == 0 {
+			return
+		}
+		s.Queues[r.IntN(len(s.Queues))].VisibilityTimeoutSeconds = ptr.To(number(r))
+	}},
+	{"retention", func(r *rand.Rand, s *v1alpha1.EventDrivenStackSpec) {
+		if len(s.Queues) == 0 {
+			return
+		}
+		s.Queues[r.IntN(len(s.Queues))].MessageRetentionSeconds = ptr.To(number(r))
+	}},
+	{"dead letter", func(r *rand.Rand, s *v1alpha1.EventDrivenStackSpec) {
+		if len(s.Queues) == 0 {
+			return
+		}
+		q := &s.Queues[r.IntN(len(s.Queues))]
+		q.DeadLetter = &v1alpha1.DeadLetter{Queue: name(r, s), MaxReceiveCount: number(r)}
+	}},
+	{"add queue", func(r *rand.Rand, s *v1alpha1.EventDrivenStackSpec) {
+		s.Queues = append(s.Queues, v1alpha1.Queue{Name: name(r, s)})
+	}},
+	{"rename table", func(r *rand.Rand, s *v1alpha1.EventDrivenStackSpec) {
+		if len(s.Tables) == 0 {
+			return
+		}
+		s.Tables[r.IntN(len(s.Tables))].Name = name(r, s)
+	}},
+	{"sort key", func(r *rand.Rand, s *v1alpha1.EventDrivenStackSpec) {
+		if len(s.Tables) == 0 {
+			return
+		}
+		s.Tables[r.IntN(len(s.Tables))].SortKey = &v1alpha1.Key{Name: "sk", Type: v1alpha1.KeyType([]string{"S", "N", "B", "X"}[r.IntN(4)])}
+	}},
+	{"provisioned", func(r *rand.Rand, s *v1alpha1.EventDrivenStackSpec) {
+		if len(s.Tables) == 0 {
+			return
+		}
+		t := &s.Tables[r.IntN(len(s.Tables))]
+		t.BillingMode = v1alpha1.BillingProvisioned
+		if r.IntN(2) == 0 {
+			t.ProvisionedThroughput = &v1alpha1.ProvisionedThroughput{ReadCapacityUnits: int64(number(r)), WriteCapacityUnits: 5}
+		}
+	}},
+	{"uses", func(r *rand.Rand, s *v1alpha1.EventDrivenStackSpec) {
+		if len(s.Functions) == 0 {
+			return
+		}
+		f := &s.Functions[r.IntN(len(s.Functions))]
+		if f.Uses == nil {
+			f.Uses = &v1alpha1.FunctionUses{}
+		}
+		f.Uses.Queues = append(f.Uses.Queues, v1alpha1.QueueUse{Name: name(r, s), Access: v1alpha1.QueueAccess([]string{"Send", "Receive"}[r.IntN(2)])})
+	}},
+	{"environment", func(r *rand.Rand, s *v1alpha1.EventDrivenStackSpec) {
+		keys := []string{"MODE", "AWS_REGION", "ORDERS_TABLE", "_HANDLER", "DEBUG"}
+		s.Functions[r.IntN(len(s.Functions))].Environment = map[string]string{keys[r.IntN(len(keys))]: "v"}
+	}},
+	{"image code", func(r *rand.Rand, s *v1alpha1.EventDrivenStackSpec) {
+		if len(s.Functions) == 0 {
+			return
+		}
+		f := &s.Functions[r.IntN(len(s.Functions))]
+		f.Code = v1alpha1.FunctionCode{ImageURI: "123456789012.dkr.ecr.us-east-1.amazonaws.com/f:1"}
+		if r.IntN(2) == 0 {
+			f.Code.S3Bucket = "b"
+		}
+	}},
+	{"pattern", func(r *rand.Rand, s *v1alpha1.EventDrivenStackSpec) {
+		if len(s.Rules) == 0 {
+			return
+		}
+		s.Rules[r.IntN(len(s.Rules))].EventPattern = apiextensionsv1.JSON{Raw: []byte(patterns[r.IntN(len(patterns))])}
+	}},
+	{"target", func(r *rand.Rand, s *v1alpha1.EventDrivenStackSpec) {
+		t := v1alpha1.RuleTarget{}
+		switch r.IntN(5) {
+		case 0:
+			t.Function = name(r, s)
+		case 1:
+			t.Workflow = name(r, s)
+		case 2:
+			t.Queue = name(r, s)
+		case 3:
+			t.Topic = name(r, s)
+		}
+		if len(s.Rules) == 0 {
+			return
+		}
+		rule := &s.Rules[r.IntN(len(s.Rules))]
+		rule.Targets = append(rule.Targets, t)
+	}},
+	{"definition", func(r *rand.Rand, s *v1alpha1.EventDrivenStackSpec) {
+		s.Workflows[0].Definition = definitions[r.IntN(len(definitions))]
+	}},
+	{"subscription", func(r *rand.Rand, s *v1alpha1.EventDrivenStackSpec) {
+		sub := v1alpha1.Subscription{Protocol: v1alpha1.SubscriptionProtocol([]string{"sqs", "https", "email", "lambda"}[r.IntN(4)])}
+		if r.IntN(2) == 0 {
+			sub.Queue = name(r, s)
+		} else {
+			sub.Endpoint = "https://example.com/hook"
+		}
+		if len(s.Topics) == 0 {
+			return
+		}
+		s.Topics[0].Subscriptions = append(s.Topics[0].Subscriptions, sub)
+	}},
+	{"prefix", func(r *rand.Rand, s *v1alpha1.EventDrivenStackSpec) {
+		s.NamePrefix = []string{"dev-", "prod-x-", "UPPER-", strings.Repeat("p", 17), "a"}[r.IntN(5)]
+	}},
+	{"region", func(r *rand.Rand, s *v1alpha1.EventDrivenStackSpec) {
+		s.Region = []string{"eu-west-1", "cn-north-1", "us-gov-west-1", "mars-1", "US-EAST-1"}[r.IntN(5)]
+	}},
+	{"output", func(r *rand.Rand, s *v1alpha1.EventDrivenStackSpec) {
+		s.Outputs["Random"] = []string{"${queue:order-queue.arn}", "${table:nope}", "${eventBus:custom-event-bus.arn}", "plain", "${topic:event-notifications.url}"}[r.IntN(5)]
+	}},
+	{"retry", func(r *rand.Rand, s *v1alpha1.EventDrivenStackSpec) {
+		if len(s.Rules) == 0 {
+			return
+		}
+		s.Rules[r.IntN(len(s.Rules))].Retry = &v1alpha1.RetryPolicy{MaximumRetryAttempts: ptr.To(number(r)), MaximumEventAgeSeconds: ptr.To(number(r))}
+	}},
+	{"drop a component", func(r *rand.Rand, s *v1alpha1.EventDrivenStackSpec) {
+		switch r.IntN(3) {
+		case 0:
+			if len(s.Queues) > 0 {
+				i := r.IntN(len(s.Queues))
+				s.Queues = append(s.Queues[:i:i], s.Queues[i+1:]...)
+			}
+		case 1:
+			if len(s.Tables) > 0 {
+				i := r.IntN(len(s.Tables))
+				s.Tables = append(s.Tables[:i:i], s.Tables[i+1:]...)
+			}
+		default:
+			s.Topics = nil
+		}
+	}},
+	{"tags", func(r *rand.Rand, s *v1alpha1.EventDrivenStackSpec) {
+		s.Tags = map[string]string{"team": "payments", "cost-center": fmt.Sprint(r.IntN(1000))}
+	}},
+	{"adoption", func(r *rand.Rand, s *v1alpha1.EventDrivenStackSpec) {
+		s.Adoption = &v1alpha1.Adoption{Policy: v1alpha1.AdoptionAdoptOrCreate, AccountID: []string{"123456789012", "12345"}[r.IntN(2)]}
+	}},
+}
+
+func sleep() { time.Sleep(100 * time.Millisecond) }
