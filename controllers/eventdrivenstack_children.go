@@ -118,3 +118,25 @@ func (r *EventDrivenStackReconciler) reconcilePrune(ctx context.Context, s *scop
 	}
 	return kerrors.NewAggregate(errs)
 }
+
+// deleteChildren deletes every child of a stack being deleted. ACK deletes
+// the AWS resources, or leaves them where the child carries its retain
+// annotation (deletionPolicy Retain).
+func (r *EventDrivenStackReconciler) deleteChildren(ctx context.Context, stack *v1alpha1.EventDrivenStack) error {
+	var errs []error
+	for _, k := range ack.Kinds {
+		list := k.List()
+		if err := r.List(ctx, list, client.InNamespace(stack.Namespace), client.MatchingLabels{render.LabelStack: stack.Name}); err != nil {
+			return fmt.Errorf("listing %s children: %w", k.GVK.Kind, err)
+		}
+		for _, obj := range list.Objects() {
+			if !ownedBy(obj, stack) || !obj.GetDeletionTimestamp().IsZero() {
+				continue
+			}
+			if err := r.Delete(ctx, obj, client.PropagationPolicy("Background")); client.IgnoreNotFound(err) != nil {
+				errs = append(errs, fmt.Errorf("deleting %s %s: %w", k.GVK.Kind, obj.GetName(), err))
+			}
+		}
+	}
+	return kerrors.NewAggregate(errs)
+}

@@ -7,17 +7,20 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/time/rate"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	kerrors "k8s.io/apimachinery/pkg/util/errors"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/tools/events"
+	"k8s.io/client-go/util/workqueue"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
 	"github.com/eventstack-io/eventstack-operator/internal/ack"
@@ -72,9 +75,11 @@ type scope struct {
 	routingErr error
 }
 
-// Finalizer keeps a stack until what the operator created itself in AWS
-// (bus, rules, targets, permissions) is deleted; ACK children go with their
-// owner references.
+// Finalizer keeps a stack until its children are deleted (ACK then deletes or
+// retains their AWS resources) and what the operator created itself in AWS
+// (bus, rules, targets, permissions) is deleted. Deleting the children here
+// rather than leaving them to the garbage collector means a stack is gone only
+// once nothing of it is left, even where no garbage collector runs.
 const Finalizer = "stacks.eventstack.io/routing"
 
 // +kubebuilder:rbac:groups=stacks.eventstack.io,resources=eventdrivenstacks,verbs=get;list;watch;update;patch
@@ -104,8 +109,8 @@ func (r *EventDrivenStackReconciler) Reconcile(ctx context.Context, req ctrl.Req
 	if !stack.DeletionTimestamp.IsZero() {
 		return r.reconcileDelete(ctx, stack)
 	}
-	if stack.Spec.EventBus != nil && controllerutil.AddFinalizer(stack, Finalizer) {
-		// Before anything is created in AWS, so that nothing is ever lost track of.
+	if controllerutil.AddFinalizer(stack, Finalizer) {
+		// Before anything is created, so that nothing is ever lost track of.
 		if err := r.Update(ctx, stack); err != nil {
 			return ctrl.Result{}, err
 		}
@@ -142,6 +147,21 @@ func (r *EventDrivenStackReconciler) Reconcile(ctx context.Context, req ctrl.Req
 		return ctrl.Result{RequeueAfter: time.Second}, nil
 	}
 	return r.resync(stack), nil
+}
+
+// rateLimiter is controller-runtime's default (per-stack exponential backoff
+// from 5 ms, and an overall token bucket) with the backoff capped at the
+// resync interval instead of 1000 s: after an AWS outage a stack is retried
+// at least as often as it is resynced, so it recovers within one interval.
+func (r *EventDrivenStackReconciler) rateLimiter() workqueue.TypedRateLimiter[reconcile.Request] {
+	maxDelay := 5 * time.Minute
+	if r.ResyncInterval > 0 {
+		maxDelay = r.ResyncInterval
+	}
+	return workqueue.NewTypedMaxOfRateLimiter(
+		workqueue.NewTypedItemExponentialFailureRateLimiter[reconcile.Request](5*time.Millisecond, maxDelay),
+		&workqueue.TypedBucketRateLimiter[reconcile.Request]{Limiter: rate.NewLimiter(rate.Limit(10), 100)},
+	)
 }
 
 // resync asks for the next reconcile of a stack with a bus after the resync
@@ -188,6 +208,9 @@ func (r *EventDrivenStackReconciler) reconcileDelete(ctx context.Context, stack 
 	if !controllerutil.ContainsFinalizer(stack, Finalizer) {
 		return ctrl.Result{}, nil
 	}
+	if err := r.deleteChildren(ctx, stack); err != nil {
+		return ctrl.Result{}, err
+	}
 	if stack.Spec.DeletionPolicy != v1alpha1.DeletionPolicyRetain {
 		if err := r.deleteRouting(ctx, stack); err != nil {
 			return ctrl.Result{}, fmt.Errorf("deleting the EventBridge routing of %s: %w", stack.Name, err)
@@ -220,7 +243,10 @@ func (r *EventDrivenStackReconciler) reconcileRender(_ context.Context, s *scope
 func (r *EventDrivenStackReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	b := ctrl.NewControllerManagedBy(mgr).
 		For(&v1alpha1.EventDrivenStack{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
-		WithOptions(controller.Options{MaxConcurrentReconciles: max(1, r.MaxConcurrentReconciles)}).
+		WithOptions(controller.Options{
+			MaxConcurrentReconciles: max(1, r.MaxConcurrentReconciles),
+			RateLimiter:             r.rateLimiter(),
+		}).
 		Named("eventdrivenstack")
 	for _, k := range ack.Kinds {
 		// Status changes of children matter (ARNs, readiness), so no
