@@ -208,13 +208,15 @@ func (r *EventDrivenStackReconciler) reconcileDelete(ctx context.Context, stack 
 	if !controllerutil.ContainsFinalizer(stack, Finalizer) {
 		return ctrl.Result{}, nil
 	}
-	if err := r.deleteChildren(ctx, stack); err != nil {
-		return ctrl.Result{}, err
-	}
+	// The routing first: the permissions are found on the functions the
+	// children report.
 	if stack.Spec.DeletionPolicy != v1alpha1.DeletionPolicyRetain {
 		if err := r.deleteRouting(ctx, stack); err != nil {
 			return ctrl.Result{}, fmt.Errorf("deleting the EventBridge routing of %s: %w", stack.Name, err)
 		}
+	}
+	if err := r.deleteChildren(ctx, stack); err != nil {
+		return ctrl.Result{}, err
 	}
 	controllerutil.RemoveFinalizer(stack, Finalizer)
 	return ctrl.Result{}, client.IgnoreNotFound(r.Update(ctx, stack))

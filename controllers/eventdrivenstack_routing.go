@@ -169,10 +169,24 @@ func (r *EventDrivenStackReconciler) pruneRouting(ctx context.Context, s *scope,
 		}
 	}
 	var names []string
-	for name := range s.bus.Rules {
-		if !keep[name] && (!adopting || reported[name]) {
-			names = append(names, name)
+	for name, rule := range s.bus.Rules {
+		if keep[name] {
+			continue
 		}
+		if adopting && !reported[name] {
+			// An adopted bus may hold rules of others: only the stack's
+			// own, reported or tagged at creation, are removed (the tag
+			// covers a rule created by a reconcile that died before it
+			// wrote the status).
+			ours, err := routing.HasTag(ctx, s.clients.EventBridge, rule.ARN, render.TagStack, s.stack.Namespace+"/"+s.stack.Name)
+			if err != nil {
+				return err
+			}
+			if !ours {
+				continue
+			}
+		}
+		names = append(names, name)
 	}
 	sort.Strings(names)
 	for _, name := range names {
@@ -223,7 +237,7 @@ func (r *EventDrivenStackReconciler) reconcileRemovedBus(ctx context.Context, s 
 	if old == nil {
 		return nil
 	}
-	err := r.deleteBus(ctx, s.stack.Spec.Region, old.Name, s.original.Status.Children)
+	err := r.deleteBus(ctx, s.stack.Spec.Region, old.Name, s.knownFunctionARNs())
 	if err != nil {
 		// Keep reporting it until it is gone.
 		kept := *old
@@ -236,6 +250,10 @@ func (r *EventDrivenStackReconciler) reconcileRemovedBus(ctx context.Context, s 
 // deleteRouting removes what the operator created in EventBridge and Lambda
 // for a stack being deleted: permissions, targets, rules, then the bus.
 func (r *EventDrivenStackReconciler) deleteRouting(ctx context.Context, stack *v1alpha1.EventDrivenStack) error {
+	functions, err := r.liveFunctionARNs(ctx, stack)
+	if err != nil {
+		return err
+	}
 	busName := ""
 	if stack.Spec.EventBus != nil {
 		busName = stack.Spec.NamePrefix + stack.Spec.EventBus.Name
@@ -248,27 +266,57 @@ func (r *EventDrivenStackReconciler) deleteRouting(ctx context.Context, stack *v
 	if busName == "" || r.AWS == nil {
 		return nil
 	}
-	return r.deleteBus(ctx, stack.Spec.Region, busName, stack.Status.Children)
+	return r.deleteBus(ctx, stack.Spec.Region, busName, functions)
 }
 
-// deleteBus removes the operator's permissions on the functions the status
-// lists, then the bus's targets and rules, then the bus.
-func (r *EventDrivenStackReconciler) deleteBus(ctx context.Context, region, busName string, children []v1alpha1.ChildStatus) error {
+// knownFunctionARNs are the ARNs of the stack's functions: from the ACK
+// children (what ACK reported) and from the status, so that a function whose
+// ARN a crashed reconcile never wrote into the status is not forgotten.
+func (s *scope) knownFunctionARNs() []string {
+	seen := map[string]bool{}
+	var out []string
+	add := func(arn string) {
+		if arn != "" && !seen[arn] {
+			seen[arn] = true
+			out = append(out, arn)
+		}
+	}
+	for _, arn := range s.functionARNs() {
+		add(arn)
+	}
+	for _, c := range s.original.Status.Children {
+		if c.Kind == "Function" {
+			add(c.ARN)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// liveFunctionARNs are the ARNs ACK reported on the stack's Function children,
+// and those its status lists.
+func (r *EventDrivenStackReconciler) liveFunctionARNs(ctx context.Context, stack *v1alpha1.EventDrivenStack) ([]string, error) {
+	s := &scope{stack: stack, original: stack}
+	if err := r.reconcileObserve(ctx, s); err != nil {
+		return nil, err
+	}
+	return s.knownFunctionARNs(), nil
+}
+
+// deleteBus removes the operator's permissions on the given functions, then
+// the bus's targets and rules, then the bus.
+func (r *EventDrivenStackReconciler) deleteBus(ctx context.Context, region, busName string, functions []string) error {
 	clients, err := r.AWS.For(ctx, region)
 	if err != nil {
 		return err
 	}
-	// Permissions first: the functions' ARNs are in the status.
-	for _, c := range children {
-		if c.Kind != "Function" || c.ARN == "" {
-			continue
-		}
-		have, err := routing.Permissions(ctx, clients.Lambda, c.ARN)
+	for _, fn := range functions {
+		have, err := routing.Permissions(ctx, clients.Lambda, fn)
 		if err != nil {
 			return err
 		}
 		for sid := range have {
-			if err := routing.RemovePermission(ctx, clients.Lambda, c.ARN, sid); err != nil {
+			if err := routing.RemovePermission(ctx, clients.Lambda, fn, sid); err != nil {
 				return err
 			}
 		}

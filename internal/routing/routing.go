@@ -308,6 +308,24 @@ func DeleteBus(ctx context.Context, eb awsapi.EventBridge, bus *Bus) error {
 	return nil
 }
 
+// HasTag reports whether a rule carries a tag with that value: the operator
+// tags the rules it creates with the stack they belong to.
+func HasTag(ctx context.Context, eb awsapi.EventBridge, arn, key, value string) (bool, error) {
+	out, err := eb.ListTagsForResource(ctx, &eventbridge.ListTagsForResourceInput{ResourceARN: &arn})
+	if awsapi.IsNotFound(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, awsapi.Classify("events:ListTagsForResource", err)
+	}
+	for _, t := range out.Tags {
+		if ptr.Deref(t.Key, "") == key && ptr.Deref(t.Value, "") == value {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
 // Statement is one statement of a function's resource policy that the
 // operator granted.
 type Statement struct {

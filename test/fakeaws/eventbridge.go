@@ -91,6 +91,9 @@ type busState struct {
 type ruleState struct {
 	rule    Rule // Arn and EventBusName are filled in on the way out
 	targets map[string]Target
+	// tags are given when the rule is created (PutRule on an existing rule
+	// leaves them alone), and read with ListTagsForResource.
+	tags map[string]string
 }
 
 func newEventBridgeState() eventBridgeState {
@@ -101,20 +104,21 @@ func newEventBridgeState() eventBridgeState {
 }
 
 var eventOps = map[string]func(*Server, []byte) (any, *apiError){
-	"CreateEventBus":    (*Server).createEventBus,
-	"DescribeEventBus":  (*Server).describeEventBus,
-	"DeleteEventBus":    (*Server).deleteEventBus,
-	"ListEventBuses":    (*Server).listEventBuses,
-	"PutRule":           (*Server).putRule,
-	"DescribeRule":      (*Server).describeRule,
-	"DeleteRule":        (*Server).deleteRule,
-	"EnableRule":        func(s *Server, b []byte) (any, *apiError) { return s.setState(b, "ENABLED") },
-	"DisableRule":       func(s *Server, b []byte) (any, *apiError) { return s.setState(b, "DISABLED") },
-	"ListRules":         (*Server).listRules,
-	"PutTargets":        (*Server).putTargets,
-	"ListTargetsByRule": (*Server).listTargetsByRule,
-	"RemoveTargets":     (*Server).removeTargets,
-	"PutEvents":         (*Server).putEvents,
+	"CreateEventBus":      (*Server).createEventBus,
+	"DescribeEventBus":    (*Server).describeEventBus,
+	"DeleteEventBus":      (*Server).deleteEventBus,
+	"ListEventBuses":      (*Server).listEventBuses,
+	"PutRule":             (*Server).putRule,
+	"ListTagsForResource": (*Server).listTagsForResource,
+	"DescribeRule":        (*Server).describeRule,
+	"DeleteRule":          (*Server).deleteRule,
+	"EnableRule":          func(s *Server, b []byte) (any, *apiError) { return s.setState(b, "ENABLED") },
+	"DisableRule":         func(s *Server, b []byte) (any, *apiError) { return s.setState(b, "DISABLED") },
+	"ListRules":           (*Server).listRules,
+	"PutTargets":          (*Server).putTargets,
+	"ListTargetsByRule":   (*Server).listTargetsByRule,
+	"RemoveTargets":       (*Server).removeTargets,
+	"PutEvents":           (*Server).putEvents,
 }
 
 // routeEvents names an EventBridge request's operation and returns its
@@ -365,6 +369,7 @@ func (s *Server) ruleOut(b *busState, r *ruleState) Rule {
 func (s *Server) putRule(body []byte) (any, *apiError) {
 	var in struct {
 		Name, EventBusName, EventPattern, ScheduleExpression, State, Description, RoleArn string
+		Tags                                                                              []struct{ Key, Value string }
 	}
 	if err := decode(body, &in); err != nil {
 		return nil, err
@@ -399,7 +404,10 @@ func (s *Server) putRule(body []byte) (any, *apiError) {
 	}
 	r := b.rules[in.Name]
 	if r == nil {
-		r = &ruleState{targets: map[string]Target{}}
+		r = &ruleState{targets: map[string]Target{}, tags: map[string]string{}}
+		for _, t := range in.Tags {
+			r.tags[t.Key] = t.Value
+		}
 		b.rules[in.Name] = r
 	}
 	// PutRule replaces every setting of an existing rule; targets stay.
@@ -892,4 +900,25 @@ func (s *Server) RemoveTargetOutOfBand(bus, rule, id string) bool {
 	}
 	delete(r.targets, id)
 	return true
+}
+
+// listTagsForResource returns a rule's tags (buses have none here).
+func (s *Server) listTagsForResource(body []byte) (any, *apiError) {
+	var in struct{ ResourceARN string }
+	if err := decode(body, &in); err != nil {
+		return nil, err
+	}
+	for bname, b := range s.buses {
+		for rname, r := range b.rules {
+			if s.ruleArn(bname, rname) == in.ResourceARN {
+				type tag struct{ Key, Value string }
+				out := struct{ Tags []tag }{Tags: []tag{}}
+				for _, k := range sortedKeys(r.tags) {
+					out.Tags = append(out.Tags, tag{k, r.tags[k]})
+				}
+				return out, nil
+			}
+		}
+	}
+	return nil, &apiError{http.StatusBadRequest, "ResourceNotFoundException", "Resource " + in.ResourceARN + " does not exist."}
 }
