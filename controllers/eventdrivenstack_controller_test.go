@@ -26,6 +26,7 @@ import (
 	"github.com/eventstack-io/eventstack-operator/internal/awsapi"
 	"github.com/eventstack-io/eventstack-operator/internal/render"
 	"github.com/eventstack-io/eventstack-operator/internal/testenv"
+	"github.com/eventstack-io/eventstack-operator/test/harness"
 )
 
 const waitFor = 30 * time.Second
@@ -33,15 +34,9 @@ const waitFor = 30 * time.Second
 // children returns the ACK objects in a namespace, keyed Kind/name.
 func children(t *testing.T, ns string) map[string]ack.Object {
 	t.Helper()
-	out := map[string]ack.Object{}
-	for _, k := range ack.Kinds {
-		list := k.List()
-		if err := k8s.List(context.Background(), list, client.InNamespace(ns)); err != nil {
-			t.Fatal(err)
-		}
-		for _, obj := range list.Objects() {
-			out[k.GVK.Kind+"/"+obj.GetName()] = obj
-		}
+	out, err := harness.Children(context.Background(), k8s, ns)
+	if err != nil {
+		t.Fatal(err)
 	}
 	return out
 }

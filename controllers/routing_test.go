@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"reflect"
 	"sort"
 	"strings"
 	"testing"
@@ -27,30 +26,8 @@ import (
 	"github.com/eventstack-io/eventstack-operator/internal/routing"
 	"github.com/eventstack-io/eventstack-operator/internal/testenv"
 	"github.com/eventstack-io/eventstack-operator/test/fakeaws"
+	"github.com/eventstack-io/eventstack-operator/test/harness"
 )
-
-// seedPatterns are the seed's four rules, their patterns and targets.
-var seedRules = map[string]struct {
-	pattern string
-	target  string // Kind/name of the child whose ARN the target has
-}{
-	"order-events-rule":        {`{"source":["orders"],"detail-type":["Order Created","Order Completed"]}`, "Function/event-driven-stack.event-order-processor"},
-	"inventory-events-rule":    {`{"source":["inventory"],"detail-type":["Inventory Updated"]}`, "Function/event-driven-stack.event-inventory-processor"},
-	"notification-events-rule": {`{"source":["notifications"],"detail-type":["Notification Sent"]}`, "Function/event-driven-stack.event-notification-processor"},
-	"workflow-events-rule":     {`{"source":["workflow"],"detail-type":["Workflow Triggered"]}`, "StateMachine/event-driven-stack.event-driven-workflow"},
-}
-
-func sameJSON(t *testing.T, a, b string) bool {
-	t.Helper()
-	var va, vb any
-	if err := json.Unmarshal([]byte(a), &va); err != nil {
-		t.Fatalf("%s: %v", a, err)
-	}
-	if err := json.Unmarshal([]byte(b), &vb); err != nil {
-		t.Fatalf("%s: %v", b, err)
-	}
-	return reflect.DeepEqual(va, vb)
-}
 
 // prefixed returns the seed with a name prefix, so that its AWS names are its own.
 func prefixed(t *testing.T, ns, prefix string) *v1alpha1.EventDrivenStack {
@@ -59,57 +36,11 @@ func prefixed(t *testing.T, ns, prefix string) *v1alpha1.EventDrivenStack {
 	return s
 }
 
-// checkRouting returns nil when the fake holds exactly the stack's routing:
-// the bus, the seed's four rules with their patterns, each with its one
-// target (the component's ARN, a retry policy, the EventBridge DLQ), and a
-// Lambda permission for each function target, from that rule only.
+// checkRouting returns nil when the fake holds exactly the seed stack's
+// routing under prefix (see harness.CheckRouting).
 func checkRouting(t *testing.T, ns, prefix string) error {
 	t.Helper()
-	kids := children(t, ns)
-	dlq := kids["Queue/event-driven-stack.events--dlq"]
-	if dlq == nil || dlq.ACKStatus().ARN() == "" {
-		return fmt.Errorf("no EventBridge DLQ with an ARN")
-	}
-	busName := prefix + "custom-event-bus"
-	if _, ok := fake.Bus(busName); !ok {
-		return fmt.Errorf("no bus %s", busName)
-	}
-	rules := fake.Rules(busName)
-	if len(rules) != len(seedRules) {
-		return fmt.Errorf("%d rules on the bus, want %d", len(rules), len(seedRules))
-	}
-	for _, r := range rules {
-		want, ok := seedRules[strings.TrimPrefix(r.Name, prefix)]
-		if !ok {
-			return fmt.Errorf("unexpected rule %s", r.Name)
-		}
-		if !sameJSON(t, r.EventPattern, want.pattern) || r.State != "ENABLED" {
-			return fmt.Errorf("rule %s: pattern %s state %s", r.Name, r.EventPattern, r.State)
-		}
-		targets := fake.Targets(busName, r.Name)
-		component := kids[want.target]
-		if len(targets) != 1 || component == nil || targets[0].Arn != component.ACKStatus().ARN() {
-			return fmt.Errorf("rule %s targets %+v, want the ARN of %s", r.Name, targets, want.target)
-		}
-		tg := targets[0]
-		if tg.DeadLetterConfig == nil || tg.DeadLetterConfig.Arn != dlq.ACKStatus().ARN() || tg.RetryPolicy == nil ||
-			ptr.Deref(tg.RetryPolicy.MaximumRetryAttempts, 0) != 185 || ptr.Deref(tg.RetryPolicy.MaximumEventAgeInSeconds, 0) != 86400 {
-			return fmt.Errorf("rule %s target has no DLQ or retry policy: %+v", r.Name, tg)
-		}
-		if strings.HasPrefix(want.target, "StateMachine/") {
-			role := kids["Role/event-driven-stack.event-driven-workflow--events"]
-			if role == nil || tg.RoleArn != role.ACKStatus().ARN() {
-				return fmt.Errorf("workflow target role %q", tg.RoleArn)
-			}
-			continue
-		}
-		policy := fake.Policy(component.ACKStatus().ARN())
-		if len(policy) != 1 || policy[0].SourceArn != r.Arn || policy[0].Principal != "events.amazonaws.com" ||
-			!strings.HasPrefix(policy[0].Sid, render.PermissionPrefix) {
-			return fmt.Errorf("function %s permissions %+v, want one from rule %s", want.target, policy, r.Arn)
-		}
-	}
-	return nil
+	return harness.CheckRouting(context.Background(), k8s, fake, ns, prefix)
 }
 
 // 1. The seed sample ends with the seed's bus and four rules, each with

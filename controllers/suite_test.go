@@ -8,12 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/eventstack-io/eventstack-operator/test/fakeaws"
-	"go.uber.org/zap/zapcore"
+	"github.com/eventstack-io/eventstack-operator/test/harness"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -21,8 +18,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
-	logf "sigs.k8s.io/controller-runtime/pkg/log"
-	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
 	"github.com/eventstack-io/eventstack-operator/internal/operator"
@@ -47,93 +42,25 @@ func TestMain(m *testing.M) {
 }
 
 func run(m *testing.M) int {
-	level := zapcore.ErrorLevel
-	if os.Getenv("TEST_VERBOSE_OPERATOR") != "" {
-		level = zapcore.DebugLevel
-	}
-	logf.SetLogger(zap.New(zap.WriteTo(os.Stderr), zap.Level(level)))
-	env, err := testenv.New()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "test environment:", err)
-		return 1
-	}
-	cfg, err = testenv.Start(env)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "starting the test control plane:", err)
-		return 1
-	}
-	defer func() { _ = env.Stop() }()
-	testEnv = env
-
-	scheme, err = operator.Scheme()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	k8s, err = client.New(cfg, client.Options{Scheme: scheme})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	fake = fakeaws.New()
-	if _, err := fake.Start(); err != nil {
-		fmt.Fprintln(os.Stderr, "fake AWS:", err)
-		return 1
-	}
-	defer fake.Close()
-	mgr, err := operator.New(cfg, testOperatorOptions(env))
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "operator:", err)
-		return 1
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- mgr.Start(ctx) }()
-	defer func() { cancel(); <-done }()
-	return m.Run()
-}
-
-// testOperatorOptions runs the operator with its webhook served where envtest
-// registered it, metrics and probes off, and its writes counted.
-func testOperatorOptions(env *envtest.Environment) operator.Options {
-	w := env.WebhookInstallOptions
-	return operator.Options{
-		MetricsAddr: "0", ProbeAddr: "0",
-		Webhook: true, WebhookHost: w.LocalServingHost, WebhookPort: w.LocalServingPort, WebhookCertDir: w.LocalServingCertDir,
-		MaxConcurrentReconciles: 4,
-		AWSEndpointURL:          fake.URL(),
-		AWSLoadOptions:          testAWSOptions(),
-		ResyncInterval:          resyncInterval,
-		// Stacks labelled for the direct shard are left to tests that drive
-		// a reconciler by hand.
-		WatchLabelSelector: directShardLabel + " notin (direct)",
-		NewClient: func(c *rest.Config, o client.Options) (client.Client, error) {
-			inner, err := client.NewWithWatch(c, o)
+	return harness.Run(m.Run, func(o *operator.Options) {
+		// Count the operator's writes.
+		o.NewClient = func(c *rest.Config, opts client.Options) (client.Client, error) {
+			inner, err := client.NewWithWatch(c, opts)
 			if err != nil {
 				return nil, err
 			}
 			return writes.wrap(inner), nil
-		},
-	}
+		}
+	}, func(h *harness.Harness) {
+		cfg, testEnv, fake, k8s, scheme = h.Config, h.Env, h.Fake, h.Client, h.Scheme
+	})
 }
 
 // resyncInterval is the suite operator's drift resync: short, for the tests.
-const resyncInterval = 2 * time.Second
+const resyncInterval = harness.ResyncInterval
 
-// testAWSOptions give the SDK static credentials (the fake checks none) and
-// the standard retryer with the operator's attempts but backoff delays of at
-// most 20 ms instead of 20 s, so that retried calls cost the tests no time.
-func testAWSOptions() []func(*config.LoadOptions) error {
-	return []func(*config.LoadOptions) error{
-		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("test", "test", "")),
-		config.WithRetryer(func() aws.Retryer {
-			return retry.NewStandard(func(o *retry.StandardOptions) {
-				o.MaxAttempts = 5
-				o.MaxBackoff = 20 * time.Millisecond
-			})
-		}),
-	}
-}
+// testAWSOptions are the SDK options of every client the tests build.
+func testAWSOptions() []func(*config.LoadOptions) error { return harness.AWSOptions() }
 
 // createStack creates a stack and, when the test ends, deletes it and waits
 // until the operator let it go (its finalizer removes the AWS routing), so
@@ -166,7 +93,7 @@ func createStack(t *testing.T, stack *v1alpha1.EventDrivenStack) {
 }
 
 // directShardLabel marks a stack that the suite's operator leaves alone.
-const directShardLabel = "test.eventstack.io/shard"
+const directShardLabel = harness.DirectShardLabel
 
 // writeCounter counts the operator's writes to the API server by namespace.
 type writeCounter struct {

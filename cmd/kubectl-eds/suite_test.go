@@ -10,25 +10,17 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials"
-	"go.uber.org/zap/zapcore"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/envtest"
-	logf "sigs.k8s.io/controller-runtime/pkg/log"
-	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
 	"github.com/eventstack-io/eventstack-operator/internal/cli"
-	"github.com/eventstack-io/eventstack-operator/internal/operator"
 	"github.com/eventstack-io/eventstack-operator/internal/testenv"
 	"github.com/eventstack-io/eventstack-operator/test/fakeaws"
+	"github.com/eventstack-io/eventstack-operator/test/harness"
 )
 
 // The suite runs a real API server (envtest) with our CRD and the real ACK
@@ -50,46 +42,12 @@ func TestMain(m *testing.M) {
 }
 
 func run(m *testing.M) int {
-	logf.SetLogger(zap.New(zap.WriteTo(os.Stderr), zap.Level(zapcore.ErrorLevel)))
-	env, err := testenv.New()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "test environment:", err)
-		return 1
-	}
-	cfg, err := testenv.Start(env)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "starting the test control plane:", err)
-		return 1
-	}
-	defer func() { _ = env.Stop() }()
-
-	scheme, err := operator.Scheme()
-	if err == nil {
-		k8s, err = client.New(cfg, client.Options{Scheme: scheme})
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
 	dir, err := os.MkdirTemp("", "kubectl-eds-test-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
 	defer os.RemoveAll(dir)
-	kubeconfig = filepath.Join(dir, "kubeconfig")
-	if err := os.WriteFile(kubeconfig, env.KubeConfig, 0o600); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	kubectl = filepath.Join(env.BinaryAssetsDirectory, "kubectl")
-
-	fake = fakeaws.New()
-	if _, err := fake.Start(); err != nil {
-		fmt.Fprintln(os.Stderr, "fake AWS:", err)
-		return 1
-	}
-	defer fake.Close()
 	// put-events takes its credentials from the SDK's default chain, as a
 	// user's does: the environment here, and nothing from ~/.aws.
 	for k, v := range map[string]string{
@@ -99,46 +57,26 @@ func run(m *testing.M) int {
 	} {
 		os.Setenv(k, v)
 	}
-
-	mgr, err := operator.New(cfg, operatorOptions(env))
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "operator:", err)
-		return 1
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- mgr.Start(ctx) }()
-	defer func() { cancel(); <-done }()
-	return m.Run()
+	return harness.Run(func() int {
+		if err := os.WriteFile(kubeconfig, testKubeconfig, 0o600); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		return m.Run()
+	}, nil, func(h *harness.Harness) {
+		k8s, fake = h.Client, h.Fake
+		kubeconfig = filepath.Join(dir, "kubeconfig")
+		testKubeconfig = h.Env.KubeConfig
+		kubectl = filepath.Join(h.Env.BinaryAssetsDirectory, "kubectl")
+	})
 }
+
+// testKubeconfig is the test API server's kubeconfig, written to kubeconfig.
+var testKubeconfig []byte
 
 // directShardLabel marks a stack the suite's operator leaves alone, so that a
 // test can write its status itself.
-const directShardLabel = "test.eventstack.io/shard"
-
-// operatorOptions run the operator with its webhook served where envtest
-// registered it, metrics and probes off, against the fake AWS server with
-// static credentials, as controllers/suite_test.go does.
-func operatorOptions(env *envtest.Environment) operator.Options {
-	w := env.WebhookInstallOptions
-	return operator.Options{
-		MetricsAddr: "0", ProbeAddr: "0",
-		Webhook: true, WebhookHost: w.LocalServingHost, WebhookPort: w.LocalServingPort, WebhookCertDir: w.LocalServingCertDir,
-		MaxConcurrentReconciles: 4,
-		AWSEndpointURL:          fake.URL(),
-		AWSLoadOptions: []func(*config.LoadOptions) error{
-			config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("test", "test", "")),
-			config.WithRetryer(func() aws.Retryer {
-				return retry.NewStandard(func(o *retry.StandardOptions) {
-					o.MaxAttempts = 5
-					o.MaxBackoff = 20 * time.Millisecond
-				})
-			}),
-		},
-		ResyncInterval:     time.Minute,
-		WatchLabelSelector: directShardLabel + " notin (direct)",
-	}
-}
+const directShardLabel = harness.DirectShardLabel
 
 // kubectlEDS runs kubectl eds and returns its exit code, output and error
 // output.

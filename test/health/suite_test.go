@@ -12,22 +12,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials"
-	"go.uber.org/zap/zapcore"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/envtest"
-	logf "sigs.k8s.io/controller-runtime/pkg/log"
-	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
-	"github.com/eventstack-io/eventstack-operator/internal/operator"
 	"github.com/eventstack-io/eventstack-operator/internal/testenv"
 	"github.com/eventstack-io/eventstack-operator/test/fakeaws"
+	"github.com/eventstack-io/eventstack-operator/test/harness"
 )
 
 var (
@@ -41,80 +33,14 @@ var (
 const waitFor = 60 * time.Second
 
 // directShardLabel marks a stack that the suite's operator never reconciles.
-const directShardLabel = "test.eventstack.io/shard"
+const directShardLabel = harness.DirectShardLabel
 
 func TestMain(m *testing.M) {
 	os.Exit(run(m))
 }
 
 func run(m *testing.M) int {
-	level := zapcore.ErrorLevel
-	if os.Getenv("TEST_VERBOSE_OPERATOR") != "" {
-		level = zapcore.DebugLevel
-	}
-	logf.SetLogger(zap.New(zap.WriteTo(os.Stderr), zap.Level(level)))
-	env, err := testenv.New()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "test environment:", err)
-		return 1
-	}
-	cfg, err := testenv.Start(env)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "starting the test control plane:", err)
-		return 1
-	}
-	defer func() { _ = env.Stop() }()
-
-	scheme, err := operator.Scheme()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	k8s, err = client.New(cfg, client.Options{Scheme: scheme})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	fake = fakeaws.New()
-	if _, err := fake.Start(); err != nil {
-		fmt.Fprintln(os.Stderr, "fake AWS:", err)
-		return 1
-	}
-	defer fake.Close()
-	mgr, err := operator.New(cfg, operatorOptions(env))
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "operator:", err)
-		return 1
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- mgr.Start(ctx) }()
-	defer func() { cancel(); <-done }()
-	return m.Run()
-}
-
-// operatorOptions are the controllers suite's: the webhook served where
-// envtest registered it, metrics and probes off, the fake AWS with static
-// credentials and fast retries, a short resync, and the direct shard left alone.
-func operatorOptions(env *envtest.Environment) operator.Options {
-	w := env.WebhookInstallOptions
-	return operator.Options{
-		MetricsAddr: "0", ProbeAddr: "0",
-		Webhook: true, WebhookHost: w.LocalServingHost, WebhookPort: w.LocalServingPort, WebhookCertDir: w.LocalServingCertDir,
-		MaxConcurrentReconciles: 4,
-		AWSEndpointURL:          fake.URL(),
-		AWSLoadOptions: []func(*config.LoadOptions) error{
-			config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("test", "test", "")),
-			config.WithRetryer(func() aws.Retryer {
-				return retry.NewStandard(func(o *retry.StandardOptions) {
-					o.MaxAttempts = 5
-					o.MaxBackoff = 20 * time.Millisecond
-				})
-			}),
-		},
-		ResyncInterval:     2 * time.Second,
-		WatchLabelSelector: directShardLabel + " notin (direct)",
-	}
+	return harness.Run(m.Run, nil, func(h *harness.Harness) { k8s, fake = h.Client, h.Fake })
 }
 
 // newNamespace creates a namespace for one test.

@@ -42,6 +42,7 @@ import (
 	"github.com/eventstack-io/eventstack-operator/internal/operator"
 	"github.com/eventstack-io/eventstack-operator/internal/testenv"
 	"github.com/eventstack-io/eventstack-operator/test/fakeaws"
+	"github.com/eventstack-io/eventstack-operator/test/harness"
 )
 
 var (
@@ -542,17 +543,7 @@ func getStack(ctx context.Context, ns, name string) (*v1alpha1.EventDrivenStack,
 
 // children returns the ACK objects in a namespace, keyed Kind/name.
 func children(ctx context.Context, ns string) (map[string]ack.Object, error) {
-	out := map[string]ack.Object{}
-	for _, k := range ack.Kinds {
-		list := k.List()
-		if err := k8s.List(ctx, list, client.InNamespace(ns)); err != nil {
-			return nil, err
-		}
-		for _, obj := range list.Objects() {
-			out[k.GVK.Kind+"/"+obj.GetName()] = obj
-		}
-	}
-	return out, nil
+	return harness.Children(ctx, k8s, ns)
 }
 
 // countChildren is how many ACK objects a namespace holds (-1 on error).

@@ -1,0 +1,142 @@
+// Package harness starts what the operator's envtest suites share: the test
+// control plane (internal/testenv: kube-apiserver, etcd, our CRD and the real
+// ACK CRDs), the fake EventBridge and Lambda server (test/fakeaws), and the
+// operator itself, in-process, with its webhook, exactly as cmd/main.go
+// assembles it (internal/operator).
+package harness
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"go.uber.org/zap/zapcore"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+
+	"github.com/eventstack-io/eventstack-operator/internal/operator"
+	"github.com/eventstack-io/eventstack-operator/internal/testenv"
+	"github.com/eventstack-io/eventstack-operator/test/fakeaws"
+)
+
+// DirectShardLabel marks a stack that the harness's operator never
+// reconciles: tests that drive a reconciler by hand use it.
+const DirectShardLabel = "test.eventstack.io/shard"
+
+// ResyncInterval is the operator's drift resync in the tests: short.
+const ResyncInterval = 2 * time.Second
+
+// Harness is a running test control plane, fake AWS and operator.
+type Harness struct {
+	Env    *envtest.Environment
+	Config *rest.Config
+	Scheme *runtime.Scheme
+	// Client is a direct client: the tests' own view, not the operator's cache.
+	Client client.Client
+	Fake   *fakeaws.Server
+	stop   []func()
+}
+
+// Start starts the control plane, the fake AWS and the operator. configure,
+// when not nil, has the last word on the operator's options.
+func Start(configure func(*operator.Options)) (*Harness, error) {
+	level := zapcore.ErrorLevel
+	if os.Getenv("TEST_VERBOSE_OPERATOR") != "" {
+		level = zapcore.DebugLevel
+	}
+	logf.SetLogger(zap.New(zap.WriteTo(os.Stderr), zap.Level(level)))
+	h := &Harness{}
+	ok := false
+	defer func() {
+		if !ok {
+			h.Stop()
+		}
+	}()
+	env, err := testenv.New()
+	if err != nil {
+		return nil, fmt.Errorf("test environment: %w", err)
+	}
+	h.Env = env
+	if h.Config, err = testenv.Start(env); err != nil {
+		return nil, fmt.Errorf("starting the test control plane: %w", err)
+	}
+	h.stop = append(h.stop, func() { _ = env.Stop() })
+	if h.Scheme, err = operator.Scheme(); err != nil {
+		return nil, err
+	}
+	if h.Client, err = client.New(h.Config, client.Options{Scheme: h.Scheme}); err != nil {
+		return nil, err
+	}
+	h.Fake = fakeaws.New()
+	if _, err := h.Fake.Start(); err != nil {
+		return nil, fmt.Errorf("fake AWS: %w", err)
+	}
+	h.stop = append(h.stop, h.Fake.Close)
+	w := env.WebhookInstallOptions
+	opts := operator.Options{
+		MetricsAddr: "0", ProbeAddr: "0",
+		Webhook: true, WebhookHost: w.LocalServingHost, WebhookPort: w.LocalServingPort, WebhookCertDir: w.LocalServingCertDir,
+		MaxConcurrentReconciles: 4,
+		AWSEndpointURL:          h.Fake.URL(),
+		AWSLoadOptions:          AWSOptions(),
+		ResyncInterval:          ResyncInterval,
+		WatchLabelSelector:      DirectShardLabel + " notin (direct)",
+	}
+	if configure != nil {
+		configure(&opts)
+	}
+	mgr, err := operator.New(h.Config, opts)
+	if err != nil {
+		return nil, fmt.Errorf("operator: %w", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- mgr.Start(ctx) }()
+	h.stop = append(h.stop, func() { cancel(); <-done })
+	ok = true
+	return h, nil
+}
+
+// Stop stops the operator, the fake AWS and the control plane, in that order.
+func (h *Harness) Stop() {
+	for i := len(h.stop) - 1; i >= 0; i-- {
+		h.stop[i]()
+	}
+	h.stop = nil
+}
+
+// AWSOptions give the SDK static credentials (the fake checks none) and the
+// standard retryer with the operator's attempts but backoff delays of at most
+// 20 ms instead of 20 s, so that retried calls cost the tests no time.
+func AWSOptions() []func(*config.LoadOptions) error {
+	return []func(*config.LoadOptions) error{
+		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("test", "test", "")),
+		config.WithRetryer(func() aws.Retryer {
+			return retry.NewStandard(func(o *retry.StandardOptions) {
+				o.MaxAttempts = 5
+				o.MaxBackoff = 20 * time.Millisecond
+			})
+		}),
+	}
+}
+
+// Run starts a harness, runs the tests and stops it: a TestMain body.
+func Run(run func() int, configure func(*operator.Options), started func(*Harness)) int {
+	h, err := Start(configure)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer h.Stop()
+	started(h)
+	return run()
+}
