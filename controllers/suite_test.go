@@ -11,8 +11,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/eventstack-io/eventstack-operator/test/fakeaws"
 	"github.com/eventstack-io/eventstack-operator/test/harness"
-	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -62,34 +60,9 @@ const resyncInterval = harness.ResyncInterval
 // testAWSOptions are the SDK options of every client the tests build.
 func testAWSOptions() []func(*config.LoadOptions) error { return harness.AWSOptions() }
 
-// createStack creates a stack and, when the test ends, deletes it and waits
-// until the operator let it go (its finalizer removes the AWS routing), so
-// that no test's stacks resync into another's AWS call counts.
+// createStack creates a stack, deleted when the test ends (harness.CreateStack).
 func createStack(t *testing.T, stack *v1alpha1.EventDrivenStack) {
-	t.Helper()
-	if err := k8s.Create(context.Background(), stack); err != nil {
-		t.Fatal(err)
-	}
-	key := client.ObjectKeyFromObject(stack)
-	t.Cleanup(func() {
-		ctx := context.Background()
-		s := &v1alpha1.EventDrivenStack{}
-		if err := k8s.Get(ctx, key, s); err != nil {
-			return
-		}
-		if err := k8s.Delete(ctx, s); client.IgnoreNotFound(err) != nil {
-			t.Errorf("cleanup: %v", err)
-			return
-		}
-		deadline := time.Now().Add(waitFor)
-		for time.Now().Before(deadline) {
-			if err := k8s.Get(ctx, key, s); err != nil {
-				return
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
-		t.Errorf("cleanup: stack %s still there after %s", key, waitFor)
-	})
+	harness.CreateStack(t, k8s, stack, waitFor)
 }
 
 // directShardLabel marks a stack that the suite's operator leaves alone.
@@ -163,14 +136,7 @@ func (w *writeCounter) wrap(c client.WithWatch) client.WithWatch {
 }
 
 // newNamespace creates a namespace for one test.
-func newNamespace(t *testing.T) string {
-	t.Helper()
-	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "eds-test-"}}
-	if err := k8s.Create(context.Background(), ns); err != nil {
-		t.Fatal(err)
-	}
-	return ns.Name
-}
+func newNamespace(t *testing.T) string { return harness.NewNamespace(t, k8s) }
 
 // seedStack returns the seed sample of config/samples in a namespace.
 func seedStack(t *testing.T, ns string) *v1alpha1.EventDrivenStack { return testenv.Seed(t, ns) }
@@ -178,29 +144,13 @@ func seedStack(t *testing.T, ns string) *v1alpha1.EventDrivenStack { return test
 // eventually retries check until it returns nil or the timeout passes.
 func eventually(t *testing.T, timeout time.Duration, what string, check func() error) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	var err error
-	for {
-		if err = check(); err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not true after %s: %v", what, timeout, err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	harness.Eventually(t, timeout, what, check)
 }
 
 // consistently checks that check stays nil for the whole duration.
 func consistently(t *testing.T, d time.Duration, what string, check func() error) {
 	t.Helper()
-	deadline := time.Now().Add(d)
-	for time.Now().Before(deadline) {
-		if err := check(); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	harness.Consistently(t, d, what, check)
 }
 
 // getStack reads a stack.

@@ -6,14 +6,10 @@
 package health
 
 import (
-	"context"
-	"fmt"
 	"os"
 	"testing"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
@@ -44,14 +40,7 @@ func run(m *testing.M) int {
 }
 
 // newNamespace creates a namespace for one test.
-func newNamespace(t *testing.T) string {
-	t.Helper()
-	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "health-test-"}}
-	if err := k8s.Create(context.Background(), ns); err != nil {
-		t.Fatal(err)
-	}
-	return ns.Name
-}
+func newNamespace(t *testing.T) string { return harness.NewNamespace(t, k8s) }
 
 // seedStack returns the seed sample in a namespace, with a name prefix so
 // that its AWS names in the shared fake are its own.
@@ -62,45 +51,13 @@ func seedStack(t *testing.T, ns, prefix string) *v1alpha1.EventDrivenStack {
 	return s
 }
 
-// createStack creates a stack and, when the test ends, deletes it and waits
-// until the operator let it go (its finalizer removes the AWS routing).
+// createStack creates a stack, deleted when the test ends (harness.CreateStack).
 func createStack(t *testing.T, stack *v1alpha1.EventDrivenStack) {
-	t.Helper()
-	if err := k8s.Create(context.Background(), stack); err != nil {
-		t.Fatal(err)
-	}
-	key := client.ObjectKeyFromObject(stack)
-	t.Cleanup(func() {
-		ctx := context.Background()
-		s := &v1alpha1.EventDrivenStack{}
-		if err := k8s.Get(ctx, key, s); err != nil {
-			return
-		}
-		if err := k8s.Delete(ctx, s); client.IgnoreNotFound(err) != nil {
-			t.Errorf("cleanup: %v", err)
-			return
-		}
-		eventually(t, waitFor, "stack "+key.String()+" deleted", func() error {
-			if err := k8s.Get(ctx, key, s); err == nil {
-				return fmt.Errorf("still there")
-			}
-			return nil
-		})
-	})
+	harness.CreateStack(t, k8s, stack, waitFor)
 }
 
 // eventually retries check until it returns nil or the timeout passes.
 func eventually(t *testing.T, timeout time.Duration, what string, check func() error) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		err := check()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not true after %s: %v", what, timeout, err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	harness.Eventually(t, timeout, what, check)
 }

@@ -681,21 +681,10 @@ const (
 	leaseNamespace = "default"
 )
 
-// eventually retries check every 50 ms until it returns nil, and fails the
-// test when timeout passes first.
+// eventually retries check until it returns nil or the timeout passes.
 func eventually(t *testing.T, timeout time.Duration, what string, check func() error) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		err := check()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not true after %s: %v", what, timeout, err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	harness.Eventually(t, timeout, what, check)
 }
 
 // consistently checks that check stays nil for the whole duration.

@@ -1,0 +1,27 @@
+// Package perf holds the operator's and the Lambda handlers' benchmarks: how
+// the operator's cost grows with its work, against the same real API server
+// (envtest, with the real ACK CRDs) and the same fake EventBridge and Lambda
+// that the integration tests use, and what one handler instance does against
+// dynalite. The results and the commands that reproduce them are in
+// docs/performance.md.
+//
+// Run them with
+//
+//	make bench
+//
+// or, for one benchmark,
+//
+//	go test ./test/perf -run '^$' -bench 'Throughput' -benchtime 1x -timeout 60m
+//
+// Every benchmark measures one run (-benchtime 1x): each step is many
+// thousands of requests, so one run is already an average. The settings are
+// environment variables, read once (see settings in harness_test.go):
+//
+//	PERF_STACKS=1,10,100,500     stacks per BenchmarkThroughput run
+//	PERF_MEM_STACKS=100,1000     stacks per BenchmarkManagerMemory run
+//	PERF_MCR=4                   the operator's MaxConcurrentReconciles
+//	PERF_RAW_WORKERS=4           concurrent writers of the raw client
+//	PERF_PHASE_TIMEOUT=15m       bound of each wait
+//	PERF_MANAGER_FLAGS=...       extra flags of the manager binary (memory)
+//	PERF_VERBOSE=1               the operator's logs on stderr
+package perf

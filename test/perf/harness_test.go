@@ -1,0 +1,843 @@
+package perf
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"go.uber.org/zap/zapcore"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	kruntime "k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/uuid"
+	"k8s.io/client-go/rest"
+	toolscache "k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/util/workqueue"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
+
+	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
+	"github.com/eventstack-io/eventstack-operator/internal/ack"
+	"github.com/eventstack-io/eventstack-operator/internal/cli/predict"
+	"github.com/eventstack-io/eventstack-operator/internal/operator"
+	"github.com/eventstack-io/eventstack-operator/internal/render"
+	"github.com/eventstack-io/eventstack-operator/internal/testenv"
+	"github.com/eventstack-io/eventstack-operator/test/fakeaws"
+)
+
+// childrenPerStack is how many ACK children the seed stack has.
+const childrenPerStack = 19
+
+// settings are the benchmarks' knobs (environment variables, see doc.go).
+var settings = struct {
+	stacks       []int
+	memStacks    []int
+	mcr          int
+	rawWorkers   int
+	phaseTimeout time.Duration
+	managerFlags []string
+	verbose      bool
+}{
+	stacks:       envInts("PERF_STACKS", []int{1, 10, 100, 500}),
+	memStacks:    envInts("PERF_MEM_STACKS", []int{100, 1000}),
+	mcr:          envInts("PERF_MCR", []int{4})[0],
+	rawWorkers:   envInts("PERF_RAW_WORKERS", []int{4})[0],
+	phaseTimeout: envDuration("PERF_PHASE_TIMEOUT", 15*time.Minute),
+	managerFlags: strings.Fields(os.Getenv("PERF_MANAGER_FLAGS")),
+	verbose:      os.Getenv("PERF_VERBOSE") != "",
+}
+
+func envInts(name string, def []int) []int {
+	v := strings.TrimSpace(os.Getenv(name))
+	if v == "" {
+		return def
+	}
+	var out []int
+	for _, f := range strings.Split(v, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			panic(fmt.Sprintf("%s=%q: want positive integers separated by commas", name, v))
+		}
+		out = append(out, n)
+	}
+	return out
+}
+
+func envDuration(name string, def time.Duration) time.Duration {
+	v := os.Getenv(name)
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		panic(fmt.Sprintf("%s=%q: %v", name, v, err))
+	}
+	return d
+}
+
+// The control plane (envtest: kube-apiserver, etcd, the real ACK CRDs) and the
+// fake EventBridge and Lambda, started on first use and stopped by TestMain.
+var plane struct {
+	once   sync.Once
+	err    error
+	env    *envtest.Environment
+	cfg    *rest.Config // client-side throttling off, as testenv.Start sets it
+	scheme *kruntime.Scheme
+	k8s    client.Client // the benchmark's own direct client
+	fake   *fakeaws.Server
+}
+
+// stoppers run when TestMain ends, last first.
+var stoppers struct {
+	sync.Mutex
+	fns []func()
+}
+
+func onExit(f func()) {
+	stoppers.Lock()
+	defer stoppers.Unlock()
+	stoppers.fns = append(stoppers.fns, f)
+}
+
+func TestMain(m *testing.M) {
+	var w io.Writer = io.Discard
+	if settings.verbose {
+		w = os.Stderr
+	}
+	logf.SetLogger(zap.New(zap.WriteTo(w), zap.Level(zapcore.ErrorLevel)))
+	fmt.Fprintf(os.Stderr, "perf: %s, GOMAXPROCS %d, load average at start %s\n", runtime.Version(), runtime.GOMAXPROCS(0), loadAvg())
+	code := m.Run()
+	fmt.Fprintf(os.Stderr, "perf: load average at end %s\n", loadAvg())
+	stoppers.Lock()
+	for i := len(stoppers.fns) - 1; i >= 0; i-- {
+		stoppers.fns[i]()
+	}
+	stoppers.Unlock()
+	os.Exit(code)
+}
+
+// loadAvg is the first three fields of /proc/loadavg.
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
+}
+
+// controlPlane starts the control plane and the fake AWS once.
+func controlPlane(b *testing.B) {
+	b.Helper()
+	plane.once.Do(func() {
+		start := time.Now()
+		env, err := testenv.New()
+		if err != nil {
+			plane.err = err
+			return
+		}
+		// No webhook: the stacks are created straight into the API server
+		// (the operator validates them again itself).
+		env.WebhookInstallOptions = envtest.WebhookInstallOptions{}
+		if os.Getenv("PERF_APISERVER_PROFILE") != "" {
+			env.ControlPlane.GetAPIServer().Configure().Set("profiling", "true")
+		}
+		cfg, err := testenv.Start(env)
+		if err != nil {
+			plane.err = fmt.Errorf("starting the control plane: %w", err)
+			return
+		}
+		onExit(func() { _ = env.Stop() })
+		plane.env, plane.cfg = env, cfg
+		if plane.scheme, err = operator.Scheme(); err != nil {
+			plane.err = err
+			return
+		}
+		if plane.k8s, err = client.New(cfg, client.Options{Scheme: plane.scheme}); err != nil {
+			plane.err = err
+			return
+		}
+		plane.fake = fakeaws.New()
+		if _, err := plane.fake.Start(); err != nil {
+			plane.err = err
+			return
+		}
+		onExit(plane.fake.Close)
+		fmt.Fprintf(os.Stderr, "perf: control plane up in %s\n", time.Since(start).Round(time.Millisecond))
+	})
+	if plane.err != nil {
+		b.Fatal(plane.err)
+	}
+}
+
+// awsOptions are the suite's: static credentials (the fake checks none) and
+// the standard retryer with short backoffs.
+func awsOptions() []func(*config.LoadOptions) error {
+	return []func(*config.LoadOptions) error{
+		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("test", "test", "")),
+		config.WithRetryer(func() aws.Retryer {
+			return retry.NewStandard(func(o *retry.StandardOptions) {
+				o.MaxAttempts = 5
+				o.MaxBackoff = 20 * time.Millisecond
+			})
+		}),
+	}
+}
+
+// runSeq makes every run's namespaces and AWS names distinct: the fake AWS
+// keeps its buses for the whole process.
+var runSeq atomic.Int64
+
+// newRun returns a fresh run number.
+func newRun() int { return int(runSeq.Add(1)) }
+
+// namespace creates a namespace.
+func namespace(b *testing.B, name string) string {
+	b.Helper()
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
+	if err := plane.k8s.Create(context.Background(), ns); err != nil {
+		b.Fatal(err)
+	}
+	return name
+}
+
+// seedStacks returns n copies of the seed stack in a namespace, each with its
+// own name and namePrefix (so that their AWS names differ); run makes the
+// prefixes unique in the process. Every copy has names of the same length.
+func seedStacks(b *testing.B, ns string, run, n int) []*v1alpha1.EventDrivenStack {
+	b.Helper()
+	seed := testenv.Seed(b, ns)
+	out := make([]*v1alpha1.EventDrivenStack, n)
+	for i := range out {
+		s := seed.DeepCopy()
+		s.Name = fmt.Sprintf("event-driven-stack-%04d", i)
+		s.Spec.NamePrefix = fmt.Sprintf("r%03d-%04d-", run%1000, i)
+		out[i] = s
+	}
+	return out
+}
+
+// renderComplete returns every child the operator ends up applying for the
+// stacks once ACK reported every ARN: the children rendered with the ARNs and
+// URLs AWS would give them (internal/cli/predict), each stack given a UID as
+// the API server would.
+func renderComplete(b *testing.B, stacks []*v1alpha1.EventDrivenStack) []ack.Object {
+	b.Helper()
+	p, err := predict.New(stacks[0].Spec.Region, testenv.AccountID)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var out []ack.Object
+	for _, s := range stacks {
+		s = s.DeepCopy()
+		s.UID = uuid.NewUUID()
+		obs, err := predict.Resolve(s, p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		res, err := render.Render(s, obs)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, c := range res.Children {
+			if c.Object == nil || len(c.Partial) > 0 {
+				b.Fatalf("%s %s does not render completely: needs %v, partial %v", c.Kind, c.Name, c.Needs, c.Partial)
+			}
+			out = append(out, c.Object)
+		}
+	}
+	if len(out) != childrenPerStack*len(stacks) {
+		b.Fatalf("%d children for %d stacks, want %d each", len(out), len(stacks), childrenPerStack)
+	}
+	return out
+}
+
+// applyChild writes a child exactly as the operator does (controllers.apply):
+// server-side apply under the operator's field manager, forced, strict.
+func applyChild(ctx context.Context, c client.Client, obj ack.Object) error {
+	desired := obj.DeepCopyObject().(ack.Object)
+	//nolint:staticcheck // the operator's own call: Patch with client.Apply takes the field validation option.
+	return c.Patch(ctx, desired, client.Apply, client.FieldOwner(render.FieldManager), client.ForceOwnership,
+		client.FieldValidation("Strict"))
+}
+
+// parallel runs f on each of n items with the given number of workers and
+// returns the first error.
+func parallel(n, workers int, f func(i int) error) error {
+	var next atomic.Int64
+	var firstErr error
+	var once sync.Once
+	var wg sync.WaitGroup
+	for w := 0; w < max(1, min(workers, n)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				if err := f(i); err != nil {
+					once.Do(func() { firstErr = err })
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return firstErr
+}
+
+// rawApply is the limit the operator is compared with: a plain client
+// server-side-applies the given children with the given number of concurrent
+// writers. It returns the elapsed time.
+func rawApply(b *testing.B, objs []ack.Object, workers int) time.Duration {
+	b.Helper()
+	ctx := context.Background()
+	start := time.Now()
+	if err := parallel(len(objs), workers, func(i int) error { return applyChild(ctx, plane.k8s, objs[i]) }); err != nil {
+		b.Fatalf("raw apply: %v", err)
+	}
+	return time.Since(start)
+}
+
+// createStacks creates the stacks with a few concurrent writers.
+func createStacks(b *testing.B, stacks []*v1alpha1.EventDrivenStack) {
+	b.Helper()
+	ctx := context.Background()
+	if err := parallel(len(stacks), 4, func(i int) error { return plane.k8s.Create(ctx, stacks[i].DeepCopy()) }); err != nil {
+		b.Fatalf("creating stacks: %v", err)
+	}
+}
+
+// clearNamespace deletes every stack (without the operator: their finalizers
+// are taken off) and every ACK child in a namespace, so that the next run's
+// operator caches nothing of this one.
+func clearNamespace(b *testing.B, ns string) {
+	b.Helper()
+	ctx := context.Background()
+	var stacks v1alpha1.EventDrivenStackList
+	if err := plane.k8s.List(ctx, &stacks, client.InNamespace(ns)); err != nil {
+		b.Fatal(err)
+	}
+	err := parallel(len(stacks.Items), 4, func(i int) error {
+		s := &stacks.Items[i]
+		if len(s.Finalizers) > 0 {
+			patch := client.RawPatch(types.MergePatchType, []byte(`{"metadata":{"finalizers":null}}`))
+			if err := plane.k8s.Patch(ctx, s, patch); client.IgnoreNotFound(err) != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := plane.k8s.DeleteAllOf(ctx, &v1alpha1.EventDrivenStack{}, client.InNamespace(ns)); err != nil {
+		b.Fatal(err)
+	}
+	for _, k := range ack.Kinds {
+		if err := plane.k8s.DeleteAllOf(ctx, k.New(), client.InNamespace(ns)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// writeCounter counts an operator's writes to the API server, by verb and kind.
+type writeCounter struct {
+	mu    sync.Mutex
+	byKey map[string]int
+}
+
+func newWriteCounter() *writeCounter { return &writeCounter{byKey: map[string]int{}} }
+
+func kindOf(obj any) string {
+	t := fmt.Sprintf("%T", obj)
+	return t[strings.LastIndex(t, ".")+1:]
+}
+
+func (w *writeCounter) add(verb string, obj any) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.byKey[verb+" "+kindOf(obj)]++
+}
+
+// snapshot returns the counts so far.
+func (w *writeCounter) snapshot() counts {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	out := counts{}
+	for k, v := range w.byKey {
+		out[k] = v
+	}
+	return out
+}
+
+// wrap counts every create, update, patch, apply and delete, of objects and of
+// their status, before passing it on.
+func (w *writeCounter) wrap(c client.WithWatch) client.WithWatch {
+	return interceptor.NewClient(c, interceptor.Funcs{
+		Create: func(ctx context.Context, c client.WithWatch, obj client.Object, opts ...client.CreateOption) error {
+			w.add("create", obj)
+			return c.Create(ctx, obj, opts...)
+		},
+		Update: func(ctx context.Context, c client.WithWatch, obj client.Object, opts ...client.UpdateOption) error {
+			w.add("update", obj)
+			return c.Update(ctx, obj, opts...)
+		},
+		Patch: func(ctx context.Context, c client.WithWatch, obj client.Object, p client.Patch, opts ...client.PatchOption) error {
+			verb := "patch"
+			if p.Type() == types.ApplyPatchType {
+				verb = "apply"
+			}
+			w.add(verb, obj)
+			return c.Patch(ctx, obj, p, opts...)
+		},
+		Apply: func(ctx context.Context, c client.WithWatch, obj kruntime.ApplyConfiguration, opts ...client.ApplyOption) error {
+			w.add("apply", obj)
+			return c.Apply(ctx, obj, opts...)
+		},
+		Delete: func(ctx context.Context, c client.WithWatch, obj client.Object, opts ...client.DeleteOption) error {
+			w.add("delete", obj)
+			return c.Delete(ctx, obj, opts...)
+		},
+		DeleteAllOf: func(ctx context.Context, c client.WithWatch, obj client.Object, opts ...client.DeleteAllOfOption) error {
+			w.add("deleteAllOf", obj)
+			return c.DeleteAllOf(ctx, obj, opts...)
+		},
+		SubResourceCreate: func(ctx context.Context, c client.Client, sub string, obj, subObj client.Object, opts ...client.SubResourceCreateOption) error {
+			w.add(sub+"-create", obj)
+			return c.SubResource(sub).Create(ctx, obj, subObj, opts...)
+		},
+		SubResourceUpdate: func(ctx context.Context, c client.Client, sub string, obj client.Object, opts ...client.SubResourceUpdateOption) error {
+			w.add(sub+"-update", obj)
+			return c.SubResource(sub).Update(ctx, obj, opts...)
+		},
+		SubResourcePatch: func(ctx context.Context, c client.Client, sub string, obj client.Object, p client.Patch, opts ...client.SubResourcePatchOption) error {
+			w.add(sub+"-patch", obj)
+			return c.SubResource(sub).Patch(ctx, obj, p, opts...)
+		},
+	})
+}
+
+// counts are counts by key ("apply Queue", "events:PutRule").
+type counts map[string]int
+
+// sub returns c - before.
+func (c counts) sub(before counts) counts {
+	out := counts{}
+	for k, v := range c {
+		if d := v - before[k]; d != 0 {
+			out[k] = d
+		}
+	}
+	return out
+}
+
+func (c counts) total() int {
+	n := 0
+	for _, v := range c {
+		n += v
+	}
+	return n
+}
+
+// childWrites counts the writes of ACK children.
+func (c counts) childWrites() int {
+	n := 0
+	for k, v := range c {
+		if !strings.HasSuffix(k, " EventDrivenStack") {
+			n += v
+		}
+	}
+	return n
+}
+
+// mutating counts the AWS calls other than Describe*, List* and Get*.
+func (c counts) mutating() int {
+	n := 0
+	for k, v := range c {
+		op := k[strings.Index(k, ":")+1:]
+		if !strings.HasPrefix(op, "Describe") && !strings.HasPrefix(op, "List") && !strings.HasPrefix(op, "Get") {
+			n += v
+		}
+	}
+	return n
+}
+
+// perStack formats the counts divided by n, sorted by key.
+func (c counts) perStack(n int) string {
+	keys := make([]string, 0, len(c))
+	for k := range c {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		parts = append(parts, fmt.Sprintf("%s %s", k, strconv.FormatFloat(float64(c[k])/float64(n), 'f', -1, 64)))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// awsCalls returns the fake AWS's calls by operation.
+func awsCalls() counts { return counts(plane.fake.Calls()) }
+
+// reconcileStats are controller-runtime's reconcile and error counters of the
+// stack controller and the operator's reconcile duration (process-wide: take
+// differences).
+type reconcileStats struct {
+	reconciles, errors, seconds float64
+}
+
+func reconcileCounts() reconcileStats {
+	var st reconcileStats
+	mfs, err := ctrlmetrics.Registry.Gather()
+	if err != nil {
+		return st
+	}
+	for _, mf := range mfs {
+		for _, m := range mf.GetMetric() {
+			switch mf.GetName() {
+			case "controller_runtime_reconcile_total", "controller_runtime_reconcile_errors_total":
+				for _, l := range m.GetLabel() {
+					if l.GetName() == "controller" && l.GetValue() == "eventdrivenstack" {
+						if mf.GetName() == "controller_runtime_reconcile_total" {
+							st.reconciles += m.GetCounter().GetValue()
+						} else {
+							st.errors += m.GetCounter().GetValue()
+						}
+					}
+				}
+			case "eventstack_reconcile_duration_seconds":
+				st.seconds += m.GetHistogram().GetSampleSum()
+			}
+		}
+	}
+	return st
+}
+
+func (s reconcileStats) sub(before reconcileStats) reconcileStats {
+	return reconcileStats{s.reconciles - before.reconciles, s.errors - before.errors, s.seconds - before.seconds}
+}
+
+// mean is the mean reconcile duration.
+func (s reconcileStats) mean() time.Duration {
+	if s.reconciles == 0 {
+		return 0
+	}
+	return time.Duration(s.seconds / s.reconciles * float64(time.Second))
+}
+
+// operatorConfig is what differs between the operator runs.
+type operatorConfig struct {
+	mcr    int
+	qps    float32 // client-side limit; <0 is off (testenv's setting)
+	burst  int
+	resync time.Duration
+}
+
+func (o operatorConfig) String() string {
+	q := "off"
+	if o.qps > 0 {
+		q = fmt.Sprintf("%g/%d", o.qps, o.burst)
+	}
+	return fmt.Sprintf("MaxConcurrentReconciles %d, client QPS/burst %s, resync %s", o.mcr, q, o.resync)
+}
+
+// operatorRun is an operator started in this process with operator.New.
+type operatorRun struct {
+	writes *writeCounter
+	cancel context.CancelFunc
+	done   chan error
+}
+
+// startOperator starts the operator as the tests do (operator.New; metrics,
+// probes and webhook off; EventBridge and Lambda the fake) with its writes
+// counted, and returns once its caches are synced.
+func startOperator(b *testing.B, oc operatorConfig) *operatorRun {
+	b.Helper()
+	resetControllerNames()
+	cfg := rest.CopyConfig(plane.cfg)
+	cfg.QPS, cfg.Burst = oc.qps, oc.burst
+	w := newWriteCounter()
+	mgr, err := operator.New(cfg, operator.Options{
+		MetricsAddr: "0", ProbeAddr: "0",
+		MaxConcurrentReconciles: oc.mcr,
+		AWSEndpointURL:          plane.fake.URL(),
+		AWSLoadOptions:          awsOptions(),
+		ResyncInterval:          oc.resync,
+		NewClient: func(c *rest.Config, o client.Options) (client.Client, error) {
+			inner, err := client.NewWithWatch(c, o)
+			if err != nil {
+				return nil, err
+			}
+			return w.wrap(inner), nil
+		},
+	})
+	if err != nil {
+		b.Fatalf("operator: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &operatorRun{writes: w, cancel: cancel, done: make(chan error, 1)}
+	go func() { r.done <- mgr.Start(ctx) }()
+	syncCtx, cancelSync := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancelSync()
+	// The controller's informers: created and synced before any stack exists,
+	// so that the measurement does not include the operator's start.
+	for _, obj := range append([]client.Object{&v1alpha1.EventDrivenStack{}}, kindObjects()...) {
+		if _, err := mgr.GetCache().GetInformer(syncCtx, obj); err != nil {
+			r.stop(b)
+			b.Fatalf("operator cache: %v", err)
+		}
+	}
+	select {
+	case <-mgr.Elected():
+	case <-syncCtx.Done():
+		r.stop(b)
+		b.Fatal("the operator did not start in 2 minutes")
+	}
+	time.Sleep(500 * time.Millisecond) // the controller's workers start after its sources sync
+	return r
+}
+
+// stop stops the operator and waits (bounded) until it returned.
+func (r *operatorRun) stop(b *testing.B) {
+	b.Helper()
+	r.cancel()
+	select {
+	case err := <-r.done:
+		if err != nil && !errors.Is(err, context.Canceled) {
+			b.Errorf("operator: %v", err)
+		}
+	case <-time.After(time.Minute):
+		b.Error("the operator did not stop within a minute")
+	}
+}
+
+func kindObjects() []client.Object {
+	out := make([]client.Object, 0, len(ack.Kinds))
+	for _, k := range ack.Kinds {
+		out = append(out, k.New())
+	}
+	return out
+}
+
+// ackPlayer does what the ACK controllers would do, in bulk: every child in a
+// namespace that has no ARN gets its ARN (and a queue its URL) and
+// ACK.ResourceSynced=True, as testenv.PlayACK does, but driven by an informer
+// and with several writers, so that at 500 stacks the benchmark's own ACK does
+// not list ten thousand objects in a loop. Its cache also counts the children
+// and the Ready stacks.
+type ackPlayer struct {
+	ns      string
+	cache   cache.Cache
+	queue   workqueue.TypedInterface[playKey]
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+	marked  atomic.Int64
+	retried atomic.Int64
+	// count is how many children the informers hold (adds minus deletes).
+	count  atomic.Int64
+	failed atomic.Value // error
+}
+
+type playKey struct {
+	kind int
+	name string
+}
+
+// startACKPlayer starts a player on a namespace with the given writers.
+func startACKPlayer(b *testing.B, ns string, writers int) *ackPlayer {
+	b.Helper()
+	c, err := cache.New(plane.cfg, cache.Options{
+		Scheme:            plane.scheme,
+		DefaultNamespaces: map[string]cache.Config{ns: {}},
+		DefaultTransform:  cache.TransformStripManagedFields(),
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	p := &ackPlayer{ns: ns, cache: c, queue: workqueue.NewTyped[playKey](), cancel: cancel}
+	go func() { _ = c.Start(ctx) }()
+	syncCtx, cancelSync := context.WithTimeout(ctx, time.Minute)
+	defer cancelSync()
+	if _, err := c.GetInformer(syncCtx, &v1alpha1.EventDrivenStack{}); err != nil {
+		cancel()
+		b.Fatal(err)
+	}
+	for i, k := range ack.Kinds {
+		inf, err := c.GetInformer(syncCtx, k.New())
+		if err != nil {
+			cancel()
+			b.Fatal(err)
+		}
+		enqueue := func(obj any) {
+			if o, ok := obj.(ack.Object); ok && o.ACKStatus().ARN() == "" && o.GetDeletionTimestamp().IsZero() {
+				p.queue.Add(playKey{i, o.GetName()})
+			}
+		}
+		if _, err := inf.AddEventHandler(toolscache.ResourceEventHandlerFuncs{
+			AddFunc:    func(obj any) { p.count.Add(1); enqueue(obj) },
+			UpdateFunc: func(_, obj any) { enqueue(obj) },
+			DeleteFunc: func(any) { p.count.Add(-1) },
+		}); err != nil {
+			cancel()
+			b.Fatal(err)
+		}
+	}
+	for w := 0; w < writers; w++ {
+		p.wg.Add(1)
+		go p.work(ctx)
+	}
+	return p
+}
+
+func (p *ackPlayer) work(ctx context.Context) {
+	defer p.wg.Done()
+	for {
+		key, shutdown := p.queue.Get()
+		if shutdown {
+			return
+		}
+		err := p.play(ctx, key)
+		if apierrors.IsConflict(err) {
+			// The operator applied it meanwhile: the informer brings it back.
+			p.retried.Add(1)
+		} else if err != nil && ctx.Err() == nil {
+			p.failed.CompareAndSwap(nil, err)
+		}
+		p.queue.Done(key)
+	}
+}
+
+// play marks one child as ACK would.
+func (p *ackPlayer) play(ctx context.Context, key playKey) error {
+	k := ack.Kinds[key.kind]
+	obj := k.New()
+	if err := p.cache.Get(ctx, client.ObjectKey{Namespace: p.ns, Name: key.name}, obj); err != nil {
+		return client.IgnoreNotFound(err)
+	}
+	if obj.ACKStatus().ARN() != "" {
+		return nil
+	}
+	region := obj.GetAnnotations()["services.k8s.aws/region"]
+	testenv.SetSynced(obj, testenv.FakeARN(obj, region))
+	if q, ok := obj.(*ack.Queue); ok {
+		q.Status.QueueURL = ptr.To(testenv.FakeQueueURL(q, region))
+		q.Status.QueueARN = ptr.To(testenv.FakeARN(q, region))
+	}
+	if err := plane.k8s.Status().Update(ctx, obj); err != nil {
+		return client.IgnoreNotFound(err)
+	}
+	p.marked.Add(1)
+	return nil
+}
+
+// err is the first unexpected error of a status write.
+func (p *ackPlayer) err() error {
+	if e, ok := p.failed.Load().(error); ok {
+		return e
+	}
+	return nil
+}
+
+// stop stops the writers and the cache.
+func (p *ackPlayer) stop() {
+	p.queue.ShutDown()
+	p.cancel()
+	p.wg.Wait()
+}
+
+// children counts the ACK children in the namespace.
+func (p *ackPlayer) children() int { return int(p.count.Load()) }
+
+// ready counts the stacks with Ready=True and, of them, those whose status is
+// of their current generation.
+func (p *ackPlayer) ready(ctx context.Context) (ready, current int) {
+	var list v1alpha1.EventDrivenStackList
+	if err := p.cache.List(ctx, &list, client.InNamespace(p.ns), client.UnsafeDisableDeepCopy); err != nil {
+		return 0, 0
+	}
+	for i := range list.Items {
+		s := &list.Items[i]
+		if meta.IsStatusConditionTrue(s.Status.Conditions, v1alpha1.ConditionReady) {
+			ready++
+			if s.Status.ObservedGeneration == s.Generation {
+				current++
+			}
+		}
+	}
+	return ready, current
+}
+
+// waitUntil polls cond every 25 ms until it is true; it fails the benchmark
+// after the phase timeout, or when the player failed.
+func waitUntil(b *testing.B, p *ackPlayer, what string, cond func() (bool, string)) time.Duration {
+	b.Helper()
+	start := time.Now()
+	deadline := start.Add(settings.phaseTimeout)
+	for {
+		ok, state := cond()
+		if ok {
+			return time.Since(start)
+		}
+		if p != nil {
+			if err := p.err(); err != nil {
+				b.Fatalf("playing ACK: %v", err)
+			}
+		}
+		if time.Now().After(deadline) {
+			b.Fatalf("%s: not reached after %s (%s)", what, settings.phaseTimeout, state)
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+}
+
+// waitQuiet waits until neither the operator's writes nor the AWS calls
+// changed for quiet (bounded by the phase timeout).
+func waitQuiet(b *testing.B, w *writeCounter, quiet time.Duration) {
+	b.Helper()
+	deadline := time.Now().Add(settings.phaseTimeout)
+	lastW, lastA := w.snapshot().total(), awsCalls().total()
+	since := time.Now()
+	for time.Since(since) < quiet {
+		if time.Now().After(deadline) {
+			b.Fatalf("the operator kept writing or calling AWS for %s", settings.phaseTimeout)
+		}
+		time.Sleep(100 * time.Millisecond)
+		nw, na := w.snapshot().total(), awsCalls().total()
+		if nw != lastW || na != lastA {
+			lastW, lastA, since = nw, na, time.Now()
+		}
+	}
+}
+
+// mib is bytes in MiB.
+func mib(v float64) float64 { return v / (1 << 20) }
