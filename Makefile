@@ -123,6 +123,22 @@ fuzz: ## Fuzz the Lambda functions' event decoding and validation, FUZZ_TIME per
 		go test ./lambdas/internal/events -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZ_TIME) || exit 1; \
 	done
 
+##@ Performance
+
+BENCH ?= .
+BENCH_TIMEOUT ?= 120m
+
+.PHONY: bench
+bench: ## Run the benchmarks of test/perf (docs/performance.md; BENCH=<regexp> selects), after waiting up to 20 min for a 1-minute load average below 1.0.
+	@for i in $$(seq 1 120); do \
+		load=$$(cut -d' ' -f1 /proc/loadavg); \
+		if awk -v l="$$load" 'BEGIN { exit !(l < 1.0) }'; then break; fi; \
+		if [ $$i -eq 1 ]; then echo "waiting for the 1-minute load average ($$load) to fall below 1.0 (at most 20 minutes)"; fi; \
+		if [ $$i -eq 120 ]; then echo "the load average is still $$load: measuring anyway, the figures are distorted"; fi; \
+		sleep 10; \
+	done; echo "load average before the benchmarks: $$(cut -d' ' -f1-3 /proc/loadavg)"
+	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" go test ./test/perf -run '^$$' -bench '$(BENCH)' -benchtime 1x -timeout $(BENCH_TIMEOUT)
+
 ##@ Deployment
 
 .PHONY: install

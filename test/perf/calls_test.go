@@ -2,6 +2,7 @@ package perf
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -73,6 +74,7 @@ func BenchmarkCallsPerStack(b *testing.B) {
 		ns := namespace(b, fmt.Sprintf("perf-%03d-calls", run))
 		op := startOperator(b, defaultOperator())
 		player := startACKPlayer(b, ns, 4)
+		cpu := sampleCPU()
 
 		// Creation.
 		m := markCost(ctx, op.writes, ns)
@@ -83,6 +85,7 @@ func BenchmarkCallsPerStack(b *testing.B) {
 		})
 		waitQuiet(b, op.writes, 3*time.Second)
 		creation := m.until(ctx, op.writes, ns)
+		sizes := stackSizes(ctx, b, ns)
 
 		// A one-field edit of every stack.
 		m = markCost(ctx, op.writes, ns)
@@ -147,7 +150,8 @@ func BenchmarkCallsPerStack(b *testing.B) {
 		b.ReportMetric(float64(resync.writes.total())/resyncs, "resync-writes/reconcile")
 		b.ReportMetric(float64(resync.aws.total())/resyncs, "resync-aws-calls/reconcile")
 		b.ReportMetric(float64(resync.aws.mutating())/resyncs, "resync-aws-mutating/reconcile")
-		b.Logf("%d seed stacks (%d children each), %s; load %s", n, childrenPerStack, defaultOperator(), loadAvg())
+		b.Logf("%d seed stacks (%d children each), %s; load %s; CPU %s", n, childrenPerStack, defaultOperator(), loadAvg(), sampleCPU().since(cpu))
+		b.Logf("a Ready seed stack as JSON: %s", sizes)
 		for _, ph := range []struct {
 			name string
 			c    phaseCost
@@ -169,4 +173,20 @@ func BenchmarkCallsPerStack(b *testing.B) {
 				float64(ph.c.aws.total())/ph.per, float64(ph.c.aws.mutating())/ph.per, ph.c.aws.perStack(per), float64(ph.c.events)/ph.per)
 		}
 	}
+}
+
+// stackSizes describes the size of a Ready stack's object, part by part: what
+// every status write sends, validates and stores.
+func stackSizes(ctx context.Context, b *testing.B, ns string) string {
+	b.Helper()
+	var list v1alpha1.EventDrivenStackList
+	if err := plane.k8s.List(ctx, &list, client.InNamespace(ns)); err != nil || len(list.Items) == 0 {
+		b.Fatalf("listing stacks: %v", err)
+	}
+	s := list.Items[0]
+	size := func(v any) int { j, _ := json.Marshal(v); return len(j) }
+	managed := size(s.ManagedFields)
+	s.ManagedFields = nil
+	return fmt.Sprintf("%d bytes without managedFields (%d more with them): spec %d (workflow definitions %d), status %d (children %d, outputs %d, conditions %d)",
+		size(&s), managed, size(s.Spec), size(s.Spec.Workflows), size(s.Status), size(s.Status.Children), size(s.Status.Outputs), size(s.Status.Conditions))
 }

@@ -20,7 +20,7 @@
 //	PERF_STACKS=1,10,100,500     stacks per BenchmarkThroughput run
 //	PERF_MEM_STACKS=100,1000     stacks per BenchmarkManagerMemory run
 //	PERF_MCR=4                   the operator's MaxConcurrentReconciles
-//	PERF_RAW_WORKERS=4           concurrent writers of the raw client
+//	PERF_RAW_WORKERS=16          concurrent writers of the raw client
 //	PERF_PHASE_TIMEOUT=15m       bound of each wait
 //	PERF_MANAGER_FLAGS=...       extra flags of the manager binary (memory)
 //	PERF_VERBOSE=1               the operator's logs on stderr

@@ -64,7 +64,7 @@ var settings = struct {
 	stacks:       envInts("PERF_STACKS", []int{1, 10, 100, 500}),
 	memStacks:    envInts("PERF_MEM_STACKS", []int{100, 1000}),
 	mcr:          envInts("PERF_MCR", []int{4})[0],
-	rawWorkers:   envInts("PERF_RAW_WORKERS", []int{4})[0],
+	rawWorkers:   envInts("PERF_RAW_WORKERS", []int{16})[0],
 	phaseTimeout: envDuration("PERF_PHASE_TIMEOUT", 15*time.Minute),
 	managerFlags: strings.Fields(os.Getenv("PERF_MANAGER_FLAGS")),
 	verbose:      os.Getenv("PERF_VERBOSE") != "",

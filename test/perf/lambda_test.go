@@ -415,6 +415,7 @@ func BenchmarkLambdaOrderProcessor(b *testing.B) {
 			}
 		}
 		fnCPU, ddbCPU := pidCPU(cmd.Process.Pid), pidCPU(ddbPID)
+		all := sampleCPU()
 		start := time.Now()
 		latencies := make([]time.Duration, 0, events)
 		for e := 0; e < events; e++ {
@@ -426,6 +427,7 @@ func BenchmarkLambdaOrderProcessor(b *testing.B) {
 		}
 		elapsed := time.Since(start)
 		fnCPU, ddbCPU = pidCPU(cmd.Process.Pid)-fnCPU, pidCPU(ddbPID)-ddbCPU
+		others := sampleCPU().since(all).others()
 		stopProcess(cmd)
 		if got := stub.publish.Load(); got != int64(warmup+events) {
 			b.Errorf("%d notifications published, want %d (one per order)", got, warmup+events)
@@ -438,10 +440,10 @@ func BenchmarkLambdaOrderProcessor(b *testing.B) {
 		b.ReportMetric(float64(percentile(latencies, 0.99).Microseconds())/1e3, "p99-ms")
 		b.ReportMetric(float64(fnCPU.Microseconds())/float64(events), "handler-cpu-µs/event")
 		b.ReportMetric(float64(ddbCPU.Microseconds())/float64(events), "dynalite-cpu-µs/event")
-		b.Logf("%s (%s/%s), one instance, %d Order Created events after %d to warm up: %s = %.0f events/s; latency p50 %s p99 %s max %s; CPU handler %s, dynalite %s; load %s",
+		b.Logf("%s (%s/%s), one instance, %d Order Created events after %d to warm up: %s = %.0f events/s; latency p50 %s p99 %s max %s; CPU handler %s, dynalite %s, other processes %s; load %s",
 			fn, runtime.GOOS, runtime.GOARCH, events, warmup, elapsed.Round(time.Millisecond), float64(events)/elapsed.Seconds(),
 			percentile(latencies, 0.5).Round(10*time.Microsecond), percentile(latencies, 0.99).Round(10*time.Microsecond),
-			percentile(latencies, 1).Round(10*time.Microsecond), fnCPU, ddbCPU, loadAvg())
+			percentile(latencies, 1).Round(10*time.Microsecond), fnCPU, ddbCPU, others.Round(10*time.Millisecond), loadAvg())
 	}
 }
 

@@ -118,6 +118,26 @@ func scrape(url string) (map[string]float64, string, error) {
 	return out, string(body), nil
 }
 
+// sumSamples sums the samples of a metric whose labels contain every one of
+// the given "name=\"value\"" pairs.
+func sumSamples(body, metric string, labels ...string) float64 {
+	total := 0.0
+	for _, line := range strings.Split(body, "\n") {
+		if !strings.HasPrefix(line, metric+"{") && !strings.HasPrefix(line, metric+" ") {
+			continue
+		}
+		ok := true
+		for _, l := range labels {
+			ok = ok && strings.Contains(line, l)
+		}
+		f := strings.Fields(line)
+		if v, err := strconv.ParseFloat(f[len(f)-1], 64); ok && err == nil {
+			total += v
+		}
+	}
+	return total
+}
+
 // procStatus reads VmRSS and VmHWM (peak RSS) of a process, in bytes.
 func procStatus(pid int) (rss, hwm float64) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
@@ -257,6 +277,7 @@ func benchMemory(b *testing.B, bin, kubeconfig string, n int) {
 	player := startACKPlayer(b, ns, 4)
 	defer player.stop()
 	cpu0 := pidCPU(pid)
+	all0 := sampleCPU()
 	start := time.Now()
 	createStacks(b, seedStacks(b, ns, run, n))
 	want := childrenPerStack * n
@@ -271,6 +292,16 @@ func benchMemory(b *testing.B, bin, kubeconfig string, n int) {
 	})
 	readyD := time.Since(start)
 	busyCPU := pidCPU(pid) - cpu0
+	allCPU := sampleCPU().since(all0)
+	_, body, err := scrape(url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var requests []string
+	for _, m := range []string{"GET", "POST", "PUT", "PATCH", "DELETE"} {
+		requests = append(requests, fmt.Sprintf("%s %.0f", m, sumSamples(body, "rest_client_requests_total", `method="`+m+`"`)))
+	}
+	reconciles := sumSamples(body, "controller_runtime_reconcile_total", `controller="eventdrivenstack"`)
 	time.Sleep(15 * time.Second)
 	var samples []memSample
 	for s := 0; s < 5; s++ {
@@ -293,8 +324,9 @@ func benchMemory(b *testing.B, bin, kubeconfig string, n int) {
 	b.ReportMetric(float64(want)/childrenD.Seconds(), "children/s")
 	b.Logf("manager %s; %d stacks, %d children; load %s", strings.Join(args[1:], " "), n, want, loadAvg())
 	b.Logf("idle (no stack): %s", idle)
-	b.Logf("every child in %s, every stack Ready in %s (manager CPU %.1fs); %d error lines in its log (%s)",
-		childrenD.Round(time.Millisecond), readyD.Round(time.Millisecond), busyCPU.Seconds(), errorLines, logPath)
+	b.Logf("every child in %s, every stack Ready in %s (manager CPU %.1fs); %d error lines in its log (%s); CPU %s",
+		childrenD.Round(time.Millisecond), readyD.Round(time.Millisecond), busyCPU.Seconds(), errorLines, logPath, allCPU)
+	b.Logf("until Ready: %.0f reconciles; API requests by the manager %s (events included)", reconciles, strings.Join(requests, ", "))
 	b.Logf("settled (Ready + 15 s, median of 5): %s", settled)
 	b.Logf("what the cache holds, as JSON without managedFields: %.1f MiB (%.0f bytes per stack with its status, %.0f per child)",
 		mib(cacheJSON.total()), cacheJSON.stack, cacheJSON.child)
