@@ -137,8 +137,9 @@ func TestDriftIsRepairedWithinOneResync(t *testing.T) {
 			}
 			start := time.Now()
 			// One resync is the interval plus 10% jitter; allow the
-			// reconcile itself a second.
-			eventually(t, resyncInterval*11/10+time.Second, "repaired within one resync", func() error {
+			// reconcile itself 3 s (a loaded CI machine runs several
+			// suites at once).
+			eventually(t, resyncInterval*11/10+3*time.Second, "repaired within one resync", func() error {
 				return checkRouting(t, ns, "drift-")
 			})
 			t.Logf("repaired in %s", time.Since(start).Round(10*time.Millisecond))
