@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -118,4 +119,13 @@ func (s cpuSample) String() string {
 	}
 	parts = append(parts, fmt.Sprintf("other processes %.1fs", s.others().Seconds()))
 	return strings.Join(parts, ", ")
+}
+
+// othersShare is the share (%) of the machine's processors that other
+// processes used during wall: above a few percent the run is distorted.
+func (s cpuSample) othersShare(wall time.Duration) float64 {
+	if wall <= 0 {
+		return 0
+	}
+	return 100 * s.others().Seconds() / (wall.Seconds() * float64(runtime.NumCPU()))
 }

@@ -322,6 +322,7 @@ func benchMemory(b *testing.B, bin, kubeconfig string, n int) {
 	b.ReportMetric(mib(idle.rss), "idle-rss-MiB")
 	b.ReportMetric(readyD.Seconds(), "s-to-ready")
 	b.ReportMetric(float64(want)/childrenD.Seconds(), "children/s")
+	b.ReportMetric(allCPU.othersShare(readyD), "others-%")
 	b.Logf("manager %s; %d stacks, %d children; load %s", strings.Join(args[1:], " "), n, want, loadAvg())
 	b.Logf("idle (no stack): %s", idle)
 	b.Logf("every child in %s, every stack Ready in %s (manager CPU %.1fs); %d error lines in its log (%s); CPU %s",

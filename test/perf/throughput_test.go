@@ -141,6 +141,7 @@ func benchThroughput(b *testing.B, n int, oc operatorConfig) {
 		b.ReportMetric(float64(writes.total())/float64(n), "writes/stack")
 		b.ReportMetric(float64(calls.total())/float64(n), "aws-calls/stack")
 		b.ReportMetric(rec.reconciles/float64(n), "reconciles/stack")
+		b.ReportMetric(opCPU.othersShare(readyD), "others-%")
 		b.Logf("%d stacks, %s; load %s at start, %s at end", n, oc, loadStart, loadAvg())
 		b.Logf("raw: %d children in %s = %.0f/s (%d writers); CPU %s", len(objs), rawD.Round(time.Millisecond), rawRate, settings.rawWorkers, rawCPU)
 		b.Logf("operator: stacks created in %s; every child in %s = %.0f children/s (%.2f of raw); every stack Ready in %s = %.0f children/s (%.2f of raw)",
