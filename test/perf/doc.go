@@ -23,5 +23,6 @@
 //	PERF_RAW_WORKERS=16          concurrent writers of the raw client
 //	PERF_PHASE_TIMEOUT=15m       bound of each wait
 //	PERF_MANAGER_FLAGS=...       extra flags of the manager binary (memory)
+//	PERF_MANAGER_ENV=...         extra environment of the manager (GOMEMLIMIT=200MiB)
 //	PERF_VERBOSE=1               the operator's logs on stderr
 package perf

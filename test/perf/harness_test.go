@@ -59,6 +59,7 @@ var settings = struct {
 	rawWorkers   int
 	phaseTimeout time.Duration
 	managerFlags []string
+	managerEnv   []string
 	verbose      bool
 }{
 	stacks:       envInts("PERF_STACKS", []int{1, 10, 100, 500}),
@@ -67,6 +68,7 @@ var settings = struct {
 	rawWorkers:   envInts("PERF_RAW_WORKERS", []int{16})[0],
 	phaseTimeout: envDuration("PERF_PHASE_TIMEOUT", 15*time.Minute),
 	managerFlags: strings.Fields(os.Getenv("PERF_MANAGER_FLAGS")),
+	managerEnv:   strings.Fields(os.Getenv("PERF_MANAGER_ENV")),
 	verbose:      os.Getenv("PERF_VERBOSE") != "",
 }
 

@@ -240,6 +240,7 @@ func benchMemory(b *testing.B, bin, kubeconfig string, n int) {
 	defer logFile.Close()
 	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "AWS_EC2_METADATA_DISABLED=true", "KUBECONFIG="+kubeconfig)
+	cmd.Env = append(cmd.Env, settings.managerEnv...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if err := cmd.Start(); err != nil {
 		b.Fatal(err)
@@ -323,7 +324,7 @@ func benchMemory(b *testing.B, bin, kubeconfig string, n int) {
 	b.ReportMetric(readyD.Seconds(), "s-to-ready")
 	b.ReportMetric(float64(want)/childrenD.Seconds(), "children/s")
 	b.ReportMetric(allCPU.othersShare(readyD), "others-%")
-	b.Logf("manager %s; %d stacks, %d children; load %s", strings.Join(args[1:], " "), n, want, loadAvg())
+	b.Logf("manager %s %s; %d stacks, %d children; load %s", strings.Join(settings.managerEnv, " "), strings.Join(args[1:], " "), n, want, loadAvg())
 	b.Logf("idle (no stack): %s", idle)
 	b.Logf("every child in %s, every stack Ready in %s (manager CPU %.1fs); %d error lines in its log (%s); CPU %s",
 		childrenD.Round(time.Millisecond), readyD.Round(time.Millisecond), busyCPU.Seconds(), errorLines, logPath, allCPU)

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/eventstack-io/eventstack-operator/test/fakeaws"
 )
 
 // defaultOperator is the operator as the tests run it: client-side throttling
@@ -53,6 +55,23 @@ func BenchmarkThroughputTuning(b *testing.B) {
 		oc := defaultOperator()
 		oc.qps, oc.burst = float32(q[0]), q[1]
 		b.Run(fmt.Sprintf("mcr=%d/qps=%d/stacks=%d", oc.mcr, q[0], n), func(b *testing.B) { benchThroughput(b, n, oc) })
+	}
+}
+
+// BenchmarkThroughputAWSLatency runs BenchmarkThroughput at 100 stacks with
+// every fake AWS call answered after PERF_AWS_LATENCY (default 30ms, an
+// assumption for EventBridge and Lambda control-plane calls from the same
+// Region), with 4, 8 and 16 concurrent reconciles: how the operator does when
+// AWS, not the API server's CPU, sets the pace.
+func BenchmarkThroughputAWSLatency(b *testing.B) {
+	controlPlane(b)
+	latency := envDuration("PERF_AWS_LATENCY", 30*time.Millisecond)
+	plane.fake.SetFault(fakeaws.Fault{Latency: latency})
+	defer plane.fake.ClearFault()
+	for _, mcr := range []int{4, 8, 16} {
+		oc := defaultOperator()
+		oc.mcr = mcr
+		b.Run(fmt.Sprintf("mcr=%d/aws-latency=%s/stacks=100", mcr, latency), func(b *testing.B) { benchThroughput(b, 100, oc) })
 	}
 }
 
