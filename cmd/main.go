@@ -3,9 +3,12 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"os"
 	"time"
+
+	"github.com/KimMachineGun/automemlimit/memlimit"
 
 	"go.uber.org/zap/zapcore"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -21,6 +24,7 @@ func main() {
 	flag.StringVar(&o.MetricsAddr, "metrics-bind-address", "0", "Address of the metrics endpoint (:8443 for HTTPS, :8080 for HTTP); 0 turns it off.")
 	flag.BoolVar(&o.SecureMetrics, "metrics-secure", true, "Serve metrics over HTTPS, behind authentication and authorisation.")
 	flag.StringVar(&o.ProbeAddr, "health-probe-bind-address", ":8081", "Address of the /healthz and /readyz probes.")
+	flag.StringVar(&o.PprofAddr, "pprof-bind-address", "0", "Address of Go's /debug/pprof profiles (127.0.0.1:6060, say); 0 turns it off.")
 	flag.BoolVar(&o.LeaderElection, "leader-elect", false, "Elect a leader, so that only one replica reconciles at a time.")
 	flag.StringVar(&o.LeaderElectionNamespace, "leader-election-namespace", "", "Namespace of the leader election lease (default: the pod's).")
 	flag.BoolVar(&o.Webhook, "enable-webhook", true, "Serve the validating admission webhook.")
@@ -38,6 +42,15 @@ func main() {
 	flag.Parse()
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
 	log := ctrl.Log.WithName("setup")
+
+	// A soft memory limit at 90% of the container's (unless GOMEMLIMIT is
+	// set): the Go GC works harder near the limit instead of letting the
+	// heap double past it and the kernel kill the pod (docs/performance.md).
+	if limit, err := memlimit.SetGoMemLimitWithOpts(memlimit.WithRatio(0.9), memlimit.WithProvider(memlimit.FromCgroup)); err == nil {
+		log.Info("Go memory limit set from the container's", "GOMEMLIMIT", limit)
+	} else if !errors.Is(err, memlimit.ErrNoLimit) && !errors.Is(err, memlimit.ErrNoCgroup) {
+		log.Info("no Go memory limit from the container", "reason", err.Error())
+	}
 
 	cfg, err := ctrl.GetConfig()
 	if err != nil {

@@ -109,11 +109,9 @@ func (r *EventDrivenStackReconciler) Reconcile(ctx context.Context, req ctrl.Req
 	if !stack.DeletionTimestamp.IsZero() {
 		return r.reconcileDelete(ctx, stack)
 	}
-	if controllerutil.AddFinalizer(stack, Finalizer) {
+	if err := r.patchFinalizers(ctx, stack, controllerutil.AddFinalizer); err != nil {
 		// Before anything is created, so that nothing is ever lost track of.
-		if err := r.Update(ctx, stack); err != nil {
-			return ctrl.Result{}, err
-		}
+		return ctrl.Result{}, err
 	}
 
 	s := &scope{stack: stack, original: stack.DeepCopy()}
@@ -218,8 +216,20 @@ func (r *EventDrivenStackReconciler) reconcileDelete(ctx context.Context, stack 
 	if err := r.deleteChildren(ctx, stack); err != nil {
 		return ctrl.Result{}, err
 	}
-	controllerutil.RemoveFinalizer(stack, Finalizer)
-	return ctrl.Result{}, client.IgnoreNotFound(r.Update(ctx, stack))
+	return ctrl.Result{}, client.IgnoreNotFound(r.patchFinalizers(ctx, stack, controllerutil.RemoveFinalizer))
+}
+
+// patchFinalizers adds or removes the finalizer with a patch of the
+// finalizers alone (guarded by the resourceVersion), never an update of the
+// whole stack: the cached stack lacks what the cache strips (kubectl's
+// last-applied-configuration), which an update would erase.
+func (r *EventDrivenStackReconciler) patchFinalizers(ctx context.Context, stack *v1alpha1.EventDrivenStack,
+	change func(client.Object, string) bool) error {
+	before := stack.DeepCopy()
+	if !change(stack, Finalizer) {
+		return nil
+	}
+	return r.Patch(ctx, stack, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}))
 }
 
 // reconcileValidation runs the webhook's checks again, so that a stack that

@@ -19,6 +19,7 @@ import (
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
 	"github.com/eventstack-io/eventstack-operator/controllers"
@@ -611,4 +612,28 @@ func TestDeleteStack(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// A stack applied with kubectl (or Argo CD's default client-side apply)
+// carries kubectl's last-applied-configuration. The operator's cache strips
+// it (it is as large as the spec), so the operator must never write the whole
+// stack back: the finalizer goes on and the status is written with patches
+// that leave the annotation as kubectl wrote it.
+func TestKubectlLastAppliedSurvives(t *testing.T) {
+	ns := newNamespace(t)
+	stack := seedStack(t, ns)
+	spec, err := json.Marshal(stack)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const lastApplied = "kubectl.kubernetes.io/last-applied-configuration"
+	stack.Annotations = map[string]string{lastApplied: string(spec), "team": "orders"}
+	createStack(t, stack)
+	got := playACKUntilReady(t, ns, stack.Name)
+	if !controllerutil.ContainsFinalizer(got, controllers.Finalizer) {
+		t.Fatalf("finalizers %v", got.Finalizers)
+	}
+	if got.Annotations[lastApplied] != string(spec) || got.Annotations["team"] != "orders" {
+		t.Errorf("annotations after the operator's writes: %v", keys(got.Annotations))
+	}
 }

@@ -38,6 +38,9 @@ type Options struct {
 	SecureMetrics bool
 	// ProbeAddr is where /healthz and /readyz are served ("0" turns them off).
 	ProbeAddr string
+	// PprofAddr is where Go's /debug/pprof is served ("" or "0" turns it
+	// off): heap and CPU profiles of a running operator.
+	PprofAddr string
 	// LeaderElection makes only one replica reconcile at a time.
 	LeaderElection          bool
 	LeaderElectionNamespace string
@@ -93,12 +96,13 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 	for _, k := range ack.Kinds {
 		byObject[k.New()] = cache.ByObject{Label: ours}
 	}
+	byObject[&v1alpha1.EventDrivenStack{}] = cache.ByObject{Transform: stripStack}
 	if o.WatchLabelSelector != "" {
 		sel, err := labels.Parse(o.WatchLabelSelector)
 		if err != nil {
 			return nil, fmt.Errorf("--watch-label-selector: %w", err)
 		}
-		byObject[&v1alpha1.EventDrivenStack{}] = cache.ByObject{Label: sel}
+		byObject[&v1alpha1.EventDrivenStack{}] = cache.ByObject{Label: sel, Transform: stripStack}
 	}
 	// HTTP/2 is off for the metrics and webhook servers (CVE-2023-44487 and
 	// CVE-2023-39325), as in the kubebuilder scaffold.
@@ -111,6 +115,7 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 		Scheme:                  scheme,
 		Metrics:                 metrics,
 		HealthProbeBindAddress:  o.ProbeAddr,
+		PprofBindAddress:        o.PprofAddr,
 		LeaderElection:          o.LeaderElection,
 		LeaderElectionID:        "eventstack-operator.stacks.eventstack.io",
 		LeaderElectionNamespace: o.LeaderElectionNamespace,
@@ -160,4 +165,20 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 		return nil, err
 	}
 	return mgr, nil
+}
+
+// lastApplied is kubectl's copy of what it applied (client-side apply, and
+// Argo CD's default sync): as large as the stack's spec, and never read here.
+const lastApplied = "kubectl.kubernetes.io/last-applied-configuration"
+
+// stripStack is the cache's transform of stacks: no managedFields and no
+// last-applied-configuration, which together are most of a stack applied
+// with kubectl. The controller writes stacks with patches only, so what is
+// stripped here is never written back.
+func stripStack(in any) (any, error) {
+	if s, ok := in.(*v1alpha1.EventDrivenStack); ok {
+		s.SetManagedFields(nil)
+		delete(s.Annotations, lastApplied)
+	}
+	return in, nil
 }

@@ -24,5 +24,6 @@
 //	PERF_PHASE_TIMEOUT=15m       bound of each wait
 //	PERF_MANAGER_FLAGS=...       extra flags of the manager binary (memory)
 //	PERF_MANAGER_ENV=...         extra environment of the manager (GOMEMLIMIT=200MiB)
+//	PERF_MANAGER_PROFILE=dir     the manager's heap profile, once settled, into dir
 //	PERF_VERBOSE=1               the operator's logs on stderr
 package perf

@@ -222,9 +222,10 @@ func benchMemory(b *testing.B, bin, kubeconfig string, n int) {
 	ctx := context.Background()
 	run := newRun()
 	ns := namespace(b, fmt.Sprintf("perf-%03d-mem", run))
-	port := freePort(b)
+	port, pprofPort := freePort(b), freePort(b)
 	url := fmt.Sprintf("http://127.0.0.1:%d/metrics", port)
 	args := append([]string{
+		fmt.Sprintf("--pprof-bind-address=127.0.0.1:%d", pprofPort),
 		"--kubeconfig=" + kubeconfig,
 		"--enable-webhook=false",
 		fmt.Sprintf("--metrics-bind-address=127.0.0.1:%d", port),
@@ -310,6 +311,7 @@ func benchMemory(b *testing.B, bin, kubeconfig string, n int) {
 		time.Sleep(time.Second)
 	}
 	settled := medianSample(samples)
+	saveHeapProfile(b, pprofPort, fmt.Sprintf("manager-heap-%d", n))
 	cacheJSON := cachedJSONBytes(ctx, b, player)
 	stop()
 	logs, _ := os.ReadFile(logPath)
@@ -371,4 +373,32 @@ func cachedJSONBytes(ctx context.Context, b *testing.B, p *ackPlayer) cacheSize 
 		out.child = out.children / float64(nChildren)
 	}
 	return out
+}
+
+// saveHeapProfile, when PERF_MANAGER_PROFILE names a folder, saves the
+// manager's heap profile there as <name>.pprof (read it with
+// `go tool pprof -sample_index=inuse_space -top <file>`).
+func saveHeapProfile(b *testing.B, port int, name string) {
+	dir := os.Getenv("PERF_MANAGER_PROFILE")
+	if dir == "" {
+		return
+	}
+	resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/debug/pprof/heap", port))
+	if err != nil {
+		b.Logf("manager heap profile: %v", err)
+		return
+	}
+	defer resp.Body.Close()
+	path := filepath.Join(dir, name+".pprof")
+	f, err := os.Create(path)
+	if err != nil {
+		b.Logf("manager heap profile: %v", err)
+		return
+	}
+	defer f.Close()
+	if _, err := io.Copy(f, resp.Body); err != nil {
+		b.Logf("manager heap profile: %v", err)
+		return
+	}
+	b.Logf("manager heap profile: %s", path)
 }
