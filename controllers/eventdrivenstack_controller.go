@@ -46,6 +46,10 @@ type EventDrivenStackReconciler struct {
 	// to repair drift (jittered by up to 10%).
 	ResyncInterval time.Duration
 
+	// ownerIndexed is set once SetupWithManager indexed the cached children
+	// by OwnerIndex.
+	ownerIndexed bool
+
 	// lastStatus holds, by stack namespace/name, the UID and the hash of the
 	// status last written.
 	lastStatus sync.Map
@@ -261,10 +265,14 @@ func (r *EventDrivenStackReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		}).
 		Named("eventdrivenstack")
 	for _, k := range ack.Kinds {
+		if err := mgr.GetFieldIndexer().IndexField(context.Background(), k.New(), OwnerIndex, indexOwner); err != nil {
+			return fmt.Errorf("indexing %s by owner: %w", k.GVK.Kind, err)
+		}
 		// Status changes of children matter (ARNs, readiness), so no
 		// generation predicate here.
 		b = b.Owns(k.New())
 	}
+	r.ownerIndexed = true
 	if err := b.Complete(r); err != nil {
 		return fmt.Errorf("setting up the EventDrivenStack controller: %w", err)
 	}

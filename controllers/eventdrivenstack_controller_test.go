@@ -637,3 +637,46 @@ func TestKubectlLastAppliedSurvives(t *testing.T) {
 		t.Errorf("annotations after the operator's writes: %v", keys(got.Annotations))
 	}
 }
+
+// A queue that carries the stack's labels but is controlled by something else
+// (another stack of the same name that was deleted and created again, a
+// copy) is neither read as the stack's child nor pruned: children are found
+// by their controller's UID, not by label.
+func TestChildOfAnotherOwnerIsLeftAlone(t *testing.T) {
+	ctx := context.Background()
+	ns := newNamespace(t)
+	stack := seedStack(t, ns)
+	createStack(t, stack)
+	playACKUntilReady(t, ns, stack.Name)
+
+	stranger := &ack.Queue{}
+	stranger.SetGroupVersionKind(ack.SQSGroupVersion.WithKind("Queue"))
+	stranger.SetNamespace(ns)
+	stranger.SetName(stack.Name + ".stranger")
+	stranger.SetLabels(map[string]string{render.LabelStack: stack.Name, render.LabelManagedBy: render.FieldManager})
+	stranger.SetOwnerReferences([]metav1.OwnerReference{{APIVersion: v1alpha1.GroupVersion.String(), Kind: "EventDrivenStack",
+		Name: stack.Name, UID: "00000000-0000-0000-0000-000000000001", Controller: ptr.To(true)}})
+	stranger.Spec.QueueName = ptr.To("stranger")
+	if err := k8s.Create(ctx, stranger); err != nil {
+		t.Fatal(err)
+	}
+	// An edit makes the operator reconcile, and prune what it owns but no
+	// longer wants.
+	s := getStack(t, ns, stack.Name)
+	s.Spec.Tags = map[string]string{"edited": "yes"}
+	if err := k8s.Update(ctx, s); err != nil {
+		t.Fatal(err)
+	}
+	playACKUntilReady(t, ns, stack.Name)
+	consistently(t, 2*time.Second, "the stranger stays, unreported", func() error {
+		if _, ok := children(t, ns)["Queue/"+stranger.Name]; !ok {
+			return fmt.Errorf("the queue of another owner was deleted")
+		}
+		for _, c := range getStack(t, ns, stack.Name).Status.Children {
+			if c.Name == stranger.Name {
+				return fmt.Errorf("the status reports the queue of another owner: %+v", c)
+			}
+		}
+		return nil
+	})
+}
