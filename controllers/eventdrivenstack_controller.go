@@ -53,6 +53,8 @@ type EventDrivenStackReconciler struct {
 	// lastStatus holds, by stack namespace/name, the UID and the hash of the
 	// status last written.
 	lastStatus sync.Map
+	// routing holds, by stack namespace/name, a *routingMemo.
+	routing sync.Map
 }
 
 // scope carries what one reconcile of one stack fetched and decided.
@@ -77,6 +79,11 @@ type scope struct {
 	// routingErr is why the routing could not be read; the children are
 	// applied anyway.
 	routingErr error
+	// policies are the operator's statements in each function's policy, by
+	// function ARN, as read (or remembered) and then changed.
+	policies map[string]map[string]routing.Statement
+	// routingReadAt is when bus and policies were read from AWS.
+	routingReadAt time.Time
 }
 
 // Finalizer keeps a stack until its children are deleted (ACK then deletes or
@@ -106,6 +113,7 @@ func (r *EventDrivenStackReconciler) Reconcile(ctx context.Context, req ctrl.Req
 	if err := r.Get(ctx, req.NamespacedName, stack); err != nil {
 		if apierrors.IsNotFound(err) {
 			r.lastStatus.Delete(req.NamespacedName)
+			r.forgetRouting(req.NamespacedName)
 			metrics.ForgetStack(req.String())
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
@@ -172,7 +180,13 @@ func (r *EventDrivenStackReconciler) resync(stack *v1alpha1.EventDrivenStack) ct
 	if (stack.Spec.EventBus == nil && !hasBusInStatus(stack)) || r.AWS == nil || r.ResyncInterval <= 0 {
 		return ctrl.Result{}
 	}
-	return ctrl.Result{RequeueAfter: wait.Jitter(r.ResyncInterval, 0.1)}
+	after := wait.Jitter(r.ResyncInterval, 0.1)
+	if next := r.nextRoutingRead(stack); next > 0 && next < after {
+		// This reconcile used what an earlier one read: the next read is
+		// due one interval after that one.
+		after = next
+	}
+	return ctrl.Result{RequeueAfter: after}
 }
 
 // recordMetrics records the reconcile's duration and the stack's state.
@@ -207,6 +221,7 @@ func hasBusInStatus(stack *v1alpha1.EventDrivenStack) bool {
 // retains it), then lets the stack go. A failed AWS call keeps the finalizer
 // and is retried with backoff.
 func (r *EventDrivenStackReconciler) reconcileDelete(ctx context.Context, stack *v1alpha1.EventDrivenStack) (ctrl.Result, error) {
+	r.forgetRouting(client.ObjectKeyFromObject(stack))
 	if !controllerutil.ContainsFinalizer(stack, Finalizer) {
 		return ctrl.Result{}, nil
 	}

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"time"
 
 	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
 	"github.com/eventstack-io/eventstack-operator/internal/awsapi"
@@ -39,10 +41,18 @@ func (r *EventDrivenStackReconciler) observeRouting(ctx context.Context, s *scop
 		return outcome.Terminal(awsapi.ReasonAWSCredentials, err)
 	}
 	s.clients = clients
+	if m, ok := r.freshRouting(s.stack); ok {
+		s.bus, s.policies, s.routingReadAt = m.bus, m.policies, m.readAt
+		s.recordRoutingARNs()
+		return nil
+	}
+	s.routingReadAt = time.Now()
 	s.bus, err = routing.Observe(ctx, clients.EventBridge, s.stack.Spec.NamePrefix+bus.Name)
 	if err != nil {
+		r.forgetRouting(client.ObjectKeyFromObject(s.stack))
 		return err
 	}
+	s.policies = map[string]map[string]routing.Statement{}
 	s.recordRoutingARNs()
 	return nil
 }
@@ -66,13 +76,21 @@ func (s *scope) recordRoutingARNs() {
 // Lambda permissions they need, then removes rules and permissions the spec no
 // longer has. Each rule's outcome is a line of the status; an error that a
 // retry can fix is returned after every rule had its turn.
-func (r *EventDrivenStackReconciler) reconcileRouting(ctx context.Context, s *scope) error {
+func (r *EventDrivenStackReconciler) reconcileRouting(ctx context.Context, s *scope) (retErr error) {
 	if s.routingErr != nil {
 		return s.routingErr
 	}
 	if s.bus == nil || s.clients == nil {
 		return nil
 	}
+	defer func() {
+		// What AWS holds is known after success only.
+		if retErr != nil {
+			r.forgetRouting(client.ObjectKeyFromObject(s.stack))
+		} else {
+			r.rememberRouting(s)
+		}
+	}()
 	eb, lc := s.clients.EventBridge, s.clients.Lambda
 	plan, err := render.BuildRouting(s.stack, s.observed)
 	if err != nil {
@@ -104,7 +122,7 @@ func (r *EventDrivenStackReconciler) reconcileRouting(ctx context.Context, s *sc
 	if err != nil {
 		return outcome.Terminal(v1alpha1.ReasonInvalidSpec, err)
 	}
-	policies := map[string]map[string]routing.Statement{}
+	policies := s.policies
 	wantedPerms := map[string]map[string]bool{}
 	for _, route := range plan.Rules {
 		st := v1alpha1.ChildStatus{Kind: "Rule", Name: route.Name, Component: route.Component, ARN: s.observed.ARNs[route.Component]}
@@ -201,12 +219,14 @@ func (r *EventDrivenStackReconciler) pruneRouting(ctx context.Context, s *scope,
 			if have, err = routing.Permissions(ctx, s.clients.Lambda, fn); err != nil {
 				return err
 			}
+			policies[fn] = have
 		}
 		for sid := range have {
 			if !wanted[fn][sid] {
 				if err := routing.RemovePermission(ctx, s.clients.Lambda, fn, sid); err != nil {
 					return err
 				}
+				delete(have, sid)
 			}
 		}
 	}

@@ -16,9 +16,11 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/utils/ptr"
+	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
+	"github.com/eventstack-io/eventstack-operator/controllers"
 	"github.com/eventstack-io/eventstack-operator/internal/ack"
 	"github.com/eventstack-io/eventstack-operator/internal/awsapi"
 	"github.com/eventstack-io/eventstack-operator/internal/metrics"
@@ -441,4 +443,95 @@ func TestRemovedBusIsDeleted(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// Within one resync interval of reading a stack's routing from AWS, the
+// operator trusts what it read and what its own calls changed: a stack that
+// progresses through its creation reads EventBridge and Lambda once, not at
+// every reconcile, and an unchanged stack is read again once the interval
+// has passed since that read (which is when the reconcile is requeued).
+func TestRoutingIsReadOncePerResyncInterval(t *testing.T) {
+	ctx := context.Background()
+	ns := newNamespace(t)
+	stack := testenv.Seed(t, ns)
+	stack.Spec.NamePrefix = "memo-"
+	stack.Labels = map[string]string{directShardLabel: "direct"}
+	if err := k8s.Create(ctx, stack); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := client.NewWithWatch(cfg, client.Options{Scheme: scheme})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &controllers.EventDrivenStackReconciler{Client: raw, ResyncInterval: time.Hour,
+		AWS: &awsapi.Factory{EndpointURL: fake.URL(), LoadOptions: testAWSOptions()}}
+	req := ctrl.Request{NamespacedName: client.ObjectKeyFromObject(stack)}
+	t.Cleanup(func() {
+		_ = k8s.Delete(ctx, stack)
+		_, _ = r.Reconcile(ctx, req)
+	})
+	reads := func(before map[string]int) map[string]int {
+		out := map[string]int{}
+		for op, n := range fake.Calls() {
+			if d := n - before[op]; d > 0 && (strings.Contains(op, ":Describe") || strings.Contains(op, ":List") || strings.Contains(op, ":Get")) {
+				out[op] = d
+			}
+		}
+		return out
+	}
+	start := fake.Calls()
+	reconciles := 0
+	for ; reconciles < 20; reconciles++ {
+		// A conflict is retried, as the controller's queue would.
+		if _, err := r.Reconcile(ctx, req); err != nil && !apierrors.IsConflict(err) {
+			t.Fatal(err)
+		}
+		if meta.IsStatusConditionTrue(getStack(t, ns, stack.Name).Status.Conditions, v1alpha1.ConditionReady) {
+			break
+		}
+		if _, err := testenv.PlayACK(ctx, k8s, ns, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !meta.IsStatusConditionTrue(getStack(t, ns, stack.Name).Status.Conditions, v1alpha1.ConditionReady) {
+		t.Fatalf("not Ready after %d reconciles", reconciles)
+	}
+	// One read of the bus (not found yet), then each function's policy
+	// once, when its permission is first needed.
+	created := reads(start)
+	if created["events:DescribeEventBus"] != 1 || created["events:ListRules"] != 0 || created["events:DescribeRule"] != 0 ||
+		created["lambda:GetPolicy"] != 3 {
+		t.Errorf("creation in %d reconciles read %v, want the bus once and each of 3 functions' policy once", reconciles+1, created)
+	}
+	if err := harness.CheckRouting(ctx, k8s, fake, ns, "memo-"); err != nil {
+		t.Fatal(err)
+	}
+
+	// Unchanged: no read within the interval, and the next reconcile is
+	// asked for no later than one interval after the read.
+	before := fake.Calls()
+	for i := 0; i < 3; i++ {
+		res, err := r.Reconcile(ctx, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.RequeueAfter <= 0 || res.RequeueAfter > time.Hour {
+			t.Fatalf("requeue after %s, want within the resync interval", res.RequeueAfter)
+		}
+	}
+	if got := reads(before); len(got) != 0 {
+		t.Errorf("3 reconciles within the interval read %v, want nothing", got)
+	}
+
+	// Once the interval has passed since the read, the reconcile reads the
+	// bus, its 4 rules and their targets again.
+	r.ResyncInterval = 500 * time.Millisecond
+	time.Sleep(600 * time.Millisecond)
+	before = fake.Calls()
+	if _, err := r.Reconcile(ctx, req); err != nil {
+		t.Fatal(err)
+	}
+	if got := reads(before); got["events:DescribeRule"] != 4 || got["events:ListTargetsByRule"] != 4 {
+		t.Errorf("the reconcile after the interval read %v, want every rule and its targets", got)
+	}
 }

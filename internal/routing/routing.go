@@ -393,14 +393,11 @@ func EnsurePermission(ctx context.Context, lc awsapi.Lambda, have map[string]Sta
 		}
 	}
 	_, err := lc.AddPermission(ctx, &want)
-	if awsapi.IsConflict(err) {
-		// Granted meanwhile (a retry after a lost answer): the next
-		// resync compares it again.
-		return nil
-	}
-	if err != nil {
+	if err != nil && !awsapi.IsConflict(err) {
 		return awsapi.Classify("lambda:AddPermission", err)
 	}
+	// A conflict is a grant made meanwhile (a retry after a lost answer):
+	// taken as this one; the next resync reads and compares it again.
 	have[sid] = Statement{Sid: sid, SourceArn: ptr.Deref(want.SourceArn, ""), Principal: ptr.Deref(want.Principal, "")}
 	return nil
 }
