@@ -12,8 +12,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/eventstack-io/eventstack-operator/internal/testservers"
 	"github.com/eventstack-io/eventstack-operator/lambdas/internal/events"
-	"github.com/eventstack-io/eventstack-operator/lambdas/internal/testservers"
 )
 
 // TestDuplicateDeliveriesHaveOneEffect delivers every kind of input twice —

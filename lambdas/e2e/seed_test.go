@@ -11,8 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	snstypes "github.com/aws/aws-sdk-go-v2/service/sns/types"
 
+	"github.com/eventstack-io/eventstack-operator/internal/testservers"
 	"github.com/eventstack-io/eventstack-operator/lambdas/internal/delivery"
-	"github.com/eventstack-io/eventstack-operator/lambdas/internal/testservers"
 	"github.com/eventstack-io/eventstack-operator/lambdas/inventory"
 	"github.com/eventstack-io/eventstack-operator/lambdas/orders"
 )

@@ -1,8 +1,6 @@
 package perf
 
 import (
-	"bufio"
-	"context"
 	"crypto/md5"
 	"encoding/hex"
 	"encoding/json"
@@ -23,11 +21,10 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/eventstack-io/eventstack-operator/internal/testenv"
+	"github.com/eventstack-io/eventstack-operator/internal/testservers"
 )
 
 // The seed's three functions, as in lambdas/cmd.
@@ -74,93 +71,20 @@ func bootstrap(b *testing.B, arch, fn string) string {
 	return out
 }
 
-// dynaliteScript listens on a kernel-chosen loopback port and prints it, as
-// lambdas/internal/testservers does; tables are ACTIVE at once.
-const dynaliteScript = `const s = require('dynalite')({createTableMs: 0, deleteTableMs: 0, updateTableMs: 0});
-s.listen(0, '127.0.0.1', () => console.log('dynalite-port ' + s.address().port));`
-
-var dynalite struct {
-	once     sync.Once
-	endpoint string
-	pid      int
-	skip     string
-	err      error
-}
-
-// startDynalite starts one dynalite (npm, from node_modules) for the process.
+// startDynalite starts one dynalite for the process (internal/testservers,
+// as the handlers' tests use it) and returns its endpoint and process id.
 func startDynalite(b *testing.B) (endpoint string, pid int) {
 	b.Helper()
-	dynalite.once.Do(func() {
-		root := testenv.RepoRoot()
-		if _, err := os.Stat(filepath.Join(root, "node_modules", "dynalite", "package.json")); err != nil {
-			dynalite.skip = "dynalite is not installed: run `npm ci` at the repository root"
-			return
-		}
-		node, err := exec.LookPath("node")
-		if err != nil {
-			dynalite.skip = "node is not installed"
-			return
-		}
-		cmd := exec.Command(node, "-e", dynaliteScript)
-		cmd.Dir = root
-		stdout, err := cmd.StdoutPipe()
-		if err != nil {
-			dynalite.err = err
-			return
-		}
-		cmd.Stderr = os.Stderr
-		if err := cmd.Start(); err != nil {
-			dynalite.err = err
-			return
-		}
-		onExit(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-		lines := make(chan string, 1)
-		go func() {
-			sc := bufio.NewScanner(stdout)
-			for sc.Scan() {
-				if strings.HasPrefix(sc.Text(), "dynalite-port ") {
-					lines <- strings.TrimPrefix(sc.Text(), "dynalite-port ")
-				}
-			}
-		}()
-		select {
-		case port := <-lines:
-			dynalite.endpoint, dynalite.pid = "http://127.0.0.1:"+port, cmd.Process.Pid
-		case <-time.After(30 * time.Second):
-			dynalite.err = fmt.Errorf("dynalite did not print its port in 30 s")
-		}
-	})
-	if dynalite.skip != "" {
-		b.Skip(dynalite.skip)
-	}
-	if dynalite.err != nil {
-		b.Fatal(dynalite.err)
-	}
-	return dynalite.endpoint, dynalite.pid
+	endpoint = testservers.Dynalite(b)
+	return endpoint, testservers.DynalitePID()
 }
 
-var tableSeq atomic.Int64
-
-// createTable creates a pay-per-request table with a string partition key.
+// createTable creates a pay-per-request table with a string partition key
+// (internal/testservers.CreateTable: ACTIVE at return, deleted at the end).
 func createTable(b *testing.B, endpoint, base, key string) string {
 	b.Helper()
-	db := dynamodb.NewFromConfig(aws.Config{
-		Region:      "us-east-1",
-		Credentials: credentials.NewStaticCredentialsProvider("test", "test", ""),
-	}, func(o *dynamodb.Options) { o.BaseEndpoint = aws.String(endpoint) })
-	name := fmt.Sprintf("%s-%d", base, tableSeq.Add(1))
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	_, err := db.CreateTable(ctx, &dynamodb.CreateTableInput{
-		TableName:            aws.String(name),
-		BillingMode:          ddbtypes.BillingModePayPerRequest,
-		AttributeDefinitions: []ddbtypes.AttributeDefinition{{AttributeName: aws.String(key), AttributeType: ddbtypes.ScalarAttributeTypeS}},
-		KeySchema:            []ddbtypes.KeySchemaElement{{AttributeName: aws.String(key), KeyType: ddbtypes.KeyTypeHash}},
-	})
-	if err != nil {
-		b.Fatalf("creating table %s: %v", name, err)
-	}
-	return name
+	db := dynamodb.NewFromConfig(testservers.AWSConfig(), func(o *dynamodb.Options) { o.BaseEndpoint = aws.String(endpoint) })
+	return testservers.CreateTable(b, db, base, key)
 }
 
 // awsStub answers SNS Publish (query protocol, XML) and SQS SendMessage (JSON

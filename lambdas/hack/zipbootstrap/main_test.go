@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/eventstack-io/eventstack-operator/lambdas/internal/testservers"
+	"github.com/eventstack-io/eventstack-operator/internal/testservers"
 )
 
 // TestEveryFunctionBuildsUnderTheLimit builds each function as `make lambdas`

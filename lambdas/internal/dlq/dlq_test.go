@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/eventstack-io/eventstack-operator/internal/testservers"
 	"github.com/eventstack-io/eventstack-operator/lambdas/internal/dlq"
-	"github.com/eventstack-io/eventstack-operator/lambdas/internal/testservers"
 )
 
 // The sends go through the real SDK SQS client to an SQS-compatible recorder

@@ -13,9 +13,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/eventstack-io/eventstack-operator/internal/testservers"
 	"github.com/eventstack-io/eventstack-operator/lambdas/internal/events"
 	"github.com/eventstack-io/eventstack-operator/lambdas/internal/idempotency"
-	"github.com/eventstack-io/eventstack-operator/lambdas/internal/testservers"
 )
 
 func TestMain(m *testing.M) { os.Exit(testservers.Main(m)) }

@@ -11,7 +11,7 @@ import (
 
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
 	"github.com/eventstack-io/eventstack-operator/internal/render"
-	"github.com/eventstack-io/eventstack-operator/lambdas/internal/testservers"
+	"github.com/eventstack-io/eventstack-operator/internal/testservers"
 )
 
 // Of is the environment the operator gives a function of the

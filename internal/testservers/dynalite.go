@@ -30,6 +30,7 @@ s.listen(0, '127.0.0.1', () => console.log('dynalite-port ' + s.address().port))
 var dynalite struct {
 	once     sync.Once
 	endpoint string
+	pid      int
 	err      error
 	skip     string
 }
@@ -66,6 +67,7 @@ func Dynalite(t testing.TB) string {
 			return
 		}
 		dynalite.endpoint = "http://127.0.0.1:" + strings.TrimPrefix(line, "dynalite-port ")
+		dynalite.pid = p.cmd.Process.Pid
 	})
 	if dynalite.skip != "" {
 		unavailable(t, "%s", dynalite.skip)
@@ -75,6 +77,10 @@ func Dynalite(t testing.TB) string {
 	}
 	return dynalite.endpoint
 }
+
+// DynalitePID is the process id of the test binary's dynalite, once Dynalite
+// started it (0 before): for benchmarks that measure its CPU.
+func DynalitePID() int { return dynalite.pid }
 
 // AWSConfig is a configuration for the test servers: fixed credentials, the
 // test region, and the SDK's standard retryer (so throttling retries are the
