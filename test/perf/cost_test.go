@@ -73,14 +73,7 @@ func BenchmarkAPIServerWriteCost(b *testing.B) {
 		var children []ack.Object
 		statuses := make([]v1alpha1.EventDrivenStackStatus, n)
 		for j, s := range stacks {
-			obs, err := predict.Resolve(s, p)
-			if err != nil {
-				b.Fatal(err)
-			}
-			res, err := render.Render(s, obs)
-			if err != nil {
-				b.Fatal(err)
-			}
+			res, obs := renderResolved(b, s, p)
 			for _, c := range res.Children {
 				children = append(children, c.Object)
 			}

@@ -45,6 +45,7 @@ import (
 	"github.com/eventstack-io/eventstack-operator/internal/operator"
 	"github.com/eventstack-io/eventstack-operator/internal/render"
 	"github.com/eventstack-io/eventstack-operator/internal/testenv"
+	"github.com/eventstack-io/eventstack-operator/internal/testservers"
 	"github.com/eventstack-io/eventstack-operator/test/fakeaws"
 )
 
@@ -131,7 +132,7 @@ func TestMain(m *testing.M) {
 	}
 	logf.SetLogger(zap.New(zap.WriteTo(w), zap.Level(zapcore.ErrorLevel)))
 	fmt.Fprintf(os.Stderr, "perf: %s, GOMAXPROCS %d, load average at start %s\n", runtime.Version(), runtime.GOMAXPROCS(0), loadAvg())
-	code := m.Run()
+	code := testservers.Main(m) // stops dynalite, if a benchmark started it
 	fmt.Fprintf(os.Stderr, "perf: load average at end %s\n", loadAvg())
 	stoppers.Lock()
 	for i := len(stoppers.fns) - 1; i >= 0; i-- {
@@ -259,14 +260,7 @@ func renderComplete(b *testing.B, stacks []*v1alpha1.EventDrivenStack) []ack.Obj
 	for _, s := range stacks {
 		s = s.DeepCopy()
 		s.UID = uuid.NewUUID()
-		obs, err := predict.Resolve(s, p)
-		if err != nil {
-			b.Fatal(err)
-		}
-		res, err := render.Render(s, obs)
-		if err != nil {
-			b.Fatal(err)
-		}
+		res, _ := renderResolved(b, s, p)
 		for _, c := range res.Children {
 			if c.Object == nil || len(c.Partial) > 0 {
 				b.Fatalf("%s %s does not render completely: needs %v, partial %v", c.Kind, c.Name, c.Needs, c.Partial)
@@ -278,6 +272,21 @@ func renderComplete(b *testing.B, stacks []*v1alpha1.EventDrivenStack) []ack.Obj
 		b.Fatalf("%d children for %d stacks, want %d each", len(out), len(stacks), childrenPerStack)
 	}
 	return out
+}
+
+// renderResolved renders a stack's children as the operator does once ACK
+// reported every ARN and URL, which p predicts.
+func renderResolved(b *testing.B, s *v1alpha1.EventDrivenStack, p predict.Predictor) (*render.Result, render.Observed) {
+	b.Helper()
+	obs, err := predict.Resolve(s, p)
+	if err != nil {
+		b.Fatal(err)
+	}
+	res, err := render.Render(s, obs)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return res, obs
 }
 
 // applyChild writes a child exactly as the operator does (controllers.apply):
