@@ -1,7 +1,6 @@
 package controllers
 
 import (
-	"maps"
 	"time"
 
 	"k8s.io/apimachinery/pkg/types"
@@ -26,10 +25,12 @@ type routingMemo struct {
 	policies   map[string]map[string]routing.Statement
 }
 
-// freshRouting returns a copy of the stack's routing memo if it is still
-// within the resync interval of its read and of the same stack and
-// generation (a spec edit reads AWS again). Without a resync interval, every
-// reconcile reads.
+// freshRouting returns the stack's routing memo if it is still within the
+// resync interval of its read and of the same stack and generation (a spec
+// edit reads AWS again). Without a resync interval, every reconcile reads.
+// The reconcile changes it in place as its calls change AWS, and then
+// remembers or forgets it: no copy is needed, since controller-runtime never
+// reconciles one stack in two workers at once.
 func (r *EventDrivenStackReconciler) freshRouting(stack *v1alpha1.EventDrivenStack) (*routingMemo, bool) {
 	if r.ResyncInterval <= 0 {
 		return nil, false
@@ -42,7 +43,7 @@ func (r *EventDrivenStackReconciler) freshRouting(stack *v1alpha1.EventDrivenSta
 	if m.uid != stack.UID || m.generation != stack.Generation || time.Since(m.readAt) >= r.ResyncInterval {
 		return nil, false
 	}
-	return m.clone(), true
+	return m, true
 }
 
 // rememberRouting keeps what the reconcile knows of the routing now that
@@ -52,7 +53,7 @@ func (r *EventDrivenStackReconciler) rememberRouting(s *scope) {
 		return
 	}
 	m := &routingMemo{uid: s.stack.UID, generation: s.stack.Generation, readAt: s.routingReadAt, bus: s.bus, policies: s.policies}
-	r.routing.Store(types.NamespacedName{Namespace: s.stack.Namespace, Name: s.stack.Name}, m.clone())
+	r.routing.Store(types.NamespacedName{Namespace: s.stack.Namespace, Name: s.stack.Name}, m)
 }
 
 // forgetRouting drops the memo: after an error, what AWS holds is uncertain.
@@ -66,21 +67,4 @@ func (r *EventDrivenStackReconciler) nextRoutingRead(stack *v1alpha1.EventDriven
 		return 0
 	}
 	return time.Until(v.(*routingMemo).readAt.Add(r.ResyncInterval))
-}
-
-func (m *routingMemo) clone() *routingMemo {
-	c := *m
-	bus := *m.bus
-	bus.Rules = make(map[string]*routing.Rule, len(m.bus.Rules))
-	for name, rule := range m.bus.Rules {
-		copied := *rule
-		copied.Targets = append(copied.Targets[:0:0], rule.Targets...)
-		bus.Rules[name] = &copied
-	}
-	c.bus = &bus
-	c.policies = make(map[string]map[string]routing.Statement, len(m.policies))
-	for fn, p := range m.policies {
-		c.policies[fn] = maps.Clone(p)
-	}
-	return &c
 }
