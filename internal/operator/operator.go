@@ -89,20 +89,9 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Cache only the ACK objects this operator manages, without managedFields:
-	// other ACK resources in the cluster cost no memory here.
-	ours := labels.SelectorFromSet(labels.Set{render.LabelManagedBy: render.FieldManager})
-	byObject := map[client.Object]cache.ByObject{}
-	for _, k := range ack.Kinds {
-		byObject[k.New()] = cache.ByObject{Label: ours}
-	}
-	byObject[&v1alpha1.EventDrivenStack{}] = cache.ByObject{Transform: stripStack}
-	if o.WatchLabelSelector != "" {
-		sel, err := labels.Parse(o.WatchLabelSelector)
-		if err != nil {
-			return nil, fmt.Errorf("--watch-label-selector: %w", err)
-		}
-		byObject[&v1alpha1.EventDrivenStack{}] = cache.ByObject{Label: sel, Transform: stripStack}
+	cacheOpts, err := cacheOptions(o)
+	if err != nil {
+		return nil, err
 	}
 	// HTTP/2 is off for the metrics and webhook servers (CVE-2023-44487 and
 	// CVE-2023-39325), as in the kubebuilder scaffold.
@@ -122,11 +111,8 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 		// Stop reconciling as soon as leadership is lost, and release it on
 		// a clean shutdown so that another replica takes over at once.
 		LeaderElectionReleaseOnCancel: true,
-		Cache: cache.Options{
-			DefaultTransform: cache.TransformStripManagedFields(),
-			ByObject:         byObject,
-		},
-		NewClient: o.NewClient,
+		Cache:                         cacheOpts,
+		NewClient:                     o.NewClient,
 	}
 	if o.Webhook {
 		mopts.WebhookServer = ctrlwebhook.NewServer(ctrlwebhook.Options{
@@ -165,6 +151,31 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 		return nil, err
 	}
 	return mgr, nil
+}
+
+// cacheOptions caches only what the operator reads: the stacks it selects
+// (WatchLabelSelector) and the ACK objects it manages (other ACK resources in
+// the cluster cost no memory here), without managedFields, and stacks without
+// kubectl's last-applied-configuration.
+func cacheOptions(o Options) (cache.Options, error) {
+	ours := labels.SelectorFromSet(labels.Set{render.LabelManagedBy: render.FieldManager})
+	byObject := map[client.Object]cache.ByObject{}
+	for _, k := range ack.Kinds {
+		byObject[k.New()] = cache.ByObject{Label: ours}
+	}
+	// One entry for the stacks: the map's keys are pointers, so a second
+	// &EventDrivenStack{} would be a second entry for the same kind, and which
+	// one the cache took would depend on map order.
+	stacks := cache.ByObject{Transform: stripStack}
+	if o.WatchLabelSelector != "" {
+		sel, err := labels.Parse(o.WatchLabelSelector)
+		if err != nil {
+			return cache.Options{}, fmt.Errorf("--watch-label-selector: %w", err)
+		}
+		stacks.Label = sel
+	}
+	byObject[&v1alpha1.EventDrivenStack{}] = stacks
+	return cache.Options{DefaultTransform: cache.TransformStripManagedFields(), ByObject: byObject}, nil
 }
 
 // lastApplied is kubectl's copy of what it applied (client-side apply, and

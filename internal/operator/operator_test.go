@@ -26,3 +26,32 @@ func TestStripStack(t *testing.T) {
 		t.Errorf("stripStack(other) = %v, %v", out, err)
 	}
 }
+
+// The stacks have exactly one cache entry, with both the shard's selector and
+// the transform: two entries for one kind would leave the selector to map order.
+func TestCacheOptionsStacks(t *testing.T) {
+	opts, err := cacheOptions(Options{WatchLabelSelector: "shard=a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stacks []string
+	for obj, by := range opts.ByObject {
+		if _, ok := obj.(*v1alpha1.EventDrivenStack); !ok {
+			continue
+		}
+		sel := "<none>"
+		if by.Label != nil {
+			sel = by.Label.String()
+		}
+		stacks = append(stacks, sel)
+		if by.Transform == nil {
+			t.Errorf("the stacks' cache entry has no transform")
+		}
+	}
+	if len(stacks) != 1 || stacks[0] != "shard=a" {
+		t.Errorf("stack cache entries (by selector): %v, want exactly [shard=a]", stacks)
+	}
+	if _, err := cacheOptions(Options{WatchLabelSelector: "=bad"}); err == nil {
+		t.Error("a bad selector was accepted")
+	}
+}
