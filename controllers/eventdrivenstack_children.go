@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -15,6 +16,7 @@ import (
 	"github.com/eventstack-io/eventstack-operator/internal/ack"
 	"github.com/eventstack-io/eventstack-operator/internal/drift"
 	"github.com/eventstack-io/eventstack-operator/internal/outcome"
+	"github.com/eventstack-io/eventstack-operator/internal/refs"
 	"github.com/eventstack-io/eventstack-operator/internal/render"
 	"github.com/eventstack-io/eventstack-operator/internal/status"
 )
@@ -23,7 +25,7 @@ import (
 // reported of them: ARNs, and queue URLs.
 func (r *EventDrivenStackReconciler) reconcileObserve(ctx context.Context, s *scope) error {
 	s.existing = map[status.ChildKey]ack.Object{}
-	s.observed = render.Observed{ARNs: map[string]string{}, URLs: map[string]string{}}
+	s.observed = render.Observed{ARNs: map[string]string{}, URLs: map[string]string{}, Children: map[string]ack.Object{}}
 	for _, k := range ack.Kinds {
 		objs, err := r.listChildren(ctx, k, s.stack)
 		if err != nil {
@@ -32,15 +34,40 @@ func (r *EventDrivenStackReconciler) reconcileObserve(ctx context.Context, s *sc
 		for _, obj := range objs {
 			s.existing[status.ChildKey{Kind: k.GVK.Kind, Name: obj.GetName()}] = obj
 			component := obj.GetAnnotations()[render.AnnotationComponent]
-			if arn := obj.ACKStatus().ARN(); arn != "" && component != "" {
+			if component == "" {
+				continue
+			}
+			s.observed.Children[component] = obj
+			if arn := obj.ACKStatus().ARN(); arn != "" {
 				s.observed.ARNs[component] = arn
 			}
-			if q, ok := obj.(*ack.Queue); ok && q.Status.QueueURL != nil && component != "" {
+			if q, ok := obj.(*ack.Queue); ok && q.Status.QueueURL != nil {
 				s.observed.URLs[component] = *q.Status.QueueURL
 			}
 		}
 	}
+	withholdUnsyncedRoles(s.observed)
 	return nil
+}
+
+// withholdUnsyncedRoles keeps a role's ARN from what is observed until ACK
+// reports the role synced, unless what uses it exists already. ACK's iam
+// controller reports a role's ARN right after CreateRole and puts its inline
+// policies on its next reconcile: a function or state machine created in
+// between could not assume the role, or would lack its permissions, and
+// would churn in ACK.
+func withholdUnsyncedRoles(obs render.Observed) {
+	for component, obj := range obs.Children {
+		role, ok := obj.(*ack.Role)
+		if !ok || obs.ARNs[component] == "" || status.RoleUsable(role) {
+			continue
+		}
+		kind, name, _ := strings.Cut(component, "/")
+		if kind == render.RoleComponentKind && (obs.Children[render.Key(refs.Function, name)] != nil || obs.Children[render.Key(refs.Workflow, name)] != nil) {
+			continue // its user exists: an update of the role does not hold it up
+		}
+		delete(obs.ARNs, component)
+	}
 }
 
 // OwnerIndex indexes the cached children by the UID of the stack that
@@ -80,6 +107,8 @@ func (r *EventDrivenStackReconciler) listChildren(ctx context.Context, k ack.Kin
 // what the API server has. An unchanged child costs no write.
 func (r *EventDrivenStackReconciler) reconcileChildren(ctx context.Context, s *scope) error {
 	var errs []error
+	now := time.Now()
+	s.deferred = map[status.ChildKey]bool{}
 	for _, c := range s.rendered.Children {
 		if c.Object == nil {
 			continue // waiting for another child's ARN or URL
@@ -87,6 +116,15 @@ func (r *EventDrivenStackReconciler) reconcileChildren(ctx context.Context, s *s
 		existing := s.existing[status.ChildKey{Kind: c.Kind, Name: c.Name}]
 		if !drift.NeedsApply(c.Object, existing) {
 			continue
+		}
+		if existing != nil {
+			if wait := status.ApplyDelay(existing, now); wait > 0 {
+				// ACK wrote its status this very second: apply in the
+				// next, so that its next status write tells it acted.
+				s.requeueAfter(wait)
+				s.deferred[status.ChildKey{Kind: c.Kind, Name: c.Name}] = true
+				continue
+			}
 		}
 		applied, err := r.apply(ctx, c.Object)
 		if err != nil {

@@ -76,6 +76,10 @@ type scope struct {
 	routingStatus []v1alpha1.ChildStatus
 	// requeueSoon: rules got ARNs, which children's policies now need.
 	requeueSoon bool
+	// retryAfter: a child's apply was put off (status.ApplyDelay).
+	retryAfter time.Duration
+	// deferred are the children whose change was put off.
+	deferred map[status.ChildKey]bool
 	// routingErr is why the routing could not be read; the children are
 	// applied anyway.
 	routingErr error
@@ -154,9 +158,19 @@ func (r *EventDrivenStackReconciler) Reconcile(ctx context.Context, req ctrl.Req
 	}
 	if s.requeueSoon {
 		// Rules got their ARNs: render the policies that name them now.
-		return ctrl.Result{RequeueAfter: time.Second}, nil
+		s.requeueAfter(time.Second)
+	}
+	if s.retryAfter > 0 {
+		return ctrl.Result{RequeueAfter: s.retryAfter}, nil
 	}
 	return r.resync(stack), nil
+}
+
+// requeueAfter asks for the next reconcile within d at the latest.
+func (s *scope) requeueAfter(d time.Duration) {
+	if s.retryAfter == 0 || d < s.retryAfter {
+		s.retryAfter = d
+	}
 }
 
 // rateLimiter is controller-runtime's default (per-stack exponential backoff
@@ -174,10 +188,19 @@ func (r *EventDrivenStackReconciler) rateLimiter() workqueue.TypedRateLimiter[re
 	)
 }
 
+// stalledRetry is when a stack that only a change can help (Stalled) is tried
+// again: the resync interval.
+func (r *EventDrivenStackReconciler) stalledRetry() time.Duration {
+	if r.ResyncInterval > 0 {
+		return wait.Jitter(r.ResyncInterval, 0.1)
+	}
+	return wait.Jitter(5*time.Minute, 0.1)
+}
+
 // resync asks for the next reconcile of a stack with a bus after the resync
 // interval, jittered so that many stacks do not resync at once.
 func (r *EventDrivenStackReconciler) resync(stack *v1alpha1.EventDrivenStack) ctrl.Result {
-	if (stack.Spec.EventBus == nil && !hasBusInStatus(stack)) || r.AWS == nil || r.ResyncInterval <= 0 {
+	if (stack.Spec.EventBus == nil && len(inventory(stack, kindEventBus)) == 0) || r.AWS == nil || r.ResyncInterval <= 0 {
 		return ctrl.Result{}
 	}
 	after := wait.Jitter(r.ResyncInterval, 0.1)
@@ -206,36 +229,6 @@ func recordMetrics(start time.Time, key string, stack *v1alpha1.EventDrivenStack
 		result = "stalled"
 	}
 	metrics.ObserveReconcile(start, result)
-}
-
-func hasBusInStatus(stack *v1alpha1.EventDrivenStack) bool {
-	for _, c := range stack.Status.Children {
-		if c.Kind == "EventBus" {
-			return true
-		}
-	}
-	return false
-}
-
-// reconcileDelete deletes what the operator created in AWS (unless the stack
-// retains it), then lets the stack go. A failed AWS call keeps the finalizer
-// and is retried with backoff.
-func (r *EventDrivenStackReconciler) reconcileDelete(ctx context.Context, stack *v1alpha1.EventDrivenStack) (ctrl.Result, error) {
-	r.forgetRouting(client.ObjectKeyFromObject(stack))
-	if !controllerutil.ContainsFinalizer(stack, Finalizer) {
-		return ctrl.Result{}, nil
-	}
-	// The routing first: the permissions are found on the functions the
-	// children report.
-	if stack.Spec.DeletionPolicy != v1alpha1.DeletionPolicyRetain {
-		if err := r.deleteRouting(ctx, stack); err != nil {
-			return ctrl.Result{}, fmt.Errorf("deleting the EventBridge routing of %s: %w", stack.Name, err)
-		}
-	}
-	if err := r.deleteChildren(ctx, stack); err != nil {
-		return ctrl.Result{}, err
-	}
-	return ctrl.Result{}, client.IgnoreNotFound(r.patchFinalizers(ctx, stack, controllerutil.RemoveFinalizer))
 }
 
 // patchFinalizers adds or removes the finalizer with a patch of the

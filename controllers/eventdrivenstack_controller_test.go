@@ -217,8 +217,8 @@ func TestSeedStackBecomesTheSeedsResources(t *testing.T) {
 		if obj.GetLabels()[render.LabelStack] != stack.Name || obj.GetAnnotations()[ackv1alpha1.AnnotationRegion] != "us-east-1" {
 			t.Errorf("%s labels %v annotations %v", key, obj.GetLabels(), obj.GetAnnotations())
 		}
-		if _, retained := obj.GetAnnotations()[ackv1alpha1.AnnotationDeletionPolicy]; retained {
-			t.Errorf("%s has a retain annotation with deletionPolicy Delete", key)
+		if p := obj.GetAnnotations()[ackv1alpha1.AnnotationDeletionPolicy]; p != "delete" {
+			t.Errorf("%s has deletion-policy annotation %q with deletionPolicy Delete, want an explicit delete", key, p)
 		}
 	}
 	// The seed's stack outputs.
@@ -371,6 +371,10 @@ func TestDependencyOrder(t *testing.T) {
 		}
 		return nil
 	})
+	notFunctions := func(o ack.Object) bool {
+		_, isFn := o.(*ack.Function)
+		return o.GetName() != "event-driven-stack.event-driven-workflow" && !isFn
+	}
 	// Play ACK for everything but roles, for a while: no function can appear.
 	consistently(t, 2*time.Second, "no function before its role's ARN", func() error {
 		if _, err := testenv.PlayACK(ctx, k8s, ns, notRoles); err != nil {
@@ -383,15 +387,29 @@ func TestDependencyOrder(t *testing.T) {
 		}
 		return nil
 	})
-	// Roles of functions only: functions follow; the workflow's role waits
-	// for the functions' ARNs, and the workflow for its role.
-	if _, err := testenv.PlayACK(ctx, k8s, ns, func(o ack.Object) bool {
-		_, isFn := o.(*ack.Function)
-		return o.GetName() != "event-driven-stack.event-driven-workflow" && !isFn
-	}); err != nil {
+	// A role's ARN alone is not enough: ACK's iam controller reports it
+	// before the role has its policies (ResourceSynced Unknown).
+	if _, err := testenv.PlayACK(ctx, k8s, ns, notFunctions); err != nil {
 		t.Fatal(err)
 	}
+	consistently(t, 2*time.Second, "no function before its role is synced", func() error {
+		if has("Function/event-driven-stack.event-order-processor") {
+			return fmt.Errorf("a function was created while its role has an ARN but no policies")
+		}
+		return nil
+	})
+	st := getStack(t, ns, stack.Name)
+	for _, c := range st.Status.Children {
+		if c.Kind == "Function" && !strings.Contains(c.Message, "has created, but not yet reported synced with its policies") {
+			t.Errorf("function status while its role is not synced: %+v", c)
+		}
+	}
+	// Roles synced (the second round): functions follow; the workflow's
+	// role waits for the functions' ARNs, and the workflow for its role.
 	eventually(t, waitFor, "functions created", func() error {
+		if _, err := testenv.PlayACK(ctx, k8s, ns, notFunctions); err != nil {
+			return err
+		}
 		if !has("Function/event-driven-stack.event-order-processor") {
 			return fmt.Errorf("no function")
 		}
@@ -550,16 +568,25 @@ func TestUnchangedStackCostsNoWrite(t *testing.T) {
 		t.Errorf("3 reconciles read %d rules, want 12 (4 rules each): the resync must read", reads)
 	}
 	// The same reconciler writes when a child differs: the count can fail.
+	// The repaired child is not Ready until ACK reports on the repair: one
+	// write of the child, one of the status.
 	q := children(t, ns)["Queue/event-driven-stack.order-dlq"].(*ack.Queue)
 	q.Spec.MessageRetentionPeriod = ptr.To("60")
 	if err := k8s.Update(ctx, q); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := r.Reconcile(ctx, req); err != nil {
-		t.Fatal(err)
+	for i := 0; i < 5 && ptr.Deref(children(t, ns)["Queue/event-driven-stack.order-dlq"].(*ack.Queue).Spec.MessageRetentionPeriod, "") == "60"; i++ {
+		res, err := r.Reconcile(ctx, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(min(res.RequeueAfter, 2*time.Second)) // an apply put off by status.ApplyDelay
 	}
-	if n := counter.count(ns) - created; n != 1 {
-		t.Fatalf("a reconcile after one out-of-band edit made %d writes, want 1: %v", n, counter.writesIn(ns)[created:])
+	if n := counter.count(ns) - created; n != 2 {
+		t.Fatalf("a reconcile after one out-of-band edit made %d writes, want 2 (the child and the status): %v", n, counter.writesIn(ns)[created:])
+	}
+	if meta.IsStatusConditionTrue(getStack(t, ns, stack.Name).Status.Conditions, v1alpha1.ConditionReady) {
+		t.Fatal("Ready before ACK reported on the repaired child")
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"k8s.io/utils/ptr"
@@ -33,12 +34,21 @@ func (r *EventDrivenStackReconciler) observeRouting(ctx context.Context, s *scop
 	if r.AWS == nil {
 		return nil
 	}
-	if bus == nil {
-		return r.reconcileRemovedBus(ctx, s)
+	if err := r.reconcileRemovedBuses(ctx, s); err != nil {
+		return err
+	}
+	if bus == nil && !adopts(s.stack) {
+		return nil
 	}
 	clients, err := r.AWS.For(ctx, s.stack.Spec.Region)
 	if err != nil {
 		return outcome.Terminal(awsapi.ReasonAWSCredentials, err)
+	}
+	if err := s.lookUpMappings(ctx, clients.Lambda); err != nil {
+		return err
+	}
+	if bus == nil {
+		return nil
 	}
 	s.clients = clients
 	if m, ok := r.freshRouting(s.stack); ok {
@@ -54,6 +64,38 @@ func (r *EventDrivenStackReconciler) observeRouting(ctx context.Context, s *scop
 	}
 	s.policies = map[string]map[string]routing.Statement{}
 	s.recordRoutingARNs()
+	return nil
+}
+
+// adopts reports whether a stack adopts existing AWS resources.
+func adopts(stack *v1alpha1.EventDrivenStack) bool {
+	return stack.Spec.Adoption != nil && stack.Spec.Adoption.Policy == v1alpha1.AdoptionAdoptOrCreate
+}
+
+// lookUpMappings finds, for a stack that adopts, the event source mappings
+// that exist in Lambda for the mappings it has not created yet, once the
+// function's and the queue's ARNs are known: ACK adopts a mapping by UUID
+// only. The mapping waits for this (render.LookupOfMapping); a failed look-up
+// is the reconcile's error.
+func (s *scope) lookUpMappings(ctx context.Context, lc awsapi.Lambda) error {
+	if !adopts(s.stack) {
+		return nil
+	}
+	s.observed.MappingUUIDs = map[string]string{}
+	for _, f := range s.stack.Spec.Functions {
+		for _, c := range f.Consumes {
+			key := render.MappingKey(f.Name, c.Queue)
+			fn, queue := s.observed.ARNs[render.Key(refs.Function, f.Name)], s.observed.ARNs[render.Key(refs.Queue, c.Queue)]
+			if s.observed.Children[key] != nil || fn == "" || queue == "" {
+				continue
+			}
+			uuid, err := routing.FindMapping(ctx, lc, fn, queue)
+			if err != nil {
+				return err
+			}
+			s.observed.MappingUUIDs[key] = uuid
+		}
+	}
 	return nil
 }
 
@@ -96,12 +138,23 @@ func (r *EventDrivenStackReconciler) reconcileRouting(ctx context.Context, s *sc
 	if err != nil {
 		return outcome.Terminal(v1alpha1.ReasonInvalidSpec, err)
 	}
-	busStatus := v1alpha1.ChildStatus{Kind: "EventBus", Name: s.bus.Name, Component: string(refs.EventBus) + "/" + s.stack.Spec.EventBus.Name}
+	busStatus := v1alpha1.ChildStatus{Kind: kindEventBus, Name: s.bus.Name, Component: string(refs.EventBus) + "/" + s.stack.Spec.EventBus.Name}
+	if !s.bus.Exists {
+		if err := r.recordIntent(ctx, s, v1alpha1.AWSResource{Kind: kindEventBus, Name: s.bus.Name}); err != nil {
+			return err
+		}
+	}
 	if err := routing.EnsureBus(ctx, eb, s.bus, plan.Bus); err != nil {
+		if _, refused := outcome.IsTerminal(err); refused {
+			// AWS refused the call (access denied, invalid, no
+			// credentials): nothing was created.
+			forgetInventory(s.stack, kindEventBus, s.bus.Name)
+		}
 		busStatus.State, busStatus.Message = failedState(err), err.Error()
 		s.routingStatus = append(s.routingStatus, busStatus)
 		return err
 	}
+	recordInventory(s.stack, v1alpha1.AWSResource{Kind: kindEventBus, Name: s.bus.Name, ARN: s.bus.ARN})
 	busStatus.State, busStatus.Ready, busStatus.ARN = v1alpha1.ChildReady, true, s.bus.ARN
 	s.routingStatus = append(s.routingStatus, busStatus)
 
@@ -244,49 +297,29 @@ func (s *scope) functionARNs() []string {
 	return out
 }
 
-// reconcileRemovedBus deletes the bus the status still reports when the spec
-// no longer has one (with its rules, targets and the permissions they needed):
-// the status is the inventory that keeps the operator from losing track of it.
-func (r *EventDrivenStackReconciler) reconcileRemovedBus(ctx context.Context, s *scope) error {
-	var old *v1alpha1.ChildStatus
-	for i, c := range s.original.Status.Children {
-		if c.Kind == "EventBus" {
-			old = &s.original.Status.Children[i]
+// reconcileRemovedBuses deletes the buses the inventory lists that the spec
+// no longer has (removed from the spec), with their rules, targets and the
+// permissions they needed, and takes each off the inventory once it is gone:
+// the status is the inventory that keeps the operator from losing track of them.
+func (r *EventDrivenStackReconciler) reconcileRemovedBuses(ctx context.Context, s *scope) error {
+	want := ""
+	if s.stack.Spec.EventBus != nil {
+		want = s.stack.Spec.NamePrefix + s.stack.Spec.EventBus.Name
+	}
+	for _, old := range inventory(s.stack, kindEventBus) {
+		if old.Name == want {
+			continue
 		}
-	}
-	if old == nil {
-		return nil
-	}
-	err := r.deleteBus(ctx, s.stack.Spec.Region, old.Name, s.knownFunctionARNs())
-	if err != nil {
-		// Keep reporting it until it is gone.
-		kept := *old
-		kept.Ready, kept.State, kept.Message = false, failedState(err), "being deleted (no longer in the spec): "+err.Error()
-		s.routingStatus = append(s.routingStatus, kept)
-	}
-	return err
-}
-
-// deleteRouting removes what the operator created in EventBridge and Lambda
-// for a stack being deleted: permissions, targets, rules, then the bus.
-func (r *EventDrivenStackReconciler) deleteRouting(ctx context.Context, stack *v1alpha1.EventDrivenStack) error {
-	functions, err := r.liveFunctionARNs(ctx, stack)
-	if err != nil {
-		return err
-	}
-	busName := ""
-	if stack.Spec.EventBus != nil {
-		busName = stack.Spec.NamePrefix + stack.Spec.EventBus.Name
-	}
-	for _, c := range stack.Status.Children {
-		if c.Kind == "EventBus" && busName == "" {
-			busName = c.Name // removed from the spec, not yet deleted
+		if err := r.deleteBus(ctx, s.stack.Spec.Region, old.Name, s.knownFunctionARNs()); err != nil {
+			// Keep reporting it until it is gone.
+			s.routingStatus = append(s.routingStatus, v1alpha1.ChildStatus{Kind: kindEventBus, Name: old.Name, ARN: old.ARN,
+				Component: "eventBus/" + strings.TrimPrefix(old.Name, s.stack.Spec.NamePrefix),
+				State:     failedState(err), Message: "being deleted (no longer in the spec): " + err.Error()})
+			return err
 		}
+		forgetInventory(s.stack, kindEventBus, old.Name)
 	}
-	if busName == "" || r.AWS == nil {
-		return nil
-	}
-	return r.deleteBus(ctx, stack.Spec.Region, busName, functions)
+	return nil
 }
 
 // knownFunctionARNs are the ARNs of the stack's functions: from the ACK

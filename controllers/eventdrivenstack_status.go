@@ -23,9 +23,19 @@ import (
 func (r *EventDrivenStackReconciler) computeStatus(s *scope, stepErr error) {
 	st := &s.stack.Status
 	if s.rendered != nil {
+		prev := make(map[status.ChildKey]v1alpha1.ChildStatus, len(s.original.Status.Children))
+		for _, c := range s.original.Status.Children {
+			prev[status.ChildKey{Kind: c.Kind, Name: c.Name}] = c
+		}
 		st.Children = make([]v1alpha1.ChildStatus, 0, len(s.rendered.Children))
 		for _, c := range s.rendered.Children {
-			st.Children = append(st.Children, status.Child(c, s.existing[status.ChildKey{Kind: c.Kind, Name: c.Name}], s.existing))
+			key := status.ChildKey{Kind: c.Kind, Name: c.Name}
+			child := status.Child(c, s.existing[key], s.existing, prev[key])
+			if s.deferred[key] {
+				child.Ready, child.State = false, v1alpha1.ChildInProgress
+				child.Message = "a change is about to be applied (in the second after ACK's last status write)"
+			}
+			st.Children = append(st.Children, child)
 		}
 		st.Outputs = s.rendered.Outputs
 		st.Children = append(st.Children, r.routingStatus(s, stepErr)...)

@@ -401,8 +401,10 @@ func TestIAMPolicyAllowsExactlyTheCallsMade(t *testing.T) {
 		}
 	}
 	// PutEvents is for kubectl eds; tagging and role passing are implied by
-	// other calls; ListTagsForResource is called only with adoption.
-	implied := map[string]bool{"events:PutEvents": true, "events:TagResource": true, "iam:PassRole": true, "events:ListTagsForResource": true}
+	// other calls; ListTagsForResource and ListEventSourceMappings are called
+	// only with adoption.
+	implied := map[string]bool{"events:PutEvents": true, "events:TagResource": true, "iam:PassRole": true,
+		"events:ListTagsForResource": true, "lambda:ListEventSourceMappings": true}
 	for a := range allowed {
 		if called[a] == 0 && !implied[a] {
 			notCalled = append(notCalled, a)

@@ -28,6 +28,9 @@ const (
 	ReasonChildStalled = "ChildStalled"
 	// ReasonReconcileError: a transient error; the controller retries with backoff.
 	ReasonReconcileError = "ReconcileError"
+	// ReasonDeleting: the stack is being deleted; the message says what it
+	// still waits for.
+	ReasonDeleting = "Deleting"
 )
 
 // String returns the state's name.

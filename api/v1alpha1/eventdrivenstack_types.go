@@ -146,6 +146,14 @@ type Adoption struct {
 	// topics and state machines by URL or ARN, both of which contain it.
 	// +kubebuilder:validation:Pattern=`^[0-9]{12}$`
 	AccountID string `json:"accountID"`
+
+	// AdoptRoles lets AdoptOrCreate adopt the IAM roles that already exist
+	// under the stack's role names too. Adopting a role is authoritative:
+	// ACK's iam controller then detaches every managed policy and deletes
+	// every inline policy of the role that the stack does not declare. Off by
+	// default: an existing role is reported as a name taken in AWS.
+	// +optional
+	AdoptRoles bool `json:"adoptRoles,omitempty"`
 }
 
 // EventBus is a custom EventBridge event bus. It belongs to the stack: the
@@ -621,10 +629,38 @@ type Workflow struct {
 	// +optional
 	Tracing bool `json:"tracing,omitempty"`
 
+	// Logging sends the execution history to a CloudWatch Logs log group of
+	// the stack, /aws/vendedlogs/states/<namePrefix><name>, which the
+	// operator creates (and deletes with the stack). Without it, logging is
+	// OFF.
+	// +optional
+	Logging *WorkflowLogging `json:"logging,omitempty"`
+
 	// RoleARN, when set, is used instead of the role the operator generates.
 	// +optional
 	// +kubebuilder:validation:Pattern=`^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$`
 	RoleARN string `json:"roleARN,omitempty"`
+}
+
+// LogLevel is what a state machine logs: Step Functions' log levels.
+// +kubebuilder:validation:Enum=ALL;ERROR;FATAL;OFF
+type LogLevel string
+
+// WorkflowLogging is a workflow's CloudWatch Logs logging.
+type WorkflowLogging struct {
+	// Level is ALL, ERROR, FATAL or OFF.
+	Level LogLevel `json:"level"`
+
+	// IncludeExecutionData logs the states' input and output too (they may
+	// hold personal data).
+	// +optional
+	IncludeExecutionData bool `json:"includeExecutionData,omitempty"`
+
+	// RetentionDays is how long the log group keeps events (default 30).
+	// +kubebuilder:validation:Enum=1;3;5;7;14;30;60;90;120;150;180;365;400;545;731;1096;1827;2192;2557;2922;3288;3653
+	// +kubebuilder:default=30
+	// +optional
+	RetentionDays int32 `json:"retentionDays,omitempty"`
 }
 
 // ChildState is where one child stands.
@@ -660,6 +696,11 @@ type ChildStatus struct {
 	// Message says what the child waits for, or what ACK reported.
 	// +optional
 	Message string `json:"message,omitempty"`
+	// ObservedGeneration is the child's generation that ACK last reported
+	// on (ACK's own status has no observedGeneration): a child changed
+	// since is not Ready until ACK reports on the change.
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
 }
 
 // EventDrivenStackStatus is the observed state of the stack.
@@ -686,6 +727,29 @@ type EventDrivenStackStatus struct {
 	// <kind>.<name>.<name|arn|url> once known.
 	// +optional
 	Outputs map[string]string `json:"outputs,omitempty"`
+
+	// Inventory lists what the operator manages in AWS itself, outside ACK:
+	// the event bus, which holds the stack's rules and their targets. An
+	// entry is written before the call that creates the resource and removed
+	// once the resource is deleted, or once AWS refused to create it; deleting
+	// the stack deletes exactly what is listed here, and makes no AWS call
+	// when nothing is.
+	// +optional
+	// +listType=atomic
+	Inventory []AWSResource `json:"inventory,omitempty"`
+}
+
+// AWSResource is one entry of the inventory of what the operator manages in
+// AWS itself.
+type AWSResource struct {
+	// Kind of the resource: EventBus.
+	Kind string `json:"kind"`
+	// Name of the resource in AWS.
+	Name string `json:"name"`
+	// ARN of the resource, once AWS answered the call that created it; empty
+	// while that call's outcome is unknown (it was being made).
+	// +optional
+	ARN string `json:"arn,omitempty"`
 }
 
 // EventDrivenStack is a whole event-driven AWS system, reconciled into ACK resources.

@@ -103,7 +103,7 @@ func kitchenSink() *v1alpha1.EventDrivenStack {
 // ARN and URL: render, record the ARNs of what could be built, render again.
 func converge(t *testing.T, stack *v1alpha1.EventDrivenStack) *render.Result {
 	t.Helper()
-	obs := render.Observed{ARNs: map[string]string{}, URLs: map[string]string{}}
+	obs := render.Observed{ARNs: map[string]string{}, URLs: map[string]string{}, MappingUUIDs: render.NoExistingMappings(stack)}
 	for round := 0; round < 10; round++ {
 		res, err := render.Render(stack, obs)
 		if err != nil {

@@ -51,7 +51,16 @@ type FunctionSpec struct {
 // FunctionStatus is ACK's lambda Function status.
 type FunctionStatus struct {
 	Status `json:",inline"`
-	State  *string `json:"state,omitempty"`
+	// State is Pending, Active, Inactive or Failed; ACK reports the function
+	// synced only when Active or Inactive, and retries Failed for ever.
+	State       *string `json:"state,omitempty"`
+	StateReason *string `json:"stateReason,omitempty"`
+	// LastUpdateStatus is InProgress, Successful or Failed: ACK reports the
+	// function synced whatever it is.
+	LastUpdateStatus       *string `json:"lastUpdateStatus,omitempty"`
+	LastUpdateStatusReason *string `json:"lastUpdateStatusReason,omitempty"`
+	// CodeSHA256 is the base64 SHA-256 of the code the function runs.
+	CodeSHA256 *string `json:"codeSHA256,omitempty"`
 }
 
 // Function is ACK's lambda.services.k8s.aws/v1alpha1 Function.

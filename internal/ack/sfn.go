@@ -13,6 +13,23 @@ type TracingConfiguration struct {
 	Enabled *bool `json:"enabled,omitempty"`
 }
 
+// LoggingConfiguration says what a state machine logs to CloudWatch Logs.
+type LoggingConfiguration struct {
+	Level                *string           `json:"level,omitempty"`
+	IncludeExecutionData *bool             `json:"includeExecutionData,omitempty"`
+	Destinations         []*LogDestination `json:"destinations,omitempty"`
+}
+
+// LogDestination is a CloudWatch Logs log group a state machine logs to.
+type LogDestination struct {
+	CloudWatchLogsLogGroup *CloudWatchLogsLogGroup `json:"cloudWatchLogsLogGroup,omitempty"`
+}
+
+// CloudWatchLogsLogGroup names a log group by ARN (ending in :*).
+type CloudWatchLogsLogGroup struct {
+	LogGroupARN *string `json:"logGroupARN,omitempty"`
+}
+
 // StateMachineSpec is the part of ACK's sfn StateMachine spec this operator sets.
 type StateMachineSpec struct {
 	Name       *string `json:"name,omitempty"`
@@ -21,6 +38,7 @@ type StateMachineSpec struct {
 	// Type is STANDARD or EXPRESS; ACK spells the field type_.
 	Type                 *string               `json:"type_,omitempty"`
 	TracingConfiguration *TracingConfiguration `json:"tracingConfiguration,omitempty"`
+	LoggingConfiguration *LoggingConfiguration `json:"loggingConfiguration,omitempty"`
 	Tags                 []*Tag                `json:"tags,omitempty"`
 }
 

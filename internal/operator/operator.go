@@ -10,6 +10,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/config"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
@@ -155,7 +156,7 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 
 // cacheOptions caches only what the operator reads: the stacks it selects
 // (WatchLabelSelector) and the ACK objects it manages (other ACK resources in
-// the cluster cost no memory here), without managedFields, and stacks without
+// the cluster cost no memory here), managedFields without their field sets, and stacks without
 // kubectl's last-applied-configuration.
 func cacheOptions(o Options) (cache.Options, error) {
 	ours := labels.SelectorFromSet(labels.Set{render.LabelManagedBy: render.FieldManager})
@@ -175,7 +176,21 @@ func cacheOptions(o Options) (cache.Options, error) {
 		stacks.Label = sel
 	}
 	byObject[&v1alpha1.EventDrivenStack{}] = stacks
-	return cache.Options{DefaultTransform: cache.TransformStripManagedFields(), ByObject: byObject}, nil
+	return cache.Options{DefaultTransform: trimManagedFields, ByObject: byObject}, nil
+}
+
+// trimManagedFields keeps of each managedFields entry who wrote, how and
+// when, without the field sets (most of the entry's size): the times tell
+// whether ACK has reported on the operator's last change of a child
+// (status.Reported).
+func trimManagedFields(in any) (any, error) {
+	if obj, ok := in.(metav1.Object); ok {
+		fields := obj.GetManagedFields()
+		for i := range fields {
+			fields[i].FieldsV1 = nil
+		}
+	}
+	return in, nil
 }
 
 // lastApplied is kubectl's copy of what it applied (client-side apply, and

@@ -6,6 +6,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
+	"github.com/eventstack-io/eventstack-operator/internal/ack"
 )
 
 func TestStripStack(t *testing.T) {
@@ -53,5 +54,23 @@ func TestCacheOptionsStacks(t *testing.T) {
 	}
 	if _, err := cacheOptions(Options{WatchLabelSelector: "=bad"}); err == nil {
 		t.Error("a bad selector was accepted")
+	}
+}
+
+// The children are cached with who wrote them and when, but without the field
+// sets: the times say whether ACK reported on the operator's last change.
+func TestTrimManagedFields(t *testing.T) {
+	at := metav1.Now()
+	q := &ack.Queue{ObjectMeta: metav1.ObjectMeta{ManagedFields: []metav1.ManagedFieldsEntry{
+		{Manager: "eventstack-operator", Operation: metav1.ManagedFieldsOperationApply, Time: &at, FieldsV1: &metav1.FieldsV1{Raw: []byte(`{"f:spec":{}}`)}},
+		{Manager: "controller", Operation: metav1.ManagedFieldsOperationUpdate, Subresource: "status", Time: &at, FieldsV1: &metav1.FieldsV1{Raw: []byte(`{"f:status":{}}`)}},
+	}}}
+	out, err := trimManagedFields(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := out.(*ack.Queue).ManagedFields
+	if len(got) != 2 || got[0].FieldsV1 != nil || got[1].FieldsV1 != nil || got[1].Subresource != "status" || got[0].Time == nil {
+		t.Errorf("trimmed managedFields: %+v", got)
 	}
 }

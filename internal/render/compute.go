@@ -1,9 +1,11 @@
 package render
 
 import (
+	"encoding/json"
 	"fmt"
 	"sort"
 
+	ackv1alpha1 "github.com/aws-controllers-k8s/runtime/apis/core/v1alpha1"
 	"k8s.io/utils/ptr"
 
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
@@ -94,7 +96,13 @@ func (b *builder) role(component, name, awsRoleName, description, service string
 		InlinePolicies:           map[string]*string{"eventstack": ptr.To(p.JSON())},
 		Tags:                     b.tagList(),
 	}}
-	b.meta(obj, ack.IAMGroupVersion.WithKind("Role"), name, component, map[string]string{"name": awsRoleName})
+	// Adopting a role is authoritative (ACK's iam controller removes every
+	// policy the spec does not declare): only where the stack opts in.
+	var adoption map[string]string
+	if a := b.stack.Spec.Adoption; a != nil && a.AdoptRoles {
+		adoption = map[string]string{"name": awsRoleName}
+	}
+	b.meta(obj, ack.IAMGroupVersion.WithKind("Role"), name, component, adoption)
 	return b.child(component, "Role", name, obj, n)
 }
 
@@ -171,14 +179,24 @@ func (b *builder) function(f v1alpha1.Function) Child {
 // responses so that only the failed messages of a batch are retried and, after
 // the queue's maxReceiveCount, moved to its dead-letter queue. It waits for the
 // function's and the queue's ARNs.
+//
+// Batch size, batching window and enabled are always written, AWS's defaults
+// when the spec leaves them out: ACK leaves AWS's value as it is for an unset
+// field, so removing them from the spec would not restore the defaults.
+//
+// A stack that adopts finds an existing mapping of the function and the queue
+// by UUID, the only key ACK adopts a mapping by: MappingUUIDs holds what the
+// controller looked up in Lambda, and the mapping waits until it did.
 func (b *builder) eventSourceMapping(f v1alpha1.Function, c v1alpha1.QueueConsumer) Child {
 	name := childName(b.stack, f.Name, c.Queue)
-	component := Key(refs.Function, f.Name) + "/consumes/" + c.Queue
+	component := MappingKey(f.Name, c.Queue)
 	var n needs
 	obj := &ack.EventSourceMapping{Spec: ack.EventSourceMappingSpec{
-		BatchSize:                      c.BatchSize,
-		MaximumBatchingWindowInSeconds: c.MaximumBatchingWindowSeconds,
+		BatchSize:                      ptr.To(ptr.Deref(c.BatchSize, DefaultBatchSize)),
+		MaximumBatchingWindowInSeconds: ptr.To(ptr.Deref(c.MaximumBatchingWindowSeconds, 0)),
 		FunctionResponseTypes:          []*string{ptr.To("ReportBatchItemFailures")},
+		// Explicit too: a mapping disabled outside the stack is enabled again.
+		Enabled: ptr.To(true),
 	}}
 	if arn, ok := b.arn(&n, refs.Function, f.Name); ok {
 		obj.Spec.FunctionName = ptr.To(arn)
@@ -186,8 +204,50 @@ func (b *builder) eventSourceMapping(f v1alpha1.Function, c v1alpha1.QueueConsum
 	if arn, ok := b.arn(&n, refs.Queue, c.Queue); ok {
 		obj.Spec.EventSourceARN = ptr.To(arn)
 	}
-	b.meta(obj, ack.LambdaGroupVersion.WithKind("EventSourceMapping"), name, component, nil)
+	var adoption map[string]string
+	if b.adopting() {
+		uuid, looked := b.obs.MappingUUIDs[component]
+		prior := b.prior(component)
+		switch {
+		case looked && uuid != "":
+			adoption = map[string]string{"uuid": uuid}
+		case looked:
+		case prior == nil:
+			n = append(n, Dependency{Kind: "EventSourceMapping", Name: name, What: LookupOfMapping})
+		default:
+			// Looked up before it was created: what it was created with stands.
+			_ = json.Unmarshal([]byte(prior.GetAnnotations()[ackv1alpha1.AnnotationAdoptionFields]), &adoption)
+		}
+	}
+	// Without a UUID to adopt, no adoption annotations: the mapping is created.
+	b.meta(obj, ack.LambdaGroupVersion.WithKind("EventSourceMapping"), name, component, adoption)
 	return b.child(component, "EventSourceMapping", name, obj, n)
+}
+
+// DefaultBatchSize is Lambda's default batch size for an SQS queue.
+const DefaultBatchSize = 10
+
+// LookupOfMapping is what an event source mapping of an adopting stack waits
+// for: the controller's look-up of an existing mapping in Lambda.
+const LookupOfMapping = "look-up in Lambda (ListEventSourceMappings)"
+
+// NoExistingMappings is the look-up result of a stack none of whose event
+// source mappings exists yet in Lambda: what an offline render (the CLI, the
+// tests) assumes of a stack that adopts.
+func NoExistingMappings(stack *v1alpha1.EventDrivenStack) map[string]string {
+	out := map[string]string{}
+	for _, f := range stack.Spec.Functions {
+		for _, c := range f.Consumes {
+			out[MappingKey(f.Name, c.Queue)] = ""
+		}
+	}
+	return out
+}
+
+// MappingKey is the component key of the event source mapping by which a
+// queue invokes a function.
+func MappingKey(function, queue string) string {
+	return Key(refs.Function, function) + "/consumes/" + queue
 }
 
 func orArch(a v1alpha1.Architecture) v1alpha1.Architecture {

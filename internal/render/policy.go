@@ -77,6 +77,11 @@ var (
 	queueSendActions  = []string{"sqs:GetQueueAttributes", "sqs:SendMessage"}
 	queueRecvActions  = []string{"sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"}
 	xrayActions       = []string{"xray:PutTelemetryRecords", "xray:PutTraceSegments"}
-	sfnXrayActions    = []string{"xray:GetSamplingRules", "xray:GetSamplingTargets", "xray:PutTelemetryRecords", "xray:PutTraceSegments"}
-	logsActions       = []string{"logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"}
+	// sfnLogDeliveryActions are what a state machine's role needs to log to
+	// CloudWatch Logs (Step Functions Developer Guide, "IAM policies for
+	// logging to CloudWatch Logs").
+	sfnLogDeliveryActions = []string{"logs:CreateLogDelivery", "logs:DeleteLogDelivery", "logs:DescribeLogGroups",
+		"logs:DescribeResourcePolicies", "logs:GetLogDelivery", "logs:ListLogDeliveries", "logs:PutResourcePolicy", "logs:UpdateLogDelivery"}
+	sfnXrayActions = []string{"xray:GetSamplingRules", "xray:GetSamplingTargets", "xray:PutTelemetryRecords", "xray:PutTraceSegments"}
+	logsActions    = []string{"logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"}
 )

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"strings"
 
 	ackv1alpha1 "github.com/aws-controllers-k8s/runtime/apis/core/v1alpha1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -28,6 +29,14 @@ import (
 type Observed struct {
 	ARNs map[string]string
 	URLs map[string]string
+	// Children are the children on the API server, by component: a field
+	// the operator set before and no longer wants gets an explicit value
+	// (ACK leaves AWS as it is for a field that is unset).
+	Children map[string]ack.Object
+	// MappingUUIDs are, for a stack that adopts, the UUIDs of the existing
+	// event source mappings by component ("" when none exists); a mapping
+	// not looked up yet is not rendered (ACK adopts mappings by UUID only).
+	MappingUUIDs map[string]string
 }
 
 // Dependency is a value a child needs from another child.
@@ -176,12 +185,18 @@ func (b *builder) componentChild(kind refs.Kind, name string) (string, string) {
 		return "Rule", awsName(b.stack, name)
 	case eventsDLQKind:
 		return "Queue", eventsDLQChildName(b.stack)
+	case LogGroupKind:
+		return "LogGroup", LogGroupName(b.stack, name)
 	}
 	return string(kind), name
 }
 
 // roleKind keys the generated role of a function or workflow in Observed.
 const roleKind refs.Kind = "role"
+
+// RoleComponentKind is the component kind of the role generated for a
+// function or workflow: "role/<function or workflow>".
+const RoleComponentKind = string(roleKind)
 
 // Key is a component's key in Observed.
 func Key(kind refs.Kind, name string) string { return string(kind) + "/" + name }
@@ -267,10 +282,13 @@ func (b *builder) meta(obj ack.Object, gvk schema.GroupVersionKind, name, compon
 		AnnotationComponent:          component,
 		ackv1alpha1.AnnotationRegion: b.stack.Spec.Region,
 	}
+	// Explicit for Delete too: without the annotation ACK falls back to the
+	// namespace's annotation or its --deletion-policy flag, which may retain.
+	ann[ackv1alpha1.AnnotationDeletionPolicy] = string(ackv1alpha1.DeletionPolicyDelete)
 	if b.stack.Spec.DeletionPolicy == v1alpha1.DeletionPolicyRetain {
 		ann[ackv1alpha1.AnnotationDeletionPolicy] = string(ackv1alpha1.DeletionPolicyRetain)
 	}
-	if a := b.stack.Spec.Adoption; a != nil && a.Policy == v1alpha1.AdoptionAdoptOrCreate && adoption != nil {
+	if b.adopting() && adoption != nil {
 		ann[ackv1alpha1.AnnotationAdoptionPolicy] = "adopt-or-create"
 		fields, _ := json.Marshal(adoption)
 		ann[ackv1alpha1.AnnotationAdoptionFields] = string(fields)
@@ -284,6 +302,24 @@ func (b *builder) meta(obj ack.Object, gvk schema.GroupVersionKind, name, compon
 		Controller:         ptr.To(true),
 		BlockOwnerDeletion: ptr.To(true),
 	}})
+}
+
+// adopting reports whether the stack adopts existing AWS resources.
+func (b *builder) adopting() bool {
+	a := b.stack.Spec.Adoption
+	return a != nil && a.Policy == v1alpha1.AdoptionAdoptOrCreate
+}
+
+// prior returns the child of a component as it is on the API server, or nil.
+func (b *builder) prior(component string) ack.Object { return b.obs.Children[component] }
+
+// accountOf returns the account of an ARN (arn:partition:service:region:account:...).
+func accountOf(arn string) string {
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) < 6 {
+		return ""
+	}
+	return parts[4]
 }
 
 // accountID is the account of the stack, for adoption: ACK finds queues,

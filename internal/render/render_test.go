@@ -263,9 +263,10 @@ func TestRenderSeedWithEverythingObserved(t *testing.T) {
 		}
 		ann := obj.GetAnnotations()
 		wantAnn := map[string]string{
-			"stacks.eventstack.io/component": c.Component,
-			"services.k8s.aws/region":        "us-east-1",
-			"stacks.eventstack.io/spec-hash": ann[AnnotationSpecHash],
+			"stacks.eventstack.io/component":   c.Component,
+			"services.k8s.aws/region":          "us-east-1",
+			"services.k8s.aws/deletion-policy": "delete",
+			"stacks.eventstack.io/spec-hash":   ann[AnnotationSpecHash],
 		}
 		if !reflect.DeepEqual(ann, wantAnn) {
 			t.Errorf("%s %s: annotations = %v, want %v", c.Kind, c.Name, ann, wantAnn)
@@ -414,7 +415,7 @@ func TestEventSourceMappings(t *testing.T) {
 		esm := object[*ack.EventSourceMapping](t, res, "EventSourceMapping", esm(fn, q))
 		s := esm.Spec
 		if deref(s.FunctionName) != functionARN(fn) || deref(s.EventSourceARN) != queueARN(q) ||
-			s.BatchSize == nil || *s.BatchSize != 10 || s.MaximumBatchingWindowInSeconds != nil ||
+			s.BatchSize == nil || *s.BatchSize != 10 || s.MaximumBatchingWindowInSeconds == nil || *s.MaximumBatchingWindowInSeconds != 0 ||
 			len(s.FunctionResponseTypes) != 1 || deref(s.FunctionResponseTypes[0]) != "ReportBatchItemFailures" {
 			t.Errorf("%s consumes %s: spec = %s", fn, q, jsonOf(s))
 		}
@@ -759,19 +760,21 @@ func TestStateMachineDefinitionEscapingAndTimeout(t *testing.T) {
 	}
 }
 
+// Every child carries ACK's deletion-policy annotation, delete included:
+// without it ACK falls back to the namespace's annotation or to its
+// controller's --deletion-policy flag, and a Delete stack could retain.
 func TestDeletionPolicy(t *testing.T) {
 	for _, tc := range []struct {
 		policy v1alpha1.DeletionPolicy
-		want   string // "" for no annotation
-	}{{v1alpha1.DeletionPolicyDelete, ""}, {"", ""}, {v1alpha1.DeletionPolicyRetain, "retain"}} {
+		want   string
+	}{{v1alpha1.DeletionPolicyDelete, "delete"}, {"", "delete"}, {v1alpha1.DeletionPolicyRetain, "retain"}} {
 		t.Run(string(tc.policy), func(t *testing.T) {
 			stack := loadSeed(t)
 			stack.Spec.DeletionPolicy = tc.policy
 			res := mustRender(t, stack, seedObserved())
 			for _, c := range res.Children {
-				got, ok := c.Object.GetAnnotations()["services.k8s.aws/deletion-policy"]
-				if got != tc.want || ok != (tc.want != "") {
-					t.Errorf("%s %s: deletion-policy annotation = %q (set: %v), want %q", c.Kind, c.Name, got, ok, tc.want)
+				if got := c.Object.GetAnnotations()["services.k8s.aws/deletion-policy"]; got != tc.want {
+					t.Errorf("%s %s: deletion-policy annotation = %q, want %q", c.Kind, c.Name, got, tc.want)
 				}
 			}
 		})
@@ -780,12 +783,20 @@ func TestDeletionPolicy(t *testing.T) {
 
 // With AdoptOrCreate, every child whose AWS resource has a name or URL of its
 // own carries ACK's adoption annotations, with the identifiers ACK reads for
-// that kind. Subscriptions and event source mappings have no such name.
+// that kind; roles only with adoptRoles (adopting a role is authoritative
+// over its policies). Subscriptions have no such name; an event source
+// mapping is adopted by the UUID the controller found in Lambda, and created
+// when it found none.
 func TestAdoption(t *testing.T) {
 	stack := loadSeed(t)
-	stack.Spec.Adoption = &v1alpha1.Adoption{Policy: v1alpha1.AdoptionAdoptOrCreate, AccountID: account}
+	stack.Spec.Adoption = &v1alpha1.Adoption{Policy: v1alpha1.AdoptionAdoptOrCreate, AccountID: account, AdoptRoles: true}
 	stack.Spec.Topics[0].Subscriptions = []v1alpha1.Subscription{{Protocol: "email", Endpoint: "ops@example.com"}}
-	res := mustRender(t, stack, seedObserved())
+	obs := seedObserved()
+	obs.MappingUUIDs = map[string]string{
+		MappingKey("event-order-processor", "order-queue"):         "a1b2c3d4-0000-4000-8000-000000000001",
+		MappingKey("event-inventory-processor", "inventory-queue"): "",
+	}
+	res := mustRender(t, stack, obs)
 	want := map[string]string{ // Kind/name -> adoption-fields
 		"Table/" + child("event-driven-orders"):                                     `{"tableName":"event-driven-orders"}`,
 		"Table/" + child("event-driven-inventory"):                                  `{"tableName":"event-driven-inventory"}`,
@@ -802,7 +813,7 @@ func TestAdoption(t *testing.T) {
 		"Function/" + child("event-inventory-processor"):                            `{"name":"event-inventory-processor"}`,
 		"Function/" + child("event-notification-processor"):                         `{"name":"event-notification-processor"}`,
 		"StateMachine/" + child("event-driven-workflow"):                            `{"arn":"arn:aws:states:us-east-1:123456789012:stateMachine:event-driven-workflow"}`,
-		"EventSourceMapping/" + esm("event-order-processor", "order-queue"):         "",
+		"EventSourceMapping/" + esm("event-order-processor", "order-queue"):         `{"uuid":"a1b2c3d4-0000-4000-8000-000000000001"}`,
 		"EventSourceMapping/" + esm("event-inventory-processor", "inventory-queue"): "",
 		"Queue/" + child("events--dlq"):                                             `{"queueURL":"https://sqs.us-east-1.amazonaws.com/123456789012/event-driven-stack-events-dlq"}`,
 		"Role/" + child("event-driven-workflow--events"):                            `{"name":"event-driven-workflow-events-role"}`,
@@ -840,6 +851,38 @@ func TestAdoption(t *testing.T) {
 		t.Errorf("checked %d children, want %d", seen, len(want)+1)
 	}
 
+	t.Run("roles are not adopted without adoptRoles", func(t *testing.T) {
+		stack := loadSeed(t)
+		stack.Spec.Adoption = &v1alpha1.Adoption{Policy: v1alpha1.AdoptionAdoptOrCreate, AccountID: account}
+		for _, c := range mustRender(t, stack, obs).Children {
+			_, adopts := c.Object.GetAnnotations()["services.k8s.aws/adoption-policy"]
+			if c.Kind == "Role" && adopts {
+				t.Errorf("Role %s is adopted without adoptRoles", c.Name)
+			}
+			if c.Kind == "Table" && !adopts {
+				t.Errorf("Table %s is not adopted", c.Name)
+			}
+		}
+	})
+	t.Run("a mapping waits for the look-up in Lambda", func(t *testing.T) {
+		res := mustRender(t, stack, seedObserved())
+		c := find(t, res, "EventSourceMapping", esm("event-order-processor", "order-queue"))
+		if c.Object != nil || len(c.Needs) != 1 || c.Needs[0].What != LookupOfMapping {
+			t.Fatalf("mapping of an adopting stack before the look-up: object %v, needs %v", c.Object != nil, c.Needs)
+		}
+		// Once it exists, it is not looked up again.
+		obs := seedObserved()
+		prior := &ack.EventSourceMapping{}
+		prior.SetAnnotations(map[string]string{"services.k8s.aws/adoption-fields": `{"uuid":"a1b2c3d4-0000-4000-8000-000000000001"}`})
+		obs.Children = map[string]ack.Object{MappingKey("event-order-processor", "order-queue"): prior}
+		c = find(t, mustRender(t, stack, obs), "EventSourceMapping", esm("event-order-processor", "order-queue"))
+		if c.Object == nil {
+			t.Fatalf("an existing mapping waits for a look-up: %v", c.Needs)
+		}
+		if got := c.Object.GetAnnotations()["services.k8s.aws/adoption-fields"]; got != `{"uuid":"a1b2c3d4-0000-4000-8000-000000000001"}` {
+			t.Errorf("an adopted mapping, not looked up again, lost its adoption fields: %q", got)
+		}
+	})
 	t.Run("policy None adds nothing", func(t *testing.T) {
 		stack := loadSeed(t)
 		stack.Spec.Adoption = &v1alpha1.Adoption{Policy: v1alpha1.AdoptionNone, AccountID: account}
@@ -854,8 +897,8 @@ func TestAdoption(t *testing.T) {
 	t.Run("identifiers carry the namePrefix", func(t *testing.T) {
 		stack := loadSeed(t)
 		stack.Spec.NamePrefix = "dev-"
-		stack.Spec.Adoption = &v1alpha1.Adoption{Policy: v1alpha1.AdoptionAdoptOrCreate, AccountID: account}
-		res := mustRender(t, stack, seedObserved())
+		stack.Spec.Adoption = &v1alpha1.Adoption{Policy: v1alpha1.AdoptionAdoptOrCreate, AccountID: account, AdoptRoles: true}
+		res := mustRender(t, stack, obs)
 		for kind, c := range map[string]struct{ name, fields string }{
 			"Queue":        {child("order-queue"), `{"queueURL":"https://sqs.us-east-1.amazonaws.com/123456789012/dev-order-queue"}`},
 			"Role":         {child("event-order-processor"), `{"name":"dev-event-order-processor-role"}`},

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"k8s.io/utils/ptr"
@@ -61,6 +62,7 @@ func (b *builder) queue(q v1alpha1.Queue) Child {
 	if q.MessageRetentionSeconds != nil {
 		obj.Spec.MessageRetentionPeriod = ptr.To(itoa(*q.MessageRetentionSeconds))
 	}
+	prior, _ := b.prior(Key(refs.Queue, q.Name)).(*ack.Queue)
 	if dl := q.DeadLetter; dl != nil {
 		if arn, ok := b.arn(&n, refs.Queue, dl.Queue); ok {
 			redrive, _ := json.Marshal(struct {
@@ -69,6 +71,11 @@ func (b *builder) queue(q v1alpha1.Queue) Child {
 			}{arn, dl.MaxReceiveCount})
 			obj.Spec.RedrivePolicy = ptr.To(string(redrive))
 		}
+	} else if prior != nil && prior.Spec.RedrivePolicy != nil {
+		// Removed: ACK's sqs controller sends only the attributes that are
+		// set, so an unset redrive policy would stay in AWS; an empty one
+		// removes it.
+		obj.Spec.RedrivePolicy = ptr.To("")
 	}
 	var partial needs
 	var grants []grant
@@ -79,6 +86,9 @@ func (b *builder) queue(q v1alpha1.Queue) Child {
 		grants = append(grants, grant{"events.amazonaws.com", "sqs:SendMessage", ruleKind, r})
 	}
 	obj.Spec.Policy = b.sourcePolicy(&partial, refs.Queue, q.Name, grants)
+	if obj.Spec.Policy == nil && len(grants) == 0 && prior != nil && prior.Spec.Policy != nil {
+		obj.Spec.Policy = ownerQueuePolicy(prior.ACKStatus().ARN())
+	}
 	var adoption map[string]string
 	if acct := b.accountID(); acct != "" {
 		adoption = map[string]string{"queueURL": fmt.Sprintf("https://sqs.%s.%s/%s/%s", b.stack.Spec.Region, sqsDomain(b.partition), acct, awsName(b.stack, q.Name))}
@@ -131,6 +141,44 @@ func (b *builder) sourcePolicy(partial *needs, kind refs.Kind, name string, gran
 	return ptr.To(p.JSON())
 }
 
+// ownerQueuePolicy is the policy a queue gets when its last grant goes: ACK's
+// sqs controller sends a policy only when the field is set, so the old one
+// would stay in AWS. It allows the queue's own account what it may do anyway
+// (nil while the queue's ARN, which names the account, is unknown).
+func ownerQueuePolicy(queueARN string) *string {
+	acct := accountOf(queueARN)
+	if acct == "" {
+		return nil
+	}
+	p := newPolicy()
+	p.Statement = append(p.Statement, Statement{Sid: "Owner", Effect: "Allow",
+		Principal: map[string]string{"AWS": fmt.Sprintf("arn:%s:iam::%s:root", strings.SplitN(queueARN, ":", 3)[1], acct)},
+		Action:    []string{"sqs:*"}, Resource: []string{queueARN}})
+	return ptr.To(p.JSON())
+}
+
+// defaultTopicPolicy is the policy SNS gives a new topic: what a topic gets
+// when its last grant goes. SNS refuses an empty policy (a terminal error in
+// ACK), and an unset one would leave the old grants in AWS.
+func defaultTopicPolicy(topicARN string) *string {
+	acct := accountOf(topicARN)
+	if acct == "" {
+		return nil
+	}
+	doc := map[string]any{
+		"Version": "2008-10-17", "Id": "__default_policy_ID",
+		"Statement": []any{map[string]any{
+			"Sid": "__default_statement_ID", "Effect": "Allow", "Principal": map[string]any{"AWS": "*"},
+			"Action": []string{"SNS:AddPermission", "SNS:DeleteTopic", "SNS:GetTopicAttributes", "SNS:ListSubscriptionsByTopic",
+				"SNS:Publish", "SNS:RemovePermission", "SNS:SetTopicAttributes", "SNS:Subscribe"},
+			"Resource":  topicARN,
+			"Condition": map[string]any{"StringEquals": map[string]any{"AWS:SourceOwner": acct}},
+		}},
+	}
+	out, _ := json.Marshal(doc)
+	return ptr.To(string(out))
+}
+
 // rulesTargeting lists the rules with a target that match selects, sorted.
 func (b *builder) rulesTargeting(match func(v1alpha1.RuleTarget) bool) []string {
 	var out []string
@@ -177,6 +225,9 @@ func (b *builder) topic(t v1alpha1.Topic) Child {
 		grants = append(grants, grant{"events.amazonaws.com", "sns:Publish", ruleKind, r})
 	}
 	obj.Spec.Policy = b.sourcePolicy(&partial, refs.Topic, t.Name, grants)
+	if prior, _ := b.prior(Key(refs.Topic, t.Name)).(*ack.Topic); obj.Spec.Policy == nil && len(grants) == 0 && prior != nil && prior.Spec.Policy != nil {
+		obj.Spec.Policy = defaultTopicPolicy(prior.ACKStatus().ARN())
+	}
 	var adoption map[string]string
 	if acct := b.accountID(); acct != "" {
 		adoption = map[string]string{"arn": fmt.Sprintf("arn:%s:sns:%s:%s:%s", b.partition, b.stack.Spec.Region, acct, awsName(b.stack, t.Name))}
@@ -209,9 +260,9 @@ func (b *builder) subscription(t v1alpha1.Topic, s v1alpha1.Subscription) Child 
 	} else {
 		obj.Spec.Endpoint = ptr.To(s.Endpoint)
 	}
-	if s.RawMessageDelivery {
-		obj.Spec.RawMessageDelivery = ptr.To("true")
-	}
+	// Always "true" or "false": for an unset field ACK's sns controller takes
+	// AWS's value as the desired one, so "false" would never be applied.
+	obj.Spec.RawMessageDelivery = ptr.To(strconv.FormatBool(s.RawMessageDelivery))
 	if s.FilterPolicy != nil && len(s.FilterPolicy.Raw) > 0 {
 		obj.Spec.FilterPolicy = ptr.To(compactJSON(s.FilterPolicy.Raw))
 	}

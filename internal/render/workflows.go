@@ -167,6 +167,11 @@ func (b *builder) workflowRole(w v1alpha1.Workflow, def *Definition) (Child, err
 	if w.Tracing {
 		p.allow("XRay", sfnXrayActions, "*")
 	}
+	if logs(w) {
+		// What Step Functions needs to deliver logs (its vended-logs
+		// delivery takes no resource narrower than *).
+		p.allow("LogDelivery", sfnLogDeliveryActions, "*")
+	}
 	if len(p.Statement) == 0 {
 		// IAM refuses an empty policy; this one allows nothing real.
 		p.Statement = append(p.Statement, Statement{Sid: "None", Effect: "Deny", Action: []string{"none:null"}, Resource: []string{"*"}})
@@ -196,7 +201,19 @@ func (b *builder) stateMachine(w v1alpha1.Workflow, def *Definition) (Child, err
 		Definition:           ptr.To(text),
 		Type:                 ptr.To(string(orType(w.Type))),
 		TracingConfiguration: &ack.TracingConfiguration{Enabled: ptr.To(w.Tracing)},
+		// Always written, OFF by default: ACK's sfn controller compares an
+		// unset configuration with what AWS reports and updates the state
+		// machine at every one of its reconciles.
+		LoggingConfiguration: &ack.LoggingConfiguration{Level: ptr.To("OFF"), IncludeExecutionData: ptr.To(false)},
 		Tags:                 b.tagList(),
+	}
+	if logs(w) {
+		spec.LoggingConfiguration.Level = ptr.To(string(w.Logging.Level))
+		spec.LoggingConfiguration.IncludeExecutionData = ptr.To(w.Logging.IncludeExecutionData)
+		if arn, ok := b.arn(&n, LogGroupKind, w.Name); ok {
+			spec.LoggingConfiguration.Destinations = []*ack.LogDestination{{
+				CloudWatchLogsLogGroup: &ack.CloudWatchLogsLogGroup{LogGroupARN: ptr.To(arn)}}}
+		}
 	}
 	if w.RoleARN != "" {
 		spec.RoleARN = ptr.To(w.RoleARN)
@@ -210,6 +227,38 @@ func (b *builder) stateMachine(w v1alpha1.Workflow, def *Definition) (Child, err
 	}
 	b.meta(obj, ack.SFNGroupVersion.WithKind("StateMachine"), name, Key(refs.Workflow, w.Name), adoption)
 	return b.child(Key(refs.Workflow, w.Name), "StateMachine", name, obj, dedupe(n)), nil
+}
+
+// LogGroupKind keys a workflow's log group in Observed: the operator creates
+// it in CloudWatch Logs and reports its ARN (ending in :*, as Step Functions
+// takes it).
+const LogGroupKind refs.Kind = "logGroup"
+
+// logs reports whether a workflow logs to CloudWatch Logs.
+func logs(w v1alpha1.Workflow) bool {
+	return w.Logging != nil && w.Logging.Level != "" && w.Logging.Level != "OFF"
+}
+
+// LogGroupName is the CloudWatch Logs log group of a workflow: under
+// /aws/vendedlogs/, whose resource policy size limit Step Functions' log
+// delivery is exempt from (AWS's recommendation).
+func LogGroupName(stack *v1alpha1.EventDrivenStack, workflow string) string {
+	return "/aws/vendedlogs/states/" + awsName(stack, workflow)
+}
+
+// LogGroups lists the log groups the stack's workflows log to, by workflow
+// name, with their retention in days.
+func LogGroups(stack *v1alpha1.EventDrivenStack) map[string]int32 {
+	out := map[string]int32{}
+	for _, w := range stack.Spec.Workflows {
+		if logs(w) {
+			out[w.Name] = w.Logging.RetentionDays
+			if out[w.Name] == 0 {
+				out[w.Name] = 30
+			}
+		}
+	}
+	return out
 }
 
 func orType(t v1alpha1.WorkflowType) v1alpha1.WorkflowType {

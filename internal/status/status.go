@@ -7,6 +7,7 @@ package status
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	ackv1alpha1 "github.com/aws-controllers-k8s/runtime/apis/core/v1alpha1"
 	corev1 "k8s.io/api/core/v1"
@@ -31,8 +32,13 @@ var ACKController = map[string]string{
 
 // Child says where one child stands. existing is the child on the API
 // server (nil before it is created); all holds every child, to tell a waiting
-// child what its dependency itself waits for.
-func Child(c render.Child, existing ack.Object, all map[ChildKey]ack.Object) v1alpha1.ChildStatus {
+// child what its dependency itself waits for; prev is what the stack's status
+// said of the child before (its zero value when it said nothing).
+//
+// A child is Ready only once ACK has reported on the operator's last change of
+// it (Reported), ACK reports it synced, and what ACK reports for its kind says
+// it works (Assess): ACK's own conditions alone do not say all of that.
+func Child(c render.Child, existing ack.Object, all map[ChildKey]ack.Object, prev v1alpha1.ChildStatus) v1alpha1.ChildStatus {
 	out := v1alpha1.ChildStatus{Kind: c.Kind, Name: c.Name, Component: c.Component}
 	if existing == nil {
 		if len(c.Needs) > 0 {
@@ -46,9 +52,25 @@ func Child(c render.Child, existing ack.Object, all map[ChildKey]ack.Object) v1a
 	}
 	st := existing.ACKStatus()
 	out.ARN = st.ARN()
+	reported := Reported(existing, prev.ObservedGeneration)
+	out.ObservedGeneration = prev.ObservedGeneration
+	if reported {
+		out.ObservedGeneration = existing.GetGeneration()
+	}
 	terminal := st.Condition(ackv1alpha1.ConditionTypeTerminal)
 	synced := st.Condition(ackv1alpha1.ConditionTypeResourceSynced)
+	a := Assess(c.Kind, existing)
 	switch {
+	case len(st.Conditions) == 0:
+		out.State = v1alpha1.ChildInProgress
+		out.Message = fmt.Sprintf("waits for the ACK %s controller to create it in AWS (is it installed and running, with AWS credentials?)", ACKController[c.Kind])
+	case !reported:
+		// What ACK reported is about an earlier spec, a terminal error too.
+		out.State = v1alpha1.ChildInProgress
+		out.Message = fmt.Sprintf("waits for the ACK %s controller to act on the change applied at %s", ACKController[c.Kind],
+			appliedAt(existing).UTC().Format(time.RFC3339))
+	case a.Stalled != "":
+		out.State, out.Message = v1alpha1.ChildStalled, a.Stalled
 	case terminal != nil && terminal.Status == corev1.ConditionTrue:
 		out.State = v1alpha1.ChildStalled
 		out.Message = "ACK reports a terminal error: " + conditionMessage(terminal)
@@ -58,16 +80,17 @@ func Child(c render.Child, existing ack.Object, all map[ChildKey]ack.Object) v1a
 	case synced != nil && synced.Status == corev1.ConditionTrue && len(c.Partial) > 0:
 		out.State = v1alpha1.ChildInProgress
 		out.Message = "created without its access policy, which waits for " + describeNeeds(c.Partial, all)
+	case synced != nil && synced.Status == corev1.ConditionTrue && a.InProgress != "":
+		out.State, out.Message = v1alpha1.ChildInProgress, a.InProgress
 	case synced != nil && synced.Status == corev1.ConditionTrue:
-		out.State = v1alpha1.ChildReady
+		out.State, out.Message = v1alpha1.ChildReady, a.Note
 		out.Ready = true
-	case len(st.Conditions) == 0:
-		out.State = v1alpha1.ChildInProgress
-		out.Message = fmt.Sprintf("waits for the ACK %s controller to create it in AWS (is it installed and running, with AWS credentials?)", ACKController[c.Kind])
 	default:
 		out.State = v1alpha1.ChildInProgress
 		if rec := st.Condition(ackv1alpha1.ConditionTypeRecoverable); rec != nil && rec.Status == corev1.ConditionTrue {
 			out.Message = "ACK retries: " + conditionMessage(rec)
+		} else if a.InProgress != "" {
+			out.Message = a.InProgress
 		} else if synced != nil {
 			out.Message = "ACK is syncing it: " + conditionMessage(synced)
 		} else {
@@ -92,8 +115,11 @@ func describeNeeds(needs []render.Dependency, all map[ChildKey]ack.Object) strin
 	parts := make([]string, 0, len(needs))
 	for _, d := range needs {
 		why := "which is not created yet"
-		if _, exists := all[ChildKey{d.Kind, d.Name}]; exists {
+		if obj, exists := all[ChildKey{d.Kind, d.Name}]; exists {
 			why = fmt.Sprintf("which the ACK %s controller has not reported yet", ACKController[d.Kind])
+			if role, ok := obj.(*ack.Role); ok && role.ACKStatus().ARN() != "" && !RoleUsable(role) {
+				why = "which the ACK iam controller has created, but not yet reported synced with its policies"
+			}
 		}
 		if ACKController[d.Kind] == "" {
 			why = "which the operator has not created yet"

@@ -7,6 +7,7 @@ import (
 
 	ackv1alpha1 "github.com/aws-controllers-k8s/runtime/apis/core/v1alpha1"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -46,9 +47,17 @@ func FakeQueueURL(q *ack.Queue, region string) string {
 }
 
 // PlayACK does what the ACK controllers would do for the children in a
-// namespace that have no status yet and that pass filter (nil: all): it writes
-// their ARN (and a queue's URL) and marks them ACK.ResourceSynced. It returns
-// how many it marked.
+// namespace that pass filter (nil: all), the way the real controllers do it
+// (docs/ack-behaviour.md):
+//   - a child with no status yet is created: ARN (and a queue's URL), and
+//     ACK.ResourceSynced=True; a Role takes two rounds, as iam-controller
+//     publishes the ARN right after CreateRole (ResourceSynced=Unknown) and
+//     puts the inline policies on its next reconcile (then True);
+//   - a child the operator changed since ACK last wrote its status (a new
+//     generation) is reconciled again: its conditions are stamped anew, which
+//     is a status write after the operator's apply.
+//
+// It returns how many children it wrote.
 func PlayACK(ctx context.Context, c client.Client, namespace string, filter func(ack.Object) bool) (int, error) {
 	marked := 0
 	for _, k := range ack.Kinds {
@@ -57,14 +66,11 @@ func PlayACK(ctx context.Context, c client.Client, namespace string, filter func
 			return marked, err
 		}
 		for _, obj := range list.Objects() {
-			if obj.ACKStatus().ARN() != "" || (filter != nil && !filter(obj)) {
+			if filter != nil && !filter(obj) {
 				continue
 			}
-			region := obj.GetAnnotations()[ackv1alpha1.AnnotationRegion]
-			SetSynced(obj, FakeARN(obj, region))
-			if q, ok := obj.(*ack.Queue); ok {
-				q.Status.QueueURL = ptr.To(FakeQueueURL(q, region))
-				q.Status.QueueARN = ptr.To(FakeARN(q, region))
+			if !playOnce(obj) {
+				continue
 			}
 			if err := c.Status().Update(ctx, obj); err != nil {
 				return marked, fmt.Errorf("playing ACK on %s %s: %w", k.GVK.Kind, obj.GetName(), err)
@@ -75,27 +81,94 @@ func PlayACK(ctx context.Context, c client.Client, namespace string, filter func
 	return marked, nil
 }
 
+// playOnce sets what one ACK reconcile of obj would write, and reports
+// whether there is anything to write.
+func playOnce(obj ack.Object) bool {
+	st := obj.ACKStatus()
+	region := obj.GetAnnotations()[ackv1alpha1.AnnotationRegion]
+	synced := st.Condition(ackv1alpha1.ConditionTypeResourceSynced)
+	switch {
+	case st.ARN() == "":
+		if _, isRole := obj.(*ack.Role); isRole {
+			SetARN(obj, FakeARN(obj, region))
+			SetCondition(obj, ackv1alpha1.ConditionTypeResourceSynced, corev1.ConditionUnknown, "role created, requeuing to trigger updates")
+			return true
+		}
+		SetSynced(obj, FakeARN(obj, region))
+		if q, ok := obj.(*ack.Queue); ok {
+			q.Status.QueueURL = ptr.To(FakeQueueURL(q, region))
+			q.Status.QueueARN = ptr.To(FakeARN(q, region))
+		}
+		if f, ok := obj.(*ack.Function); ok {
+			f.Status.State, f.Status.LastUpdateStatus = ptr.To("Active"), ptr.To("Successful")
+		}
+		return true
+	case synced == nil || synced.Status != corev1.ConditionTrue:
+		if st.Condition(ackv1alpha1.ConditionTypeTerminal) != nil {
+			return false // ACK does not retry a terminal error until the spec changes
+		}
+		SetCondition(obj, ackv1alpha1.ConditionTypeResourceSynced, corev1.ConditionTrue, "Resource synced successfully")
+		return true
+	case changedSinceReported(obj):
+		Stamp(obj)
+		return true
+	}
+	return false
+}
+
+// changedSinceReported says whether a server-side apply changed the child
+// after the last status write (managedFields times, in whole seconds; the
+// operator never applies in the second of ACK's last status write).
+func changedSinceReported(obj ack.Object) bool {
+	var applied, reported metav1.Time
+	for _, m := range obj.GetManagedFields() {
+		switch {
+		case m.Time == nil:
+		case m.Subresource == "status" && reported.Before(m.Time):
+			reported = *m.Time
+		case m.Subresource == "" && m.Operation == metav1.ManagedFieldsOperationApply && applied.Before(m.Time):
+			applied = *m.Time
+		}
+	}
+	return reported.Before(&applied)
+}
+
 // SetSynced sets a child's ARN and ACK.ResourceSynced=True, as ACK does.
 func SetSynced(obj ack.Object, arn string) {
+	SetARN(obj, arn)
+	SetCondition(obj, ackv1alpha1.ConditionTypeResourceSynced, corev1.ConditionTrue, "Resource synced successfully")
+}
+
+// SetARN sets a child's ARN, account and region, as ACK does.
+func SetARN(obj ack.Object, arn string) {
 	st := obj.ACKStatus()
 	region := ackv1alpha1.AWSRegion(obj.GetAnnotations()[ackv1alpha1.AnnotationRegion])
 	acct := ackv1alpha1.AWSAccountID(AccountID)
 	st.ACKResourceMetadata = &ackv1alpha1.ResourceMetadata{
 		ARN: ptr.To(ackv1alpha1.AWSResourceName(arn)), OwnerAccountID: &acct, Region: &region,
 	}
-	SetCondition(obj, ackv1alpha1.ConditionTypeResourceSynced, corev1.ConditionTrue, "Resource synced successfully")
 }
 
-// SetCondition sets one ACK condition on a child.
+// SetCondition sets one ACK condition on a child, stamped now, as ACK stamps
+// its conditions at every reconcile.
 func SetCondition(obj ack.Object, t ackv1alpha1.ConditionType, status corev1.ConditionStatus, msg string) {
 	st := obj.ACKStatus()
+	now := metav1.Now()
 	for _, c := range st.Conditions {
 		if c.Type == t {
-			c.Status, c.Message = status, ptr.To(msg)
+			c.Status, c.Message, c.LastTransitionTime = status, ptr.To(msg), &now
 			return
 		}
 	}
-	st.Conditions = append(st.Conditions, &ackv1alpha1.Condition{Type: t, Status: status, Message: ptr.To(msg)})
+	st.Conditions = append(st.Conditions, &ackv1alpha1.Condition{Type: t, Status: status, Message: ptr.To(msg), LastTransitionTime: &now})
+}
+
+// Stamp stamps a child's conditions now, as every ACK reconcile does.
+func Stamp(obj ack.Object) {
+	now := metav1.Now()
+	for _, c := range obj.ACKStatus().Conditions {
+		c.LastTransitionTime = &now
+	}
 }
 
 // ServiceOf returns the AWS service of an ARN ("sqs" of arn:aws:sqs:...).

@@ -1,7 +1,8 @@
 // Package validation checks an EventDrivenStack's spec with Go code: what the
 // CRD's OpenAPI schema and CEL rules check, and what they cannot within CEL's
 // cost budget: references inside a workflow's definition and in outputs, the
-// definition's JSON, AWS name lengths with the prefix, environment variables.
+// definition's JSON, AWS name lengths with the prefix, environment variables,
+// and what the AWS APIs themselves refuse (aws.go, aws_constraints.md).
 //
 // The validating webhook, the controller (before it builds anything) and the
 // kubectl plugin all run Validate, so a spec is judged the same way everywhere.
@@ -15,6 +16,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
+	"github.com/eventstack-io/eventstack-operator/internal/asl"
 	"github.com/eventstack-io/eventstack-operator/internal/eventpattern"
 	"github.com/eventstack-io/eventstack-operator/internal/refs"
 	"github.com/eventstack-io/eventstack-operator/internal/render"
@@ -67,6 +69,11 @@ func Validate(stack *v1alpha1.EventDrivenStack) field.ErrorList {
 			v.errs = append(v.errs, field.Invalid(p.Child("definition"), "<definition>", err.Error()))
 			continue
 		}
+		// What Step Functions' CreateStateMachine refuses, which ACK's sfn
+		// controller would otherwise retry for ever.
+		for _, problem := range asl.Check(w.Definition) {
+			v.errs = append(v.errs, field.Invalid(p.Child("definition"), problem.Path, "not valid Amazon States Language: "+problem.Message))
+		}
 		v.text(p.Child("definition"), w.Definition)
 	}
 	if len(s.Rules) > 0 && s.EventBus == nil {
@@ -98,6 +105,9 @@ func Validate(stack *v1alpha1.EventDrivenStack) field.ErrorList {
 	for _, k := range sortedKeys(s.Outputs) {
 		v.text(spec.Child("outputs").Key(k), s.Outputs[k])
 	}
+	// What AWS itself would refuse later, inside an ACK controller that
+	// retries forever (aws.go, and aws_constraints.md for the sources).
+	v.awsConstraints(spec, stack)
 	return v.errs
 }
 

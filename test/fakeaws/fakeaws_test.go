@@ -717,6 +717,29 @@ func TestFailNthCall(t *testing.T) {
 	wantCode(t, err, "InternalException", 502)
 }
 
+// Nth 0 fails every request of the operation; AfterApplying carries the
+// request out before it answers the error (an answer lost after AWS acted).
+func TestFailEveryAndAfterApplying(t *testing.T) {
+	e := newEnvWith(t, func() aws.Retryer { return aws.NopRetryer{} })
+	c := ctx(t)
+	e.srv.SetFault(Fault{Fail: []OpFailure{
+		{Op: "events:DeleteEventBus", Code: "AccessDeniedException"},
+		{Op: "events:CreateEventBus", Nth: 1, Code: "InternalException", AfterApplying: true},
+	}})
+	_, err := e.eb.CreateEventBus(c, &eventbridge.CreateEventBusInput{Name: aws.String("lost")})
+	wantCode(t, err, "InternalException", 500)
+	if _, ok := e.srv.Bus("lost"); !ok {
+		t.Fatal("the bus of a create whose answer was lost does not exist")
+	}
+	for i := 0; i < 3; i++ {
+		_, err := e.eb.DeleteEventBus(c, &eventbridge.DeleteEventBusInput{Name: aws.String("lost")})
+		wantCode(t, err, "AccessDeniedException", 400)
+	}
+	if _, ok := e.srv.Bus("lost"); !ok {
+		t.Fatal("a refused delete deleted the bus")
+	}
+}
+
 func TestOutage(t *testing.T) {
 	e := newEnv(t)
 	c := ctx(t)

@@ -26,6 +26,16 @@ type lambdaState struct {
 	deletedFunctions map[string]bool
 	policies         map[string][]Statement // by function name or name:qualifier
 	revisions        map[string]string      // RevisionId by the same key
+	mappings         []EventSourceMapping
+}
+
+// EventSourceMapping is an event source mapping that exists in the fake
+// Lambda (made by AddEventSourceMapping: the server has no create call).
+type EventSourceMapping struct {
+	UUID           string
+	FunctionArn    string
+	EventSourceArn string
+	State          string
 }
 
 func newLambdaState() lambdaState {
@@ -50,6 +60,11 @@ func (s *Server) routeLambda(r *http.Request) (string, func([]byte) (int, any, *
 		}
 	}
 	query := r.URL.Query()
+	if path := strings.TrimSuffix(r.URL.Path, "/"); path == "/2015-03-31/event-source-mappings" && r.Method == http.MethodGet {
+		return "ListEventSourceMappings", func([]byte) (int, any, *apiError) {
+			return s.listEventSourceMappings(query.Get("FunctionName"), query.Get("EventSourceArn"))
+		}
+	}
 	switch {
 	case len(parts) == 2 && parts[1] == "policy" && r.Method == http.MethodPost:
 		return "AddPermission", func(body []byte) (int, any, *apiError) {
@@ -317,4 +332,41 @@ func (s *Server) DeleteFunction(name string) {
 			delete(s.policies, key)
 		}
 	}
+}
+
+// listEventSourceMappings lists the mappings of a function (name or ARN)
+// and of an event source ARN, either optional, in one page.
+func (s *Server) listEventSourceMappings(function, source string) (int, any, *apiError) {
+	type mapping struct {
+		UUID           string
+		FunctionArn    string
+		EventSourceArn string
+		State          string
+	}
+	out := struct{ EventSourceMappings []mapping }{EventSourceMappings: []mapping{}}
+	name := ""
+	if function != "" {
+		n, _, ok := parseFunctionName(function)
+		if !ok {
+			return 0, nil, &apiError{http.StatusBadRequest, "InvalidParameterValueException", "Invalid FunctionName: " + function}
+		}
+		name = n
+	}
+	for _, m := range s.mappings {
+		fn, _, _ := parseFunctionName(m.FunctionArn)
+		if (name == "" || fn == name) && (source == "" || m.EventSourceArn == source) {
+			out.EventSourceMappings = append(out.EventSourceMappings, mapping(m))
+		}
+	}
+	return http.StatusOK, out, nil
+}
+
+// AddEventSourceMapping makes an event source mapping exist (Enabled), as if
+// created outside the operator, and returns its UUID.
+func (s *Server) AddEventSourceMapping(functionArn, sourceArn string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m := EventSourceMapping{UUID: newID(), FunctionArn: functionArn, EventSourceArn: sourceArn, State: "Enabled"}
+	s.mappings = append(s.mappings, m)
+	return m.UUID
 }

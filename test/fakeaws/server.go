@@ -32,6 +32,8 @@ type Server struct {
 	faultCalls int            // calls since SetFault, for ThrottleEvery
 	opCalls    map[string]int // calls per operation since SetFault, for Fail
 	fired      []bool         // Fault.Fail entries already used
+	// afterApplying: the fault just injected answers after the request is carried out.
+	afterApplying bool
 
 	eventBridgeState
 	lambdaState
@@ -135,13 +137,17 @@ type Fault struct {
 	Latency time.Duration
 }
 
-// OpFailure fails the Nth request of one operation, once.
+// OpFailure fails the Nth request of one operation, once, or every request
+// of it (Nth 0).
 type OpFailure struct {
 	Op      string // "events:PutRule", "lambda:AddPermission", ...
-	Nth     int    // 1 for the first request of Op after SetFault
+	Nth     int    // 1 for the first request of Op after SetFault; 0 for every request
 	Code    string // error code, e.g. "ConcurrentModificationException"
 	Status  int    // HTTP status; 0 for the code's usual status
 	Message string // "" for a generic message
+	// AfterApplying carries the request out before answering the error: an
+	// answer lost after AWS acted (a timeout, a dropped connection).
+	AfterApplying bool
 }
 
 // FailNth is a shorthand for OpFailure{Op: op, Nth: nth, Code: code}.
@@ -182,9 +188,10 @@ func (s *Server) injectLocked(service, op string) *apiError {
 		return &apiError{http.StatusServiceUnavailable, "ServiceUnavailable", "Service is unavailable. Please try again later."}
 	}
 	for i, of := range f.Fail {
-		if !s.fired[i] && of.Op == op && of.Nth == s.opCalls[op] {
+		if of.Op == op && (of.Nth == 0 || (!s.fired[i] && of.Nth == s.opCalls[op])) {
 			s.fired[i] = true
 			e := &apiError{of.Status, of.Code, of.Message}
+			s.afterApplying = of.AfterApplying
 			if e.Status == 0 {
 				e.Status = defaultStatus(service, e.Code)
 			}
@@ -236,7 +243,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	s.mu.Lock()
 	s.calls[name]++
+	s.afterApplying = false
 	fault := s.injectLocked(service, name)
+	afterApplying := s.afterApplying
 	latency := s.fault.Latency
 	s.mu.Unlock()
 
@@ -249,7 +258,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if fault != nil {
+	if fault != nil && !afterApplying {
 		writeError(w, service, fault)
 		return
 	}
@@ -262,6 +271,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	status, out, apiErr := handle(body)
 	s.mu.Unlock()
+	if fault != nil {
+		apiErr = fault
+	}
 	if apiErr != nil {
 		writeError(w, service, apiErr)
 		return

@@ -277,13 +277,8 @@ func testLeaderHandover(t *testing.T, sig syscall.Signal, tag string) {
 	})
 	t.Logf("the visibility edit reached the queue %s after the edit, %s after the %v",
 		time.Since(changed).Round(time.Millisecond), time.Since(stopped).Round(time.Millisecond), sig)
-	eventually(t, 30*time.Second, "stack 1 Ready at its new generation", func() error {
-		s, err := getStack(ctx, ns1, s1.Name)
-		if err != nil {
-			return err
-		}
-		return isReady(s)
-	})
+	// Ready again once ACK reported on the changed queue.
+	playACKUntilReady(t, ns1, s1.Name)
 	took = playACKUntilReady(t, ns2, s2.Name)
 	t.Logf("stack 2, created after the %v, Ready %s after the takeover (%s after its creation)",
 		sig, (time.Since(stopped) - takeover).Round(time.Millisecond), time.Since(changed).Round(time.Millisecond))

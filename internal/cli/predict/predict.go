@@ -123,7 +123,9 @@ func placeholderID(obj ack.Object) string {
 // access policy. A stack whose children wait on each other in a cycle never
 // gets there: that is an error naming them.
 func Resolve(stack *v1alpha1.EventDrivenStack, p Predictor) (render.Observed, error) {
-	obs := render.Observed{ARNs: map[string]string{}, URLs: map[string]string{}}
+	// An adopting stack's mappings are looked up in Lambda by the operator:
+	// offline, none is taken to exist (each would be created).
+	obs := render.Observed{ARNs: map[string]string{}, URLs: map[string]string{}, MappingUUIDs: render.NoExistingMappings(stack)}
 	// The operator learns the bus's and the rules' ARNs from EventBridge:
 	// they wait for nothing, and the names are the builder's own.
 	routing, err := render.BuildRouting(stack, obs)

@@ -1,0 +1,217 @@
+package controllers_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	ackv1alpha1 "github.com/aws-controllers-k8s/runtime/apis/core/v1alpha1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+
+	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
+	"github.com/eventstack-io/eventstack-operator/internal/ack"
+	"github.com/eventstack-io/eventstack-operator/internal/testenv"
+)
+
+// The ACK controllers' behaviours the operator accounts for
+// (docs/ack-behaviour.md), played by the tests where the real controllers
+// would show them.
+
+// childStatus finds a child's line in the stack's status.
+func childStatus(s *v1alpha1.EventDrivenStack, kind, name string) v1alpha1.ChildStatus {
+	for _, c := range s.Status.Children {
+		if c.Kind == kind && c.Name == name {
+			return c
+		}
+	}
+	return v1alpha1.ChildStatus{}
+}
+
+// ACK's status has no observedGeneration and its ResourceSynced=True from
+// before an edit still stands after it: the stack is not Ready until ACK
+// reported on the changed child, then Ready.
+func TestNotReadyBeforeACKActedOnAChange(t *testing.T) {
+	ctx := context.Background()
+	ns := newNamespace(t)
+	stack := prefixed(t, ns, "acted-")
+	createStack(t, stack)
+	playACKUntilReady(t, ns, stack.Name)
+
+	s := getStack(t, ns, stack.Name)
+	s.Spec.Queues[0].VisibilityTimeoutSeconds = ptr.To[int32](60)
+	if err := k8s.Update(ctx, s); err != nil {
+		t.Fatal(err)
+	}
+	const queue = "Queue/event-driven-stack.order-queue"
+	eventually(t, waitFor, "the edit applied", func() error {
+		if v := ptr.Deref(children(t, ns)[queue].(*ack.Queue).Spec.VisibilityTimeout, ""); v != "60" {
+			return fmt.Errorf("visibility %s", v)
+		}
+		return nil
+	})
+	// ACK has not acted: its old ResourceSynced=True still stands.
+	consistently(t, 3*time.Second, "not Ready while ACK has not reported on the edit", func() error {
+		got := getStack(t, ns, stack.Name)
+		if meta.IsStatusConditionTrue(got.Status.Conditions, v1alpha1.ConditionReady) {
+			return fmt.Errorf("Ready before ACK reported on the changed queue")
+		}
+		if c := childStatus(got, "Queue", "event-driven-stack.order-queue"); got.Status.ObservedGeneration == got.Generation &&
+			(c.Ready || !strings.Contains(c.Message, "waits for the ACK sqs controller to act on the change")) {
+			return fmt.Errorf("queue status %+v", c)
+		}
+		return nil
+	})
+	if c := children(t, ns)[queue].ACKStatus().Condition(ackv1alpha1.ConditionTypeResourceSynced); c == nil || c.Status != corev1.ConditionTrue {
+		t.Fatalf("the test means ACK's old ResourceSynced=True to stand: %+v", c)
+	}
+	playACKUntilReady(t, ns, stack.Name)
+}
+
+// Readiness per kind, as ACK reports it: a Function Lambda marks Failed is
+// never synced nor terminal in ACK, and a failed code update is synced: both
+// stall the stack with Lambda's reason; an ARCHIVED table is synced in ACK
+// and stalls the stack; a subscription awaiting confirmation is synced and
+// says so.
+func TestReadinessPerKind(t *testing.T) {
+	ctx := context.Background()
+	ns := newNamespace(t)
+	stack := prefixed(t, ns, "kinds-")
+	stack.Spec.Topics[0].Subscriptions = []v1alpha1.Subscription{{Protocol: "email", Endpoint: "ops@example.com"}}
+	createStack(t, stack)
+	playACKUntilReady(t, ns, stack.Name)
+
+	setStatus := func(key string, change func(ack.Object)) {
+		t.Helper()
+		obj := children(t, ns)[key]
+		change(obj)
+		testenv.Stamp(obj)
+		if err := k8s.Status().Update(ctx, obj); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stalledWith := func(what string) {
+		t.Helper()
+		eventually(t, waitFor, "stalled: "+what, func() error {
+			s := getStack(t, ns, stack.Name)
+			st := meta.FindStatusCondition(s.Status.Conditions, v1alpha1.ConditionStalled)
+			if st == nil || st.Status != metav1.ConditionTrue || !strings.Contains(st.Message, what) {
+				return fmt.Errorf("Stalled %+v", st)
+			}
+			return nil
+		})
+	}
+
+	// Pending confirmation: synced, Ready, said so.
+	var sub string
+	for key := range children(t, ns) {
+		if strings.HasPrefix(key, "Subscription/") {
+			sub = key
+		}
+	}
+	setStatus(sub, func(o ack.Object) { o.(*ack.Subscription).Status.PendingConfirmation = ptr.To("true") })
+	eventually(t, waitFor, "pending confirmation said", func() error {
+		s := getStack(t, ns, stack.Name)
+		c := childStatus(s, "Subscription", strings.TrimPrefix(sub, "Subscription/"))
+		if !c.Ready || !strings.Contains(c.Message, "pending confirmation") || !meta.IsStatusConditionTrue(s.Status.Conditions, v1alpha1.ConditionReady) {
+			return fmt.Errorf("subscription %+v", c)
+		}
+		return nil
+	})
+
+	const fn = "Function/event-driven-stack.event-order-processor"
+	setStatus(fn, func(o ack.Object) {
+		f := o.(*ack.Function)
+		f.Status.LastUpdateStatus = ptr.To("Failed")
+		f.Status.LastUpdateStatusReason = ptr.To("Unzipped size must be smaller than 262144000 bytes")
+	})
+	stalledWith("last update of the function failed: Unzipped size must be smaller")
+
+	setStatus(fn, func(o ack.Object) {
+		f := o.(*ack.Function)
+		f.Status.State, f.Status.StateReason = ptr.To("Failed"), ptr.To("The role defined for the function cannot be assumed by Lambda.")
+		f.Status.LastUpdateStatus = ptr.To("Successful")
+		testenv.SetCondition(f, ackv1alpha1.ConditionTypeResourceSynced, corev1.ConditionFalse, "function is in Failed state")
+	})
+	stalledWith("Lambda reports the function Failed: The role defined for the function cannot be assumed by Lambda.")
+
+	setStatus(fn, func(o ack.Object) {
+		f := o.(*ack.Function)
+		f.Status.State = ptr.To("Active")
+		testenv.SetCondition(f, ackv1alpha1.ConditionTypeResourceSynced, corev1.ConditionTrue, "Resource synced successfully")
+	})
+	setStatus("Table/event-driven-stack.event-driven-orders", func(o ack.Object) { o.(*ack.Table).Status.TableStatus = ptr.To("ARCHIVED") })
+	stalledWith("DynamoDB reports the table ARCHIVED")
+
+	setStatus("Table/event-driven-stack.event-driven-orders", func(o ack.Object) { o.(*ack.Table).Status.TableStatus = ptr.To("ACTIVE") })
+	playACKUntilReady(t, ns, stack.Name)
+}
+
+// A name taken in AWS: ACK's iam controller finds the role by its name and
+// stops with a bare "Resource already exists"; the stack stalls saying whose
+// name it is and what to do.
+func TestNameTakenInAWS(t *testing.T) {
+	ctx := context.Background()
+	ns := newNamespace(t)
+	stack := prefixed(t, ns, "taken-")
+	createStack(t, stack)
+	const role = "Role/event-driven-stack.event-order-processor"
+	eventually(t, waitFor, "the role created", func() error {
+		if _, err := testenv.PlayACK(ctx, k8s, ns, func(o ack.Object) bool { _, isRole := o.(*ack.Role); return !isRole }); err != nil {
+			return err
+		}
+		if children(t, ns)[role] == nil {
+			return fmt.Errorf("no role yet")
+		}
+		return nil
+	})
+	obj := children(t, ns)[role]
+	testenv.SetCondition(obj, ackv1alpha1.ConditionTypeTerminal, corev1.ConditionTrue, "Resource already exists")
+	testenv.SetCondition(obj, ackv1alpha1.ConditionTypeResourceSynced, corev1.ConditionFalse, "Resource not synced")
+	if err := k8s.Status().Update(ctx, obj); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, waitFor, "stalled on the taken name", func() error {
+		s := getStack(t, ns, stack.Name)
+		st := meta.FindStatusCondition(s.Status.Conditions, v1alpha1.ConditionStalled)
+		want := `name already taken in AWS: Role "taken-event-order-processor-role" exists and is not managed by this stack`
+		if st == nil || !strings.Contains(st.Message, want) || !strings.Contains(st.Message, "change spec.namePrefix") {
+			return fmt.Errorf("Stalled %+v", st)
+		}
+		return nil
+	})
+}
+
+// A stack that adopts adopts an existing event source mapping by the UUID it
+// finds in Lambda (ACK adopts mappings by UUID only), and creates the one
+// that does not exist.
+func TestAdoptingFindsExistingMappings(t *testing.T) {
+	ns := newNamespace(t)
+	stack := prefixed(t, ns, "adoptesm-")
+	stack.Spec.Adoption = &v1alpha1.Adoption{Policy: v1alpha1.AdoptionAdoptOrCreate, AccountID: testenv.AccountID}
+	uuid := fake.AddEventSourceMapping("arn:aws:lambda:us-east-1:"+testenv.AccountID+":function:adoptesm-event-order-processor",
+		"arn:aws:sqs:us-east-1:"+testenv.AccountID+":adoptesm-order-queue")
+	before := fake.Calls()["lambda:ListEventSourceMappings"]
+	createStack(t, stack)
+	playACKUntilReady(t, ns, stack.Name)
+
+	got := children(t, ns)
+	adopted := got["EventSourceMapping/event-driven-stack.event-order-processor.order-queue"].GetAnnotations()
+	if adopted[ackv1alpha1.AnnotationAdoptionPolicy] != "adopt-or-create" || adopted[ackv1alpha1.AnnotationAdoptionFields] != `{"uuid":"`+uuid+`"}` {
+		t.Errorf("the existing mapping is not adopted by its UUID %s: %v", uuid, adopted)
+	}
+	created := got["EventSourceMapping/event-driven-stack.event-inventory-processor.inventory-queue"].GetAnnotations()
+	if _, adopts := created[ackv1alpha1.AnnotationAdoptionPolicy]; adopts {
+		t.Errorf("a mapping that does not exist carries adoption annotations: %v", created)
+	}
+	// Looked up until created, then never again.
+	looked := fake.Calls()["lambda:ListEventSourceMappings"] - before
+	playACKUntilReady(t, ns, stack.Name)
+	if looked < 2 || fake.Calls()["lambda:ListEventSourceMappings"]-before != looked {
+		t.Errorf("look-ups: %d to create the mappings, %d after", looked, fake.Calls()["lambda:ListEventSourceMappings"]-before-looked)
+	}
+}

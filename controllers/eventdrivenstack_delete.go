@@ -1,0 +1,251 @@
+package controllers
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	ackv1alpha1 "github.com/aws-controllers-k8s/runtime/apis/core/v1alpha1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	kerrors "k8s.io/apimachinery/pkg/util/errors"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+
+	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
+	"github.com/eventstack-io/eventstack-operator/internal/ack"
+	"github.com/eventstack-io/eventstack-operator/internal/outcome"
+	"github.com/eventstack-io/eventstack-operator/internal/render"
+	"github.com/eventstack-io/eventstack-operator/internal/status"
+)
+
+// kindEventBus is the inventory kind of the stack's EventBridge bus.
+const kindEventBus = "EventBus"
+
+// errNoAWS is why a stack whose inventory lists AWS resources cannot delete
+// them: the operator runs with --disable-aws.
+var errNoAWS = outcome.Terminal(v1alpha1.ReasonDeleting, errors.New("the operator runs without AWS access (--disable-aws)"))
+
+// reconcileDelete lets a stack go once what it holds is released:
+//   - deletionPolicy Retain: every child gets ACK's retain annotation (also
+//     when the policy was changed to Retain after the deletion began), then
+//     the children are deleted; no AWS call at all;
+//   - deletionPolicy Delete: what the inventory lists in AWS (the bus, its
+//     rules and targets, and the Lambda permissions they needed) is deleted
+//     first, then the children, whose AWS resources ACK deletes.
+//
+// The status is the inventory: what it never recorded is not waited for, so a
+// stack that never reached AWS (no credentials, say) goes at once. While the
+// stack cannot go, its status says so (reason Deleting, what it waits for, the
+// AWS error and the way to let go), and it is retried with backoff, or at the
+// resync interval when only a change can help.
+func (r *EventDrivenStackReconciler) reconcileDelete(ctx context.Context, stack *v1alpha1.EventDrivenStack) (ctrl.Result, error) {
+	r.forgetRouting(client.ObjectKeyFromObject(stack))
+	if !controllerutil.ContainsFinalizer(stack, Finalizer) {
+		return ctrl.Result{}, nil
+	}
+	s := &scope{stack: stack, original: stack.DeepCopy()}
+	err := r.finalize(ctx, s)
+	if err == nil {
+		return ctrl.Result{}, client.IgnoreNotFound(r.patchFinalizers(ctx, stack, controllerutil.RemoveFinalizer))
+	}
+	setDeletingStatus(s.stack, err)
+	if perr := r.patchStatus(ctx, s); perr != nil {
+		return ctrl.Result{}, kerrors.NewAggregate([]error{err, perr})
+	}
+	if _, terminal := outcome.IsTerminal(err); terminal {
+		// Only a fix (of IAM, of credentials) or Retain can help: no hot retry.
+		return ctrl.Result{RequeueAfter: r.stalledRetry()}, nil
+	}
+	return ctrl.Result{}, err
+}
+
+// finalize releases what the stack holds, by its deletion policy.
+func (r *EventDrivenStackReconciler) finalize(ctx context.Context, s *scope) error {
+	if s.stack.Spec.DeletionPolicy == v1alpha1.DeletionPolicyRetain {
+		if err := r.retainChildren(ctx, s.stack); err != nil {
+			return err
+		}
+		return r.deleteChildren(ctx, s.stack)
+	}
+	// The routing first: the permissions are found on the functions the
+	// children report.
+	if err := r.deleteRouting(ctx, s); err != nil {
+		return err
+	}
+	return r.deleteChildren(ctx, s.stack)
+}
+
+// deleteRouting deletes every bus the inventory lists (with its rules, their
+// targets, and the operator's permissions on the stack's functions), and takes
+// each off the inventory once it is gone.
+func (r *EventDrivenStackReconciler) deleteRouting(ctx context.Context, s *scope) error {
+	buses := inventory(s.stack, kindEventBus)
+	if len(buses) == 0 {
+		return nil
+	}
+	if r.AWS == nil {
+		return errNoAWS
+	}
+	functions, err := r.liveFunctionARNs(ctx, s.stack)
+	if err != nil {
+		return err
+	}
+	for _, bus := range buses {
+		if err := r.deleteBus(ctx, s.stack.Spec.Region, bus.Name, functions); err != nil {
+			return &deletingError{kind: kindEventBus, name: bus.Name, err: err}
+		}
+		forgetInventory(s.stack, kindEventBus, bus.Name)
+	}
+	return nil
+}
+
+// deletingError names what a stack being deleted still waits for.
+type deletingError struct {
+	kind, name string
+	err        error
+}
+
+func (e *deletingError) Error() string {
+	return fmt.Sprintf("waits for the %s %s (with its rules and targets) to be deleted: %v", e.kind, e.name, e.err)
+}
+func (e *deletingError) Unwrap() error { return e.err }
+
+// retainChildren puts ACK's retain annotation on every child that lacks it,
+// with a patch of that annotation alone, before the children are deleted: ACK
+// reads the policy from the object it deletes, so the AWS resources stay.
+func (r *EventDrivenStackReconciler) retainChildren(ctx context.Context, stack *v1alpha1.EventDrivenStack) error {
+	var errs []error
+	for _, k := range ack.Kinds {
+		objs, err := r.listChildren(ctx, k, stack)
+		if err != nil {
+			return err
+		}
+		for _, obj := range objs {
+			if obj.GetAnnotations()[ackv1alpha1.AnnotationDeletionPolicy] == string(ackv1alpha1.DeletionPolicyRetain) ||
+				!obj.GetDeletionTimestamp().IsZero() {
+				continue
+			}
+			patch := fmt.Sprintf(`{"metadata":{"annotations":{%q:%q}}}`, ackv1alpha1.AnnotationDeletionPolicy, ackv1alpha1.DeletionPolicyRetain)
+			if err := r.Patch(ctx, obj, client.RawPatch(types.MergePatchType, []byte(patch)), client.FieldOwner(render.FieldManager)); client.IgnoreNotFound(err) != nil {
+				errs = append(errs, fmt.Errorf("retaining %s %s: %w", k.GVK.Kind, obj.GetName(), err))
+			}
+		}
+	}
+	return kerrors.NewAggregate(errs)
+}
+
+// setDeletingStatus says that the stack is being deleted, what it still waits
+// for and why, and how to let it go without deleting its AWS resources.
+func setDeletingStatus(stack *v1alpha1.EventDrivenStack, err error) {
+	msg := "being deleted (deletionPolicy " + string(stack.Spec.DeletionPolicy) + "): " + err.Error()
+	if stack.Spec.DeletionPolicy != v1alpha1.DeletionPolicyRetain {
+		msg += "; to let the stack go and keep its AWS resources, set spec.deletionPolicy to Retain"
+	}
+	set := func(t string, st metav1.ConditionStatus, reason string) {
+		meta.SetStatusCondition(&stack.Status.Conditions, metav1.Condition{Type: t, Status: st, Reason: reason,
+			Message: status.Truncate(msg, 2000), ObservedGeneration: stack.Generation})
+	}
+	set(v1alpha1.ConditionReady, metav1.ConditionFalse, v1alpha1.ReasonDeleting)
+	set(v1alpha1.ConditionReconciling, metav1.ConditionTrue, v1alpha1.ReasonDeleting)
+	if reason, terminal := outcome.IsTerminal(err); terminal {
+		set(v1alpha1.ConditionStalled, metav1.ConditionTrue, reason)
+	} else {
+		meta.RemoveStatusCondition(&stack.Status.Conditions, v1alpha1.ConditionStalled)
+	}
+	var de *deletingError
+	errors.As(err, &de)
+	for i, c := range stack.Status.Children {
+		if de != nil && c.Kind == de.kind && c.Name == de.name {
+			stack.Status.Children[i].Ready, stack.Status.Children[i].State = false, failedState(err)
+			stack.Status.Children[i].Message = "being deleted: " + de.err.Error()
+		}
+	}
+	stack.Status.ObservedGeneration = stack.Generation
+}
+
+// inventory lists the entries of a kind of the stack's inventory. A stack last
+// written by an operator before the inventory existed records its bus as an
+// EventBus child with an ARN: that counts too.
+func inventory(stack *v1alpha1.EventDrivenStack, kind string) []v1alpha1.AWSResource {
+	var out []v1alpha1.AWSResource
+	for _, e := range stack.Status.Inventory {
+		if e.Kind == kind {
+			out = append(out, e)
+		}
+	}
+	if stack.Status.Inventory == nil {
+		for _, c := range stack.Status.Children {
+			if c.Kind == kind && c.ARN != "" {
+				out = append(out, v1alpha1.AWSResource{Kind: kind, Name: c.Name, ARN: c.ARN})
+			}
+		}
+	}
+	return out
+}
+
+// recordInventory adds an entry, or sets the ARN of the entry of that name.
+func recordInventory(stack *v1alpha1.EventDrivenStack, e v1alpha1.AWSResource) {
+	adoptLegacyInventory(stack)
+	for i := range stack.Status.Inventory {
+		if have := &stack.Status.Inventory[i]; have.Kind == e.Kind && have.Name == e.Name {
+			if e.ARN != "" {
+				have.ARN = e.ARN
+			}
+			return
+		}
+	}
+	stack.Status.Inventory = append(stack.Status.Inventory, e)
+}
+
+// forgetInventory removes an entry: the resource is gone, or was never made.
+func forgetInventory(stack *v1alpha1.EventDrivenStack, kind, name string) {
+	adoptLegacyInventory(stack)
+	out := stack.Status.Inventory[:0]
+	for _, e := range stack.Status.Inventory {
+		if e.Kind != kind || e.Name != name {
+			out = append(out, e)
+		}
+	}
+	stack.Status.Inventory = out
+	if len(out) == 0 {
+		// Empty, not nil: nil would read the legacy children again.
+		stack.Status.Inventory = []v1alpha1.AWSResource{}
+	}
+}
+
+// adoptLegacyInventory turns the legacy record (an EventBus child with an
+// ARN) into inventory entries before the inventory is first changed.
+func adoptLegacyInventory(stack *v1alpha1.EventDrivenStack) {
+	if stack.Status.Inventory == nil {
+		stack.Status.Inventory = append([]v1alpha1.AWSResource{}, inventory(stack, kindEventBus)...)
+	}
+}
+
+// recordIntent writes an inventory entry to the API server before the call
+// that creates the resource, so that a crash between the call and the status
+// write cannot lose track of it: a stack deleted meanwhile still deletes it.
+// It costs one status write in the life of a bus.
+func (r *EventDrivenStackReconciler) recordIntent(ctx context.Context, s *scope, e v1alpha1.AWSResource) error {
+	for _, have := range inventory(s.stack, e.Kind) {
+		if have.Name == e.Name {
+			return nil
+		}
+	}
+	recordInventory(s.stack, e)
+	body, err := json.Marshal(map[string]any{"status": map[string]any{"inventory": s.stack.Status.Inventory}})
+	if err != nil {
+		return err
+	}
+	// A patch of the inventory alone, into a copy: the reconcile's view of
+	// the stack stays as it was read.
+	target := &v1alpha1.EventDrivenStack{ObjectMeta: metav1.ObjectMeta{Namespace: s.stack.Namespace, Name: s.stack.Name}}
+	if err := r.Status().Patch(ctx, target, client.RawPatch(types.MergePatchType, body)); err != nil {
+		return fmt.Errorf("recording the %s %s in the stack's inventory before creating it: %w", e.Kind, e.Name, err)
+	}
+	s.original.Status.Inventory = append([]v1alpha1.AWSResource(nil), s.stack.Status.Inventory...)
+	return nil
+}
