@@ -2,7 +2,11 @@ package controllers_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -213,5 +217,103 @@ func TestAdoptingFindsExistingMappings(t *testing.T) {
 	playACKUntilReady(t, ns, stack.Name)
 	if looked < 2 || fake.Calls()["lambda:ListEventSourceMappings"]-before != looked {
 		t.Errorf("look-ups: %d to create the mappings, %d after", looked, fake.Calls()["lambda:ListEventSourceMappings"]-before-looked)
+	}
+}
+
+// A workflow that logs gets a log group of the stack, created (with its
+// retention and the stack's tags) before the state machine, which logs to it;
+// without logging a state machine's logging is OFF explicitly. The log group
+// goes when the workflow stops logging, and with the stack.
+func TestWorkflowLogsToItsLogGroup(t *testing.T) {
+	ctx := context.Background()
+	ns := newNamespace(t)
+	stack := prefixed(t, ns, "logs-")
+	stack.Spec.Workflows[0].Logging = &v1alpha1.WorkflowLogging{Level: "ERROR", RetentionDays: 14}
+	createStack(t, stack)
+	playACKUntilReady(t, ns, stack.Name)
+
+	const name = "/aws/vendedlogs/states/logs-event-driven-workflow"
+	lg, ok := fake.LogGroups()[name]
+	if !ok || lg.RetentionDays != 14 || lg.Tags["eventstack.io/stack"] != ns+"/"+stack.Name {
+		t.Fatalf("log group %+v (exists %v)", lg, ok)
+	}
+	sm := children(t, ns)["StateMachine/event-driven-stack.event-driven-workflow"].(*ack.StateMachine)
+	l := sm.Spec.LoggingConfiguration
+	if ptr.Deref(l.Level, "") != "ERROR" || len(l.Destinations) != 1 || ptr.Deref(l.Destinations[0].CloudWatchLogsLogGroup.LogGroupARN, "") != lg.Arn {
+		t.Errorf("state machine logging %+v, want ERROR to %s", l, lg.Arn)
+	}
+	s := getStack(t, ns, stack.Name)
+	if inv := inventory(s, "LogGroup"); len(inv) != 1 || inv[0].ARN != lg.Arn {
+		t.Errorf("inventory %+v", s.Status.Inventory)
+	}
+	if c := childStatus(s, "LogGroup", name); !c.Ready {
+		t.Errorf("log group status %+v", c)
+	}
+
+	// Logging off: level OFF again, the log group deleted.
+	s.Spec.Workflows[0].Logging = nil
+	if err := k8s.Update(ctx, s); err != nil {
+		t.Fatal(err)
+	}
+	playACKUntilReady(t, ns, stack.Name)
+	sm = children(t, ns)["StateMachine/event-driven-stack.event-driven-workflow"].(*ack.StateMachine)
+	if l := sm.Spec.LoggingConfiguration; ptr.Deref(l.Level, "") != "OFF" || len(l.Destinations) != 0 {
+		t.Errorf("state machine logging after logging was turned off: %+v", l)
+	}
+	if _, ok := fake.LogGroups()[name]; ok {
+		t.Error("the log group of a workflow that stopped logging is still there")
+	}
+
+	// With the stack: logging on again, then the stack deleted.
+	s = getStack(t, ns, stack.Name)
+	s.Spec.Workflows[0].Logging = &v1alpha1.WorkflowLogging{Level: "ALL", IncludeExecutionData: true}
+	if err := k8s.Update(ctx, s); err != nil {
+		t.Fatal(err)
+	}
+	playACKUntilReady(t, ns, stack.Name)
+	if fake.LogGroups()[name].RetentionDays != 30 {
+		t.Errorf("default retention: %+v", fake.LogGroups()[name])
+	}
+	if err := k8s.Delete(ctx, s); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, waitFor, "the log group deleted with the stack", func() error {
+		if _, ok := fake.LogGroups()[name]; ok {
+			return fmt.Errorf("still there")
+		}
+		return nil
+	})
+	checkPolicyAllows(t, "logs:CreateLogGroup", "logs:DescribeLogGroups", "logs:PutRetentionPolicy", "logs:DeleteLogGroup")
+}
+
+func inventory(s *v1alpha1.EventDrivenStack, kind string) []v1alpha1.AWSResource {
+	var out []v1alpha1.AWSResource
+	for _, e := range s.Status.Inventory {
+		if e.Kind == kind {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// checkPolicyAllows fails unless the operator's IAM policy allows each action.
+func checkPolicyAllows(t *testing.T, actions ...string) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "config", "iam", "operator-policy.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct{ Statement []struct{ Action []string } }
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range actions {
+		found := false
+		for _, st := range doc.Statement {
+			found = found || slices.Contains(st.Action, a)
+		}
+		if !found {
+			t.Errorf("config/iam/operator-policy.json does not allow %s, which the operator called", a)
+		}
 	}
 }

@@ -119,6 +119,22 @@ func TestBadSpecsAreRefusedAtAdmission(t *testing.T) {
 		{"sqs subscription to a queue that does not exist", func(s *v1alpha1.EventDrivenStackSpec) {
 			s.Topics[0].Subscriptions = []v1alpha1.Subscription{{Protocol: "sqs", Queue: "no-such-queue"}}
 		}, []string{"spec.topics", "subscriptions[].queue must name a queue"}},
+		// What AWS would refuse, later, inside ACK (retried for ever there).
+		{"consumed queue's visibility under the function's timeout", func(s *v1alpha1.EventDrivenStackSpec) {
+			fn(s, "event-order-processor").TimeoutSeconds = ptr.To[int32](60)
+		}, []string{"spec.functions[0].consumes[0].queue", "visibility timeout", "60"}},
+		{"batch of more than 10 without a batching window", func(s *v1alpha1.EventDrivenStackSpec) {
+			fn(s, "event-order-processor").Consumes[0].BatchSize = ptr.To[int64](100)
+		}, []string{"spec.functions[0].consumes[0].maximumBatchingWindowSeconds"}},
+		{"definition that is JSON but not States Language", func(s *v1alpha1.EventDrivenStackSpec) {
+			s.Workflows[0].Definition = strings.Replace(s.Workflows[0].Definition, `"End": true`, `"Ends": true`, 1)
+		}, []string{"spec.workflows[0].definition", "not valid Amazon States Language"}},
+		{"a runtime Lambda no longer creates functions on", func(s *v1alpha1.EventDrivenStackSpec) {
+			fn(s, "event-inventory-processor").Runtime = "go1.x"
+		}, []string{"spec.functions[1].runtime", "go1.x"}},
+		{"workflow log level that Step Functions does not have", func(s *v1alpha1.EventDrivenStackSpec) {
+			s.Workflows[0].Logging = &v1alpha1.WorkflowLogging{Level: "DEBUG"}
+		}, []string{"spec.workflows[0].logging.level", "Unsupported value"}},
 	}
 	for i, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

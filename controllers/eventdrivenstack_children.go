@@ -183,6 +183,17 @@ func (r *EventDrivenStackReconciler) reconcilePrune(ctx context.Context, s *scop
 // the AWS resources, or leaves them where the child carries its retain
 // annotation (deletionPolicy Retain).
 func (r *EventDrivenStackReconciler) deleteChildren(ctx context.Context, stack *v1alpha1.EventDrivenStack) error {
+	return r.eachLiveChild(ctx, stack, func(k ack.Kind, obj ack.Object) error {
+		if err := r.Delete(ctx, obj, client.PropagationPolicy("Background")); client.IgnoreNotFound(err) != nil {
+			return fmt.Errorf("deleting %s %s: %w", k.GVK.Kind, obj.GetName(), err)
+		}
+		return nil
+	})
+}
+
+// eachLiveChild calls fn for every child of the stack that is not being
+// deleted already, and returns every error it returned.
+func (r *EventDrivenStackReconciler) eachLiveChild(ctx context.Context, stack *v1alpha1.EventDrivenStack, fn func(ack.Kind, ack.Object) error) error {
 	var errs []error
 	for _, k := range ack.Kinds {
 		objs, err := r.listChildren(ctx, k, stack)
@@ -190,11 +201,8 @@ func (r *EventDrivenStackReconciler) deleteChildren(ctx context.Context, stack *
 			return err
 		}
 		for _, obj := range objs {
-			if !obj.GetDeletionTimestamp().IsZero() {
-				continue
-			}
-			if err := r.Delete(ctx, obj, client.PropagationPolicy("Background")); client.IgnoreNotFound(err) != nil {
-				errs = append(errs, fmt.Errorf("deleting %s %s: %w", k.GVK.Kind, obj.GetName(), err))
+			if obj.GetDeletionTimestamp().IsZero() {
+				errs = append(errs, fn(k, obj))
 			}
 		}
 	}

@@ -55,6 +55,8 @@ type EventDrivenStackReconciler struct {
 	lastStatus sync.Map
 	// routing holds, by stack namespace/name, a *routingMemo.
 	routing sync.Map
+	// logGroups holds, by stack UID and log group name, a logGroupMemo.
+	logGroups sync.Map
 }
 
 // scope carries what one reconcile of one stack fetched and decided.
@@ -80,6 +82,10 @@ type scope struct {
 	retryAfter time.Duration
 	// deferred are the children whose change was put off.
 	deferred map[status.ChildKey]bool
+	// logGroupStatus is where the workflows' log groups stand, and
+	// logGroupsErr why they could not be made, returned after the children.
+	logGroupStatus []v1alpha1.ChildStatus
+	logGroupsErr   error
 	// routingErr is why the routing could not be read; the children are
 	// applied anyway.
 	routingErr error
@@ -142,10 +148,12 @@ func (r *EventDrivenStackReconciler) Reconcile(ctx context.Context, req ctrl.Req
 		r.reconcileValidation,
 		r.reconcileObserve,
 		r.reconcileObserveRouting,
+		r.reconcileLogGroups,
 		r.reconcileRender,
 		r.reconcileChildren,
 		r.reconcileRouting,
 		r.reconcilePrune,
+		r.reconcileDeferredErrors,
 	} {
 		if stepErr = step(ctx, s); stepErr != nil {
 			if _, terminal := outcome.IsTerminal(stepErr); terminal {

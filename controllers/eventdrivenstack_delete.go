@@ -76,6 +76,10 @@ func (r *EventDrivenStackReconciler) finalize(ctx context.Context, s *scope) err
 	if err := r.deleteRouting(ctx, s); err != nil {
 		return err
 	}
+	if err := r.deleteLogGroups(ctx, s); err != nil {
+		return err
+	}
+	r.forgetLogGroups(s.stack.UID)
 	return r.deleteChildren(ctx, s.stack)
 }
 
@@ -110,7 +114,11 @@ type deletingError struct {
 }
 
 func (e *deletingError) Error() string {
-	return fmt.Sprintf("waits for the %s %s (with its rules and targets) to be deleted: %v", e.kind, e.name, e.err)
+	what := e.kind + " " + e.name
+	if e.kind == kindEventBus {
+		what += " (with its rules and targets)"
+	}
+	return fmt.Sprintf("waits for the %s to be deleted: %v", what, e.err)
 }
 func (e *deletingError) Unwrap() error { return e.err }
 
@@ -118,24 +126,17 @@ func (e *deletingError) Unwrap() error { return e.err }
 // with a patch of that annotation alone, before the children are deleted: ACK
 // reads the policy from the object it deletes, so the AWS resources stay.
 func (r *EventDrivenStackReconciler) retainChildren(ctx context.Context, stack *v1alpha1.EventDrivenStack) error {
-	var errs []error
-	for _, k := range ack.Kinds {
-		objs, err := r.listChildren(ctx, k, stack)
-		if err != nil {
-			return err
+	patch := fmt.Sprintf(`{"metadata":{"annotations":{%q:%q}}}`, ackv1alpha1.AnnotationDeletionPolicy, ackv1alpha1.DeletionPolicyRetain)
+	return r.eachLiveChild(ctx, stack, func(k ack.Kind, obj ack.Object) error {
+		if obj.GetAnnotations()[ackv1alpha1.AnnotationDeletionPolicy] == string(ackv1alpha1.DeletionPolicyRetain) {
+			return nil
 		}
-		for _, obj := range objs {
-			if obj.GetAnnotations()[ackv1alpha1.AnnotationDeletionPolicy] == string(ackv1alpha1.DeletionPolicyRetain) ||
-				!obj.GetDeletionTimestamp().IsZero() {
-				continue
-			}
-			patch := fmt.Sprintf(`{"metadata":{"annotations":{%q:%q}}}`, ackv1alpha1.AnnotationDeletionPolicy, ackv1alpha1.DeletionPolicyRetain)
-			if err := r.Patch(ctx, obj, client.RawPatch(types.MergePatchType, []byte(patch)), client.FieldOwner(render.FieldManager)); client.IgnoreNotFound(err) != nil {
-				errs = append(errs, fmt.Errorf("retaining %s %s: %w", k.GVK.Kind, obj.GetName(), err))
-			}
+		err := r.Patch(ctx, obj, client.RawPatch(types.MergePatchType, []byte(patch)), client.FieldOwner(render.FieldManager))
+		if client.IgnoreNotFound(err) != nil {
+			return fmt.Errorf("retaining %s %s: %w", k.GVK.Kind, obj.GetName(), err)
 		}
-	}
-	return kerrors.NewAggregate(errs)
+		return nil
+	})
 }
 
 // setDeletingStatus says that the stack is being deleted, what it still waits

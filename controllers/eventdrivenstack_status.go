@@ -38,6 +38,7 @@ func (r *EventDrivenStackReconciler) computeStatus(s *scope, stepErr error) {
 			st.Children = append(st.Children, child)
 		}
 		st.Outputs = s.rendered.Outputs
+		st.Children = append(st.Children, s.logGroupStatus...)
 		st.Children = append(st.Children, r.routingStatus(s, stepErr)...)
 	}
 	ready := 0

@@ -402,9 +402,12 @@ func TestIAMPolicyAllowsExactlyTheCallsMade(t *testing.T) {
 	}
 	// PutEvents is for kubectl eds; tagging and role passing are implied by
 	// other calls; ListTagsForResource and ListEventSourceMappings are called
-	// only with adoption.
+	// only with adoption, the log groups' calls only for a workflow that logs
+	// (TestWorkflowLogsToItsLogGroup checks them against this policy).
 	implied := map[string]bool{"events:PutEvents": true, "events:TagResource": true, "iam:PassRole": true,
-		"events:ListTagsForResource": true, "lambda:ListEventSourceMappings": true}
+		"events:ListTagsForResource": true, "lambda:ListEventSourceMappings": true,
+		"logs:CreateLogGroup": true, "logs:DeleteLogGroup": true, "logs:PutRetentionPolicy": true,
+		"logs:TagResource": true, "logs:DescribeLogGroups": true}
 	for a := range allowed {
 		if called[a] == 0 && !implied[a] {
 			notCalled = append(notCalled, a)

@@ -92,7 +92,8 @@ func kitchenSink() *v1alpha1.EventDrivenStack {
 					RoleARN: "arn:aws:iam::123456789012:role/given"},
 			},
 			Workflows: []v1alpha1.Workflow{
-				{Name: "flow", Type: "EXPRESS", Definition: def, TimeoutSeconds: ptr.To[int32](60), Tracing: true},
+				{Name: "flow", Type: "EXPRESS", Definition: def, TimeoutSeconds: ptr.To[int32](60), Tracing: true,
+					Logging: &v1alpha1.WorkflowLogging{Level: "ALL", IncludeExecutionData: true, RetentionDays: 7}},
 				{Name: "given-role", Definition: def, RoleARN: "arn:aws:iam::123456789012:role/sfn"},
 			},
 		},
@@ -104,6 +105,9 @@ func kitchenSink() *v1alpha1.EventDrivenStack {
 func converge(t *testing.T, stack *v1alpha1.EventDrivenStack) *render.Result {
 	t.Helper()
 	obs := render.Observed{ARNs: map[string]string{}, URLs: map[string]string{}, MappingUUIDs: render.NoExistingMappings(stack)}
+	for w := range render.LogGroups(stack) {
+		obs.ARNs[render.Key(render.LogGroupKind, w)] = "arn:aws:logs:us-east-1:123456789012:log-group:" + render.LogGroupName(stack, w) + ":*"
+	}
 	for round := 0; round < 10; round++ {
 		res, err := render.Render(stack, obs)
 		if err != nil {

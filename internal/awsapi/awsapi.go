@@ -1,5 +1,5 @@
-// Package awsapi gives the operator its AWS clients (EventBridge and Lambda,
-// which it drives itself; everything else goes through ACK) and types their
+// Package awsapi gives the operator its AWS clients (EventBridge, Lambda and
+// CloudWatch Logs, which it drives itself; everything else goes through ACK) and types their
 // errors by what should happen next.
 //
 // Credentials and region come from the SDK's default chain (environment, EKS
@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 
@@ -46,10 +47,20 @@ type Lambda interface {
 	ListEventSourceMappings(context.Context, *lambda.ListEventSourceMappingsInput, ...func(*lambda.Options)) (*lambda.ListEventSourceMappingsOutput, error)
 }
 
+// Logs is the part of the CloudWatch Logs API the operator calls: the log
+// groups of the workflows that log.
+type Logs interface {
+	CreateLogGroup(context.Context, *cloudwatchlogs.CreateLogGroupInput, ...func(*cloudwatchlogs.Options)) (*cloudwatchlogs.CreateLogGroupOutput, error)
+	DescribeLogGroups(context.Context, *cloudwatchlogs.DescribeLogGroupsInput, ...func(*cloudwatchlogs.Options)) (*cloudwatchlogs.DescribeLogGroupsOutput, error)
+	PutRetentionPolicy(context.Context, *cloudwatchlogs.PutRetentionPolicyInput, ...func(*cloudwatchlogs.Options)) (*cloudwatchlogs.PutRetentionPolicyOutput, error)
+	DeleteLogGroup(context.Context, *cloudwatchlogs.DeleteLogGroupInput, ...func(*cloudwatchlogs.Options)) (*cloudwatchlogs.DeleteLogGroupOutput, error)
+}
+
 // Clients are the clients for one region.
 type Clients struct {
 	EventBridge EventBridge
 	Lambda      Lambda
+	Logs        Logs
 }
 
 // Factory makes, and keeps, one set of clients per region.
@@ -97,6 +108,11 @@ func (f *Factory) For(ctx context.Context, region string) (*Clients, error) {
 			}
 		}),
 		Lambda: lambda.NewFromConfig(cfg, func(o *lambda.Options) {
+			if endpoint != "" {
+				o.BaseEndpoint = aws.String(endpoint)
+			}
+		}),
+		Logs: cloudwatchlogs.NewFromConfig(cfg, func(o *cloudwatchlogs.Options) {
 			if endpoint != "" {
 				o.BaseEndpoint = aws.String(endpoint)
 			}

@@ -62,8 +62,8 @@ func shortHash(s string) string {
 	return hex.EncodeToString(sum[:])[:8]
 }
 
-// partition is the AWS partition of a region.
-func partition(region string) string {
+// Partition is the AWS partition of a region: aws, aws-cn or aws-us-gov.
+func Partition(region string) string {
 	switch {
 	case strings.HasPrefix(region, "cn-"):
 		return "aws-cn"

@@ -79,7 +79,7 @@ type Result struct {
 // Render builds every ACK child of stack from its spec and what ACK has
 // reported. The spec must have passed Validate; an error means it did not.
 func Render(stack *v1alpha1.EventDrivenStack, obs Observed) (*Result, error) {
-	b := &builder{stack: stack, obs: obs, partition: partition(stack.Spec.Region)}
+	b := &builder{stack: stack, obs: obs, partition: Partition(stack.Spec.Region)}
 	var children []Child
 	for _, t := range stack.Spec.Tables {
 		children = append(children, b.table(t))
@@ -331,10 +331,20 @@ func (b *builder) accountID() string {
 	return ""
 }
 
+// Tags are the tags of every AWS resource of the stack: the spec's, and
+// eventstack.io/stack naming the stack.
+func Tags(stack *v1alpha1.EventDrivenStack) map[string]string {
+	out := map[string]string{TagStack: stack.Namespace + "/" + stack.Name}
+	for k, v := range stack.Spec.Tags {
+		out[k] = v
+	}
+	return out
+}
+
 // tagMap returns the stack's tags as ACK's map form.
 func (b *builder) tagMap() map[string]*string {
-	m := map[string]*string{TagStack: ptr.To(b.stack.Namespace + "/" + b.stack.Name)}
-	for k, v := range b.stack.Spec.Tags {
+	m := map[string]*string{}
+	for k, v := range Tags(b.stack) {
 		m[k] = ptr.To(v)
 	}
 	return m

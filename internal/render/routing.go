@@ -154,7 +154,7 @@ type RuleRoute struct {
 // BuildRouting builds the stack's bus, rules, targets and permissions from its
 // spec and what is known so far: ARNs of the ACK children and of the rules.
 func BuildRouting(stack *v1alpha1.EventDrivenStack, obs Observed) (*Routing, error) {
-	b := &builder{stack: stack, obs: obs, partition: partition(stack.Spec.Region)}
+	b := &builder{stack: stack, obs: obs, partition: Partition(stack.Spec.Region)}
 	out := &Routing{}
 	bus := stack.Spec.EventBus
 	if bus == nil {

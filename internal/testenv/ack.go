@@ -3,6 +3,7 @@ package testenv
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	ackv1alpha1 "github.com/aws-controllers-k8s/runtime/apis/core/v1alpha1"
@@ -69,7 +70,7 @@ func PlayACK(ctx context.Context, c client.Client, namespace string, filter func
 			if filter != nil && !filter(obj) {
 				continue
 			}
-			if !playOnce(obj) {
+			if !PlayOnce(obj) {
 				continue
 			}
 			if err := c.Status().Update(ctx, obj); err != nil {
@@ -81,9 +82,9 @@ func PlayACK(ctx context.Context, c client.Client, namespace string, filter func
 	return marked, nil
 }
 
-// playOnce sets what one ACK reconcile of obj would write, and reports
-// whether there is anything to write.
-func playOnce(obj ack.Object) bool {
+// PlayOnce sets what one ACK reconcile of obj would write (see PlayACK), and
+// reports whether there is anything to write.
+func PlayOnce(obj ack.Object) bool {
 	st := obj.ACKStatus()
 	region := obj.GetAnnotations()[ackv1alpha1.AnnotationRegion]
 	synced := st.Condition(ackv1alpha1.ConditionTypeResourceSynced)
@@ -91,6 +92,7 @@ func playOnce(obj ack.Object) bool {
 	case st.ARN() == "":
 		if _, isRole := obj.(*ack.Role); isRole {
 			SetARN(obj, FakeARN(obj, region))
+			SetCondition(obj, ackv1alpha1.ConditionTypeRecoverable, corev1.ConditionTrue, "role created, requeuing to trigger updates")
 			SetCondition(obj, ackv1alpha1.ConditionTypeResourceSynced, corev1.ConditionUnknown, "role created, requeuing to trigger updates")
 			return true
 		}
@@ -107,6 +109,10 @@ func playOnce(obj ack.Object) bool {
 		if st.Condition(ackv1alpha1.ConditionTypeTerminal) != nil {
 			return false // ACK does not retry a terminal error until the spec changes
 		}
+		// A sync starts from no conditions: the retry's Recoverable goes.
+		st.Conditions = slices.DeleteFunc(st.Conditions, func(c *ackv1alpha1.Condition) bool {
+			return c.Type == ackv1alpha1.ConditionTypeRecoverable
+		})
 		SetCondition(obj, ackv1alpha1.ConditionTypeResourceSynced, corev1.ConditionTrue, "Resource synced successfully")
 		return true
 	case changedSinceReported(obj):

@@ -274,7 +274,7 @@ func (v *validator) imageURI(p *field.Path, uri string) {
 	case m[1] != v.spec.Region:
 		v.errs = append(v.errs, field.Invalid(p, uri, fmt.Sprintf(
 			"the image is in ECR in %s; Lambda takes images from a repository in the function's own region, %s", m[1], v.spec.Region)))
-	case (m[2] == ".cn") != (partitionOf(v.spec.Region) == "aws-cn"):
+	case (m[2] == ".cn") != (render.Partition(v.spec.Region) == "aws-cn"):
 		v.errs = append(v.errs, field.Invalid(p, uri, "the registry's domain does not belong to the region "+v.spec.Region))
 	}
 }
@@ -324,7 +324,7 @@ func (v *validator) envBytes(f v1alpha1.Function) int {
 	for k, val := range f.Environment {
 		n += len(k) + len(val)
 	}
-	partition := partitionOf(s.Region)
+	partition := render.Partition(s.Region)
 	topicARN := func(name string) int {
 		return len("arn:"+partition+":sns:"+s.Region+"::") + 12 + len(s.NamePrefix+name)
 	}
@@ -432,7 +432,7 @@ func (v *validator) samePartition(p *field.Path, arn string) {
 	if len(parts) < 3 {
 		return
 	}
-	if want := partitionOf(v.spec.Region); parts[1] != want {
+	if want := render.Partition(v.spec.Region); parts[1] != want {
 		v.errs = append(v.errs, field.Invalid(p, arn, fmt.Sprintf(
 			"the role is in partition %s; the stack's region %s is in partition %s, where that role does not exist", parts[1], v.spec.Region, want)))
 	}
@@ -491,18 +491,6 @@ func (v *validator) eventsDLQNameClash(spec *field.Path, stackName string) {
 			v.errs = append(v.errs, field.Invalid(spec.Child("queues").Index(i).Child("name"), q.Name,
 				"the operator names the stack's EventBridge dead-letter queue "+v.spec.NamePrefix+dlq+"; SQS queue names are unique in a region: rename this queue"))
 		}
-	}
-}
-
-// partitionOf is the AWS partition of a region (render uses the same rule).
-func partitionOf(region string) string {
-	switch {
-	case strings.HasPrefix(region, "cn-"):
-		return "aws-cn"
-	case strings.HasPrefix(region, "us-gov-"):
-		return "aws-us-gov"
-	default:
-		return "aws"
 	}
 }
 

@@ -1,5 +1,5 @@
 // Package fakeaws is an in-memory test server that speaks a small part of the
-// Amazon EventBridge and AWS Lambda APIs over HTTP on a loopback port, so that
+// Amazon EventBridge, AWS Lambda and CloudWatch Logs APIs over HTTP on a loopback port, so that
 // code using the real AWS SDK for Go v2 clients can be tested offline. Point a
 // client at it with the service Options' BaseEndpoint set to Server.URL().
 //
@@ -11,8 +11,13 @@
 //     ListTargetsByRule, RemoveTargets, PutEvents. Any other operation answers
 //     400 UnknownOperationException.
 //   - Lambda (REST-JSON): AddPermission (POST), GetPolicy (GET) and
-//     RemovePermission (DELETE) under /2015-03-31/functions/{FunctionName}/policy.
-//     Any other route answers 404 UnknownOperationException.
+//     RemovePermission (DELETE) under /2015-03-31/functions/{FunctionName}/policy,
+//     and ListEventSourceMappings (GET /2015-03-31/event-source-mappings/, of
+//     the mappings AddEventSourceMapping made: there is no create call, and
+//     no paging). Any other route answers 404 UnknownOperationException.
+//   - CloudWatch Logs (JSON 1.1, X-Amz-Target: Logs_20140328.<Operation>):
+//     CreateLogGroup, DescribeLogGroups (by prefix, one page), PutRetentionPolicy
+//     and DeleteLogGroup, with the errors of CloudWatch Logs' JSON protocol.
 //
 // Errors use the wire format of each protocol: EventBridge answers HTTP 400
 // (500 for InternalException) with {"__type":"<Code>","message":"..."};

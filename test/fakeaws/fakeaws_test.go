@@ -17,6 +17,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	logstypes "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
@@ -34,6 +36,7 @@ type env struct {
 	url string
 	eb  *eventbridge.Client
 	lm  *lambda.Client
+	cfg aws.Config
 }
 
 // standardRetryer is the SDK's standard retryer (3 attempts) without the
@@ -65,6 +68,7 @@ func newEnvWith(t *testing.T, retryer func() aws.Retryer) *env {
 		url: url,
 		eb:  eventbridge.NewFromConfig(cfg, func(o *eventbridge.Options) { o.BaseEndpoint = aws.String(url) }),
 		lm:  lambda.NewFromConfig(cfg, func(o *lambda.Options) { o.BaseEndpoint = aws.String(url) }),
+		cfg: cfg,
 	}
 }
 
@@ -737,6 +741,41 @@ func TestFailEveryAndAfterApplying(t *testing.T) {
 	}
 	if _, ok := e.srv.Bus("lost"); !ok {
 		t.Fatal("a refused delete deleted the bus")
+	}
+}
+
+// Log groups: created with tags, found by prefix with their ARN (":*") and
+// retention, deleted; the errors are CloudWatch Logs' own.
+func TestLogGroups(t *testing.T) {
+	e := newEnv(t)
+	c := ctx(t)
+	logs := cloudwatchlogs.NewFromConfig(e.cfg, func(o *cloudwatchlogs.Options) { o.BaseEndpoint = aws.String(e.url) })
+	name := "/aws/vendedlogs/states/saga"
+	must(logs.CreateLogGroup(c, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: &name, Tags: map[string]string{"team": "a"}}))(t)
+	_, err := logs.CreateLogGroup(c, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: &name})
+	var exists *logstypes.ResourceAlreadyExistsException
+	if !errors.As(err, &exists) {
+		t.Fatalf("second create: %v", err)
+	}
+	must(logs.PutRetentionPolicy(c, &cloudwatchlogs.PutRetentionPolicyInput{LogGroupName: &name, RetentionInDays: aws.Int32(30)}))(t)
+	out, err := logs.DescribeLogGroups(c, &cloudwatchlogs.DescribeLogGroupsInput{LogGroupNamePrefix: aws.String("/aws/vendedlogs/")})
+	if err != nil || len(out.LogGroups) != 1 || aws.ToString(out.LogGroups[0].Arn) != "arn:aws:logs:us-east-1:123456789012:log-group:"+name+":*" ||
+		aws.ToInt32(out.LogGroups[0].RetentionInDays) != 30 {
+		t.Fatalf("describe: %+v, %v", out, err)
+	}
+	if g := e.srv.LogGroups()[name]; g.Tags["team"] != "a" {
+		t.Errorf("tags %v", g.Tags)
+	}
+	_, err = logs.PutRetentionPolicy(c, &cloudwatchlogs.PutRetentionPolicyInput{LogGroupName: &name, RetentionInDays: aws.Int32(2)})
+	var invalid *logstypes.InvalidParameterException
+	if !errors.As(err, &invalid) {
+		t.Fatalf("retention 2: %v", err)
+	}
+	must(logs.DeleteLogGroup(c, &cloudwatchlogs.DeleteLogGroupInput{LogGroupName: &name}))(t)
+	_, err = logs.DeleteLogGroup(c, &cloudwatchlogs.DeleteLogGroupInput{LogGroupName: &name})
+	var notFound *logstypes.ResourceNotFoundException
+	if !errors.As(err, &notFound) {
+		t.Fatalf("second delete: %v", err)
 	}
 }
 

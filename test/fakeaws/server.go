@@ -37,6 +37,7 @@ type Server struct {
 
 	eventBridgeState
 	lambdaState
+	logsState
 }
 
 // New returns a server with only the default event bus, not yet listening.
@@ -48,6 +49,7 @@ func New() *Server {
 		opCalls:          map[string]int{},
 		eventBridgeState: newEventBridgeState(),
 		lambdaState:      newLambdaState(),
+		logsState:        newLogsState(),
 	}
 }
 
@@ -232,6 +234,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var service, op string
 	var handle func([]byte) (int, any, *apiError)
 	switch {
+	case strings.HasPrefix(r.Header.Get("X-Amz-Target"), "Logs_"):
+		service = "logs"
+		op, handle = s.routeLogs(r)
 	case r.Header.Get("X-Amz-Target") != "":
 		service = "events"
 		op, handle = s.routeEvents(r)
@@ -283,7 +288,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func setCommonHeaders(w http.ResponseWriter, service string) {
 	w.Header().Set("X-Amzn-Requestid", newID())
-	if service == "events" {
+	if service == "events" || service == "logs" {
 		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
 	} else {
 		w.Header().Set("Content-Type", "application/json")
@@ -331,7 +336,7 @@ var lambdaCapitalMessage = map[string]bool{
 func writeError(w http.ResponseWriter, service string, e *apiError) {
 	setCommonHeaders(w, service)
 	var body map[string]string
-	if service == "events" {
+	if service == "events" || service == "logs" {
 		body = map[string]string{"__type": e.Code, "message": e.Message}
 	} else {
 		w.Header().Set("X-Amzn-ErrorType", e.Code)

@@ -211,7 +211,14 @@ func TestStalledStackIsDegraded(t *testing.T) {
 	evalLua(t, edited, progressing, waitingMessage(edited))
 	evalKstatus(t, edited, status.InProgressStatus, staleGenerationMessage(edited))
 
-	again := waitForStatus(t, ns, "stack Stalled at the new generation", conditionIs(v1alpha1.ConditionStalled, "True"))
+	// The edit (a tag) changes every child: ACK reconciles them again, and
+	// reports the function terminal again.
+	again := waitForStatus(t, ns, "stack Stalled at the new generation", func(u *unstructured.Unstructured) error {
+		if _, err := testenv.PlayACK(ctx, k8s, ns, nil); err != nil {
+			return err
+		}
+		return conditionIs(v1alpha1.ConditionStalled, "True")(u)
+	})
 	evalLua(t, again, degraded, messageOf(again, v1alpha1.ConditionStalled))
 	evalKstatus(t, again, status.FailedStatus, messageOf(again, v1alpha1.ConditionStalled))
 }

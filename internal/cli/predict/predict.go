@@ -48,16 +48,7 @@ func New(region, accountID string) (Predictor, error) {
 }
 
 // Partition is the AWS partition of the region.
-func (p Predictor) Partition() string {
-	switch {
-	case strings.HasPrefix(p.Region, "cn-"):
-		return "aws-cn"
-	case strings.HasPrefix(p.Region, "us-gov-"):
-		return "aws-us-gov"
-	default:
-		return "aws"
-	}
-}
+func (p Predictor) Partition() string { return render.Partition(p.Region) }
 
 // arn joins an ARN of a regional service.
 func (p Predictor) arn(service, resource string) string {
@@ -99,6 +90,9 @@ func (p Predictor) QueueURL(q *ack.Queue) string {
 	return fmt.Sprintf("https://sqs.%s.%s/%s/%s", p.Region, domain, p.AccountID, ptr.Deref(q.Spec.QueueName, ""))
 }
 
+// LogGroupARN is the ARN of a log group, as Step Functions takes it (":*").
+func (p Predictor) LogGroupARN(name string) string { return p.arn("logs", "log-group:"+name+":*") }
+
 // EventBusARN is the ARN of a custom event bus, by its name in AWS.
 func (p Predictor) EventBusARN(bus string) string { return p.arn("events", "event-bus/"+bus) }
 
@@ -131,6 +125,10 @@ func Resolve(stack *v1alpha1.EventDrivenStack, p Predictor) (render.Observed, er
 	routing, err := render.BuildRouting(stack, obs)
 	if err != nil {
 		return obs, err
+	}
+	// The operator creates the log groups of the workflows that log.
+	for w := range render.LogGroups(stack) {
+		obs.ARNs[render.Key(render.LogGroupKind, w)] = p.LogGroupARN(render.LogGroupName(stack, w))
 	}
 	if routing.Bus != nil {
 		bus := ptr.Deref(routing.Bus.Name, "")

@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 
@@ -74,6 +75,16 @@ func Write(w io.Writer, stack *v1alpha1.EventDrivenStack, o Options) error {
 		gen += p.style(yellow, " (the status does not describe the latest spec yet)")
 	}
 	fmt.Fprintf(tw, "  Generation:\t%s\n", gen)
+	if ts := stack.DeletionTimestamp; ts != nil {
+		policy := string(stack.Spec.DeletionPolicy)
+		if policy == "" {
+			policy = string(v1alpha1.DeletionPolicyDelete)
+		}
+		fmt.Fprintf(tw, "  Deleting:\t%s since %s (deletionPolicy %s)\n", p.style(yellow, "yes"), ts.UTC().Format(time.RFC3339), policy)
+	}
+	for _, e := range st.Inventory {
+		fmt.Fprintf(tw, "  In AWS:\t%s %s%s\n", e.Kind, e.Name, orWhen(e.ARN == "", " (being created)"))
+	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
@@ -86,6 +97,13 @@ func Write(w io.Writer, stack *v1alpha1.EventDrivenStack, o Options) error {
 	}
 	_, err := w.Write([]byte(p.b.String()))
 	return err
+}
+
+func orWhen(cond bool, s string) string {
+	if cond {
+		return s
+	}
+	return ""
 }
 
 type printer struct {

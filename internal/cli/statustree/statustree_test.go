@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -108,6 +109,32 @@ func TestNotReportedYet(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"Unknown (the operator has not reported on this stack yet)", "(none reported yet)", "1, observed 0"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("no %q in:\n%s", want, out.String())
+		}
+	}
+}
+
+// A stack being deleted says so, since when and by which policy, with what
+// the operator still holds in AWS.
+func TestDeleting(t *testing.T) {
+	s := stack()
+	at := metav1.NewTime(time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC))
+	s.DeletionTimestamp = &at
+	s.Status.Inventory = []v1alpha1.AWSResource{{Kind: "EventBus", Name: "bus", ARN: "arn:aws:events:us-east-1:123456789012:event-bus/bus"},
+		{Kind: "LogGroup", Name: "/aws/vendedlogs/states/saga"}}
+	s.Status.Conditions[0] = metav1.Condition{Type: "Ready", Status: "False", Reason: "Deleting",
+		Message: "being deleted (deletionPolicy Delete): waits for the EventBus bus (with its rules and targets) to be deleted: AccessDeniedException"}
+	var out bytes.Buffer
+	if err := statustree.Write(&out, s, statustree.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"Ready:       False Deleting: being deleted (deletionPolicy Delete): waits for the EventBus bus",
+		"Deleting:    yes since 2026-11-29T12:00:00Z (deletionPolicy Delete)",
+		"In AWS:      EventBus bus\n",
+		"In AWS:      LogGroup /aws/vendedlogs/states/saga (being created)",
+	} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("no %q in:\n%s", want, out.String())
 		}
