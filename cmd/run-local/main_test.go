@@ -146,6 +146,22 @@ func TestRunLocal(t *testing.T) {
 	}
 	t.Logf("kubectl get eds:\n%s", out)
 
+	// kubectl delete finishes: the stack never reached AWS (no credentials),
+	// so nothing is waited for in AWS, and its children go with it.
+	del := exec.Command(filepath.Join(assets, "kubectl"), "--kubeconfig", kubeconfigPath, "delete", "eds", "event-driven-stack", "--timeout=30s")
+	if out, err := del.CombinedOutput(); err != nil {
+		t.Fatalf("kubectl delete eds: %v\n%s", err, out)
+	}
+	for _, k := range ack.Kinds {
+		list := k.List()
+		if err := c.List(ctx, list, client.InNamespace("default")); err != nil {
+			t.Fatal(err)
+		}
+		if n := len(list.Objects()); n > 0 {
+			t.Errorf("%d %s children left after the stack was deleted", n, k.GVK.Kind)
+		}
+	}
+
 	// Ctrl-C stops everything cleanly.
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
