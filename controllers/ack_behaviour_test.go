@@ -317,3 +317,95 @@ func checkPolicyAllows(t *testing.T, actions ...string) {
 		}
 	}
 }
+
+// New code rolls out through code.sha256, which ACK's lambda controller
+// compares with what Lambda runs: a new hash costs exactly one child write,
+// and the function (and the stack) is Ready only once Lambda runs the code
+// of that hash; a failed update stalls the stack with Lambda's reason.
+func TestCodeRollsOutBySHA256(t *testing.T) {
+	ctx := context.Background()
+	ns := newNamespace(t)
+	const (
+		shaA = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
+		shaB = "ypeBEsobvcr6wjGzmiPcTaeG7/gUfE5yuYB3ha/uSLs="
+		shaC = "LCa0a2j/xo/5m0U8HTBBNBNCLXBkg7+g+YpeiGJm564="
+		fn   = "Function/event-driven-stack.event-order-processor"
+	)
+	stack := prefixed(t, ns, "code-")
+	stack.Spec.Functions[0].Code.SHA256 = shaA
+	createStack(t, stack)
+	playACKUntilReady(t, ns, stack.Name)
+	if got := ptr.Deref(children(t, ns)[fn].(*ack.Function).Spec.Code.SHA256, ""); got != shaA {
+		t.Fatalf("the function's code.sha256 is %q, want the declared %s", got, shaA)
+	}
+
+	publish := func(key, sha string) {
+		t.Helper()
+		s := getStack(t, ns, stack.Name)
+		s.Spec.Functions[0].Code.S3Key, s.Spec.Functions[0].Code.SHA256 = key, sha
+		if err := k8s.Update(ctx, s); err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, waitFor, "the new code applied", func() error {
+			if got := ptr.Deref(children(t, ns)[fn].(*ack.Function).Spec.Code.SHA256, ""); got != sha {
+				return fmt.Errorf("sha256 %s", got)
+			}
+			return nil
+		})
+	}
+	before := len(writes.writesIn(ns))
+	publish("lambdas/event-order-processor/b.zip", shaB)
+	var childWrites []string
+	for _, w := range writes.writesIn(ns)[before:] {
+		if !strings.Contains(w, "EventDrivenStack") {
+			childWrites = append(childWrites, w)
+		}
+	}
+	if len(childWrites) != 1 || !strings.Contains(childWrites[0], "Function event-driven-stack.event-order-processor") {
+		t.Errorf("a new sha256 cost child writes %v, want exactly the function", childWrites)
+	}
+
+	// ACK reconciled and reports the function synced, but Lambda still
+	// reports the old code.
+	f := children(t, ns)[fn].(*ack.Function)
+	f.Status.LastUpdateStatus, f.Status.CodeSHA256 = ptr.To("Successful"), ptr.To(shaA)
+	testenv.Stamp(f)
+	if err := k8s.Status().Update(ctx, f); err != nil {
+		t.Fatal(err)
+	}
+	consistently(t, 2*time.Second, "not Ready while Lambda runs the old code", func() error {
+		s := getStack(t, ns, stack.Name)
+		if meta.IsStatusConditionTrue(s.Status.Conditions, v1alpha1.ConditionReady) {
+			return fmt.Errorf("Ready while the function runs %s", shaA)
+		}
+		return nil
+	})
+	if c := childStatus(getStack(t, ns, stack.Name), "Function", "event-driven-stack.event-order-processor"); c.Ready ||
+		!strings.Contains(c.Message, "deploying code "+shaB[:8]) {
+		t.Errorf("function status while deploying: %+v", c)
+	}
+	// Lambda runs the new code.
+	f = children(t, ns)[fn].(*ack.Function)
+	f.Status.LastUpdateStatus, f.Status.CodeSHA256 = ptr.To("Successful"), ptr.To(shaB)
+	if err := k8s.Status().Update(ctx, f); err != nil {
+		t.Fatal(err)
+	}
+	playACKUntilReady(t, ns, stack.Name)
+
+	// A failed update stalls the stack with Lambda's reason.
+	publish("lambdas/event-order-processor/c.zip", shaC)
+	f = children(t, ns)[fn].(*ack.Function)
+	f.Status.LastUpdateStatus = ptr.To("Failed")
+	f.Status.LastUpdateStatusReason = ptr.To("Unzipped size must be smaller than 262144000 bytes")
+	testenv.Stamp(f)
+	if err := k8s.Status().Update(ctx, f); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, waitFor, "stalled on the failed update", func() error {
+		st := meta.FindStatusCondition(getStack(t, ns, stack.Name).Status.Conditions, v1alpha1.ConditionStalled)
+		if st == nil || !strings.Contains(st.Message, "Unzipped size must be smaller") {
+			return fmt.Errorf("Stalled %+v", st)
+		}
+		return nil
+	})
+}

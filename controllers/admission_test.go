@@ -132,6 +132,15 @@ func TestBadSpecsAreRefusedAtAdmission(t *testing.T) {
 		{"a runtime Lambda no longer creates functions on", func(s *v1alpha1.EventDrivenStackSpec) {
 			fn(s, "event-inventory-processor").Runtime = "go1.x"
 		}, []string{"spec.functions[1].runtime", "go1.x"}},
+		{"code sha256 that is not a base64 SHA-256", func(s *v1alpha1.EventDrivenStackSpec) {
+			fn(s, "event-order-processor").Code.SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+		}, []string{"spec.functions[0].code.sha256", "should match"}},
+		{"code sha256 for an image", func(s *v1alpha1.EventDrivenStackSpec) {
+			f := fn(s, "event-order-processor")
+			f.Code = v1alpha1.FunctionCode{ImageURI: "123456789012.dkr.ecr.us-east-1.amazonaws.com/orders@sha256:" + strings.Repeat("a", 64),
+				SHA256: "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="}
+			f.Runtime, f.Handler = "", ""
+		}, []string{"spec.functions[0].code", "an image is pinned by its digest"}},
 		{"workflow log level that Step Functions does not have", func(s *v1alpha1.EventDrivenStackSpec) {
 			s.Workflows[0].Logging = &v1alpha1.WorkflowLogging{Level: "DEBUG"}
 		}, []string{"spec.workflows[0].logging.level", "Unsupported value"}},

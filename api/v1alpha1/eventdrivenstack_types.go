@@ -478,6 +478,7 @@ type Function struct {
 
 // FunctionCode is a Lambda deployment package: a zip in S3 or a container image.
 // +kubebuilder:validation:XValidation:rule="has(self.imageURI) != (has(self.s3Bucket) && has(self.s3Key))",message="code needs either s3Bucket and s3Key, or imageURI"
+// +kubebuilder:validation:XValidation:rule="!has(self.sha256) || has(self.s3Key)",message="sha256 is the hash of a zip in S3: an image is pinned by its digest in imageURI"
 type FunctionCode struct {
 	// +optional
 	// +kubebuilder:validation:MaxLength=63
@@ -488,6 +489,17 @@ type FunctionCode struct {
 	// +optional
 	// +kubebuilder:validation:MaxLength=1024
 	S3ObjectVersion string `json:"s3ObjectVersion,omitempty"`
+	// SHA256 is the zip's SHA-256, base64 encoded, as Lambda reports it
+	// (CodeSha256; kubectl eds publish writes it). ACK's lambda controller
+	// deploys a zip only when this changes: set it, or a new zip at the same
+	// key never reaches the function. The function is Ready only once Lambda
+	// runs the code of this hash.
+	// +optional
+	// +kubebuilder:validation:Pattern=`^[A-Za-z0-9+/]{43}=$`
+	SHA256 string `json:"sha256,omitempty"`
+	// ImageURI is a container image in ECR. Pin it by digest
+	// (repo@sha256:...): ACK's lambda controller deploys an image when this
+	// changes, so a new digest rolls out and a tag that moves does not.
 	// +optional
 	// +kubebuilder:validation:MaxLength=256
 	ImageURI string `json:"imageURI,omitempty"`

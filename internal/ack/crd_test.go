@@ -78,7 +78,7 @@ func kitchenSink() *v1alpha1.EventDrivenStack {
 			Tables: []v1alpha1.Table{{Name: "things", PartitionKey: v1alpha1.Key{Name: "pk", Type: "S"}, SortKey: &v1alpha1.Key{Name: "sk", Type: "N"},
 				BillingMode: v1alpha1.BillingProvisioned, ProvisionedThroughput: &v1alpha1.ProvisionedThroughput{ReadCapacityUnits: 5, WriteCapacityUnits: 5}}},
 			Functions: []v1alpha1.Function{
-				{Name: "zip-fn", Code: v1alpha1.FunctionCode{S3Bucket: "b", S3Key: "k.zip", S3ObjectVersion: "3"}, Runtime: "provided.al2023",
+				{Name: "zip-fn", Code: v1alpha1.FunctionCode{S3Bucket: "b", S3Key: "k.zip", S3ObjectVersion: "3", SHA256: "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="}, Runtime: "provided.al2023",
 					Handler: "bootstrap", Architecture: "x86_64", MemoryMB: ptr.To[int32](512), TimeoutSeconds: ptr.To[int32](60), Tracing: "Active",
 					Environment: map[string]string{"MODE": "strict"},
 					Uses: &v1alpha1.FunctionUses{

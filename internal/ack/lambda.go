@@ -13,7 +13,10 @@ type FunctionCode struct {
 	S3Bucket        *string `json:"s3Bucket,omitempty"`
 	S3Key           *string `json:"s3Key,omitempty"`
 	S3ObjectVersion *string `json:"s3ObjectVersion,omitempty"`
-	ImageURI        *string `json:"imageURI,omitempty"`
+	// SHA256 is what lambda-controller compares with status.codeSHA256 to
+	// decide to update a zip function's code.
+	SHA256   *string `json:"sha256,omitempty"`
+	ImageURI *string `json:"imageURI,omitempty"`
 }
 
 // Environment holds a function's environment variables.

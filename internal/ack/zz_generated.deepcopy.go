@@ -302,6 +302,11 @@ func (in *FunctionCode) DeepCopyInto(out *FunctionCode) {
 		*out = new(string)
 		**out = **in
 	}
+	if in.SHA256 != nil {
+		in, out := &in.SHA256, &out.SHA256
+		*out = new(string)
+		**out = **in
+	}
 	if in.ImageURI != nil {
 		in, out := &in.ImageURI, &out.ImageURI
 		*out = new(string)

@@ -128,6 +128,10 @@ func (b *builder) function(f v1alpha1.Function) Child {
 		if f.Code.S3ObjectVersion != "" {
 			spec.Code.S3ObjectVersion = ptr.To(f.Code.S3ObjectVersion)
 		}
+		if f.Code.SHA256 != "" {
+			// What ACK compares to deploy a new zip.
+			spec.Code.SHA256 = ptr.To(f.Code.SHA256)
+		}
 		spec.Runtime = ptr.To(f.Runtime)
 		spec.Handler = ptr.To(orDefault(f.Handler, "bootstrap"))
 	}

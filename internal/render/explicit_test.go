@@ -130,3 +130,18 @@ func TestRemovedPoliciesAreReplacedExplicitly(t *testing.T) {
 func seedStatusARN(arn string) *ackv1alpha1.ResourceMetadata {
 	return &ackv1alpha1.ResourceMetadata{ARN: ptr.To(ackv1alpha1.AWSResourceName(arn))}
 }
+
+// code.sha256 reaches the ACK Function's spec.code.sha256, which
+// lambda-controller v1.14.1 compares with the code Lambda runs to update it.
+func TestCodeSHA256IsPassedToACK(t *testing.T) {
+	stack := loadSeed(t)
+	const sha = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
+	stack.Spec.Functions[0].Code.SHA256 = sha
+	res := mustRender(t, stack, seedObserved())
+	if got := object[*ack.Function](t, res, "Function", child("event-order-processor")).Spec.Code.SHA256; got == nil || *got != sha {
+		t.Errorf("code.sha256 = %v, want %s", got, sha)
+	}
+	if got := object[*ack.Function](t, res, "Function", child("event-inventory-processor")).Spec.Code.SHA256; got != nil {
+		t.Errorf("a function without sha256 got %s", *got)
+	}
+}

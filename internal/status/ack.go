@@ -34,6 +34,9 @@ func Assess(kind string, obj ack.Object) Assessment {
 	if msg := nameTaken(kind, obj); msg != "" {
 		return Assessment{Stalled: msg}
 	}
+	if msg := refused(kind, obj); msg != "" {
+		return Assessment{Stalled: msg}
+	}
 	switch o := obj.(type) {
 	case *ack.Function:
 		st := o.Status
@@ -44,6 +47,10 @@ func Assess(kind string, obj ack.Object) Assessment {
 		case ptr.Deref(st.LastUpdateStatus, "") == "Failed":
 			// ACK reports it synced whatever its last update did.
 			return Assessment{Stalled: "Lambda's last update of the function failed: " + orUnknown(st.LastUpdateStatusReason)}
+		case deploying(o):
+			// ACK reports it synced on the old code until Lambda reports
+			// the new code's hash.
+			return Assessment{InProgress: "deploying code " + shortSHA(*o.Spec.Code.SHA256) + " (Lambda runs " + shortSHA(ptr.Deref(st.CodeSHA256, "")) + ")"}
 		case ptr.Deref(st.LastUpdateStatus, "") == "InProgress":
 			return Assessment{InProgress: "Lambda is applying the last update of the function"}
 		case ptr.Deref(st.State, "") == "Pending":
@@ -71,6 +78,49 @@ func Assess(kind string, obj ack.Object) Assessment {
 		}
 	}
 	return Assessment{}
+}
+
+// deploying reports whether a zip function declares code (its sha256) that
+// Lambda does not run yet.
+func deploying(f *ack.Function) bool {
+	if ptr.Deref(f.Spec.PackageType, "Zip") != "Zip" || f.Spec.Code == nil || f.Spec.Code.SHA256 == nil {
+		return false
+	}
+	return ptr.Deref(f.Status.CodeSHA256, "") != *f.Spec.Code.SHA256
+}
+
+// shortSHA is the first 8 characters of a code hash, for messages.
+func shortSHA(sha string) string {
+	if sha == "" {
+		return "nothing yet"
+	}
+	return sha[:min(8, len(sha))]
+}
+
+// neverTransient are AWS error codes, by ACK controller, that only a change
+// of the spec can fix but that the controller does not mark terminal (lambda
+// and sfn have no terminal codes at the pinned releases): ACK would retry
+// them for ever.
+var neverTransient = map[string][]string{
+	"lambda": {"InvalidParameterValueException:", "CodeStorageExceededException:", "CodeVerificationFailedException:",
+		"InvalidCodeSignatureException:", "RequestTooLargeException:"},
+	"sfn": {"InvalidDefinition:", "InvalidArn:", "InvalidName:", "InvalidLoggingConfiguration:", "InvalidTracingConfiguration:"},
+}
+
+// refused says, when ACK retries an error AWS will answer the same way each
+// time, that the child needs a change: AWS's refusal.
+func refused(kind string, obj ack.Object) string {
+	rec := obj.ACKStatus().Condition(ackv1alpha1.ConditionTypeRecoverable)
+	if rec == nil || rec.Status != corev1.ConditionTrue {
+		return ""
+	}
+	msg := conditionMessage(rec)
+	for _, code := range neverTransient[ACKController[kind]] {
+		if strings.HasPrefix(msg, code) {
+			return "AWS refuses it (ACK retries it for ever): " + msg
+		}
+	}
+	return ""
 }
 
 func orUnknown(s *string) string {

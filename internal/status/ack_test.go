@@ -159,6 +159,12 @@ func TestAssess(t *testing.T) {
 		{"mapping exists", "EventSourceMapping", recoverable(&ack.EventSourceMapping{}, `ResourceConflictException: An event source mapping with SQS arn (" arn:aws:sqs:us-east-1:1:q ") and function (" f ") already exists. Please update or delete the existing mapping with UUID 6b7c5c1e-1111-4222-8333-444455556666`),
 			"(UUID 6b7c5c1e-1111-4222-8333-444455556666)", "", ""},
 		{"another recoverable error", "Queue", recoverable(&ack.Queue{}, "AccessDenied: sqs:CreateQueue"), "", "", ""},
+		{"code Lambda cannot fetch (retried for ever)", "Function", recoverable(function(ack.FunctionStatus{}), "InvalidParameterValueException: Error occurred while GetObject. S3 Error Code: NoSuchKey"),
+			"AWS refuses it (ACK retries it for ever): InvalidParameterValueException: Error occurred while GetObject", "", ""},
+		{"invalid definition (retried for ever)", "StateMachine", recoverable(&ack.StateMachine{}, "InvalidDefinition: Invalid State Machine Definition: 'MISSING_TRANSITION_TARGET'"),
+			"InvalidDefinition", "", ""},
+		{"new code declared, old code running", "Function", deployingFunction("old", "NEW"), "", "deploying code NEWNEWNE (Lambda runs oldoldol)", ""},
+		{"declared code running", "Function", deployingFunction("NEW", "NEW"), "", "", ""},
 	}
 	for _, tc := range cases {
 		a := Assess(tc.kind, tc.obj)
@@ -189,4 +195,14 @@ func TestRoleUsable(t *testing.T) {
 	if !RoleUsable(r) {
 		t.Error("a synced role is not usable")
 	}
+}
+
+// deployingFunction declares code `want` (a 44-character base64 hash made of
+// it) while Lambda reports `have`.
+func deployingFunction(have, want string) *ack.Function {
+	hash := func(s string) string { return (strings.Repeat(s, 44))[:43] + "=" }
+	f := function(ack.FunctionStatus{State: ptr.To("Active"), LastUpdateStatus: ptr.To("Successful"), CodeSHA256: ptr.To(hash(have))})
+	f.Spec.PackageType = ptr.To("Zip")
+	f.Spec.Code = &ack.FunctionCode{SHA256: ptr.To(hash(want))}
+	return f
 }

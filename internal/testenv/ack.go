@@ -2,6 +2,8 @@ package testenv
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"fmt"
 	"slices"
 	"strings"
@@ -103,6 +105,7 @@ func PlayOnce(obj ack.Object) bool {
 		}
 		if f, ok := obj.(*ack.Function); ok {
 			f.Status.State, f.Status.LastUpdateStatus = ptr.To("Active"), ptr.To("Successful")
+			deployCode(f)
 		}
 		return true
 	case synced == nil || synced.Status != corev1.ConditionTrue:
@@ -116,10 +119,31 @@ func PlayOnce(obj ack.Object) bool {
 		SetCondition(obj, ackv1alpha1.ConditionTypeResourceSynced, corev1.ConditionTrue, "Resource synced successfully")
 		return true
 	case changedSinceReported(obj):
+		if f, ok := obj.(*ack.Function); ok {
+			deployCode(f) // UpdateFunctionCode, when the declared hash changed
+		}
 		Stamp(obj)
 		return true
 	}
 	return false
+}
+
+// deployCode reports the code a function declares as the code Lambda runs:
+// its sha256, or a hash of its S3 location when it declares none.
+func deployCode(f *ack.Function) {
+	if f.Spec.Code == nil {
+		return
+	}
+	if f.Spec.Code.SHA256 != nil {
+		f.Status.CodeSHA256 = ptr.To(*f.Spec.Code.SHA256)
+		return
+	}
+	if f.Status.CodeSHA256 == nil {
+		// ACK never updates the code of a zip without sha256: the first
+		// package stays.
+		sum := sha256.Sum256([]byte(ptr.Deref(f.Spec.Code.S3Bucket, "") + "/" + ptr.Deref(f.Spec.Code.S3Key, "") + ptr.Deref(f.Spec.Code.ImageURI, "")))
+		f.Status.CodeSHA256 = ptr.To(base64.StdEncoding.EncodeToString(sum[:]))
+	}
 }
 
 // changedSinceReported says whether a server-side apply changed the child

@@ -5,6 +5,7 @@ package webhook
 
 import (
 	"context"
+	"fmt"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -28,7 +29,21 @@ func Setup(mgr ctrl.Manager) error {
 
 // ValidateCreate implements admission.Validator.
 func (StackValidator) ValidateCreate(_ context.Context, obj *v1alpha1.EventDrivenStack) (admission.Warnings, error) {
-	return nil, invalid(obj)
+	return warnings(obj), invalid(obj)
+}
+
+// warnings are what kubectl prints on an accepted stack that will not do
+// what its author likely expects.
+func warnings(obj *v1alpha1.EventDrivenStack) admission.Warnings {
+	var out admission.Warnings
+	for i, f := range obj.Spec.Functions {
+		if f.Code.ImageURI == "" && f.Code.SHA256 == "" {
+			out = append(out, fmt.Sprintf("spec.functions[%d].code.sha256 is not set: ACK's lambda controller deploys a new zip only when "+
+				"sha256 changes, so a new zip at %s/%s would never reach function %s (kubectl eds publish sets it)",
+				i, f.Code.S3Bucket, f.Code.S3Key, f.Name))
+		}
+	}
+	return out
 }
 
 // ValidateUpdate implements admission.Validator. A stack being deleted is let
@@ -37,7 +52,7 @@ func (StackValidator) ValidateUpdate(_ context.Context, _, obj *v1alpha1.EventDr
 	if !obj.DeletionTimestamp.IsZero() {
 		return nil, nil
 	}
-	return nil, invalid(obj)
+	return warnings(obj), invalid(obj)
 }
 
 // ValidateDelete implements admission.Validator.
