@@ -35,6 +35,7 @@ func main() {
 	flag.StringVar(&o.AWSEndpointURL, "aws-endpoint-url", "", "Endpoint of every EventBridge and Lambda call (an AWS-compatible emulator); default: AWS.")
 	flag.BoolVar(&o.DisableAWS, "disable-aws", false, "Make no EventBridge or Lambda call (ACK children only).")
 	flag.DurationVar(&o.ResyncInterval, "resync-interval", 5*time.Minute, "How often each stack's EventBridge routing is read back to repair drift (jittered by 10%).")
+	flag.DurationVar(&o.StatusProgressInterval, "status-progress-interval", 10*time.Second, "Least time between two status writes of a stack that report progress only (transitions and new generations are written at once); 0 writes every change.")
 	flag.Float64Var(&qps, "kube-api-qps", 50, "Client-side queries per second to the API server.")
 	flag.IntVar(&burst, "kube-api-burst", 100, "Client-side burst of queries to the API server.")
 	zapOpts := zap.Options{Development: false, TimeEncoder: zapcore.ISO8601TimeEncoder}

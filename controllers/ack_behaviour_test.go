@@ -61,7 +61,7 @@ func TestNotReadyBeforeACKActedOnAChange(t *testing.T) {
 	// ACK has not acted: its old ResourceSynced=True still stands.
 	consistently(t, 3*time.Second, "not Ready while ACK has not reported on the edit", func() error {
 		got := getStack(t, ns, stack.Name)
-		if meta.IsStatusConditionTrue(got.Status.Conditions, v1alpha1.ConditionReady) {
+		if got.Status.ObservedGeneration == got.Generation && meta.IsStatusConditionTrue(got.Status.Conditions, v1alpha1.ConditionReady) {
 			return fmt.Errorf("Ready before ACK reported on the changed queue")
 		}
 		if c := childStatus(got, "Queue", "event-driven-stack.order-queue"); got.Status.ObservedGeneration == got.Generation &&
@@ -408,4 +408,36 @@ func TestCodeRollsOutBySHA256(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// A derived ARN that turns out wrong: ACK reports another ARN for the orders
+// table than the one derived from its name. The roles that named the derived
+// one are rendered again with the reported one, and the table's status says
+// so; the stack is Ready again once ACK reported on the changed roles.
+func TestWrongDerivedARNIsReplaced(t *testing.T) {
+	ctx := context.Background()
+	ns := newNamespace(t)
+	stack := prefixed(t, ns, "wrongarn-")
+	createStack(t, stack)
+	playACKUntilReady(t, ns, stack.Name)
+
+	const reported = "arn:aws:dynamodb:us-east-1:210987654321:table/wrongarn-event-driven-orders"
+	table := children(t, ns)["Table/event-driven-stack.event-driven-orders"]
+	table.ACKStatus().ACKResourceMetadata.ARN = ptr.To(ackv1alpha1.AWSResourceName(reported))
+	testenv.Stamp(table)
+	if err := k8s.Status().Update(ctx, table); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, waitFor, "the roles name the reported ARN", func() error {
+		role := children(t, ns)["Role/event-driven-stack.event-order-processor"].(*ack.Role)
+		if p := *role.Spec.InlinePolicies["eventstack"]; !strings.Contains(p, reported) || strings.Contains(p, ":123456789012:table/wrongarn-event-driven-orders") {
+			return fmt.Errorf("policy %s", p)
+		}
+		return nil
+	})
+	s := playACKUntilReady(t, ns, stack.Name)
+	if c := childStatus(s, "Table", "event-driven-stack.event-driven-orders"); !strings.Contains(c.Message,
+		"ACK reports the ARN "+reported+", not arn:aws:dynamodb:us-east-1:123456789012:table/wrongarn-event-driven-orders") {
+		t.Errorf("table status %+v", c)
+	}
 }

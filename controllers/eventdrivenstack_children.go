@@ -47,7 +47,39 @@ func (r *EventDrivenStackReconciler) reconcileObserve(ctx context.Context, s *sc
 		}
 	}
 	withholdUnsyncedRoles(s.observed)
+	s.observed.Account = r.account(ctx, s)
 	return nil
+}
+
+// account is the AWS account the stack's resources are in, from which the
+// ARNs that AWS does not check are derived (render's dependencies.go): the
+// account the stack adopts in, else the one ACK reports its children in,
+// else the operator's own (STS, asked once per region). "" while unknown:
+// those ARNs are then waited for.
+func (r *EventDrivenStackReconciler) account(ctx context.Context, s *scope) string {
+	if a := s.stack.Spec.Adoption; a != nil && a.AccountID != "" {
+		return a.AccountID
+	}
+	reported := ""
+	for key, obj := range s.existing { // the first child by kind and name: the same each time
+		if m := obj.ACKStatus().ACKResourceMetadata; m != nil && m.OwnerAccountID != nil && *m.OwnerAccountID != "" &&
+			(reported == "" || key.Kind+"/"+key.Name < reported) {
+			reported = key.Kind + "/" + key.Name
+		}
+	}
+	if reported != "" {
+		k, n, _ := strings.Cut(reported, "/")
+		return string(*s.existing[status.ChildKey{Kind: k, Name: n}].ACKStatus().ACKResourceMetadata.OwnerAccountID)
+	}
+	if r.AWS == nil {
+		return ""
+	}
+	acct, err := r.AWS.Account(ctx, s.stack.Spec.Region)
+	if err != nil {
+		// Without credentials the routing says so; the children wait.
+		return ""
+	}
+	return acct
 }
 
 // withholdUnsyncedRoles keeps a role's ARN from what is observed until ACK

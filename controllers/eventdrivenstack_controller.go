@@ -50,7 +50,11 @@ type EventDrivenStackReconciler struct {
 	// by OwnerIndex.
 	ownerIndexed bool
 
-	// lastStatus holds, by stack namespace/name, the UID and the hash of the
+	// ProgressInterval is the least time between two status writes of a
+	// stack that report progress only (see patchStatus); 0 writes each.
+	ProgressInterval time.Duration
+
+	// lastStatus holds, by stack namespace/name, a writtenStatus: the
 	// status last written.
 	lastStatus sync.Map
 	// routing holds, by stack namespace/name, a *routingMemo.
@@ -82,6 +86,8 @@ type scope struct {
 	retryAfter time.Duration
 	// deferred are the children whose change was put off.
 	deferred map[status.ChildKey]bool
+	// statusDue: progress left unwritten, to be written after this long.
+	statusDue time.Duration
 	// logGroupStatus is where the workflows' log groups stand, and
 	// logGroupsErr why they could not be made, returned after the children.
 	logGroupStatus []v1alpha1.ChildStatus
@@ -117,7 +123,7 @@ const Finalizer = "stacks.eventstack.io/routing"
 // Reconcile brings one stack's children in line with its spec and reports
 // where they stand. Its steps run in order; each returns an error typed by
 // what should happen next (see package outcome).
-func (r *EventDrivenStackReconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Result, retErr error) {
+func (r *EventDrivenStackReconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.Result, retErr error) {
 	start := time.Now()
 	stack := &v1alpha1.EventDrivenStack{}
 	if err := r.Get(ctx, req.NamespacedName, stack); err != nil {
@@ -141,6 +147,10 @@ func (r *EventDrivenStackReconciler) Reconcile(ctx context.Context, req ctrl.Req
 	defer func() {
 		r.computeStatus(s, stepErr)
 		retErr = kerrors.NewAggregate([]error{retErr, r.patchStatus(ctx, s)})
+		if s.statusDue > 0 && (res.RequeueAfter == 0 || s.statusDue < res.RequeueAfter) {
+			// Progress not written yet: it is, when its interval ends.
+			res.RequeueAfter = s.statusDue
+		}
 		recordMetrics(start, req.String(), s.stack, retErr)
 	}()
 

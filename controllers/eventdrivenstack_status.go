@@ -6,8 +6,11 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"strings"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -27,10 +30,19 @@ func (r *EventDrivenStackReconciler) computeStatus(s *scope, stepErr error) {
 		for _, c := range s.original.Status.Children {
 			prev[status.ChildKey{Kind: c.Kind, Name: c.Name}] = c
 		}
+		mismatched := map[string]render.Mismatch{}
+		for _, m := range render.Mismatches(s.stack, s.observed) {
+			mismatched[m.Component] = m
+		}
 		st.Children = make([]v1alpha1.ChildStatus, 0, len(s.rendered.Children))
 		for _, c := range s.rendered.Children {
 			key := status.ChildKey{Kind: c.Kind, Name: c.Name}
 			child := status.Child(c, s.existing[key], s.existing, prev[key])
+			if m, ok := mismatched[c.Component]; ok {
+				// Never kept silently: what named it was rendered again.
+				child.Message = strings.TrimPrefix(child.Message+"; ", "; ") + "ACK reports the ARN " + m.Reported +
+					", not " + m.Derived + " as derived from its name: what names it uses the reported one"
+			}
 			if s.deferred[key] {
 				child.Ready, child.State = false, v1alpha1.ChildInProgress
 				child.Message = "a change is about to be applied (in the second after ACK's last status write)"
@@ -83,6 +95,19 @@ func (r *EventDrivenStackReconciler) routingStatus(s *scope, stepErr error) []v1
 // unchanged status would cost a write and, through the watch, a reconcile.
 // It records an event when Ready or Stalled changes.
 //
+// What changed decides when it is written:
+//   - at once: a new observedGeneration, a change of a condition's status or
+//     reason (Ready, Stalled, Reconciling: what kstatus, Argo CD and
+//     `kubectl wait` read), and the inventory;
+//   - coalesced: progress alone (children's states and messages, the
+//     ready/total count, outputs, condition messages) is written at most once
+//     per ProgressInterval; the reconcile is requeued for when the interval
+//     ends, so the last progress is written then if nothing else came first.
+//
+// So a stack is written a handful of times from creation to Ready, however
+// ACK spreads its reports of the children, and `kubectl get eds -w` still
+// shows its progress every interval.
+//
 // The cache may still hold the stack as it was before the last status write
 // (a child's event can bring the next reconcile first); the status last written
 // for each stack is remembered so that the same status is not written twice.
@@ -95,15 +120,45 @@ func (r *EventDrivenStackReconciler) patchStatus(ctx context.Context, s *scope) 
 		return err
 	}
 	key := client.ObjectKeyFromObject(s.stack)
-	if last, ok := r.lastStatus.Load(key); ok && last == string(s.stack.UID)+"/"+sum {
+	v, known := r.lastStatus.Load(key)
+	last, _ := v.(writtenStatus)
+	if known && last.uid == s.stack.UID && last.hash == sum {
 		return nil
+	}
+	if known && last.uid == s.stack.UID && r.ProgressInterval > 0 && !significant(&s.original.Status, &s.stack.Status) {
+		if due := time.Until(last.at.Add(r.ProgressInterval)); due > 0 {
+			s.statusDue = due
+			return nil
+		}
 	}
 	if err := r.Status().Patch(ctx, s.stack, client.MergeFrom(s.original)); err != nil {
 		return client.IgnoreNotFound(err)
 	}
-	r.lastStatus.Store(key, string(s.stack.UID)+"/"+sum)
+	r.lastStatus.Store(key, writtenStatus{uid: s.stack.UID, hash: sum, at: time.Now()})
 	r.recordTransitions(s.original, s.stack)
 	return nil
+}
+
+// writtenStatus is the status last written for a stack.
+type writtenStatus struct {
+	uid  types.UID
+	hash string
+	at   time.Time
+}
+
+// significant reports whether a status change is one that is written at
+// once rather than coalesced (see patchStatus).
+func significant(before, after *v1alpha1.EventDrivenStackStatus) bool {
+	if before.ObservedGeneration != after.ObservedGeneration || !equality.Semantic.DeepEqual(before.Inventory, after.Inventory) {
+		return true
+	}
+	for _, t := range []string{v1alpha1.ConditionReady, v1alpha1.ConditionStalled, v1alpha1.ConditionReconciling} {
+		b, a := meta.FindStatusCondition(before.Conditions, t), meta.FindStatusCondition(after.Conditions, t)
+		if (b == nil) != (a == nil) || (a != nil && (a.Status != b.Status || a.Reason != b.Reason)) {
+			return true
+		}
+	}
+	return false
 }
 
 func statusHash(st *v1alpha1.EventDrivenStackStatus) (string, error) {

@@ -41,6 +41,7 @@ func run() error {
 	flag.StringVar(&o.AWSEndpointURL, "aws-endpoint-url", "", "Endpoint of the EventBridge and Lambda calls (an AWS-compatible emulator); default: AWS with the default credential chain.")
 	flag.BoolVar(&o.DisableAWS, "disable-aws", false, "Make no EventBridge or Lambda call.")
 	flag.DurationVar(&o.ResyncInterval, "resync-interval", time.Minute, "How often the routing is read back from AWS.")
+	flag.DurationVar(&o.StatusProgressInterval, "status-progress-interval", 5*time.Second, "Least time between two status writes of a stack that report progress only.")
 	zapOpts := zap.Options{Development: true, TimeEncoder: zapcore.ISO8601TimeEncoder}
 	zapOpts.BindFlags(flag.CommandLine)
 	flag.Parse()

@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/eventstack-io/eventstack-operator/internal/metrics"
 )
@@ -56,11 +57,18 @@ type Logs interface {
 	DeleteLogGroup(context.Context, *cloudwatchlogs.DeleteLogGroupInput, ...func(*cloudwatchlogs.Options)) (*cloudwatchlogs.DeleteLogGroupOutput, error)
 }
 
+// STS is the part of the STS API the operator calls: which account its
+// credentials are in, to derive the ARNs of resources not created yet.
+type STS interface {
+	GetCallerIdentity(context.Context, *sts.GetCallerIdentityInput, ...func(*sts.Options)) (*sts.GetCallerIdentityOutput, error)
+}
+
 // Clients are the clients for one region.
 type Clients struct {
 	EventBridge EventBridge
 	Lambda      Lambda
 	Logs        Logs
+	STS         STS
 }
 
 // Factory makes, and keeps, one set of clients per region.
@@ -76,6 +84,35 @@ type Factory struct {
 
 	mu      sync.Mutex
 	clients map[string]*Clients
+	// accounts are the accounts of the credentials, by region.
+	accounts map[string]string
+}
+
+// Account returns the AWS account of the operator's credentials in a region
+// (STS GetCallerIdentity, which needs no IAM permission), asked once.
+func (f *Factory) Account(ctx context.Context, region string) (string, error) {
+	f.mu.Lock()
+	acct, ok := f.accounts[region]
+	f.mu.Unlock()
+	if ok {
+		return acct, nil
+	}
+	c, err := f.For(ctx, region)
+	if err != nil {
+		return "", err
+	}
+	out, err := c.STS.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		return "", Classify("sts:GetCallerIdentity", err)
+	}
+	acct = aws.ToString(out.Account)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.accounts == nil {
+		f.accounts = map[string]string{}
+	}
+	f.accounts[region] = acct
+	return acct, nil
 }
 
 // For returns the clients of a region.
@@ -113,6 +150,11 @@ func (f *Factory) For(ctx context.Context, region string) (*Clients, error) {
 			}
 		}),
 		Logs: cloudwatchlogs.NewFromConfig(cfg, func(o *cloudwatchlogs.Options) {
+			if endpoint != "" {
+				o.BaseEndpoint = aws.String(endpoint)
+			}
+		}),
+		STS: sts.NewFromConfig(cfg, func(o *sts.Options) {
 			if endpoint != "" {
 				o.BaseEndpoint = aws.String(endpoint)
 			}

@@ -68,6 +68,9 @@ type Options struct {
 	// ResyncInterval is how often each stack's routing is read back from
 	// AWS to repair drift.
 	ResyncInterval time.Duration
+	// StatusProgressInterval is the least time between two status writes of
+	// a stack that report progress only; 0 writes every change at once.
+	StatusProgressInterval time.Duration
 	// NewClient, when set, builds the manager's client (tests count writes with it).
 	NewClient client.NewClientFunc
 }
@@ -129,6 +132,7 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 		Recorder:                mgr.GetEventRecorder("eventstack-operator"),
 		MaxConcurrentReconciles: o.MaxConcurrentReconciles,
 		ResyncInterval:          o.ResyncInterval,
+		ProgressInterval:        o.StatusProgressInterval,
 	}
 	if !o.DisableAWS {
 		r.AWS = &awsapi.Factory{EndpointURL: o.AWSEndpointURL, LoadOptions: o.AWSLoadOptions}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
 	"github.com/eventstack-io/eventstack-operator/internal/ack"
+	"github.com/eventstack-io/eventstack-operator/internal/arns"
 	"github.com/eventstack-io/eventstack-operator/internal/refs"
 )
 
@@ -38,11 +39,11 @@ func (b *builder) functionRole(f v1alpha1.Function) Child {
 	name := childName(b.stack, f.Name)
 	var n needs
 	p := newPolicy()
-	logGroup := fmt.Sprintf("arn:%s:logs:%s:*:log-group:/aws/lambda/%s", b.partition, b.stack.Spec.Region, awsName(b.stack, f.Name))
+	logGroup := fmt.Sprintf("arn:%s:logs:%s:*:log-group:/aws/lambda/%s", arns.Partition(b.stack.Spec.Region), b.stack.Spec.Region, awsName(b.stack, f.Name))
 	p.allow("Logs", logsActions, logGroup+":*")
 	if u := f.Uses; u != nil {
 		for _, t := range u.Tables {
-			arn, ok := b.arn(&n, refs.Table, t.Name)
+			arn, ok := b.named(&n, refs.Table, t.Name)
 			if !ok {
 				continue
 			}
@@ -56,12 +57,12 @@ func (b *builder) functionRole(f v1alpha1.Function) Child {
 			}
 		}
 		for _, t := range u.Topics {
-			if arn, ok := b.arn(&n, refs.Topic, t.Name); ok {
+			if arn, ok := b.named(&n, refs.Topic, t.Name); ok {
 				p.allow("Topics", []string{"sns:Publish"}, arn)
 			}
 		}
 		for _, q := range u.Queues {
-			if arn, ok := b.arn(&n, refs.Queue, q.Name); ok {
+			if arn, ok := b.named(&n, refs.Queue, q.Name); ok {
 				if q.Access == v1alpha1.QueueReceive {
 					p.allow("ReceiveQueues", queueRecvActions, arn)
 				} else {
@@ -71,12 +72,12 @@ func (b *builder) functionRole(f v1alpha1.Function) Child {
 		}
 	}
 	for _, c := range f.Consumes {
-		if arn, ok := b.arn(&n, refs.Queue, c.Queue); ok {
+		if arn, ok := b.named(&n, refs.Queue, c.Queue); ok {
 			p.allow("ReceiveQueues", queueRecvActions, arn)
 		}
 	}
 	if f.DeadLetterQueue != "" {
-		if arn, ok := b.arn(&n, refs.Queue, f.DeadLetterQueue); ok {
+		if arn, ok := b.named(&n, refs.Queue, f.DeadLetterQueue); ok {
 			p.allow("SendQueues", queueSendActions, arn)
 		}
 	}
@@ -140,7 +141,7 @@ func (b *builder) function(f v1alpha1.Function) Child {
 	}
 	if f.RoleARN != "" {
 		spec.Role = ptr.To(f.RoleARN)
-	} else if arn, ok := b.arn(&n, roleKind, f.Name); ok {
+	} else if arn, ok := b.exists(&n, roleKind, f.Name); ok {
 		spec.Role = ptr.To(arn)
 	}
 	env := map[string]*string{}
@@ -152,7 +153,7 @@ func (b *builder) function(f v1alpha1.Function) Child {
 			env[TableEnv(t)] = ptr.To(awsName(b.stack, t.Name))
 		}
 		for _, t := range u.Topics {
-			if arn, ok := b.arn(&n, refs.Topic, t.Name); ok {
+			if arn, ok := b.named(&n, refs.Topic, t.Name); ok {
 				env[TopicEnv(t)] = ptr.To(arn)
 			}
 		}
@@ -163,7 +164,7 @@ func (b *builder) function(f v1alpha1.Function) Child {
 		}
 	}
 	if f.DeadLetterQueue != "" {
-		if arn, ok := b.arn(&n, refs.Queue, f.DeadLetterQueue); ok {
+		if arn, ok := b.named(&n, refs.Queue, f.DeadLetterQueue); ok {
 			spec.DeadLetterConfig = &ack.DeadLetterConfig{TargetARN: ptr.To(arn)}
 		}
 		if url, ok := b.url(&n, f.DeadLetterQueue); ok {
@@ -202,10 +203,10 @@ func (b *builder) eventSourceMapping(f v1alpha1.Function, c v1alpha1.QueueConsum
 		// Explicit too: a mapping disabled outside the stack is enabled again.
 		Enabled: ptr.To(true),
 	}}
-	if arn, ok := b.arn(&n, refs.Function, f.Name); ok {
+	if arn, ok := b.exists(&n, refs.Function, f.Name); ok {
 		obj.Spec.FunctionName = ptr.To(arn)
 	}
-	if arn, ok := b.arn(&n, refs.Queue, c.Queue); ok {
+	if arn, ok := b.exists(&n, refs.Queue, c.Queue); ok {
 		obj.Spec.EventSourceARN = ptr.To(arn)
 	}
 	var adoption map[string]string

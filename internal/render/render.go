@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
-	"strings"
 
 	ackv1alpha1 "github.com/aws-controllers-k8s/runtime/apis/core/v1alpha1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -21,6 +20,7 @@ import (
 
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
 	"github.com/eventstack-io/eventstack-operator/internal/ack"
+	"github.com/eventstack-io/eventstack-operator/internal/arns"
 	"github.com/eventstack-io/eventstack-operator/internal/refs"
 )
 
@@ -33,6 +33,10 @@ type Observed struct {
 	// the operator set before and no longer wants gets an explicit value
 	// (ACK leaves AWS as it is for a field that is unset).
 	Children map[string]ack.Object
+	// Account is the AWS account the stack's resources are in, once known:
+	// ARNs that AWS does not check are derived with it instead of waited for
+	// (see dependencies.go).
+	Account string
 	// MappingUUIDs are, for a stack that adopts, the UUIDs of the existing
 	// event source mappings by component ("" when none exists); a mapping
 	// not looked up yet is not rendered (ACK adopts mappings by UUID only).
@@ -79,7 +83,7 @@ type Result struct {
 // Render builds every ACK child of stack from its spec and what ACK has
 // reported. The spec must have passed Validate; an error means it did not.
 func Render(stack *v1alpha1.EventDrivenStack, obs Observed) (*Result, error) {
-	b := &builder{stack: stack, obs: obs, partition: Partition(stack.Spec.Region)}
+	b := newBuilder(stack, obs)
 	var children []Child
 	for _, t := range stack.Spec.Tables {
 		children = append(children, b.table(t))
@@ -154,9 +158,18 @@ func sortChildren(c []Child) {
 
 // builder carries what every child builder needs.
 type builder struct {
-	stack     *v1alpha1.EventDrivenStack
-	obs       Observed
-	partition string
+	stack *v1alpha1.EventDrivenStack
+	obs   Observed
+	// scope derives ARNs and URLs; nil while the account is unknown.
+	scope *arns.Scope
+}
+
+func newBuilder(stack *v1alpha1.EventDrivenStack, obs Observed) *builder {
+	b := &builder{stack: stack, obs: obs}
+	if obs.Account != "" {
+		b.scope = &arns.Scope{Region: stack.Spec.Region, Account: obs.Account}
+	}
+	return b
 }
 
 // needs records the values a child waits for.
@@ -200,46 +213,6 @@ const RoleComponentKind = string(roleKind)
 
 // Key is a component's key in Observed.
 func Key(kind refs.Kind, name string) string { return string(kind) + "/" + name }
-
-// arn returns a component's ARN, or records that the child waits for it.
-func (b *builder) arn(n *needs, kind refs.Kind, name string) (string, bool) {
-	if v, ok := b.obs.ARNs[Key(kind, name)]; ok && v != "" {
-		return v, true
-	}
-	k, c := b.componentChild(kind, name)
-	*n = append(*n, Dependency{Kind: k, Name: c, What: "ARN"})
-	return "", false
-}
-
-// url returns a queue's URL, or records that the child waits for it.
-func (b *builder) url(n *needs, name string) (string, bool) {
-	if v, ok := b.obs.URLs[Key(refs.Queue, name)]; ok && v != "" {
-		return v, true
-	}
-	k, c := b.componentChild(refs.Queue, name)
-	*n = append(*n, Dependency{Kind: k, Name: c, What: "URL"})
-	return "", false
-}
-
-// resolve returns the value of a ${kind:name.attr} reference, recording what
-// the child waits for when it is not known yet.
-func (b *builder) resolve(n *needs, r refs.Ref) (string, bool) {
-	switch r.Attr {
-	case refs.Name:
-		return awsName(b.stack, r.Name), true
-	case refs.URL:
-		return b.url(n, r.Name)
-	default:
-		if r.Kind == refs.EventBus {
-			v, ok := b.obs.ARNs[Key(refs.EventBus, r.Name)]
-			if !ok {
-				*n = append(*n, Dependency{Kind: "EventBus", Name: awsName(b.stack, r.Name), What: "ARN"})
-			}
-			return v, ok
-		}
-		return b.arn(n, r.Kind, r.Name)
-	}
-}
 
 // child finishes a child: metadata, owner, and the hash of what is applied.
 func (b *builder) child(component, kind, name string, obj ack.Object, n needs) Child {
@@ -312,15 +285,6 @@ func (b *builder) adopting() bool {
 
 // prior returns the child of a component as it is on the API server, or nil.
 func (b *builder) prior(component string) ack.Object { return b.obs.Children[component] }
-
-// accountOf returns the account of an ARN (arn:partition:service:region:account:...).
-func accountOf(arn string) string {
-	parts := strings.SplitN(arn, ":", 6)
-	if len(parts) < 6 {
-		return ""
-	}
-	return parts[4]
-}
 
 // accountID is the account of the stack, for adoption: ACK finds queues,
 // topics and state machines by URL or ARN.

@@ -1,7 +1,6 @@
 package render
 
 import (
-	"fmt"
 	"sort"
 	"strings"
 
@@ -12,6 +11,7 @@ import (
 
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
 	"github.com/eventstack-io/eventstack-operator/internal/ack"
+	"github.com/eventstack-io/eventstack-operator/internal/arns"
 	"github.com/eventstack-io/eventstack-operator/internal/refs"
 )
 
@@ -50,6 +50,17 @@ func eventsDLQChildName(stack *v1alpha1.EventDrivenStack) string {
 	return childName(stack, "events--dlq")
 }
 
+// eventsDLQAWSName is the name of the stack's EventBridge dead-letter queue
+// in AWS. SQS names hold letters, digits, - and _; a stack name may hold dots.
+func eventsDLQAWSName(stack *v1alpha1.EventDrivenStack) string {
+	return shorten(stack.Spec.NamePrefix+strings.ReplaceAll(stack.Name, ".", "-")+"-events-dlq", 80)
+}
+
+// eventsRoleAWSName is the name of the role EventBridge assumes to start a workflow.
+func eventsRoleAWSName(stack *v1alpha1.EventDrivenStack, workflow string) string {
+	return shorten(stack.Spec.NamePrefix+workflow+"-events-role", 64)
+}
+
 func eventsRoleChildName(stack *v1alpha1.EventDrivenStack, workflow string) string {
 	return childName(stack, workflow+"--events")
 }
@@ -73,8 +84,7 @@ func (b *builder) eventsDLQ() *Child {
 		return nil
 	}
 	name := eventsDLQChildName(b.stack)
-	// SQS names hold letters, digits, - and _; a stack name may hold dots.
-	awsQueueName := shorten(b.stack.Spec.NamePrefix+strings.ReplaceAll(b.stack.Name, ".", "-")+"-events-dlq", 80)
+	awsQueueName := eventsDLQAWSName(b.stack)
 	obj := &ack.Queue{Spec: ack.QueueSpec{
 		QueueName:              ptr.To(awsQueueName),
 		MessageRetentionPeriod: ptr.To("1209600"),
@@ -88,7 +98,7 @@ func (b *builder) eventsDLQ() *Child {
 	obj.Spec.Policy = b.sourcePolicy(&partial, eventsDLQKind, eventsDLQName, grants)
 	var adoption map[string]string
 	if acct := b.accountID(); acct != "" {
-		adoption = map[string]string{"queueURL": fmt.Sprintf("https://sqs.%s.%s/%s/%s", b.stack.Spec.Region, sqsDomain(b.partition), acct, awsQueueName)}
+		adoption = map[string]string{"queueURL": arns.Scope{Region: b.stack.Spec.Region, Account: acct}.QueueURL(awsQueueName)}
 	}
 	component := Key(eventsDLQKind, eventsDLQName)
 	b.meta(obj, ack.SQSGroupVersion.WithKind("Queue"), name, component, adoption)
@@ -118,11 +128,11 @@ func (b *builder) targetedWorkflows() []string {
 func (b *builder) eventsRole(workflow string) Child {
 	var n needs
 	p := newPolicy()
-	if arn, ok := b.arn(&n, refs.Workflow, workflow); ok {
+	if arn, ok := b.named(&n, refs.Workflow, workflow); ok {
 		p.allow("StartExecution", []string{"states:StartExecution"}, arn)
 	}
 	return b.role(Key(eventsRoleKind, workflow), eventsRoleChildName(b.stack, workflow),
-		shorten(b.stack.Spec.NamePrefix+workflow+"-events-role", 64),
+		eventsRoleAWSName(b.stack, workflow),
 		"Role EventBridge assumes to start state machine "+awsName(b.stack, workflow), "events.amazonaws.com", p, n)
 }
 
@@ -154,7 +164,7 @@ type RuleRoute struct {
 // BuildRouting builds the stack's bus, rules, targets and permissions from its
 // spec and what is known so far: ARNs of the ACK children and of the rules.
 func BuildRouting(stack *v1alpha1.EventDrivenStack, obs Observed) (*Routing, error) {
-	b := &builder{stack: stack, obs: obs, partition: Partition(stack.Spec.Region)}
+	b := newBuilder(stack, obs)
 	out := &Routing{}
 	bus := stack.Spec.EventBus
 	if bus == nil {
@@ -188,7 +198,7 @@ func BuildRouting(stack *v1alpha1.EventDrivenStack, obs Observed) (*Routing, err
 // ruleTargets fills the targets of a rule and the permissions they need.
 func (b *builder) ruleTargets(route *RuleRoute, r v1alpha1.Rule, busName string) {
 	var n needs
-	dlq, _ := b.arn(&n, eventsDLQKind, eventsDLQName)
+	dlq, _ := b.exists(&n, eventsDLQKind, eventsDLQName)
 	retry := &ebtypes.RetryPolicy{MaximumRetryAttempts: ptr.To[int32](defaultRetryAttempts), MaximumEventAgeInSeconds: ptr.To[int32](defaultEventAge)}
 	if rp := r.Retry; rp != nil {
 		if rp.MaximumRetryAttempts != nil {
@@ -204,7 +214,7 @@ func (b *builder) ruleTargets(route *RuleRoute, r v1alpha1.Rule, busName string)
 	var perms []lambda.AddPermissionInput
 	for _, t := range r.Targets {
 		kind, name := targetComponent(t)
-		arn, ok := b.arn(&n, kind, name)
+		arn, ok := b.exists(&n, kind, name)
 		if !ok {
 			continue
 		}
@@ -215,7 +225,7 @@ func (b *builder) ruleTargets(route *RuleRoute, r v1alpha1.Rule, busName string)
 			DeadLetterConfig: &ebtypes.DeadLetterConfig{Arn: ptr.To(dlq)},
 		}
 		if kind == refs.Workflow {
-			if role, ok := b.arn(&n, eventsRoleKind, name); ok {
+			if role, ok := b.exists(&n, eventsRoleKind, name); ok {
 				target.RoleArn = ptr.To(role)
 			}
 		}
@@ -275,11 +285,4 @@ func (b *builder) eventBridgeTags() []ebtypes.Tag {
 		out = append(out, ebtypes.Tag{Key: t.Key, Value: t.Value})
 	}
 	return out
-}
-
-func sqsDomain(partition string) string {
-	if partition == "aws-cn" {
-		return "amazonaws.com.cn"
-	}
-	return "amazonaws.com"
 }

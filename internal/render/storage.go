@@ -11,6 +11,7 @@ import (
 
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
 	"github.com/eventstack-io/eventstack-operator/internal/ack"
+	"github.com/eventstack-io/eventstack-operator/internal/arns"
 	"github.com/eventstack-io/eventstack-operator/internal/refs"
 )
 
@@ -64,7 +65,7 @@ func (b *builder) queue(q v1alpha1.Queue) Child {
 	}
 	prior, _ := b.prior(Key(refs.Queue, q.Name)).(*ack.Queue)
 	if dl := q.DeadLetter; dl != nil {
-		if arn, ok := b.arn(&n, refs.Queue, dl.Queue); ok {
+		if arn, ok := b.exists(&n, refs.Queue, dl.Queue); ok {
 			redrive, _ := json.Marshal(struct {
 				DeadLetterTargetArn string `json:"deadLetterTargetArn"`
 				MaxReceiveCount     int32  `json:"maxReceiveCount"`
@@ -91,7 +92,7 @@ func (b *builder) queue(q v1alpha1.Queue) Child {
 	}
 	var adoption map[string]string
 	if acct := b.accountID(); acct != "" {
-		adoption = map[string]string{"queueURL": fmt.Sprintf("https://sqs.%s.%s/%s/%s", b.stack.Spec.Region, sqsDomain(b.partition), acct, awsName(b.stack, q.Name))}
+		adoption = map[string]string{"queueURL": arns.Scope{Region: b.stack.Spec.Region, Account: acct}.QueueURL(awsName(b.stack, q.Name))}
 	}
 	b.meta(obj, ack.SQSGroupVersion.WithKind("Queue"), name, Key(refs.Queue, q.Name), adoption)
 	c := b.child(Key(refs.Queue, q.Name), "Queue", name, obj, n)
@@ -120,10 +121,10 @@ func (b *builder) sourcePolicy(partial *needs, kind refs.Kind, name string, gran
 		return nil
 	}
 	var missing needs
-	self, okSelf := b.arn(&missing, kind, name)
+	self, okSelf := b.named(&missing, kind, name)
 	p := newPolicy()
 	for i, g := range grants {
-		src, ok := b.arn(&missing, g.sourceKind, g.sourceName)
+		src, ok := b.named(&missing, g.sourceKind, g.sourceName)
 		if !ok || !okSelf {
 			continue
 		}
@@ -146,7 +147,7 @@ func (b *builder) sourcePolicy(partial *needs, kind refs.Kind, name string, gran
 // would stay in AWS. It allows the queue's own account what it may do anyway
 // (nil while the queue's ARN, which names the account, is unknown).
 func ownerQueuePolicy(queueARN string) *string {
-	acct := accountOf(queueARN)
+	acct := arns.Account(queueARN)
 	if acct == "" {
 		return nil
 	}
@@ -161,7 +162,7 @@ func ownerQueuePolicy(queueARN string) *string {
 // when its last grant goes. SNS refuses an empty policy (a terminal error in
 // ACK), and an unset one would leave the old grants in AWS.
 func defaultTopicPolicy(topicARN string) *string {
-	acct := accountOf(topicARN)
+	acct := arns.Account(topicARN)
 	if acct == "" {
 		return nil
 	}
@@ -230,7 +231,7 @@ func (b *builder) topic(t v1alpha1.Topic) Child {
 	}
 	var adoption map[string]string
 	if acct := b.accountID(); acct != "" {
-		adoption = map[string]string{"arn": fmt.Sprintf("arn:%s:sns:%s:%s:%s", b.partition, b.stack.Spec.Region, acct, awsName(b.stack, t.Name))}
+		adoption = map[string]string{"arn": arns.Scope{Region: b.stack.Spec.Region, Account: acct}.Topic(awsName(b.stack, t.Name))}
 	}
 	b.meta(obj, ack.SNSGroupVersion.WithKind("Topic"), name, Key(refs.Topic, t.Name), adoption)
 	c := b.child(Key(refs.Topic, t.Name), "Topic", name, obj, nil)
@@ -250,11 +251,11 @@ func (b *builder) subscription(t v1alpha1.Topic, s v1alpha1.Subscription) Child 
 	component := Key(refs.Topic, t.Name) + "/subscription/" + id
 	var n needs
 	obj := &ack.Subscription{Spec: ack.SubscriptionSpec{Protocol: ptr.To(string(s.Protocol))}}
-	if arn, ok := b.arn(&n, refs.Topic, t.Name); ok {
+	if arn, ok := b.exists(&n, refs.Topic, t.Name); ok {
 		obj.Spec.TopicARN = ptr.To(arn)
 	}
 	if s.Protocol == "sqs" {
-		if arn, ok := b.arn(&n, refs.Queue, s.Queue); ok {
+		if arn, ok := b.named(&n, refs.Queue, s.Queue); ok {
 			obj.Spec.Endpoint = ptr.To(arn)
 		}
 	} else {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
 	"github.com/eventstack-io/eventstack-operator/internal/ack"
+	"github.com/eventstack-io/eventstack-operator/internal/arns"
 	"github.com/eventstack-io/eventstack-operator/internal/refs"
 )
 
@@ -147,7 +148,7 @@ func (b *builder) workflowRole(w v1alpha1.Workflow, def *Definition) (Child, err
 		if kind == refs.EventBus {
 			continue
 		}
-		arn, ok := b.arn(&n, kind, a.Ref.Name)
+		arn, ok := b.named(&n, kind, a.Ref.Name)
 		if !ok {
 			continue
 		}
@@ -210,20 +211,20 @@ func (b *builder) stateMachine(w v1alpha1.Workflow, def *Definition) (Child, err
 	if logs(w) {
 		spec.LoggingConfiguration.Level = ptr.To(string(w.Logging.Level))
 		spec.LoggingConfiguration.IncludeExecutionData = ptr.To(w.Logging.IncludeExecutionData)
-		if arn, ok := b.arn(&n, LogGroupKind, w.Name); ok {
+		if arn, ok := b.exists(&n, LogGroupKind, w.Name); ok {
 			spec.LoggingConfiguration.Destinations = []*ack.LogDestination{{
 				CloudWatchLogsLogGroup: &ack.CloudWatchLogsLogGroup{LogGroupARN: ptr.To(arn)}}}
 		}
 	}
 	if w.RoleARN != "" {
 		spec.RoleARN = ptr.To(w.RoleARN)
-	} else if arn, ok := b.arn(&n, roleKind, w.Name); ok {
+	} else if arn, ok := b.exists(&n, roleKind, w.Name); ok {
 		spec.RoleARN = ptr.To(arn)
 	}
 	obj := &ack.StateMachine{Spec: spec}
 	var adoption map[string]string
 	if acct := b.accountID(); acct != "" {
-		adoption = map[string]string{"arn": fmt.Sprintf("arn:%s:states:%s:%s:stateMachine:%s", b.partition, b.stack.Spec.Region, acct, awsName(b.stack, w.Name))}
+		adoption = map[string]string{"arn": arns.Scope{Region: b.stack.Spec.Region, Account: acct}.StateMachine(awsName(b.stack, w.Name))}
 	}
 	b.meta(obj, ack.SFNGroupVersion.WithKind("StateMachine"), name, Key(refs.Workflow, w.Name), adoption)
 	return b.child(Key(refs.Workflow, w.Name), "StateMachine", name, obj, dedupe(n)), nil

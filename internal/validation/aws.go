@@ -20,6 +20,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
+	"github.com/eventstack-io/eventstack-operator/internal/arns"
 	"github.com/eventstack-io/eventstack-operator/internal/refs"
 	"github.com/eventstack-io/eventstack-operator/internal/render"
 )
@@ -274,7 +275,7 @@ func (v *validator) imageURI(p *field.Path, uri string) {
 	case m[1] != v.spec.Region:
 		v.errs = append(v.errs, field.Invalid(p, uri, fmt.Sprintf(
 			"the image is in ECR in %s; Lambda takes images from a repository in the function's own region, %s", m[1], v.spec.Region)))
-	case (m[2] == ".cn") != (render.Partition(v.spec.Region) == "aws-cn"):
+	case (m[2] == ".cn") != (arns.Partition(v.spec.Region) == "aws-cn"):
 		v.errs = append(v.errs, field.Invalid(p, uri, "the registry's domain does not belong to the region "+v.spec.Region))
 	}
 }
@@ -324,7 +325,7 @@ func (v *validator) envBytes(f v1alpha1.Function) int {
 	for k, val := range f.Environment {
 		n += len(k) + len(val)
 	}
-	partition := render.Partition(s.Region)
+	partition := arns.Partition(s.Region)
 	topicARN := func(name string) int {
 		return len("arn:"+partition+":sns:"+s.Region+"::") + 12 + len(s.NamePrefix+name)
 	}
@@ -432,7 +433,7 @@ func (v *validator) samePartition(p *field.Path, arn string) {
 	if len(parts) < 3 {
 		return
 	}
-	if want := render.Partition(v.spec.Region); parts[1] != want {
+	if want := arns.Partition(v.spec.Region); parts[1] != want {
 		v.errs = append(v.errs, field.Invalid(p, arn, fmt.Sprintf(
 			"the role is in partition %s; the stack's region %s is in partition %s, where that role does not exist", parts[1], v.spec.Region, want)))
 	}

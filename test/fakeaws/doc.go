@@ -15,6 +15,8 @@
 //     and ListEventSourceMappings (GET /2015-03-31/event-source-mappings/, of
 //     the mappings AddEventSourceMapping made: there is no create call, and
 //     no paging). Any other route answers 404 UnknownOperationException.
+//   - STS (query protocol, a form-encoded POST /): GetCallerIdentity, which
+//     answers the server's AccountID.
 //   - CloudWatch Logs (JSON 1.1, X-Amz-Target: Logs_20140328.<Operation>):
 //     CreateLogGroup, DescribeLogGroups (by prefix, one page), PutRetentionPolicy
 //     and DeleteLogGroup, with the errors of CloudWatch Logs' JSON protocol.

@@ -23,6 +23,7 @@ import (
 	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 )
 
@@ -777,6 +778,21 @@ func TestLogGroups(t *testing.T) {
 	if !errors.As(err, &notFound) {
 		t.Fatalf("second delete: %v", err)
 	}
+}
+
+// STS answers GetCallerIdentity with the server's account, in the query
+// protocol the SDK speaks; its errors are STS's XML.
+func TestGetCallerIdentity(t *testing.T) {
+	e := newEnvWith(t, func() aws.Retryer { return aws.NopRetryer{} })
+	c := ctx(t)
+	client := sts.NewFromConfig(e.cfg, func(o *sts.Options) { o.BaseEndpoint = aws.String(e.url) })
+	out, err := client.GetCallerIdentity(c, &sts.GetCallerIdentityInput{})
+	if err != nil || aws.ToString(out.Account) != account || !strings.HasPrefix(aws.ToString(out.Arn), "arn:aws:iam::"+account+":") {
+		t.Fatalf("GetCallerIdentity: %+v, %v", out, err)
+	}
+	e.srv.SetFault(Fault{Fail: []OpFailure{{Op: "sts:GetCallerIdentity", Code: "InvalidClientTokenId", Status: 403}}})
+	_, err = client.GetCallerIdentity(c, &sts.GetCallerIdentityInput{})
+	wantCode(t, err, "InvalidClientTokenId", 403)
 }
 
 func TestOutage(t *testing.T) {

@@ -3,6 +3,7 @@ package fakeaws
 import (
 	"crypto/rand"
 	"encoding/json"
+	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
@@ -234,6 +235,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var service, op string
 	var handle func([]byte) (int, any, *apiError)
 	switch {
+	case r.Method == http.MethodPost && r.URL.Path == "/" && r.Header.Get("X-Amz-Target") == "" &&
+		strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded"):
+		service = "sts"
+		op, handle = s.routeSTS(r)
 	case strings.HasPrefix(r.Header.Get("X-Amz-Target"), "Logs_"):
 		service = "logs"
 		op, handle = s.routeLogs(r)
@@ -296,6 +301,10 @@ func setCommonHeaders(w http.ResponseWriter, service string) {
 }
 
 func writeJSON(w http.ResponseWriter, service string, status int, out any) {
+	if service == "sts" {
+		writeXML(w, status, out)
+		return
+	}
 	setCommonHeaders(w, service)
 	if out == nil {
 		if status == http.StatusNoContent {
@@ -333,7 +342,24 @@ var lambdaCapitalMessage = map[string]bool{
 	"ResourceInUseException":    true,
 }
 
+// writeXML answers in STS's query protocol: an XML document.
+func writeXML(w http.ResponseWriter, status int, out any) {
+	w.Header().Set("X-Amzn-Requestid", newID())
+	w.Header().Set("Content-Type", "text/xml")
+	b, _ := xml.Marshal(out)
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
+
 func writeError(w http.ResponseWriter, service string, e *apiError) {
+	if service == "sts" {
+		typ := "Sender"
+		if e.Status >= 500 {
+			typ = "Receiver"
+		}
+		writeXML(w, e.Status, stsError{Type: typ, Code: e.Code, Message: e.Message, ID: newID()})
+		return
+	}
 	setCommonHeaders(w, service)
 	var body map[string]string
 	if service == "events" || service == "logs" {

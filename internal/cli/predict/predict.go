@@ -22,6 +22,7 @@ import (
 
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
 	"github.com/eventstack-io/eventstack-operator/internal/ack"
+	"github.com/eventstack-io/eventstack-operator/internal/arns"
 	"github.com/eventstack-io/eventstack-operator/internal/render"
 )
 
@@ -48,58 +49,49 @@ func New(region, accountID string) (Predictor, error) {
 }
 
 // Partition is the AWS partition of the region.
-func (p Predictor) Partition() string { return render.Partition(p.Region) }
+func (p Predictor) Partition() string { return arns.Partition(p.Region) }
 
-// arn joins an ARN of a regional service.
-func (p Predictor) arn(service, resource string) string {
-	return fmt.Sprintf("arn:%s:%s:%s:%s:%s", p.Partition(), service, p.Region, p.AccountID, resource)
-}
+func (p Predictor) scope() arns.Scope { return arns.Scope{Region: p.Region, Account: p.AccountID} }
 
 // ARN is the ARN AWS gives the resource of an ACK child; "" for a kind it
 // does not know.
 func (p Predictor) ARN(obj ack.Object) string {
+	s := p.scope()
 	switch o := obj.(type) {
 	case *ack.Queue:
-		return p.arn("sqs", ptr.Deref(o.Spec.QueueName, ""))
+		return s.Queue(ptr.Deref(o.Spec.QueueName, ""))
 	case *ack.Topic:
-		return p.arn("sns", ptr.Deref(o.Spec.Name, ""))
+		return s.Topic(ptr.Deref(o.Spec.Name, ""))
 	case *ack.Subscription:
 		// AWS appends a generated id to the topic's ARN.
-		return ptr.Deref(o.Spec.TopicARN, p.arn("sns", "unknown-topic")) + ":" + placeholderID(o)
+		return ptr.Deref(o.Spec.TopicARN, s.Topic("unknown-topic")) + ":" + placeholderID(o)
 	case *ack.Table:
-		return p.arn("dynamodb", "table/"+ptr.Deref(o.Spec.TableName, ""))
+		return s.Table(ptr.Deref(o.Spec.TableName, ""))
 	case *ack.Function:
-		return p.arn("lambda", "function:"+ptr.Deref(o.Spec.Name, ""))
+		return s.Function(ptr.Deref(o.Spec.Name, ""))
 	case *ack.EventSourceMapping:
-		return p.arn("lambda", "event-source-mapping:"+placeholderID(o))
+		return fmt.Sprintf("arn:%s:lambda:%s:%s:event-source-mapping:%s", s.Partition(), p.Region, p.AccountID, placeholderID(o))
 	case *ack.StateMachine:
-		return p.arn("states", "stateMachine:"+ptr.Deref(o.Spec.Name, ""))
+		return s.StateMachine(ptr.Deref(o.Spec.Name, ""))
 	case *ack.Role:
-		// IAM is global: no region in the ARN.
-		return fmt.Sprintf("arn:%s:iam::%s:role/%s", p.Partition(), p.AccountID, ptr.Deref(o.Spec.Name, ""))
+		return s.Role(ptr.Deref(o.Spec.Name, ""))
 	}
 	return ""
 }
 
 // QueueURL is the URL SQS gives a queue.
 func (p Predictor) QueueURL(q *ack.Queue) string {
-	domain := "amazonaws.com"
-	if p.Partition() == "aws-cn" {
-		domain = "amazonaws.com.cn"
-	}
-	return fmt.Sprintf("https://sqs.%s.%s/%s/%s", p.Region, domain, p.AccountID, ptr.Deref(q.Spec.QueueName, ""))
+	return p.scope().QueueURL(ptr.Deref(q.Spec.QueueName, ""))
 }
 
 // LogGroupARN is the ARN of a log group, as Step Functions takes it (":*").
-func (p Predictor) LogGroupARN(name string) string { return p.arn("logs", "log-group:"+name+":*") }
+func (p Predictor) LogGroupARN(name string) string { return p.scope().LogGroup(name) }
 
 // EventBusARN is the ARN of a custom event bus, by its name in AWS.
-func (p Predictor) EventBusARN(bus string) string { return p.arn("events", "event-bus/"+bus) }
+func (p Predictor) EventBusARN(bus string) string { return p.scope().EventBus(bus) }
 
 // RuleARN is the ARN of a rule on a custom event bus, by their names in AWS.
-func (p Predictor) RuleARN(bus, rule string) string {
-	return p.arn("events", "rule/"+bus+"/"+rule)
-}
+func (p Predictor) RuleARN(bus, rule string) string { return p.scope().Rule(bus, rule) }
 
 // placeholderID is a stable UUID-shaped id for a resource whose id AWS
 // generates: the same child always gets the same one.
@@ -119,7 +111,8 @@ func placeholderID(obj ack.Object) string {
 func Resolve(stack *v1alpha1.EventDrivenStack, p Predictor) (render.Observed, error) {
 	// An adopting stack's mappings are looked up in Lambda by the operator:
 	// offline, none is taken to exist (each would be created).
-	obs := render.Observed{ARNs: map[string]string{}, URLs: map[string]string{}, MappingUUIDs: render.NoExistingMappings(stack)}
+	obs := render.Observed{ARNs: map[string]string{}, URLs: map[string]string{}, MappingUUIDs: render.NoExistingMappings(stack),
+		Account: p.AccountID}
 	// The operator learns the bus's and the rules' ARNs from EventBridge:
 	// they wait for nothing, and the names are the builder's own.
 	routing, err := render.BuildRouting(stack, obs)

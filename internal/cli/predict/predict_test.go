@@ -185,9 +185,10 @@ func TestPredictionsAreWhatTheTestACKReports(t *testing.T) {
 func TestResolveStopsOnWhatNeverResolves(t *testing.T) {
 	stack := &v1alpha1.EventDrivenStack{
 		ObjectMeta: metav1.ObjectMeta{Name: "broken", Namespace: "shop"},
-		Spec: v1alpha1.EventDrivenStackSpec{Region: "us-east-1", Functions: []v1alpha1.Function{{
-			Name: "fn", Code: v1alpha1.FunctionCode{S3Bucket: "b", S3Key: "k"}, Runtime: "provided.al2023",
-			DeadLetterQueue: "no-such-queue", // Validate refuses this; Resolve must not hang on it
+		Spec: v1alpha1.EventDrivenStackSpec{Region: "us-east-1", Queues: []v1alpha1.Queue{{
+			// Validate refuses this; Resolve must not hang on it. A redrive
+			// policy needs its dead-letter queue to exist: no ARN is derived.
+			Name: "q", DeadLetter: &v1alpha1.DeadLetter{Queue: "no-such-queue", MaxReceiveCount: 3},
 		}}},
 	}
 	_, err := predict.Resolve(stack, mustNew(t, "us-east-1", predict.PlaceholderAccount))
