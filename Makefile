@@ -100,6 +100,7 @@ build-installer: manifests generate kustomize ## Write dist/install.yaml: CRD, R
 
 ##@ Lambda functions
 
+# Lambda's names (arm64, x86_64); amd64 is taken for x86_64.
 LAMBDA_ARCH ?= arm64
 LAMBDA_MAX_BYTES ?= 12000000
 LAMBDA_FUNCTIONS = $(notdir $(wildcard lambdas/cmd/*))
@@ -109,11 +110,8 @@ LAMBDA_FUNCTIONS = $(notdir $(wildcard lambdas/cmd/*))
 FUZZ_TIME ?= 50000x
 
 .PHONY: lambdas
-lambdas: ## Cross-compile each Lambda function for provided.al2023 (LAMBDA_ARCH, default arm64) into dist/<function>.zip; prints the sizes.
-	@for fn in $(LAMBDA_FUNCTIONS); do \
-		GOOS=linux GOARCH=$(LAMBDA_ARCH) CGO_ENABLED=0 go build -tags lambda.norpc -trimpath -ldflags "-s -w" -o dist/$$fn/bootstrap ./lambdas/cmd/$$fn || exit 1; \
-		go run ./lambdas/hack/zipbootstrap -max-bytes $(LAMBDA_MAX_BYTES) -o dist/$$fn.zip dist/$$fn/bootstrap || exit 1; \
-	done
+lambdas: ## Build each Lambda function for provided.al2023 (LAMBDA_ARCH: arm64, default, or x86_64) into a reproducible dist/<function>.zip; prints sizes and SHA-256.
+	go run ./lambdas/hack/buildzip -arch $(LAMBDA_ARCH) -max-bytes $(LAMBDA_MAX_BYTES) -o dist $(addprefix ./lambdas/cmd/,$(LAMBDA_FUNCTIONS))
 
 .PHONY: lambdas-test
 lambdas-test: ## Test the Lambda functions against dynalite and goaws (run npm ci first), then fuzz briefly.

@@ -3,12 +3,13 @@
 //	kubectl eds render -f stack.yaml      what the operator would create, offline
 //	kubectl eds status NAME               where a stack stands, as a tree
 //	kubectl eds put-events NAME           send test events to a stack's bus
+//	kubectl eds publish -f stack.yaml     build, upload and pin the stack's Lambda code
 //
 // The commands only parse flags and wire clients; the work is done in the
 // packages beside this one, which the tests use directly: stackfile (read and
 // judge a stack file), predict (ARNs offline), manifest (print children and
 // EventBridge calls, with the operator's own builders), statustree and
-// putevents.
+// putevents, publish.
 package cli
 
 import (
@@ -49,7 +50,11 @@ func NewCommand(s Streams) *cobra.Command {
   render      prints, offline, every ACK object the operator would create for a
               stack file, or the EventBridge API calls it would make
   status      prints where a stack in the cluster stands, child by child
-  put-events  sends test events to a stack's EventBridge bus`,
+  put-events  sends test events to a stack's EventBridge bus
+  publish     builds a stack file's Lambda handlers into reproducible zips, uploads
+              them to S3 under keys made of their SHA-256 (only what is not there
+              yet), and writes code.s3Key and code.sha256 into the file: commit it
+              and the functions run the new code`,
 		Annotations: map[string]string{
 			// As a kubectl plugin, usage lines read "kubectl eds ...".
 			cobra.CommandDisplayNameAnnotation: "kubectl eds",
@@ -60,7 +65,7 @@ func NewCommand(s Streams) *cobra.Command {
 	root.SetIn(s.In)
 	root.SetOut(s.Out)
 	root.SetErr(s.Err)
-	root.AddCommand(newRenderCommand(s), newStatusCommand(s), newPutEventsCommand(s))
+	root.AddCommand(newRenderCommand(s), newStatusCommand(s), newPutEventsCommand(s), newPublishCommand(s))
 	return root
 }
 

@@ -1,6 +1,7 @@
 package perf
 
 import (
+	"cmp"
 	"crypto/md5"
 	"encoding/hex"
 	"encoding/json"
@@ -23,6 +24,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"github.com/eventstack-io/eventstack-operator/internal/lambdazip"
 	"github.com/eventstack-io/eventstack-operator/internal/testenv"
 	"github.com/eventstack-io/eventstack-operator/internal/testservers"
 )
@@ -61,9 +63,9 @@ func bootstrap(b *testing.B, arch, fn string) string {
 		return p
 	}
 	out := filepath.Join(buildDir.dir, arch, fn, "bootstrap")
-	cmd := exec.Command("go", "build", "-tags", "lambda.norpc", "-trimpath", "-ldflags", "-s -w", "-o", out, "./lambdas/cmd/"+fn)
+	cmd := exec.Command("go", lambdazip.BuildArgs(out, "./lambdas/cmd/"+fn)...) // as make lambdas builds
 	cmd.Dir = testenv.RepoRoot()
-	cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH="+arch, "CGO_ENABLED=0")
+	cmd.Env = append(os.Environ(), lambdazip.BuildEnv(arch)...)
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		b.Fatalf("building %s for %s: %v\n%s", fn, arch, err, msg)
 	}
@@ -420,22 +422,29 @@ func BenchmarkLambdaColdStart(b *testing.B) {
 }
 
 // BenchmarkLambdaSize builds each bootstrap for arm64 (the seed's
-// architecture; LAMBDA_ARCH as in the Makefile) with `make lambdas`' flags,
-// packs it with lambdas/hack/zipbootstrap, and reports both sizes.
+// architecture; LAMBDA_ARCH as in the Makefile, Lambda's or Go's name) with
+// `make lambdas`' flags, packs it with internal/lambdazip, and reports both
+// sizes.
 func BenchmarkLambdaSize(b *testing.B) {
-	arch := os.Getenv("LAMBDA_ARCH")
-	if arch == "" {
-		arch = "arm64"
+	arch, err := lambdazip.GOARCH(cmp.Or(os.Getenv("LAMBDA_ARCH"), lambdazip.ARM64))
+	if err != nil {
+		b.Fatal(err)
 	}
 	for _, fn := range lambdaFunctions {
 		b.Run("fn="+fn, func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				path := bootstrap(b, arch, fn)
+				data, err := os.ReadFile(path)
+				if err != nil {
+					b.Fatal(err)
+				}
+				zipped, err := lambdazip.Pack(data)
+				if err != nil {
+					b.Fatal(err)
+				}
 				zip := filepath.Join(filepath.Dir(path), fn+".zip")
-				cmd := exec.Command("go", "run", "./lambdas/hack/zipbootstrap", "-max-bytes", "12000000", "-o", zip, path)
-				cmd.Dir = testenv.RepoRoot()
-				if msg, err := cmd.CombinedOutput(); err != nil {
-					b.Fatalf("zipbootstrap: %v\n%s", err, msg)
+				if err := os.WriteFile(zip, zipped, 0o644); err != nil {
+					b.Fatal(err)
 				}
 				bin, err := os.Stat(path)
 				if err != nil {
