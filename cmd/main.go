@@ -15,6 +15,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	"github.com/eventstack-io/eventstack-operator/internal/operator"
+	"github.com/eventstack-io/eventstack-operator/internal/tenancy"
 )
 
 func main() {
@@ -35,6 +36,9 @@ func main() {
 	flag.StringVar(&o.AWSEndpointURL, "aws-endpoint-url", "", "Endpoint of every EventBridge and Lambda call (an AWS-compatible emulator); default: AWS.")
 	flag.BoolVar(&o.DisableAWS, "disable-aws", false, "Make no EventBridge or Lambda call (ACK children only).")
 	flag.DurationVar(&o.ResyncInterval, "resync-interval", 5*time.Minute, "How often each stack's EventBridge routing is read back to repair drift (jittered by 10%).")
+	var tenancyFlags tenancy.Flags
+	tenancyFlags.Bind(flag.CommandLine)
+	flag.StringVar(&o.ACKSystemNamespace, "ack-system-namespace", tenancy.DefaultACKSystemNamespace, "Namespace of ACK's role map (ConfigMap ack-role-account-map), as the ACK controllers' ACK_SYSTEM_NAMESPACE.")
 	flag.DurationVar(&o.StatusProgressInterval, "status-progress-interval", 10*time.Second, "Least time between two status writes of a stack that report progress only (transitions and new generations are written at once); 0 writes every change.")
 	flag.Float64Var(&qps, "kube-api-qps", 50, "Client-side queries per second to the API server.")
 	flag.IntVar(&burst, "kube-api-burst", 100, "Client-side burst of queries to the API server.")
@@ -43,6 +47,12 @@ func main() {
 	flag.Parse()
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
 	log := ctrl.Log.WithName("setup")
+	policy, err := tenancyFlags.Policy()
+	if err != nil {
+		log.Error(err, "bad tenancy flags")
+		os.Exit(2)
+	}
+	o.Tenancy = policy
 
 	// A soft memory limit at 90% of the container's (unless GOMEMLIMIT is
 	// set): the Go GC works harder near the limit instead of letting the

@@ -239,7 +239,7 @@ func TestDeletionWaitsForAWSAndRetainLetsGo(t *testing.T) {
 	}
 	// The bus is left in the test's fake: remove it for the next tests.
 	fake.ClearFault()
-	clients, err := (&awsapi.Factory{EndpointURL: fake.URL(), LoadOptions: testAWSOptions()}).For(ctx, "us-east-1")
+	clients, err := (&awsapi.Factory{EndpointURL: fake.URL(), LoadOptions: testAWSOptions()}).For(ctx, "us-east-1", "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -71,10 +71,13 @@ func (r *EventDrivenStackReconciler) account(ctx context.Context, s *scope) stri
 		k, n, _ := strings.Cut(reported, "/")
 		return string(*s.existing[status.ChildKey{Kind: k, Name: n}].ACKStatus().ACKResourceMetadata.OwnerAccountID)
 	}
+	if s.account.ID != "" {
+		return s.account.ID // the namespace's, as ACK's
+	}
 	if r.AWS == nil {
 		return ""
 	}
-	acct, err := r.AWS.Account(ctx, s.stack.Spec.Region)
+	acct, err := r.AWS.Account(ctx, s.stack.Spec.Region, s.account.RoleARN)
 	if err != nil {
 		// Without credentials the routing says so; the children wait.
 		return ""

@@ -3,6 +3,7 @@ package controllers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -30,6 +31,7 @@ import (
 	"github.com/eventstack-io/eventstack-operator/internal/render"
 	"github.com/eventstack-io/eventstack-operator/internal/routing"
 	"github.com/eventstack-io/eventstack-operator/internal/status"
+	"github.com/eventstack-io/eventstack-operator/internal/tenancy"
 	"github.com/eventstack-io/eventstack-operator/internal/validation"
 )
 
@@ -39,6 +41,10 @@ type EventDrivenStackReconciler struct {
 	Recorder events.EventRecorder
 	// MaxConcurrentReconciles is how many stacks are reconciled at once.
 	MaxConcurrentReconciles int
+	// Tenancy applies the platform's guardrails, finds the account of a
+	// namespace's stacks and the owner of each AWS name; nil checks nothing
+	// (a reconciler on a plain client, as some tests drive it).
+	Tenancy *tenancy.Guard
 	// AWS gives the EventBridge and Lambda clients; nil leaves the routing
 	// (bus, rules, targets, permissions) alone.
 	AWS *awsapi.Factory
@@ -75,6 +81,10 @@ type scope struct {
 	// applied counts the children written in this reconcile.
 	applied int
 
+	// account is where the stack's AWS resources are (its namespace's, as
+	// ACK's); accountKnown once it was looked up.
+	account      tenancy.Account
+	accountKnown bool
 	// clients and bus are the AWS clients and what exists in EventBridge.
 	clients *awsapi.Clients
 	bus     *routing.Bus
@@ -119,6 +129,8 @@ const Finalizer = "stacks.eventstack.io/routing"
 // +kubebuilder:rbac:groups=sfn.services.k8s.aws,resources=statemachines,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups=iam.services.k8s.aws,resources=roles,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+// +kubebuilder:rbac:groups="",resources=namespaces,verbs=get;list;watch
+// +kubebuilder:rbac:groups="",resources=configmaps,resourceNames=ack-role-account-map,verbs=get
 
 // Reconcile brings one stack's children in line with its spec and reports
 // where they stand. Its steps run in order; each returns an error typed by
@@ -263,12 +275,52 @@ func (r *EventDrivenStackReconciler) patchFinalizers(ctx context.Context, stack 
 }
 
 // reconcileValidation runs the webhook's checks again, so that a stack that
-// reached the API server without the webhook is stalled, not half-built.
-func (r *EventDrivenStackReconciler) reconcileValidation(_ context.Context, s *scope) error {
+// reached the API server without the webhook, or before the platform's rules
+// changed, is stalled, not half-built: the spec's own checks, the platform's
+// guardrails, its namespace's account, and the names other stacks own.
+func (r *EventDrivenStackReconciler) reconcileValidation(ctx context.Context, s *scope) error {
 	if errs := validation.Validate(s.stack); len(errs) > 0 {
 		return outcome.Terminal(v1alpha1.ReasonInvalidSpec, errs.ToAggregate())
 	}
+	if r.Tenancy == nil {
+		return nil
+	}
+	v, err := r.Tenancy.Check(ctx, s.stack)
+	if err != nil {
+		return err
+	}
+	switch {
+	case len(v.Forbidden) > 0:
+		return outcome.Terminal(v1alpha1.ReasonForbidden, v.Forbidden.ToAggregate())
+	case v.AccountErr != nil:
+		return outcome.Terminal(v1alpha1.ReasonAccountNotMapped, v.AccountErr)
+	case len(v.Conflicts) > 0:
+		// Never adopted, shared or counted as ready: nothing is built.
+		errs := make([]error, len(v.Conflicts))
+		for i, c := range v.Conflicts {
+			errs[i] = c
+		}
+		return outcome.Terminal(v1alpha1.ReasonNameOwnedByAnotherStack, errors.Join(errs...))
+	}
+	s.account, s.accountKnown = v.Account, true
 	return nil
+}
+
+// clients returns the AWS clients of the stack's account: the operator's
+// own credentials, or the role its namespace is mapped to.
+func (r *EventDrivenStackReconciler) clients(ctx context.Context, s *scope) (*awsapi.Clients, error) {
+	if !s.accountKnown && r.Tenancy != nil {
+		acct, err := r.Tenancy.Account(ctx, s.stack.Namespace)
+		if err != nil {
+			return nil, outcome.Terminal(v1alpha1.ReasonAccountNotMapped, err)
+		}
+		s.account, s.accountKnown = acct, true
+	}
+	c, err := r.AWS.For(ctx, s.stack.Spec.Region, s.account.RoleARN)
+	if err != nil {
+		return nil, outcome.Terminal(awsapi.ReasonAWSCredentials, err)
+	}
+	return c, nil
 }
 
 // reconcileRender builds the children from the spec and what ACK reported.

@@ -610,6 +610,9 @@ func TestRetainAnnotatesChildren(t *testing.T) {
 			}
 		}
 		q := got["Queue/event-driven-stack.order-dlq"]
+		if q == nil {
+			return fmt.Errorf("no order-dlq yet")
+		}
 		if f := q.GetAnnotations()[ackv1alpha1.AnnotationAdoptionFields]; f != `{"queueURL":"https://sqs.us-east-1.amazonaws.com/123456789012/order-dlq"}` {
 			return fmt.Errorf("order-dlq adoption fields %s", f)
 		}

@@ -99,7 +99,7 @@ func (r *EventDrivenStackReconciler) deleteRouting(ctx context.Context, s *scope
 		return err
 	}
 	for _, bus := range buses {
-		if err := r.deleteBus(ctx, s.stack.Spec.Region, bus.Name, functions); err != nil {
+		if err := r.deleteBus(ctx, s, bus.Name, functions); err != nil {
 			return &deletingError{kind: kindEventBus, name: bus.Name, err: err}
 		}
 		forgetInventory(s.stack, kindEventBus, bus.Name)

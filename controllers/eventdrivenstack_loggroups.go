@@ -52,9 +52,9 @@ func (r *EventDrivenStackReconciler) ensureLogGroups(ctx context.Context, s *sco
 	if (len(wanted) == 0 && len(stale) == 0) || r.AWS == nil {
 		return nil // without AWS access the state machine waits for its log group
 	}
-	clients, err := r.AWS.For(ctx, s.stack.Spec.Region)
+	clients, err := r.clients(ctx, s)
 	if err != nil {
-		return outcome.Terminal(awsapi.ReasonAWSCredentials, err)
+		return err
 	}
 	var errs []error
 	for _, w := range slices.Sorted(maps.Keys(wanted)) {
@@ -125,9 +125,9 @@ func (r *EventDrivenStackReconciler) deleteLogGroups(ctx context.Context, s *sco
 	if r.AWS == nil {
 		return errNoAWS
 	}
-	clients, err := r.AWS.For(ctx, s.stack.Spec.Region)
+	clients, err := r.clients(ctx, s)
 	if err != nil {
-		return outcome.Terminal(awsapi.ReasonAWSCredentials, err)
+		return err
 	}
 	for _, g := range groups {
 		if err := loggroups.Delete(ctx, clients.Logs, g.Name); err != nil {

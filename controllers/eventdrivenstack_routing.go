@@ -40,9 +40,9 @@ func (r *EventDrivenStackReconciler) observeRouting(ctx context.Context, s *scop
 	if bus == nil && !adopts(s.stack) {
 		return nil
 	}
-	clients, err := r.AWS.For(ctx, s.stack.Spec.Region)
+	clients, err := r.clients(ctx, s)
 	if err != nil {
-		return outcome.Terminal(awsapi.ReasonAWSCredentials, err)
+		return err
 	}
 	if err := s.lookUpMappings(ctx, clients.Lambda); err != nil {
 		return err
@@ -310,7 +310,7 @@ func (r *EventDrivenStackReconciler) reconcileRemovedBuses(ctx context.Context, 
 		if old.Name == want {
 			continue
 		}
-		if err := r.deleteBus(ctx, s.stack.Spec.Region, old.Name, s.knownFunctionARNs()); err != nil {
+		if err := r.deleteBus(ctx, s, old.Name, s.knownFunctionARNs()); err != nil {
 			// Keep reporting it until it is gone.
 			s.routingStatus = append(s.routingStatus, v1alpha1.ChildStatus{Kind: kindEventBus, Name: old.Name, ARN: old.ARN,
 				Component: "eventBus/" + strings.TrimPrefix(old.Name, s.stack.Spec.NamePrefix),
@@ -358,8 +358,8 @@ func (r *EventDrivenStackReconciler) liveFunctionARNs(ctx context.Context, stack
 
 // deleteBus removes the operator's permissions on the given functions, then
 // the bus's targets and rules, then the bus.
-func (r *EventDrivenStackReconciler) deleteBus(ctx context.Context, region, busName string, functions []string) error {
-	clients, err := r.AWS.For(ctx, region)
+func (r *EventDrivenStackReconciler) deleteBus(ctx context.Context, s *scope, busName string, functions []string) error {
+	clients, err := r.clients(ctx, s)
 	if err != nil {
 		return err
 	}

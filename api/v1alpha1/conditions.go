@@ -31,6 +31,14 @@ const (
 	// ReasonDeleting: the stack is being deleted; the message says what it
 	// still waits for.
 	ReasonDeleting = "Deleting"
+	// ReasonForbidden: the stack breaks a guardrail of the platform
+	// (docs/multi-tenancy.md).
+	ReasonForbidden = "Forbidden"
+	// ReasonAccountNotMapped: the namespace's AWS account cannot be used.
+	ReasonAccountNotMapped = "AccountNotMapped"
+	// ReasonNameOwnedByAnotherStack: an AWS name of the stack is another
+	// stack's; nothing is built.
+	ReasonNameOwnedByAnotherStack = "NameOwnedByAnotherStack"
 )
 
 // String returns the state's name.

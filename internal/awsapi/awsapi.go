@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
@@ -71,7 +72,7 @@ type Clients struct {
 	STS         STS
 }
 
-// Factory makes, and keeps, one set of clients per region.
+// Factory makes, and keeps, one set of clients per region and role.
 type Factory struct {
 	// EndpointURL, when set, is the endpoint of every client.
 	EndpointURL string
@@ -84,20 +85,22 @@ type Factory struct {
 
 	mu      sync.Mutex
 	clients map[string]*Clients
-	// accounts are the accounts of the credentials, by region.
+	// accounts are the accounts of the credentials, by region and role.
 	accounts map[string]string
 }
 
-// Account returns the AWS account of the operator's credentials in a region
-// (STS GetCallerIdentity, which needs no IAM permission), asked once.
-func (f *Factory) Account(ctx context.Context, region string) (string, error) {
+// Account returns the AWS account of the credentials the operator uses in a
+// region (with roleARN, the role's) from STS GetCallerIdentity, which needs no
+// IAM permission; asked once.
+func (f *Factory) Account(ctx context.Context, region, roleARN string) (string, error) {
+	key := region + "|" + roleARN
 	f.mu.Lock()
-	acct, ok := f.accounts[region]
+	acct, ok := f.accounts[key]
 	f.mu.Unlock()
 	if ok {
 		return acct, nil
 	}
-	c, err := f.For(ctx, region)
+	c, err := f.For(ctx, region, roleARN)
 	if err != nil {
 		return "", err
 	}
@@ -111,15 +114,19 @@ func (f *Factory) Account(ctx context.Context, region string) (string, error) {
 	if f.accounts == nil {
 		f.accounts = map[string]string{}
 	}
-	f.accounts[region] = acct
+	f.accounts[key] = acct
 	return acct, nil
 }
 
-// For returns the clients of a region.
-func (f *Factory) For(ctx context.Context, region string) (*Clients, error) {
+// For returns the clients of a region: with the default credential chain,
+// or, with roleARN, with the credentials of that role, which the default
+// chain's credentials assume (STS AssumeRole, refreshed before they expire),
+// as ACK's controllers do for a namespace mapped to another account.
+func (f *Factory) For(ctx context.Context, region, roleARN string) (*Clients, error) {
+	key := region + "|" + roleARN
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if c, ok := f.clients[region]; ok {
+	if c, ok := f.clients[key]; ok {
 		return c, nil
 	}
 	attempts := f.MaxAttempts
@@ -137,32 +144,29 @@ func (f *Factory) For(ctx context.Context, region string) (*Clients, error) {
 		return nil, fmt.Errorf("loading the AWS configuration for %s: %w", region, err)
 	}
 	cfg.APIOptions = append(cfg.APIOptions, metrics.CountAWSCalls)
-	endpoint := f.EndpointURL
+	if roleARN != "" {
+		base := sts.NewFromConfig(cfg, func(o *sts.Options) { o.BaseEndpoint = endpointOf(f.EndpointURL) })
+		cfg.Credentials = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(base, roleARN, func(o *stscreds.AssumeRoleOptions) {
+			o.RoleSessionName = "eventstack-operator"
+		}))
+	}
 	c := &Clients{
-		EventBridge: eventbridge.NewFromConfig(cfg, func(o *eventbridge.Options) {
-			if endpoint != "" {
-				o.BaseEndpoint = aws.String(endpoint)
-			}
-		}),
-		Lambda: lambda.NewFromConfig(cfg, func(o *lambda.Options) {
-			if endpoint != "" {
-				o.BaseEndpoint = aws.String(endpoint)
-			}
-		}),
-		Logs: cloudwatchlogs.NewFromConfig(cfg, func(o *cloudwatchlogs.Options) {
-			if endpoint != "" {
-				o.BaseEndpoint = aws.String(endpoint)
-			}
-		}),
-		STS: sts.NewFromConfig(cfg, func(o *sts.Options) {
-			if endpoint != "" {
-				o.BaseEndpoint = aws.String(endpoint)
-			}
-		}),
+		EventBridge: eventbridge.NewFromConfig(cfg, func(o *eventbridge.Options) { o.BaseEndpoint = endpointOf(f.EndpointURL) }),
+		Lambda:      lambda.NewFromConfig(cfg, func(o *lambda.Options) { o.BaseEndpoint = endpointOf(f.EndpointURL) }),
+		Logs:        cloudwatchlogs.NewFromConfig(cfg, func(o *cloudwatchlogs.Options) { o.BaseEndpoint = endpointOf(f.EndpointURL) }),
+		STS:         sts.NewFromConfig(cfg, func(o *sts.Options) { o.BaseEndpoint = endpointOf(f.EndpointURL) }),
 	}
 	if f.clients == nil {
 		f.clients = map[string]*Clients{}
 	}
-	f.clients[region] = c
+	f.clients[key] = c
 	return c, nil
+}
+
+// endpointOf is a client's BaseEndpoint: nil, AWS's own, unless one is given.
+func endpointOf(url string) *string {
+	if url == "" {
+		return nil
+	}
+	return aws.String(url)
 }

@@ -101,7 +101,7 @@ func (o *putEventsOptions) run(cmd *cobra.Command, name string, out io.Writer) e
 	if region == "" {
 		region = stack.Spec.Region
 	}
-	clients, err := (&awsapi.Factory{EndpointURL: o.endpointURL}).For(ctx, region)
+	clients, err := (&awsapi.Factory{EndpointURL: o.endpointURL}).For(ctx, region, "")
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@
 package operator
 
 import (
+	"context"
 	"crypto/tls"
 	"fmt"
 	"time"
@@ -28,6 +29,7 @@ import (
 	"github.com/eventstack-io/eventstack-operator/internal/ack"
 	"github.com/eventstack-io/eventstack-operator/internal/awsapi"
 	"github.com/eventstack-io/eventstack-operator/internal/render"
+	"github.com/eventstack-io/eventstack-operator/internal/tenancy"
 	"github.com/eventstack-io/eventstack-operator/internal/webhook"
 )
 
@@ -71,6 +73,11 @@ type Options struct {
 	// StatusProgressInterval is the least time between two status writes of
 	// a stack that report progress only; 0 writes every change at once.
 	StatusProgressInterval time.Duration
+	// Tenancy is what the platform allows the stacks (docs/multi-tenancy.md);
+	// its zero value is tenancy.Open's.
+	Tenancy tenancy.Policy
+	// ACKSystemNamespace is where ACK's role map (ack-role-account-map) is.
+	ACKSystemNamespace string
 	// NewClient, when set, builds the manager's client (tests count writes with it).
 	NewClient client.NewClientFunc
 }
@@ -137,11 +144,17 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 	if !o.DisableAWS {
 		r.AWS = &awsapi.Factory{EndpointURL: o.AWSEndpointURL, LoadOptions: o.AWSLoadOptions}
 	}
+	if err := tenancy.RegisterIndex(context.Background(), mgr.GetFieldIndexer()); err != nil {
+		return nil, fmt.Errorf("indexing the stacks by AWS name: %w", err)
+	}
+	// ACK's role map is read with a GET of that one ConfigMap (RBAC allows no
+	// other), not cached by a watch of every ConfigMap.
+	r.Tenancy = &tenancy.Guard{Policy: o.Tenancy, Reader: mgr.GetClient(), RoleMapReader: mgr.GetAPIReader(), ACKNamespace: ackNamespace(o)}
 	if err := r.SetupWithManager(mgr); err != nil {
 		return nil, err
 	}
 	if o.Webhook {
-		if err := webhook.Setup(mgr); err != nil {
+		if err := webhook.Setup(mgr, r.Tenancy); err != nil {
 			return nil, fmt.Errorf("setting up the webhook: %w", err)
 		}
 	}
@@ -181,6 +194,13 @@ func cacheOptions(o Options) (cache.Options, error) {
 	}
 	byObject[&v1alpha1.EventDrivenStack{}] = stacks
 	return cache.Options{DefaultTransform: trimManagedFields, ByObject: byObject}, nil
+}
+
+func ackNamespace(o Options) string {
+	if o.ACKSystemNamespace != "" {
+		return o.ACKSystemNamespace
+	}
+	return tenancy.DefaultACKSystemNamespace
 }
 
 // trimManagedFields keeps of each managedFields entry who wrote, how and

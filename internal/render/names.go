@@ -3,6 +3,8 @@ package render
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
@@ -60,4 +62,67 @@ func shorten(name string, max int) string {
 func shortHash(s string) string {
 	sum := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(sum[:])[:8]
+}
+
+// AWSName is a name the stack takes in AWS: unique per kind in a region of
+// an account (IAM role names per account).
+type AWSName struct {
+	Kind string // the ACK kind (Queue, Table, ...), EventBus or LogGroup
+	Name string
+	// Global: the name is unique in the account, whatever the region (IAM).
+	Global bool
+	// Field is the spec field the name comes from, for messages.
+	Field string
+}
+
+// AWSNames lists every name the stack takes in AWS, in a stable order: two
+// stacks that list the same one in the same account (and region) would share
+// that resource.
+func AWSNames(stack *v1alpha1.EventDrivenStack) []AWSName {
+	var out []AWSName
+	add := func(kind, name string, global bool, field string, args ...any) {
+		out = append(out, AWSName{Kind: kind, Name: name, Global: global, Field: fmt.Sprintf(field, args...)})
+	}
+	s := stack.Spec
+	for i, t := range s.Tables {
+		add("Table", awsName(stack, t.Name), false, "spec.tables[%d].name", i)
+	}
+	for i, q := range s.Queues {
+		add("Queue", awsName(stack, q.Name), false, "spec.queues[%d].name", i)
+	}
+	for i, t := range s.Topics {
+		add("Topic", awsName(stack, t.Name), false, "spec.topics[%d].name", i)
+	}
+	for i, f := range s.Functions {
+		add("Function", awsName(stack, f.Name), false, "spec.functions[%d].name", i)
+		if f.RoleARN == "" {
+			add("Role", roleAWSName(stack, f.Name), true, "spec.functions[%d].name", i)
+		}
+	}
+	for i, w := range s.Workflows {
+		add("StateMachine", awsName(stack, w.Name), false, "spec.workflows[%d].name", i)
+		if w.RoleARN == "" {
+			add("Role", roleAWSName(stack, w.Name), true, "spec.workflows[%d].name", i)
+		}
+		if logs(w) {
+			add("LogGroup", LogGroupName(stack, w.Name), false, "spec.workflows[%d].logging", i)
+		}
+	}
+	b := &builder{stack: stack}
+	for _, w := range b.targetedWorkflows() {
+		add("Role", eventsRoleAWSName(stack, w), true, "spec.rules (the role EventBridge assumes to start workflow %s)", w)
+	}
+	if b.hasTargets() {
+		add("Queue", eventsDLQAWSName(stack), false, "metadata.name (the stack's EventBridge dead-letter queue)")
+	}
+	if s.EventBus != nil {
+		add("EventBus", awsName(stack, s.EventBus.Name), false, "spec.eventBus.name")
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Kind != out[j].Kind {
+			return out[i].Kind < out[j].Kind
+		}
+		return out[i].Name < out[j].Name
+	})
+	return out
 }

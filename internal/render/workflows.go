@@ -60,55 +60,94 @@ type Access struct {
 // dynamodb:getItem/putItem/updateItem/deleteItem, sns:publish, sqs:sendMessage)
 // or a function ARN as Resource. A task that names its target through a
 // JSONPath (".$") or another service is not granted: give the workflow a
-// roleARN for those.
+// roleARN for those (ExternalCalls lists them).
 func (d *Definition) Accesses() []Access {
 	var out []Access
-	walkStates(d.doc, func(state map[string]any) {
-		if state["Type"] != "Task" {
-			return
-		}
-		resource, _ := state["Resource"].(string)
-		params, _ := state["Parameters"].(map[string]any)
-		if params == nil { // JSONata states name their inputs Arguments
-			params, _ = state["Arguments"].(map[string]any)
-		}
-		param := func(key string) []refs.Ref {
-			v, _ := params[key].(string)
-			found, _ := refs.Find(v)
-			return found
-		}
-		add := func(action string, found []refs.Ref) {
-			for _, r := range found {
-				out = append(out, Access{Action: action, Ref: r})
-			}
-		}
-		if found, _ := refs.Find(resource); len(found) > 0 {
-			add("lambda:InvokeFunction", found)
-			return
-		}
-		_, integration, ok := strings.Cut(resource, ":states:::")
-		if !ok {
-			return
-		}
-		integration = strings.TrimSuffix(strings.TrimSuffix(integration, ".sync"), ".waitForTaskToken")
-		switch integration {
-		case "lambda:invoke":
-			add("lambda:InvokeFunction", param("FunctionName"))
-		case "dynamodb:getItem", "dynamodb:putItem", "dynamodb:updateItem", "dynamodb:deleteItem":
-			action := "dynamodb:" + strings.ToUpper(integration[len("dynamodb:"):][:1]) + integration[len("dynamodb:")+1:]
-			add(action, param("TableName"))
-		case "sns:publish":
-			add("sns:Publish", param("TopicArn"))
-		case "sqs:sendMessage":
-			add("sqs:SendMessage", param("QueueUrl"))
+	walkStates(d.doc, func(name string, state map[string]any) {
+		if state["Type"] == "Task" {
+			accesses, _ := classifyTask(state)
+			out = append(out, accesses...)
 		}
 	})
 	return out
 }
 
+// ExternalCall is a Task state that calls something outside the stack.
+type ExternalCall struct {
+	State string
+	// What it calls: a literal ARN, an integration, or the parameter it names
+	// its target with at run time.
+	Calls string
+}
+
+// ExternalCalls lists the Task states that call something other than the
+// stack's own components: a literal ARN, another service's integration, a
+// target named at run time (a ".$" parameter).
+func (d *Definition) ExternalCalls() []ExternalCall {
+	var out []ExternalCall
+	walkStates(d.doc, func(name string, state map[string]any) {
+		if state["Type"] != "Task" {
+			return
+		}
+		if _, external := classifyTask(state); external != "" {
+			out = append(out, ExternalCall{State: name, Calls: external})
+		}
+	})
+	return out
+}
+
+// classifyTask returns what a Task state calls on the stack's components,
+// or, when it calls anything else, what that is.
+func classifyTask(state map[string]any) ([]Access, string) {
+	resource, _ := state["Resource"].(string)
+	params, _ := state["Parameters"].(map[string]any)
+	if params == nil { // JSONata states name their inputs Arguments
+		params, _ = state["Arguments"].(map[string]any)
+	}
+	if found, _ := refs.Find(resource); len(found) > 0 {
+		return accessesOf("lambda:InvokeFunction", found), ""
+	}
+	_, integration, ok := strings.Cut(resource, ":states:::")
+	if !ok {
+		return nil, resource
+	}
+	integration = strings.TrimSuffix(strings.TrimSuffix(integration, ".sync"), ".waitForTaskToken")
+	var action, key string
+	switch integration {
+	case "lambda:invoke":
+		action, key = "lambda:InvokeFunction", "FunctionName"
+	case "dynamodb:getItem", "dynamodb:putItem", "dynamodb:updateItem", "dynamodb:deleteItem":
+		action = "dynamodb:" + strings.ToUpper(integration[len("dynamodb:"):][:1]) + integration[len("dynamodb:")+1:]
+		key = "TableName"
+	case "sns:publish":
+		action, key = "sns:Publish", "TopicArn"
+	case "sqs:sendMessage":
+		action, key = "sqs:SendMessage", "QueueUrl"
+	default:
+		return nil, integration
+	}
+	if _, dynamic := params[key+".$"]; dynamic {
+		return nil, integration + " of the " + key + " given at run time"
+	}
+	v, _ := params[key].(string)
+	found, _ := refs.Find(v)
+	if len(found) == 0 {
+		return nil, integration + " of " + v
+	}
+	return accessesOf(action, found), ""
+}
+
+func accessesOf(action string, found []refs.Ref) []Access {
+	out := make([]Access, 0, len(found))
+	for _, r := range found {
+		out = append(out, Access{Action: action, Ref: r})
+	}
+	return out
+}
+
 // walkStates calls fn for every state, inside Parallel branches and Map
 // iterators too.
-func walkStates(machine map[string]any, fn func(map[string]any)) {
+func walkStates(machine map[string]any, fn func(string, map[string]any)) {
 	states, _ := machine["States"].(map[string]any)
 	names := make([]string, 0, len(states))
 	for name := range states {
@@ -120,7 +159,7 @@ func walkStates(machine map[string]any, fn func(map[string]any)) {
 		if !ok {
 			continue
 		}
-		fn(state)
+		fn(name, state)
 		if branches, ok := state["Branches"].([]any); ok {
 			for _, br := range branches {
 				if m, ok := br.(map[string]any); ok {

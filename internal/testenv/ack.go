@@ -63,6 +63,10 @@ func FakeQueueURL(q *ack.Queue, region string) string {
 // It returns how many children it wrote.
 func PlayACK(ctx context.Context, c client.Client, namespace string, filter func(ack.Object) bool) (int, error) {
 	marked := 0
+	account, err := NamespaceAccount(ctx, c, namespace)
+	if err != nil {
+		return 0, err
+	}
 	for _, k := range ack.Kinds {
 		list := k.List()
 		if err := c.List(ctx, list, client.InNamespace(namespace)); err != nil {
@@ -72,7 +76,7 @@ func PlayACK(ctx context.Context, c client.Client, namespace string, filter func
 			if filter != nil && !filter(obj) {
 				continue
 			}
-			if !PlayOnce(obj) {
+			if !PlayOnceIn(obj, account) {
 				continue
 			}
 			if err := c.Status().Update(ctx, obj); err != nil {
@@ -84,24 +88,43 @@ func PlayACK(ctx context.Context, c client.Client, namespace string, filter func
 	return marked, nil
 }
 
-// PlayOnce sets what one ACK reconcile of obj would write (see PlayACK), and
-// reports whether there is anything to write.
-func PlayOnce(obj ack.Object) bool {
+// NamespaceAccount is the account ACK creates a namespace's resources in:
+// the namespace's owner-account-id annotation (ACK's cross-account
+// resource management), else AccountID.
+func NamespaceAccount(ctx context.Context, c client.Client, namespace string) (string, error) {
+	ns := &corev1.Namespace{}
+	if err := c.Get(ctx, client.ObjectKey{Name: namespace}, ns); err != nil {
+		return "", err
+	}
+	if a := ns.Annotations[ackv1alpha1.AnnotationOwnerAccountID]; a != "" {
+		return a, nil
+	}
+	return AccountID, nil
+}
+
+// PlayOnce sets what one ACK reconcile of obj would write (see PlayACK), in
+// AccountID, and reports whether there is anything to write.
+func PlayOnce(obj ack.Object) bool { return PlayOnceIn(obj, AccountID) }
+
+// PlayOnceIn is PlayOnce in an account.
+func PlayOnceIn(obj ack.Object, account string) bool {
 	st := obj.ACKStatus()
 	region := obj.GetAnnotations()[ackv1alpha1.AnnotationRegion]
 	synced := st.Condition(ackv1alpha1.ConditionTypeResourceSynced)
+	arn := strings.Replace(FakeARN(obj, region), ":"+AccountID+":", ":"+account+":", 1)
 	switch {
 	case st.ARN() == "":
 		if _, isRole := obj.(*ack.Role); isRole {
-			SetARN(obj, FakeARN(obj, region))
+			setARNIn(obj, arn, account)
 			SetCondition(obj, ackv1alpha1.ConditionTypeRecoverable, corev1.ConditionTrue, "role created, requeuing to trigger updates")
 			SetCondition(obj, ackv1alpha1.ConditionTypeResourceSynced, corev1.ConditionUnknown, "role created, requeuing to trigger updates")
 			return true
 		}
-		SetSynced(obj, FakeARN(obj, region))
+		setARNIn(obj, arn, account)
+		SetCondition(obj, ackv1alpha1.ConditionTypeResourceSynced, corev1.ConditionTrue, "Resource synced successfully")
 		if q, ok := obj.(*ack.Queue); ok {
-			q.Status.QueueURL = ptr.To(FakeQueueURL(q, region))
-			q.Status.QueueARN = ptr.To(FakeARN(q, region))
+			q.Status.QueueURL = ptr.To(strings.Replace(FakeQueueURL(q, region), "/"+AccountID+"/", "/"+account+"/", 1))
+			q.Status.QueueARN = ptr.To(arn)
 		}
 		if f, ok := obj.(*ack.Function); ok {
 			f.Status.State, f.Status.LastUpdateStatus = ptr.To("Active"), ptr.To("Successful")
@@ -170,10 +193,12 @@ func SetSynced(obj ack.Object, arn string) {
 }
 
 // SetARN sets a child's ARN, account and region, as ACK does.
-func SetARN(obj ack.Object, arn string) {
+func SetARN(obj ack.Object, arn string) { setARNIn(obj, arn, AccountID) }
+
+func setARNIn(obj ack.Object, arn, account string) {
 	st := obj.ACKStatus()
 	region := ackv1alpha1.AWSRegion(obj.GetAnnotations()[ackv1alpha1.AnnotationRegion])
-	acct := ackv1alpha1.AWSAccountID(AccountID)
+	acct := ackv1alpha1.AWSAccountID(account)
 	st.ACKResourceMetadata = &ackv1alpha1.ResourceMetadata{
 		ARN: ptr.To(ackv1alpha1.AWSResourceName(arn)), OwnerAccountID: &acct, Region: &region,
 	}

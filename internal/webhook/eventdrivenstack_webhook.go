@@ -6,30 +6,38 @@ package webhook
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
+	"github.com/eventstack-io/eventstack-operator/internal/tenancy"
 	"github.com/eventstack-io/eventstack-operator/internal/validation"
 )
 
 // +kubebuilder:webhook:path=/validate-stacks-eventstack-io-v1alpha1-eventdrivenstack,mutating=false,failurePolicy=fail,sideEffects=None,groups=stacks.eventstack.io,resources=eventdrivenstacks,verbs=create;update,versions=v1alpha1,name=veventdrivenstack.stacks.eventstack.io,admissionReviewVersions=v1
 
 // StackValidator validates EventDrivenStacks on create and update.
-type StackValidator struct{}
+type StackValidator struct {
+	// Tenancy, when set, also refuses what the platform's guardrails forbid,
+	// an unmapped namespace where one is required, and AWS names another
+	// stack owns.
+	Tenancy *tenancy.Guard
+}
 
 var _ admission.Validator[*v1alpha1.EventDrivenStack] = StackValidator{}
 
 // Setup registers the webhook with the manager's webhook server.
-func Setup(mgr ctrl.Manager) error {
-	return ctrl.NewWebhookManagedBy(mgr, &v1alpha1.EventDrivenStack{}).WithValidator(StackValidator{}).Complete()
+func Setup(mgr ctrl.Manager, guard *tenancy.Guard) error {
+	return ctrl.NewWebhookManagedBy(mgr, &v1alpha1.EventDrivenStack{}).WithValidator(StackValidator{Tenancy: guard}).Complete()
 }
 
 // ValidateCreate implements admission.Validator.
-func (StackValidator) ValidateCreate(_ context.Context, obj *v1alpha1.EventDrivenStack) (admission.Warnings, error) {
-	return warnings(obj), invalid(obj)
+func (v StackValidator) ValidateCreate(ctx context.Context, obj *v1alpha1.EventDrivenStack) (admission.Warnings, error) {
+	return warnings(obj), v.invalid(ctx, obj)
 }
 
 // warnings are what kubectl prints on an accepted stack that will not do
@@ -48,11 +56,11 @@ func warnings(obj *v1alpha1.EventDrivenStack) admission.Warnings {
 
 // ValidateUpdate implements admission.Validator. A stack being deleted is let
 // through, so that a spec that became invalid never blocks its own deletion.
-func (StackValidator) ValidateUpdate(_ context.Context, _, obj *v1alpha1.EventDrivenStack) (admission.Warnings, error) {
+func (v StackValidator) ValidateUpdate(ctx context.Context, _, obj *v1alpha1.EventDrivenStack) (admission.Warnings, error) {
 	if !obj.DeletionTimestamp.IsZero() {
 		return nil, nil
 	}
-	return warnings(obj), invalid(obj)
+	return warnings(obj), v.invalid(ctx, obj)
 }
 
 // ValidateDelete implements admission.Validator.
@@ -60,10 +68,34 @@ func (StackValidator) ValidateDelete(context.Context, *v1alpha1.EventDrivenStack
 	return nil, nil
 }
 
-func invalid(obj *v1alpha1.EventDrivenStack) error {
+func (v StackValidator) invalid(ctx context.Context, obj *v1alpha1.EventDrivenStack) error {
 	errs := validation.Validate(obj)
+	if v.Tenancy != nil && len(errs) == 0 {
+		verdict, err := v.Tenancy.Check(ctx, obj)
+		if err != nil {
+			return apierrors.NewInternalError(err)
+		}
+		errs = append(errs, verdict.Forbidden...)
+		if verdict.AccountErr != nil {
+			errs = append(errs, field.Forbidden(field.NewPath("metadata", "namespace"), verdict.AccountErr.Error()))
+		}
+		for _, c := range verdict.Conflicts {
+			errs = append(errs, field.Forbidden(fieldPath(c.Name.Field), c.Error()))
+		}
+	}
 	if len(errs) == 0 {
 		return nil
 	}
 	return apierrors.NewInvalid(v1alpha1.GroupVersion.WithKind("EventDrivenStack").GroupKind(), obj.Name, errs)
+}
+
+// fieldPath turns "spec.tables[0].name (...)" into a field path.
+func fieldPath(s string) *field.Path {
+	s, _, _ = strings.Cut(s, " (")
+	parts := strings.Split(s, ".")
+	p := field.NewPath(parts[0])
+	for _, part := range parts[1:] {
+		p = p.Child(part)
+	}
+	return p
 }

@@ -199,14 +199,14 @@ func busName(nameOrArn string) string {
 }
 
 func (s *Server) busArn(name string) string {
-	return fmt.Sprintf("arn:aws:events:%s:%s:event-bus/%s", s.Region, s.AccountID, name)
+	return fmt.Sprintf("arn:aws:events:%s:%s:event-bus/%s", s.Region, s.account(), name)
 }
 
 func (s *Server) ruleArn(bus, name string) string {
 	if bus == "default" {
-		return fmt.Sprintf("arn:aws:events:%s:%s:rule/%s", s.Region, s.AccountID, name)
+		return fmt.Sprintf("arn:aws:events:%s:%s:rule/%s", s.Region, s.account(), name)
 	}
-	return fmt.Sprintf("arn:aws:events:%s:%s:rule/%s/%s", s.Region, s.AccountID, bus, name)
+	return fmt.Sprintf("arn:aws:events:%s:%s:rule/%s/%s", s.Region, s.account(), bus, name)
 }
 
 func (s *Server) findBus(nameOrArn string) (*busState, *apiError) {
@@ -488,7 +488,7 @@ func (s *Server) describeRule(body []byte) (any, *apiError) {
 	return struct {
 		Rule
 		CreatedBy string `json:"CreatedBy"`
-	}{s.ruleOut(b, r), s.AccountID}, nil
+	}{s.ruleOut(b, r), s.account()}, nil
 }
 
 func (s *Server) deleteRule(body []byte) (any, *apiError) {

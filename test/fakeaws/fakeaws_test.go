@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	logstypes "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
@@ -793,6 +794,36 @@ func TestGetCallerIdentity(t *testing.T) {
 	e.srv.SetFault(Fault{Fail: []OpFailure{{Op: "sts:GetCallerIdentity", Code: "InvalidClientTokenId", Status: 403}}})
 	_, err = client.GetCallerIdentity(c, &sts.GetCallerIdentityInput{})
 	wantCode(t, err, "InvalidClientTokenId", 403)
+}
+
+// AssumeRole gives credentials of the role's account: calls made with them
+// are counted in that account, and GetCallerIdentity answers it; a role the
+// test denies is refused.
+func TestAssumeRole(t *testing.T) {
+	e := newEnvWith(t, func() aws.Retryer { return aws.NopRetryer{} })
+	c := ctx(t)
+	base := sts.NewFromConfig(e.cfg, func(o *sts.Options) { o.BaseEndpoint = aws.String(e.url) })
+	const role = "arn:aws:iam::111111111111:role/eventstack-team-a"
+	cfg := e.cfg.Copy()
+	cfg.Credentials = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(base, role))
+	assumed := eventbridge.NewFromConfig(cfg, func(o *eventbridge.Options) { o.BaseEndpoint = aws.String(e.url) })
+	out, err := assumed.CreateEventBus(c, &eventbridge.CreateEventBusInput{Name: aws.String("team-a-bus")})
+	if err != nil || aws.ToString(out.EventBusArn) != "arn:aws:events:us-east-1:111111111111:event-bus/team-a-bus" {
+		t.Fatalf("CreateEventBus with the role's credentials: %v, %v", out, err)
+	}
+	id, err := sts.NewFromConfig(cfg, func(o *sts.Options) { o.BaseEndpoint = aws.String(e.url) }).GetCallerIdentity(c, &sts.GetCallerIdentityInput{})
+	if err != nil || aws.ToString(id.Account) != "111111111111" {
+		t.Fatalf("GetCallerIdentity as the role: %v, %v", id, err)
+	}
+	if got := e.srv.CallsByAccount()["111111111111"]["events:CreateEventBus"]; got != 1 {
+		t.Errorf("calls by account: %v", e.srv.CallsByAccount())
+	}
+	if got := e.srv.AssumedRoles(); len(got) != 1 || got[0] != role {
+		t.Errorf("assumed roles %v", got)
+	}
+	e.srv.DenyAssumeRole("arn:aws:iam::222222222222:role/x")
+	_, err = base.AssumeRole(c, &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::222222222222:role/x"), RoleSessionName: aws.String("s")})
+	wantCode(t, err, "AccessDenied", 403)
 }
 
 func TestOutage(t *testing.T) {

@@ -133,7 +133,7 @@ func (s *Server) function(nameOrArn, qualifier string) (key, arn string, _ *apiE
 	if qualifier == "" {
 		qualifier = q
 	}
-	key, arn = name, fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", s.Region, s.AccountID, name)
+	key, arn = name, fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", s.Region, s.account(), name)
 	if qualifier != "" {
 		key, arn = name+":"+qualifier, arn+":"+qualifier
 	}

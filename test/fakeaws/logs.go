@@ -55,7 +55,7 @@ var validRetention = map[int32]bool{1: true, 3: true, 5: true, 7: true, 14: true
 	180: true, 365: true, 400: true, 545: true, 731: true, 1096: true, 1827: true, 2192: true, 2557: true, 2922: true, 3288: true, 3653: true}
 
 func (s *Server) logGroupArn(name string) string {
-	return fmt.Sprintf("arn:aws:logs:%s:%s:log-group:%s:*", s.Region, s.AccountID, name)
+	return fmt.Sprintf("arn:aws:logs:%s:%s:log-group:%s:*", s.Region, s.account(), name)
 }
 
 func (s *Server) createLogGroup(body []byte) (any, *apiError) {

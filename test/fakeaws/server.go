@@ -36,6 +36,13 @@ type Server struct {
 	// afterApplying: the fault just injected answers after the request is carried out.
 	afterApplying bool
 
+	// caller is the account of the request being answered; callsByAccount
+	// counts the requests by account; assumedRoles and deniedRoles are STS's.
+	caller         string
+	callsByAccount map[string]map[string]int
+	assumedRoles   []string
+	deniedRoles    map[string]bool
+
 	eventBridgeState
 	lambdaState
 	logsState
@@ -47,6 +54,8 @@ func New() *Server {
 		Region:           "us-east-1",
 		AccountID:        "123456789012",
 		calls:            map[string]int{},
+		callsByAccount:   map[string]map[string]int{},
+		deniedRoles:      map[string]bool{},
 		opCalls:          map[string]int{},
 		eventBridgeState: newEventBridgeState(),
 		lambdaState:      newLambdaState(),
@@ -123,6 +132,7 @@ func (s *Server) ResetCalls() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.calls = map[string]int{}
+	s.callsByAccount = map[string]map[string]int{}
 }
 
 // Fault describes the failures to inject. The zero Fault injects nothing.
@@ -250,9 +260,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		op, handle = s.routeLambda(r)
 	}
 	name := service + ":" + op
+	caller := s.callerAccount(r)
 
 	s.mu.Lock()
 	s.calls[name]++
+	if s.callsByAccount[caller] == nil {
+		s.callsByAccount[caller] = map[string]int{}
+	}
+	s.callsByAccount[caller][name]++
 	s.afterApplying = false
 	fault := s.injectLocked(service, name)
 	afterApplying := s.afterApplying
@@ -279,7 +294,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
+	s.caller = caller
 	status, out, apiErr := handle(body)
+	s.caller = ""
 	s.mu.Unlock()
 	if fault != nil {
 		apiErr = fault

@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"go.uber.org/zap/zapcore"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -24,6 +25,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	"github.com/eventstack-io/eventstack-operator/internal/operator"
+	"github.com/eventstack-io/eventstack-operator/internal/tenancy"
 	"github.com/eventstack-io/eventstack-operator/internal/testenv"
 	"github.com/eventstack-io/eventstack-operator/test/fakeaws"
 )
@@ -31,6 +33,10 @@ import (
 // DirectShardLabel marks a stack that the harness's operator never
 // reconciles: tests that drive a reconciler by hand use it.
 const DirectShardLabel = "test.eventstack.io/shard"
+
+// TenantLabel marks a test namespace as a tenant's: the operator applies the
+// strict guardrails there (docs/multi-tenancy.md).
+const TenantLabel = "test.eventstack.io/tenant"
 
 // ResyncInterval is the operator's drift resync in the tests: short.
 const ResyncInterval = 2 * time.Second
@@ -90,6 +96,13 @@ func Start(configure func(*operator.Options)) (*Harness, error) {
 		AWSLoadOptions:          AWSOptions(),
 		ResyncInterval:          ResyncInterval,
 		WatchLabelSelector:      DirectShardLabel + " notin (direct)",
+		// The strict guardrails, in the namespaces a test marks as a
+		// tenant's (TenantLabel); the others are the platform's, open.
+		Tenancy: func() tenancy.Policy {
+			p := tenancy.Strict()
+			p.Namespaces = labels.SelectorFromSet(labels.Set{TenantLabel: "true"})
+			return p
+		}(),
 	}
 	if configure != nil {
 		configure(&opts)

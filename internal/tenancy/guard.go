@@ -1,0 +1,149 @@
+package tenancy
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
+)
+
+// Guard applies a Policy with what it reads from the cluster: namespaces,
+// ACK's role map, and the stacks indexed by AWS name (IndexAWSNames, which
+// RegisterIndex adds to the manager's cache).
+type Guard struct {
+	Policy Policy
+	// Reader reads namespaces and stacks (the manager's cache).
+	Reader client.Reader
+	// RoleMapReader reads ACK's role map, one GET (nil: Reader); what it
+	// read is kept for roleMapTTL.
+	RoleMapReader client.Reader
+	// ACKNamespace is where ACK's role map is (DefaultACKSystemNamespace).
+	ACKNamespace string
+
+	mu      sync.Mutex
+	roles   map[string]string
+	rolesAt time.Time
+}
+
+// roleMapTTL is how long a read of ACK's role map is used.
+const roleMapTTL = 30 * time.Second
+
+// RegisterIndex indexes the cached stacks by the AWS names they take.
+func RegisterIndex(ctx context.Context, indexer client.FieldIndexer) error {
+	return indexer.IndexField(ctx, &v1alpha1.EventDrivenStack{}, IndexAWSNames, func(obj client.Object) []string {
+		return NameKeys(obj.(*v1alpha1.EventDrivenStack))
+	})
+}
+
+// Verdict is what the guard found about a stack.
+type Verdict struct {
+	// Forbidden are the guardrails it breaks, at their fields.
+	Forbidden field.ErrorList
+	// Account is where its AWS resources are; AccountErr why it has none.
+	Account    Account
+	AccountErr error
+	// Conflicts are the names other stacks own.
+	Conflicts []Conflict
+}
+
+// Check judges a stack.
+func (g *Guard) Check(ctx context.Context, stack *v1alpha1.EventDrivenStack) (Verdict, error) {
+	ns := &corev1.Namespace{}
+	if err := g.Reader.Get(ctx, client.ObjectKey{Name: stack.Namespace}, ns); err != nil {
+		return Verdict{}, fmt.Errorf("reading namespace %s: %w", stack.Namespace, err)
+	}
+	var v Verdict
+	v.Forbidden = g.Policy.Check(stack, ns)
+	roleMap, err := g.roleMapFor(ctx, ns)
+	if err != nil {
+		return v, err
+	}
+	v.Account, v.AccountErr = g.Policy.AccountOf(ns, roleMap, g.ackNamespace())
+	claimers := map[string][]*v1alpha1.EventDrivenStack{}
+	accounts := map[string]string{stack.Namespace: v.Account.ID}
+	for _, key := range NameKeys(stack) {
+		list := &v1alpha1.EventDrivenStackList{}
+		if err := g.Reader.List(ctx, list, client.MatchingFields{IndexAWSNames: key}); err != nil {
+			return v, fmt.Errorf("listing the stacks that take %s: %w", key, err)
+		}
+		for i := range list.Items {
+			other := &list.Items[i]
+			if other.UID == stack.UID {
+				continue
+			}
+			acct, ok := accounts[other.Namespace]
+			if !ok {
+				acct = g.accountID(ctx, other.Namespace)
+				accounts[other.Namespace] = acct
+			}
+			if acct == v.Account.ID { // names are unique per account
+				claimers[key] = append(claimers[key], other)
+			}
+		}
+	}
+	v.Conflicts = Conflicts(stack, claimers)
+	return v, nil
+}
+
+// Account returns the account of a namespace's stacks.
+func (g *Guard) Account(ctx context.Context, namespace string) (Account, error) {
+	ns := &corev1.Namespace{}
+	if err := g.Reader.Get(ctx, client.ObjectKey{Name: namespace}, ns); err != nil {
+		return Account{}, fmt.Errorf("reading namespace %s: %w", namespace, err)
+	}
+	roleMap, err := g.roleMapFor(ctx, ns)
+	if err != nil {
+		return Account{}, err
+	}
+	return g.Policy.AccountOf(ns, roleMap, g.ackNamespace())
+}
+
+func (g *Guard) accountID(ctx context.Context, namespace string) string {
+	ns := &corev1.Namespace{}
+	if err := g.Reader.Get(ctx, client.ObjectKey{Name: namespace}, ns); err != nil {
+		return ""
+	}
+	return ns.GetAnnotations()[AnnotationOwnerAccountID]
+}
+
+// roleMapFor reads ACK's role map for a namespace: what was read within
+// roleMapTTL, unless it lacks the namespace's account (a mapping just
+// added is seen at once).
+func (g *Guard) roleMapFor(ctx context.Context, ns *corev1.Namespace) (map[string]string, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	acct := ns.GetAnnotations()[AnnotationOwnerAccountID]
+	if g.roles != nil && time.Since(g.rolesAt) < roleMapTTL && (acct == "" || g.roles[acct] != "") {
+		return g.roles, nil
+	}
+	reader := g.RoleMapReader
+	if reader == nil {
+		reader = g.Reader
+	}
+	cm := &corev1.ConfigMap{}
+	err := reader.Get(ctx, client.ObjectKey{Namespace: g.ackNamespace(), Name: RoleAccountMap}, cm)
+	switch {
+	case apierrors.IsNotFound(err):
+		cm.Data = map[string]string{}
+	case err != nil:
+		return nil, fmt.Errorf("reading ConfigMap %s/%s: %w", g.ackNamespace(), RoleAccountMap, err)
+	case cm.Data == nil:
+		cm.Data = map[string]string{}
+	}
+	g.roles, g.rolesAt = cm.Data, time.Now()
+	return g.roles, nil
+}
+
+func (g *Guard) ackNamespace() string {
+	if g.ACKNamespace == "" {
+		return DefaultACKSystemNamespace
+	}
+	return g.ACKNamespace
+}
