@@ -56,9 +56,12 @@ type EventDrivenStackSpec struct {
 	Region string `json:"region"`
 
 	// NamePrefix is put before every AWS name, so that one account can hold
-	// several copies of a stack. It cannot change once set.
+	// several copies of a stack. It cannot change once set. Up to 48
+	// characters, so that a platform can require the namespace's name
+	// ("{namespace}-", docs/multi-tenancy.md); each AWS name must still fit
+	// its service's limit with it.
 	// +optional
-	// +kubebuilder:validation:MaxLength=16
+	// +kubebuilder:validation:MaxLength=48
 	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*)?$`
 	NamePrefix string `json:"namePrefix,omitempty"`
 
