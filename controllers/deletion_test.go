@@ -74,8 +74,22 @@ func TestDeleteAStackThatNeverReachedAWS(t *testing.T) {
 		}
 	}
 	got := getStack(t, ns, stack.Name)
-	if ready := meta.FindStatusCondition(got.Status.Conditions, v1alpha1.ConditionReady); ready == nil || ready.Reason != awsapi.ReasonAWSCredentials {
+	ready := meta.FindStatusCondition(got.Status.Conditions, v1alpha1.ConditionReady)
+	if ready == nil || ready.Reason != awsapi.ReasonAWSCredentials {
 		t.Fatalf("Ready without credentials: %+v", ready)
+	}
+	// The cause said once, briefly, with the hint; the rules wait for the bus.
+	const brief = "no AWS credentials: set up EKS Pod Identity or IRSA"
+	if !strings.HasPrefix(ready.Message, brief) || len(ready.Message) > 300 || strings.Contains(ready.Message, "operation error") {
+		t.Errorf("Ready message %q, want the brief cause", ready.Message)
+	}
+	for _, c := range got.Status.Children {
+		switch {
+		case c.Kind == "EventBus" && !strings.Contains(c.Message, brief):
+			t.Errorf("bus status %+v", c)
+		case c.Kind == "Rule" && c.Message != "waits for the EventBus nocred-custom-event-bus":
+			t.Errorf("rule status %+v, want it to wait for the bus", c)
+		}
 	}
 	if len(got.Status.Inventory) != 0 || len(children(t, ns)) == 0 {
 		t.Fatalf("inventory %v, %d children: want nothing in AWS and the ACK children created", got.Status.Inventory, len(children(t, ns)))
@@ -192,7 +206,7 @@ func TestDeletionWaitsForAWSAndRetainLetsGo(t *testing.T) {
 		if ready == nil || ready.Reason != v1alpha1.ReasonDeleting || stalled == nil || stalled.Reason != awsapi.ReasonAWSAccessDenied {
 			return fmt.Errorf("conditions %+v", s.Status.Conditions)
 		}
-		for _, want := range []string{"waits for the EventBus stuck-custom-event-bus", "AccessDeniedException", "set spec.deletionPolicy to Retain"} {
+		for _, want := range []string{"waits for the EventBus stuck-custom-event-bus", "AWS denied events:Delete", "set spec.deletionPolicy to Retain"} {
 			if !strings.Contains(ready.Message, want) {
 				return fmt.Errorf("Ready message lacks %q: %s", want, ready.Message)
 			}

@@ -20,6 +20,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
@@ -98,6 +99,8 @@ type scope struct {
 	deferred map[status.ChildKey]bool
 	// statusDue: progress left unwritten, to be written after this long.
 	statusDue time.Duration
+	// stepErr is the error the reconcile stopped on, for the event's note.
+	stepErr error
 	// logGroupStatus is where the workflows' log groups stand, and
 	// logGroupsErr why they could not be made, returned after the children.
 	logGroupStatus []v1alpha1.ChildStatus
@@ -157,6 +160,7 @@ func (r *EventDrivenStackReconciler) Reconcile(ctx context.Context, req ctrl.Req
 	s := &scope{stack: stack, original: stack.DeepCopy()}
 	var stepErr error
 	defer func() {
+		s.stepErr = stepErr
 		r.computeStatus(s, stepErr)
 		retErr = kerrors.NewAggregate([]error{retErr, r.patchStatus(ctx, s)})
 		if s.statusDue > 0 && (res.RequeueAfter == 0 || s.statusDue < res.RequeueAfter) {
@@ -178,9 +182,10 @@ func (r *EventDrivenStackReconciler) Reconcile(ctx context.Context, req ctrl.Req
 		r.reconcileDeferredErrors,
 	} {
 		if stepErr = step(ctx, s); stepErr != nil {
-			if _, terminal := outcome.IsTerminal(stepErr); terminal {
+			if reason, terminal := outcome.IsTerminal(stepErr); terminal {
 				// A spec change (or an IAM fix) is needed: no hot retry;
 				// a spec change or the next resync brings the next reconcile.
+				log.FromContext(ctx).Info("stalled", "reason", reason, "error", stepErr.Error())
 				return r.resync(stack), nil
 			}
 			return ctrl.Result{}, stepErr

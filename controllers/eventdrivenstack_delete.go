@@ -17,6 +17,7 @@ import (
 
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
 	"github.com/eventstack-io/eventstack-operator/internal/ack"
+	"github.com/eventstack-io/eventstack-operator/internal/awsapi"
 	"github.com/eventstack-io/eventstack-operator/internal/outcome"
 	"github.com/eventstack-io/eventstack-operator/internal/render"
 	"github.com/eventstack-io/eventstack-operator/internal/status"
@@ -122,6 +123,15 @@ func (e *deletingError) Error() string {
 }
 func (e *deletingError) Unwrap() error { return e.err }
 
+// brief is the error in a status line.
+func (e *deletingError) brief() string {
+	what := e.kind + " " + e.name
+	if e.kind == kindEventBus {
+		what += " (with its rules and targets)"
+	}
+	return "waits for the " + what + " to be deleted: " + awsapi.Brief(e.err)
+}
+
 // retainChildren puts ACK's retain annotation on every child that lacks it,
 // with a patch of that annotation alone, before the children are deleted: ACK
 // reads the policy from the object it deletes, so the AWS resources stay.
@@ -142,7 +152,12 @@ func (r *EventDrivenStackReconciler) retainChildren(ctx context.Context, stack *
 // setDeletingStatus says that the stack is being deleted, what it still waits
 // for and why, and how to let it go without deleting its AWS resources.
 func setDeletingStatus(stack *v1alpha1.EventDrivenStack, err error) {
-	msg := "being deleted (deletionPolicy " + string(stack.Spec.DeletionPolicy) + "): " + err.Error()
+	var de *deletingError
+	detail := awsapi.Brief(err)
+	if errors.As(err, &de) {
+		detail = de.brief()
+	}
+	msg := "being deleted (deletionPolicy " + string(stack.Spec.DeletionPolicy) + "): " + detail
 	if stack.Spec.DeletionPolicy != v1alpha1.DeletionPolicyRetain {
 		msg += "; to let the stack go and keep its AWS resources, set spec.deletionPolicy to Retain"
 	}
@@ -157,12 +172,10 @@ func setDeletingStatus(stack *v1alpha1.EventDrivenStack, err error) {
 	} else {
 		meta.RemoveStatusCondition(&stack.Status.Conditions, v1alpha1.ConditionStalled)
 	}
-	var de *deletingError
-	errors.As(err, &de)
 	for i, c := range stack.Status.Children {
 		if de != nil && c.Kind == de.kind && c.Name == de.name {
 			stack.Status.Children[i].Ready, stack.Status.Children[i].State = false, failedState(err)
-			stack.Status.Children[i].Message = "being deleted: " + de.err.Error()
+			stack.Status.Children[i].Message = "being deleted: " + awsapi.Brief(de.err)
 		}
 	}
 	stack.Status.ObservedGeneration = stack.Generation

@@ -150,8 +150,8 @@ func (r *EventDrivenStackReconciler) reconcileRouting(ctx context.Context, s *sc
 			// credentials): nothing was created.
 			forgetInventory(s.stack, kindEventBus, s.bus.Name)
 		}
-		busStatus.State, busStatus.Message = failedState(err), err.Error()
-		s.routingStatus = append(s.routingStatus, busStatus)
+		busStatus.State, busStatus.Message = failedState(err), awsapi.Brief(err)
+		s.routingStatus = append(append(s.routingStatus, busStatus), rulesWaitingForBus(s, s.bus.Name)...)
 		return err
 	}
 	recordInventory(s.stack, v1alpha1.AWSResource{Kind: kindEventBus, Name: s.bus.Name, ARN: s.bus.ARN})
@@ -180,7 +180,7 @@ func (r *EventDrivenStackReconciler) reconcileRouting(ctx context.Context, s *sc
 	for _, route := range plan.Rules {
 		st := v1alpha1.ChildStatus{Kind: "Rule", Name: route.Name, Component: route.Component, ARN: s.observed.ARNs[route.Component]}
 		if err := ruleError(errs, route.Name); err != nil {
-			st.State, st.Message = failedState(err), err.Error()
+			st.State, st.Message = failedState(err), awsapi.Brief(err)
 			s.routingStatus = append(s.routingStatus, st)
 			continue
 		}
@@ -209,7 +209,7 @@ func (r *EventDrivenStackReconciler) reconcileRouting(ctx context.Context, s *sc
 		}
 		if err != nil {
 			errs = append(errs, err)
-			st.State, st.Message = failedState(err), err.Error()
+			st.State, st.Message = failedState(err), awsapi.Brief(err)
 		} else {
 			st.State, st.Ready = v1alpha1.ChildReady, true
 			st.Message = fmt.Sprintf("%d targets, %d Lambda permissions", len(route.PutTargets.Targets), len(route.Permissions))
@@ -314,7 +314,7 @@ func (r *EventDrivenStackReconciler) reconcileRemovedBuses(ctx context.Context, 
 			// Keep reporting it until it is gone.
 			s.routingStatus = append(s.routingStatus, v1alpha1.ChildStatus{Kind: kindEventBus, Name: old.Name, ARN: old.ARN,
 				Component: "eventBus/" + strings.TrimPrefix(old.Name, s.stack.Spec.NamePrefix),
-				State:     failedState(err), Message: "being deleted (no longer in the spec): " + err.Error()})
+				State:     failedState(err), Message: "being deleted (no longer in the spec): " + awsapi.Brief(err)})
 			return err
 		}
 		forgetInventory(s.stack, kindEventBus, old.Name)

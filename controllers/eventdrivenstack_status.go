@@ -16,6 +16,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
+	"github.com/eventstack-io/eventstack-operator/internal/awsapi"
 	"github.com/eventstack-io/eventstack-operator/internal/outcome"
 	"github.com/eventstack-io/eventstack-operator/internal/render"
 	"github.com/eventstack-io/eventstack-operator/internal/status"
@@ -80,13 +81,21 @@ func (r *EventDrivenStackReconciler) routingStatus(s *scope, stepErr error) []v1
 	case r.AWS == nil:
 		why = "not created: the operator runs without AWS access (--disable-aws)"
 	case stepErr != nil:
-		why = "not reconciled: " + stepErr.Error()
+		why = "not reconciled: " + awsapi.Brief(stepErr)
 	}
-	out := []v1alpha1.ChildStatus{{Kind: "EventBus", Name: s.stack.Spec.NamePrefix + bus.Name, Component: "eventBus/" + bus.Name,
+	busName := s.stack.Spec.NamePrefix + bus.Name
+	out := []v1alpha1.ChildStatus{{Kind: kindEventBus, Name: busName, Component: "eventBus/" + bus.Name,
 		State: v1alpha1.ChildWaiting, Message: why}}
+	return append(out, rulesWaitingForBus(s, busName)...)
+}
+
+// rulesWaitingForBus are the rules' lines while their bus is not there: the
+// bus's line says why, once.
+func rulesWaitingForBus(s *scope, busName string) []v1alpha1.ChildStatus {
+	var out []v1alpha1.ChildStatus
 	for _, rule := range s.stack.Spec.Rules {
 		out = append(out, v1alpha1.ChildStatus{Kind: "Rule", Name: s.stack.Spec.NamePrefix + rule.Name, Component: "rule/" + rule.Name,
-			ARN: s.observed.ARNs[render.RuleKey(rule.Name)], State: v1alpha1.ChildWaiting, Message: why})
+			ARN: s.observed.ARNs[render.RuleKey(rule.Name)], State: v1alpha1.ChildWaiting, Message: "waits for the EventBus " + busName})
 	}
 	return out
 }
@@ -135,7 +144,7 @@ func (r *EventDrivenStackReconciler) patchStatus(ctx context.Context, s *scope) 
 		return client.IgnoreNotFound(err)
 	}
 	r.lastStatus.Store(key, writtenStatus{uid: s.stack.UID, hash: sum, at: time.Now()})
-	r.recordTransitions(s.original, s.stack)
+	r.recordTransitions(s.original, s.stack, s.stepErr)
 	return nil
 }
 
@@ -171,7 +180,8 @@ func statusHash(st *v1alpha1.EventDrivenStackStatus) (string, error) {
 }
 
 // recordTransitions emits an event when the Ready or Stalled condition changes.
-func (r *EventDrivenStackReconciler) recordTransitions(before, after *v1alpha1.EventDrivenStack) {
+// Its note is the error's whole chain, where the status holds its brief form.
+func (r *EventDrivenStackReconciler) recordTransitions(before, after *v1alpha1.EventDrivenStack, stepErr error) {
 	if r.Recorder == nil {
 		return
 	}
@@ -184,6 +194,10 @@ func (r *EventDrivenStackReconciler) recordTransitions(before, after *v1alpha1.E
 	if meta.IsStatusConditionTrue(after.Status.Conditions, v1alpha1.ConditionStalled) {
 		eventType = corev1.EventTypeWarning
 	}
+	note := now.Message
+	if stepErr != nil {
+		note = stepErr.Error()
+	}
 	// The API server refuses an event note over 1024 characters.
-	r.Recorder.Eventf(after, nil, eventType, now.Reason, "Reconcile", "%s", status.Truncate(now.Message, 1024))
+	r.Recorder.Eventf(after, nil, eventType, now.Reason, "Reconcile", "%s", status.Truncate(note, 1024))
 }

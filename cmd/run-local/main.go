@@ -1,13 +1,17 @@
 // Command run-local runs the operator against a local control plane — the
 // same kube-apiserver and etcd the tests use, with the real ACK CRDs — so
-// that a newcomer can `kubectl apply` a stack and watch it, with no cluster
-// and no AWS account. Ctrl-C stops everything.
+// that a newcomer can `kubectl apply` a stack and watch it go through its
+// whole lifecycle, with no cluster and no AWS account. Ctrl-C stops everything.
 //
-// Without ACK controllers the operator still creates every ACK child that
-// waits for no other child's ARN, and its status says what the others wait
-// for; without AWS credentials (or with --disable-aws) the bus and rules say
-// so too. --aws-endpoint-url points the EventBridge and Lambda calls at any
-// AWS-compatible endpoint you run.
+// By default AWS is simulated: a stand-in plays the ACK controllers
+// (internal/localack: each child reported after its kind's latency, as the
+// real controllers report it) and an in-memory server on 127.0.0.1 plays
+// EventBridge, Lambda, CloudWatch Logs and STS (test/fakeaws), so that a stack
+// goes through its waves to Ready, an edit rolls through and a delete cleans
+// up — and nothing is created in AWS, as the banner and each stack's events
+// say. --aws=real makes the operator call AWS with the default credential
+// chain (or --aws-endpoint-url), without ACK controllers: the ACK children are
+// created and wait for controllers you run yourself.
 package main
 
 import (
@@ -19,13 +23,17 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"go.uber.org/zap/zapcore"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
+	"github.com/eventstack-io/eventstack-operator/internal/localack"
 	"github.com/eventstack-io/eventstack-operator/internal/operator"
 	"github.com/eventstack-io/eventstack-operator/internal/testenv"
+	"github.com/eventstack-io/eventstack-operator/test/fakeaws"
 )
 
 func main() {
@@ -38,14 +46,21 @@ func main() {
 func run() error {
 	var o operator.Options
 	dataDir := flag.String("data-dir", filepath.Join(testenv.RepoRoot(), ".run-local"), "Folder of the control plane's data (etcd) and kubeconfig; kept between runs.")
-	flag.StringVar(&o.AWSEndpointURL, "aws-endpoint-url", "", "Endpoint of the EventBridge and Lambda calls (an AWS-compatible emulator); default: AWS with the default credential chain.")
-	flag.BoolVar(&o.DisableAWS, "disable-aws", false, "Make no EventBridge or Lambda call.")
+	awsMode := flag.String("aws", "simulated", "simulated: a stand-in plays the ACK controllers and an in-memory server AWS, nothing is created in AWS; "+
+		"real: the operator calls AWS (default credential chain, or --aws-endpoint-url) and the ACK children wait for ACK controllers you run.")
+	latencyScale := flag.Float64("ack-latency-scale", 0.3, "With --aws=simulated: how fast the stand-in ACK reports children (1 is AWS's pace: a table in 10 s, a function in 5 s).")
+	flag.StringVar(&o.AWSEndpointURL, "aws-endpoint-url", "", "With --aws=real: the endpoint of the operator's AWS calls (an AWS-compatible emulator); default: AWS.")
+	flag.BoolVar(&o.DisableAWS, "disable-aws", false, "With --aws=real: make no AWS call at all.")
 	flag.DurationVar(&o.ResyncInterval, "resync-interval", time.Minute, "How often the routing is read back from AWS.")
-	flag.DurationVar(&o.StatusProgressInterval, "status-progress-interval", 5*time.Second, "Least time between two status writes of a stack that report progress only.")
-	zapOpts := zap.Options{Development: true, TimeEncoder: zapcore.ISO8601TimeEncoder}
+	flag.DurationVar(&o.StatusProgressInterval, "status-progress-interval", 2*time.Second, "Least time between two status writes of a stack that report progress only.")
+	zapOpts := zap.Options{Development: true, TimeEncoder: zapcore.ISO8601TimeEncoder, Level: zapcore.InfoLevel}
 	zapOpts.BindFlags(flag.CommandLine)
 	flag.Parse()
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
+	simulated := *awsMode == "simulated"
+	if !simulated && *awsMode != "real" {
+		return fmt.Errorf("--aws=%q: want simulated or real", *awsMode)
+	}
 
 	// A laptop has no EC2 instance metadata: do not let the SDK's default
 	// chain probe for it.
@@ -91,24 +106,57 @@ func run() error {
 	w := env.WebhookInstallOptions
 	o.Webhook, o.WebhookHost, o.WebhookPort, o.WebhookCertDir = true, w.LocalServingHost, w.LocalServingPort, w.LocalServingCertDir
 	o.MetricsAddr, o.ProbeAddr, o.MaxConcurrentReconciles = "0", "0", 4
+	notice := "AWS: real (" + awsTarget(o) + "); the ACK children wait for the ACK controllers you run."
+	if simulated {
+		aws := fakeaws.New()
+		if _, err := aws.Start(); err != nil {
+			return fmt.Errorf("starting the simulated AWS: %w", err)
+		}
+		defer aws.Close()
+		o.AWSEndpointURL, o.DisableAWS = aws.URL(), false
+		o.AWSLoadOptions = []func(*config.LoadOptions) error{
+			config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("simulated", "simulated", "")),
+		}
+		notice = localack.Notice + " (" + aws.URL() + "). Run with RUN_LOCAL_FLAGS=--aws=real to use AWS."
+	}
 	mgr, err := operator.New(cfg, o)
 	if err != nil {
 		return err
 	}
+	if simulated {
+		stand := &localack.Controllers{Client: mgr.GetClient(), Scale: *latencyScale,
+			Recorder: mgr.GetEventRecorder("make-run-local")}
+		if err := mgr.Add(stand); err != nil {
+			return err
+		}
+	}
 	ctx := ctrl.SetupSignalHandler()
 	fmt.Printf(`
 eventstack-operator is running against a local control plane.
+%s
 
   export KUBECONFIG=%s
   alias kubectl=%s   # or any kubectl you have
   kubectl apply -f %s
   kubectl get eds -w
+  kubectl eds status event-driven-stack       # make install-plugin first
 
 Ctrl-C stops it. Data is kept in %s (delete it to start afresh).
-`, kubeconfigPath, filepath.Join(env.BinaryAssetsDirectory, "kubectl"), testenv.SeedPath(), dir)
+`, notice, kubeconfigPath, filepath.Join(env.BinaryAssetsDirectory, "kubectl"), testenv.SeedPath(), dir)
 	if err := mgr.Start(ctx); err != nil && !errors.Is(err, context.Canceled) {
 		return err
 	}
 	fmt.Fprintln(os.Stderr, "run-local: stopping")
 	return nil
+}
+
+// awsTarget says where the operator's AWS calls go.
+func awsTarget(o operator.Options) string {
+	switch {
+	case o.DisableAWS:
+		return "no AWS call at all (--disable-aws)"
+	case o.AWSEndpointURL != "":
+		return o.AWSEndpointURL
+	}
+	return "the default credential chain"
 }

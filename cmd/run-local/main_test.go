@@ -12,8 +12,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	"github.com/go-logr/logr"
+	eventsv1 "k8s.io/api/events/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
 	"github.com/eventstack-io/eventstack-operator/internal/ack"
@@ -21,11 +28,22 @@ import (
 	"github.com/eventstack-io/eventstack-operator/internal/testenv"
 )
 
-// make run-local works end to end, with no ACK controller and no AWS
-// credentials: the seed sample applies, the children that need no ARN are
-// created, the status names what the others wait for (the ACK controllers,
-// AWS credentials), and Ctrl-C stops everything cleanly.
-func TestRunLocal(t *testing.T) {
+// runLocal is make run-local started as a user starts it.
+type runLocal struct {
+	t          *testing.T
+	assets     string
+	kubeconfig string
+	banner     []string
+	c          client.Client
+	cmd        *exec.Cmd
+	exited     chan error
+}
+
+// startRunLocal builds and starts run-local with flags, with no AWS
+// credentials anywhere the SDK's default chain looks, and waits for its
+// banner.
+func startRunLocal(t *testing.T, flags ...string) *runLocal {
+	t.Helper()
 	assets, err := testenv.BinaryAssets()
 	if err != nil {
 		t.Fatal(err)
@@ -38,8 +56,7 @@ func TestRunLocal(t *testing.T) {
 		t.Fatalf("building run-local: %v", err)
 	}
 	dataDir := filepath.Join(tmp, "data")
-	cmd := exec.Command(bin, "--data-dir", dataDir)
-	// No AWS credentials anywhere the SDK's default chain looks.
+	cmd := exec.Command(bin, append([]string{"--data-dir", dataDir}, flags...)...)
 	cmd.Env = append(os.Environ(), "KUBEBUILDER_ASSETS="+assets,
 		"AWS_ACCESS_KEY_ID=", "AWS_SECRET_ACCESS_KEY=", "AWS_SESSION_TOKEN=", "AWS_PROFILE=",
 		"AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(tmp, "none"), "AWS_CONFIG_FILE="+filepath.Join(tmp, "none"),
@@ -48,15 +65,24 @@ func TestRunLocal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd.Stderr = os.Stderr
+	logs, err := os.Create(filepath.Join(tmp, "run-local.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	r := &runLocal{t: t, assets: assets, cmd: cmd, exited: make(chan error, 1)}
+	go func() { r.exited <- cmd.Wait() }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		if t.Failed() {
+			out, _ := os.ReadFile(logs.Name())
+			t.Logf("run-local's log (last 4 KB):\n%s", out[max(0, len(out)-4096):])
+		}
+	})
 
-	// It says where the kubeconfig is.
 	lines := make(chan string, 100)
 	go func() {
 		sc := bufio.NewScanner(stdout)
@@ -65,115 +91,228 @@ func TestRunLocal(t *testing.T) {
 		}
 		close(lines)
 	}()
-	kubeconfigPath := ""
 	deadline := time.After(2 * time.Minute)
-	for kubeconfigPath == "" {
+	for r.kubeconfig == "" {
 		select {
 		case line, ok := <-lines:
 			if !ok {
 				t.Fatal("run-local ended before printing its kubeconfig")
 			}
+			r.banner = append(r.banner, line)
 			if strings.Contains(line, "export KUBECONFIG=") {
-				kubeconfigPath = strings.TrimSpace(strings.SplitN(line, "=", 2)[1])
+				r.kubeconfig = strings.TrimSpace(strings.SplitN(line, "=", 2)[1])
 			}
-		case err := <-exited:
+		case err := <-r.exited:
 			t.Fatalf("run-local exited: %v", err)
 		case <-deadline:
 			t.Fatal("run-local printed no kubeconfig in 2 minutes")
 		}
 	}
-	if kubeconfigPath != filepath.Join(dataDir, "kubeconfig") {
-		t.Errorf("kubeconfig at %s, want it in the data folder", kubeconfigPath)
+	if r.kubeconfig != filepath.Join(dataDir, "kubeconfig") {
+		t.Errorf("kubeconfig at %s, want it in the data folder", r.kubeconfig)
 	}
-	restCfg, err := clientcmd.BuildConfigFromFlags("", kubeconfigPath)
+	restCfg, err := clientcmd.BuildConfigFromFlags("", r.kubeconfig)
 	if err != nil {
 		t.Fatal(err)
 	}
 	scheme, _ := operator.Scheme()
-	c, err := client.New(restCfg, client.Options{Scheme: scheme})
-	if err != nil {
+	log.SetLogger(logr.Discard()) // the test's own client logs nothing worth reading
+	if r.c, err = client.New(restCfg, client.Options{Scheme: scheme}); err != nil {
 		t.Fatal(err)
 	}
-	ctx := context.Background()
-	stack := testenv.Seed(t, "default")
-	var createErr error
-	for i := 0; i < 100; i++ { // the webhook may need a moment after the print
-		if createErr = c.Create(ctx, stack); createErr == nil {
+	return r
+}
+
+// kubectl runs the local control plane's kubectl with run-local's kubeconfig.
+func (r *runLocal) kubectl(args ...string) string {
+	r.t.Helper()
+	var out []byte
+	var err error
+	for i := 0; i < 50; i++ { // the webhook may need a moment after the banner
+		out, err = exec.Command(filepath.Join(r.assets, "kubectl"), append([]string{"--kubeconfig", r.kubeconfig}, args...)...).CombinedOutput()
+		if err == nil || !strings.Contains(string(out), "webhook") {
 			break
 		}
-		time.Sleep(100 * time.Millisecond)
+		time.Sleep(200 * time.Millisecond)
 	}
-	if createErr != nil {
-		t.Fatal(createErr)
+	if err != nil {
+		r.t.Fatalf("kubectl %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
+	return string(out)
+}
 
-	want := []string{"Queue/event-driven-stack.order-dlq", "Queue/event-driven-stack.inventory-dlq", "Queue/event-driven-stack.events--dlq",
-		"Table/event-driven-stack.event-driven-orders", "Table/event-driven-stack.event-driven-inventory", "Topic/event-driven-stack.event-notifications"}
-	var last string
-	ok := false
-	for i := 0; i < 300 && !ok; i++ { // 30 s
-		time.Sleep(100 * time.Millisecond)
-		got := map[string]bool{}
-		for _, k := range ack.Kinds {
-			list := k.List()
-			if err := c.List(ctx, list, client.InNamespace("default")); err != nil {
-				t.Fatal(err)
-			}
-			for _, o := range list.Objects() {
-				got[k.GVK.Kind+"/"+o.GetName()] = true
-			}
-		}
-		s := &v1alpha1.EventDrivenStack{}
-		if err := c.Get(ctx, client.ObjectKeyFromObject(stack), s); err != nil {
-			t.Fatal(err)
-		}
-		last = fmt.Sprintf("children %v, status %+v", got, s.Status)
-		ok = len(got) == len(want)
-		for _, w := range want {
-			ok = ok && got[w]
-		}
-		ok = ok && statusSays(s, "Queue", "event-driven-stack.order-queue", "waits for the ARN of Queue event-driven-stack.order-dlq (which the ACK sqs controller has not reported yet)") &&
-			statusSays(s, "Table", "event-driven-stack.event-driven-orders", "waits for the ACK dynamodb controller") &&
-			statusSays(s, "EventBus", "custom-event-bus", "no AWS credentials")
-	}
-	if !ok {
-		t.Fatalf("run-local did not create the children that need no ARN, or its status does not say what the others wait for: %s", last)
-	}
-	kubectl := exec.Command(filepath.Join(assets, "kubectl"), "--kubeconfig", kubeconfigPath, "get", "eds")
-	out, err := kubectl.CombinedOutput()
-	if err != nil || !strings.Contains(string(out), "event-driven-stack   False") || !strings.Contains(string(out), "/24") {
-		t.Errorf("kubectl get eds: %v\n%s", err, out)
-	}
-	t.Logf("kubectl get eds:\n%s", out)
-
-	// kubectl delete finishes: the stack never reached AWS (no credentials),
-	// so nothing is waited for in AWS, and its children go with it.
-	del := exec.Command(filepath.Join(assets, "kubectl"), "--kubeconfig", kubeconfigPath, "delete", "eds", "event-driven-stack", "--timeout=30s")
-	if out, err := del.CombinedOutput(); err != nil {
-		t.Fatalf("kubectl delete eds: %v\n%s", err, out)
-	}
+// children lists the ACK children in the default namespace.
+func (r *runLocal) children() map[string]ack.Object {
+	r.t.Helper()
+	got := map[string]ack.Object{}
 	for _, k := range ack.Kinds {
 		list := k.List()
-		if err := c.List(ctx, list, client.InNamespace("default")); err != nil {
-			t.Fatal(err)
+		if err := r.c.List(context.Background(), list, client.InNamespace("default")); err != nil {
+			r.t.Fatal(err)
 		}
-		if n := len(list.Objects()); n > 0 {
-			t.Errorf("%d %s children left after the stack was deleted", n, k.GVK.Kind)
+		for _, o := range list.Objects() {
+			got[k.GVK.Kind+"/"+o.GetName()] = o
 		}
 	}
+	return got
+}
 
-	// Ctrl-C stops everything cleanly.
-	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
-		t.Fatal(err)
+func (r *runLocal) stack() *v1alpha1.EventDrivenStack {
+	r.t.Helper()
+	s := &v1alpha1.EventDrivenStack{}
+	if err := r.c.Get(context.Background(), client.ObjectKey{Namespace: "default", Name: "event-driven-stack"}, s); err != nil {
+		r.t.Fatal(err)
+	}
+	return s
+}
+
+// within polls check every 100 ms until it passes or d has gone.
+func (r *runLocal) within(d time.Duration, what string, check func() error) {
+	r.t.Helper()
+	var err error
+	for end := time.Now().Add(d); time.Now().Before(end); time.Sleep(100 * time.Millisecond) {
+		if err = check(); err == nil {
+			return
+		}
+	}
+	r.t.Fatalf("%s: not within %s: %v", what, d, err)
+}
+
+// stop sends Ctrl-C and wants a clean exit.
+func (r *runLocal) stop() {
+	r.t.Helper()
+	if err := r.cmd.Process.Signal(syscall.SIGINT); err != nil {
+		r.t.Fatal(err)
 	}
 	select {
-	case err := <-exited:
+	case err := <-r.exited:
 		if err != nil {
-			t.Fatalf("run-local exited with %v after Ctrl-C", err)
+			r.t.Fatalf("run-local exited with %v after Ctrl-C", err)
 		}
 	case <-time.After(60 * time.Second):
-		t.Fatal("run-local did not stop within 60 s of Ctrl-C")
+		r.t.Fatal("run-local did not stop within 60 s of Ctrl-C")
 	}
+}
+
+// make run-local, as a newcomer runs it: AWS simulated (said in the banner and
+// in the stack's events), the seed sample goes through its waves to Ready
+// with the seed's five outputs; an edit of a queue changes that one child and
+// the stack is Ready again; kubectl delete leaves nothing, in the cluster or
+// in the simulated EventBridge.
+func TestRunLocalWholeLifecycle(t *testing.T) {
+	r := startRunLocal(t)
+	banner := strings.Join(r.banner, "\n")
+	if !strings.Contains(banner, "AWS is simulated (make run-local): nothing is created in AWS") || !strings.Contains(banner, "--aws=real") {
+		t.Errorf("banner does not say AWS is simulated:\n%s", banner)
+	}
+	endpoint := ""
+	if i := strings.Index(banner, "(http://127.0.0.1:"); i >= 0 {
+		endpoint = banner[i+1 : i+strings.Index(banner[i:], ")")]
+	}
+	r.kubectl("apply", "-f", testenv.SeedPath())
+
+	ready := func() error {
+		s := r.stack()
+		if !meta.IsStatusConditionTrue(s.Status.Conditions, v1alpha1.ConditionReady) || s.Status.ObservedGeneration != s.Generation {
+			return fmt.Errorf("%s: %+v", s.Status.Resources, meta.FindStatusCondition(s.Status.Conditions, v1alpha1.ConditionReady))
+		}
+		return nil
+	}
+	r.within(90*time.Second, "the sample Ready", ready)
+	s := r.stack()
+	for _, out := range []string{"EventBusName", "OrdersTableName", "InventoryTableName", "StateMachineArn", "NotificationTopicArn"} {
+		if s.Status.Outputs[out] == "" {
+			t.Errorf("output %s missing: %v", out, s.Status.Outputs)
+		}
+	}
+	if got := r.kubectl("get", "eds"); !strings.Contains(got, "event-driven-stack   True    24/24") {
+		t.Errorf("kubectl get eds:\n%s", got)
+	}
+	evs := &eventsv1.EventList{}
+	if err := r.c.List(context.Background(), evs, client.InNamespace("default")); err != nil {
+		t.Fatal(err)
+	}
+	simulated := false
+	for _, e := range evs.Items {
+		simulated = simulated || (e.Reason == "SimulatedAWS" && strings.Contains(e.Note, "nothing is created in AWS"))
+	}
+	if !simulated {
+		t.Error("no event of the stack says AWS is simulated")
+	}
+
+	// An edit rolls through: one child changes.
+	before := map[string]int64{}
+	for k, o := range r.children() {
+		before[k] = o.GetGeneration()
+	}
+	r.kubectl("patch", "eds", "event-driven-stack", "--type", "json",
+		"-p", `[{"op":"replace","path":"/spec/queues/0/visibilityTimeoutSeconds","value":45}]`)
+	r.within(30*time.Second, "the edit applied and Ready again", func() error {
+		if q := r.children()["Queue/event-driven-stack.order-queue"].(*ack.Queue); q.Spec.VisibilityTimeout == nil || *q.Spec.VisibilityTimeout != "45" {
+			return fmt.Errorf("order-queue not edited yet")
+		}
+		return ready()
+	})
+	var changed []string
+	for k, o := range r.children() {
+		if o.GetGeneration() != before[k] {
+			changed = append(changed, k)
+		}
+	}
+	if len(changed) != 1 || changed[0] != "Queue/event-driven-stack.order-queue" {
+		t.Errorf("children changed by the edit: %v, want the order queue only", changed)
+	}
+
+	// Delete: nothing left.
+	r.kubectl("delete", "eds", "event-driven-stack", "--timeout=60s")
+	if left := r.children(); len(left) != 0 {
+		t.Errorf("children left: %d", len(left))
+	}
+	if endpoint == "" {
+		t.Fatal("the banner gives no endpoint of the simulated AWS")
+	}
+	eb := eventbridge.New(eventbridge.Options{Region: "us-east-1", BaseEndpoint: aws.String(endpoint),
+		Credentials: credentials.NewStaticCredentialsProvider("x", "x", "")})
+	if _, err := eb.DescribeEventBus(context.Background(), &eventbridge.DescribeEventBusInput{Name: aws.String("custom-event-bus")}); err == nil ||
+		!strings.Contains(err.Error(), "ResourceNotFoundException") {
+		t.Errorf("the simulated bus after the delete: %v", err)
+	}
+	r.stop()
+}
+
+// make run-local against real AWS endpoints (--aws=real) with no ACK
+// controller and no AWS credentials: the children that need no ARN are
+// created, the status names what the others wait for (the ACK controllers,
+// AWS credentials, said once), kubectl delete of a stack that never reached
+// AWS finishes at once, and Ctrl-C stops everything cleanly.
+func TestRunLocalAgainstRealAWS(t *testing.T) {
+	r := startRunLocal(t, "--aws=real")
+	r.kubectl("apply", "-f", testenv.SeedPath())
+	want := []string{"Queue/event-driven-stack.order-dlq", "Table/event-driven-stack.event-driven-orders", "Topic/event-driven-stack.event-notifications"}
+	r.within(30*time.Second, "children that need no ARN created, the status saying what the others wait for", func() error {
+		got := r.children()
+		for _, w := range want {
+			if got[w] == nil {
+				return fmt.Errorf("%s missing", w)
+			}
+		}
+		s := r.stack()
+		if !statusSays(s, "Queue", "event-driven-stack.order-queue", "waits for the ARN of Queue event-driven-stack.order-dlq (which the ACK sqs controller has not reported yet)") ||
+			!statusSays(s, "Table", "event-driven-stack.event-driven-orders", "waits for the ACK dynamodb controller") ||
+			!statusSays(s, "EventBus", "custom-event-bus", "no AWS credentials: set up EKS Pod Identity or IRSA") ||
+			!statusSays(s, "Rule", "order-events-rule", "waits for the EventBus custom-event-bus") {
+			return fmt.Errorf("status %+v", s.Status.Children)
+		}
+		return nil
+	})
+	if out := r.kubectl("get", "eds"); !strings.Contains(out, "event-driven-stack   False") {
+		t.Errorf("kubectl get eds:\n%s", out)
+	}
+	r.kubectl("delete", "eds", "event-driven-stack", "--timeout=30s")
+	if left := r.children(); len(left) > 0 {
+		t.Errorf("%d children left after the stack was deleted", len(left))
+	}
+	r.stop()
 }
 
 func statusSays(s *v1alpha1.EventDrivenStack, kind, name, msg string) bool {

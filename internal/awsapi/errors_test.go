@@ -54,3 +54,25 @@ func TestClassify(t *testing.T) {
 		t.Error("IsConflict")
 	}
 }
+
+// The status holds a classified error's brief form; the chain is in Error().
+func TestBrief(t *testing.T) {
+	denied := Classify("events:PutRule", &smithy.GenericAPIError{Code: "AccessDeniedException", Message: "User: arn:aws:sts::1:assumed-role/x is not authorized"})
+	if got := Brief(denied); got != "AWS denied events:PutRule to the operator's IAM role (config/iam/operator-policy.json)" {
+		t.Errorf("Brief(access denied) = %q", got)
+	}
+	if !strings.Contains(denied.Error(), "is not authorized") {
+		t.Errorf("the chain lost AWS's message: %v", denied)
+	}
+	noCreds := Classify("events:DescribeEventBus", errors.New("operation error EventBridge: DescribeEventBus, get identity: get credentials: failed to refresh cached credentials, no EC2 IMDS role found"))
+	if got := Brief(noCreds); !strings.HasPrefix(got, "no AWS credentials: set up EKS Pod Identity or IRSA") || strings.Contains(got, "IMDS") {
+		t.Errorf("Brief(no credentials) = %q", got)
+	}
+	outage := Classify("events:PutRule", &smithy.GenericAPIError{Code: "ServiceUnavailable", Message: "x"})
+	if got := Brief(outage); got != "events:PutRule failed: ServiceUnavailable (retrying)" {
+		t.Errorf("Brief(outage) = %q", got)
+	}
+	if got := Brief(errors.New("plain")); got != "plain" {
+		t.Errorf("Brief(plain) = %q", got)
+	}
+}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
 	"github.com/eventstack-io/eventstack-operator/internal/ack"
+	"github.com/eventstack-io/eventstack-operator/internal/awsapi"
 	"github.com/eventstack-io/eventstack-operator/internal/outcome"
 	"github.com/eventstack-io/eventstack-operator/internal/render"
 )
@@ -156,8 +157,9 @@ func SetConditions(stack *v1alpha1.EventDrivenStack, stepErr error) {
 	reason, terminal := outcome.IsTerminal(stepErr)
 	switch {
 	case terminal:
-		set(v1alpha1.ConditionStalled, metav1.ConditionTrue, reason, stepErr.Error())
-		set(v1alpha1.ConditionReady, metav1.ConditionFalse, reason, stepErr.Error())
+		// The cause once, briefly; its whole chain is in the event and the log.
+		set(v1alpha1.ConditionStalled, metav1.ConditionTrue, reason, awsapi.Brief(stepErr))
+		set(v1alpha1.ConditionReady, metav1.ConditionFalse, reason, awsapi.Brief(stepErr))
 		meta.RemoveStatusCondition(&stack.Status.Conditions, v1alpha1.ConditionReconciling)
 	case len(stalled) > 0:
 		msg := strings.Join(stalled, "; ")
@@ -166,14 +168,14 @@ func SetConditions(stack *v1alpha1.EventDrivenStack, stepErr error) {
 		meta.RemoveStatusCondition(&stack.Status.Conditions, v1alpha1.ConditionReconciling)
 	case stepErr != nil:
 		meta.RemoveStatusCondition(&stack.Status.Conditions, v1alpha1.ConditionStalled)
-		set(v1alpha1.ConditionReady, metav1.ConditionFalse, v1alpha1.ReasonReconcileError, stepErr.Error())
-		set(v1alpha1.ConditionReconciling, metav1.ConditionTrue, v1alpha1.ReasonReconcileError, "retrying: "+stepErr.Error())
+		set(v1alpha1.ConditionReady, metav1.ConditionFalse, v1alpha1.ReasonReconcileError, awsapi.Brief(stepErr))
+		set(v1alpha1.ConditionReconciling, metav1.ConditionTrue, v1alpha1.ReasonReconcileError, "retrying: "+awsapi.Brief(stepErr))
 	case len(notReady) > 0:
 		reason := v1alpha1.ReasonProgressing
 		if waiting {
 			reason = v1alpha1.ReasonWaitingForDependencies
 		}
-		msg := fmt.Sprintf("%d of %d children not ready: %s", len(notReady), len(stack.Status.Children), strings.Join(notReady, "; "))
+		msg := progressMessage(stack.Status.Children, notReady)
 		meta.RemoveStatusCondition(&stack.Status.Conditions, v1alpha1.ConditionStalled)
 		set(v1alpha1.ConditionReady, metav1.ConditionFalse, reason, msg)
 		set(v1alpha1.ConditionReconciling, metav1.ConditionTrue, reason, msg)
@@ -183,6 +185,62 @@ func SetConditions(stack *v1alpha1.EventDrivenStack, stepErr error) {
 		set(v1alpha1.ConditionReady, metav1.ConditionTrue, v1alpha1.ReasonSucceeded,
 			fmt.Sprintf("all %d children are ready", len(stack.Status.Children)))
 	}
+}
+
+// progressMessage says briefly how far the children are: how many wait for
+// another child and how many for ACK, the first one's reason, and a few names
+// (every child's line is in status.children and kubectl eds status).
+func progressMessage(children []v1alpha1.ChildStatus, notReady []string) string {
+	counts := map[v1alpha1.ChildState]int{}
+	for _, c := range children {
+		if !c.Ready {
+			counts[c.State]++
+		}
+	}
+	var parts []string
+	for _, st := range []struct {
+		state v1alpha1.ChildState
+		what  string
+	}{{v1alpha1.ChildWaiting, "waiting for other children"}, {v1alpha1.ChildInProgress, "in progress"}, {v1alpha1.ChildStalled, "stalled"}} {
+		if n := counts[st.state]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, st.what))
+		}
+	}
+	// The one told in full: a child that waits for another says what the
+	// stack waits for; else the first.
+	first := 0
+	for i, c := range notReadyStates(children) {
+		if c == v1alpha1.ChildWaiting {
+			first = i
+			break
+		}
+	}
+	msg := fmt.Sprintf("%d of %d children not ready (%s): %s", len(notReady), len(children), strings.Join(parts, ", "), notReady[first])
+	const names = 3
+	var more []string
+	for i, n := range notReady {
+		if i != first && len(more) < names {
+			more = append(more, n[:strings.Index(n, " (")])
+		}
+	}
+	if len(more) > 0 {
+		msg += "; and " + strings.Join(more, ", ")
+		if len(notReady) > names+1 {
+			msg += fmt.Sprintf(", … (%d more)", len(notReady)-names-1)
+		}
+	}
+	return msg
+}
+
+// notReadyStates are the states of the children not ready, in order.
+func notReadyStates(children []v1alpha1.ChildStatus) []v1alpha1.ChildState {
+	var out []v1alpha1.ChildState
+	for _, c := range children {
+		if !c.Ready {
+			out = append(out, c.State)
+		}
+	}
+	return out
 }
 
 // Truncate cuts s to max bytes, marking the cut with "...".

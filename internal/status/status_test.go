@@ -2,6 +2,7 @@ package status
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -120,5 +121,23 @@ func TestSetConditions(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// The progress message is brief however many children wait: counts, the one
+// that waits for another in full, a few names.
+func TestProgressMessageIsBrief(t *testing.T) {
+	var children []v1alpha1.ChildStatus
+	for i := 0; i < 20; i++ {
+		children = append(children, v1alpha1.ChildStatus{Kind: "Queue", Name: fmt.Sprintf("s.q%d", i), State: v1alpha1.ChildInProgress,
+			Message: "waits for the ACK sqs controller to create it in AWS (is it installed and running, with AWS credentials?)"})
+	}
+	children = append(children, v1alpha1.ChildStatus{Kind: "Function", Name: "s.f", State: v1alpha1.ChildWaiting, Message: "waits for the ARN of Role s.f"})
+	stack := &v1alpha1.EventDrivenStack{Status: v1alpha1.EventDrivenStackStatus{Children: children}}
+	SetConditions(stack, nil)
+	msg := meta.FindStatusCondition(stack.Status.Conditions, v1alpha1.ConditionReady).Message
+	want := "21 of 21 children not ready (1 waiting for other children, 20 in progress): Function s.f (Waiting: waits for the ARN of Role s.f); and Queue s.q0, Queue s.q1, Queue s.q2, … (17 more)"
+	if msg != want {
+		t.Errorf("message\n%s\nwant\n%s", msg, want)
 	}
 }

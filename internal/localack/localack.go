@@ -1,0 +1,143 @@
+// Package localack stands in for the ACK controllers on a laptop (make
+// run-local): it reports each child the operator creates or changes, the way
+// the real controllers do (docs/ack-behaviour.md) — an ARN and
+// ACK.ResourceSynced once the resource "exists", a role in two rounds, a
+// status write after each change — each kind after its own latency, so that
+// a stack goes through its waves to Ready. Nothing is created in AWS.
+package localack
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/events"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+
+	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
+	"github.com/eventstack-io/eventstack-operator/internal/ack"
+	"github.com/eventstack-io/eventstack-operator/internal/testenv"
+)
+
+// Notice says that AWS is simulated, for the banner and each stack's events.
+const Notice = "AWS is simulated (make run-local): nothing is created in AWS; a stand-in plays the ACK controllers " +
+	"and an in-memory server on 127.0.0.1 plays EventBridge, Lambda, CloudWatch Logs and STS"
+
+// Latency is how long AWS takes to create or change a resource of each kind,
+// in this model (an assumption: a table takes about 10 s, a role a few
+// seconds for IAM, a function about 5 s); Default is the rest.
+var Latency = map[string]time.Duration{
+	"Table": 10 * time.Second, "Role": 3 * time.Second, "Function": 5 * time.Second, "EventSourceMapping": 5 * time.Second,
+}
+
+// Default is the latency of the kinds Latency does not list.
+const Default = time.Second
+
+// Controllers plays the ACK controllers for every child in the cluster.
+type Controllers struct {
+	Client client.Client
+	// Scale multiplies every latency (0.2 makes a table take 2 s).
+	Scale float64
+	// Every is how often the children are looked at.
+	Every time.Duration
+	// Recorder, when set, tells each stack once that AWS is simulated.
+	Recorder events.EventRecorder
+
+	told map[string]bool
+}
+
+// Start plays until ctx ends (a manager Runnable).
+func (c *Controllers) Start(ctx context.Context) error {
+	every := c.Every
+	if every <= 0 {
+		every = 200 * time.Millisecond
+	}
+	c.told = map[string]bool{}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+			if err := c.playAll(ctx); err != nil && ctx.Err() == nil {
+				log.FromContext(ctx).Info("the ACK stand-in could not report a child; it tries again", "error", err.Error())
+			}
+		}
+	}
+}
+
+// playAll reports every child whose latency has passed since the operator
+// created or last changed it.
+func (c *Controllers) playAll(ctx context.Context) error {
+	c.tellStacks(ctx)
+	now := time.Now()
+	for _, k := range ack.Kinds {
+		list := k.List()
+		if err := c.Client.List(ctx, list); err != nil {
+			return err
+		}
+		for _, obj := range list.Objects() {
+			if !obj.GetDeletionTimestamp().IsZero() || now.Sub(changedAt(obj)) < c.latency(k.GVK.Kind) {
+				continue
+			}
+			account, err := testenv.NamespaceAccount(ctx, c.Client, obj.GetNamespace())
+			if err != nil {
+				return err
+			}
+			obj = obj.DeepCopyObject().(ack.Object)
+			if !testenv.PlayOnceIn(obj, account) {
+				continue
+			}
+			if err := c.Client.Status().Update(ctx, obj); client.IgnoreNotFound(err) != nil {
+				return fmt.Errorf("%s %s/%s: %w", k.GVK.Kind, obj.GetNamespace(), obj.GetName(), err)
+			}
+		}
+	}
+	return nil
+}
+
+func (c *Controllers) latency(kind string) time.Duration {
+	d, ok := Latency[kind]
+	if !ok {
+		d = Default
+	}
+	if c.Scale > 0 {
+		d = time.Duration(float64(d) * c.Scale)
+	}
+	return d
+}
+
+// changedAt is when the child was created or last changed by the operator,
+// or last reported (a role's second round counts from its first).
+func changedAt(obj ack.Object) time.Time {
+	at := obj.GetCreationTimestamp().Time
+	for _, m := range obj.GetManagedFields() {
+		if m.Time != nil && m.Time.After(at) && (m.Operation == metav1.ManagedFieldsOperationApply || m.Subresource == "status") {
+			at = m.Time.Time
+		}
+	}
+	return at
+}
+
+// tellStacks records, once per stack, an event saying that AWS is simulated.
+func (c *Controllers) tellStacks(ctx context.Context) {
+	if c.Recorder == nil {
+		return
+	}
+	stacks := &v1alpha1.EventDrivenStackList{}
+	if err := c.Client.List(ctx, stacks); err != nil {
+		return
+	}
+	for i := range stacks.Items {
+		s := &stacks.Items[i]
+		if c.told[string(s.UID)] {
+			continue
+		}
+		c.told[string(s.UID)] = true
+		c.Recorder.Eventf(s, nil, corev1.EventTypeNormal, "SimulatedAWS", "Simulate", "%s", Notice)
+	}
+}
