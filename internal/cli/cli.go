@@ -3,6 +3,7 @@
 //	kubectl eds render -f stack.yaml      what the operator would create, offline
 //	kubectl eds status NAME               where a stack stands, as a tree
 //	kubectl eds put-events NAME           send test events to a stack's bus
+//	kubectl eds match -f stack.yaml       which rules an event matches, offline
 //	kubectl eds publish -f stack.yaml     build, upload and pin the stack's Lambda code
 //
 // The commands only parse flags and wire clients; the work is done in the
@@ -50,7 +51,11 @@ func NewCommand(s Streams) *cobra.Command {
   render      prints, offline, every ACK object the operator would create for a
               stack file, or the EventBridge API calls it would make
   status      prints where a stack in the cluster stands, child by child
-  put-events  sends test events to a stack's EventBridge bus
+  put-events  sends test events to a stack's EventBridge bus (--dry-run: sends
+              nothing, prints what match prints)
+  match       says which rules of a stack (a file, or in the cluster) an event
+              matches and which targets would get it, and for the others the
+              field that failed; exits 1 when no enabled rule matches
   publish     builds a stack file's Lambda handlers into reproducible zips, uploads
               them to S3 under keys made of their SHA-256 (only what is not there
               yet), and writes code.s3Key and code.sha256 into the file: commit it
@@ -65,7 +70,7 @@ func NewCommand(s Streams) *cobra.Command {
 	root.SetIn(s.In)
 	root.SetOut(s.Out)
 	root.SetErr(s.Err)
-	root.AddCommand(newRenderCommand(s), newStatusCommand(s), newPutEventsCommand(s), newPublishCommand(s))
+	root.AddCommand(newRenderCommand(s), newStatusCommand(s), newPutEventsCommand(s), newMatchCommand(s), newPublishCommand(s))
 	return root
 }
 

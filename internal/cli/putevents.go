@@ -4,20 +4,22 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/eventstack-io/eventstack-operator/internal/awsapi"
+	"github.com/eventstack-io/eventstack-operator/internal/cli/match"
 	"github.com/eventstack-io/eventstack-operator/internal/cli/putevents"
 )
 
 type putEventsOptions struct {
 	kube        kubeFlags
-	source      string
-	detailType  string
-	detail      string
+	custom      customEventFlags
 	endpointURL string
 	region      string
+	dryRun      bool
 }
 
 func newPutEventsCommand(s Streams) *cobra.Command {
@@ -34,10 +36,17 @@ Without --source, --detail-type and --detail it sends the seed's three example
 events (Order Created, Inventory Updated, Workflow Triggered). With them it
 sends one event; --detail is a JSON object, or @FILE holding one.
 
+With --dry-run it sends nothing and needs no AWS credentials: it prints, as
+kubectl eds match does, which rules of the stack (its spec as stored in the
+cluster) each event matches and which targets would get it, and for a rule
+that does not match, the field that failed. It exits non-zero when an event
+matches no enabled rule.
+
 AWS credentials come from the SDK's default chain (environment, ~/.aws, SSO,
 IRSA, Pod Identity).`,
 		Example: `  kubectl eds put-events event-driven-stack
   kubectl eds put-events event-driven-stack --source orders --detail-type "Order Created" --detail @order.json
+  kubectl eds put-events event-driven-stack --dry-run
   kubectl eds put-events event-driven-stack --aws-endpoint-url http://localhost:4566`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -46,17 +55,28 @@ IRSA, Pod Identity).`,
 	}
 	f := cmd.Flags()
 	o.kube.bind(f)
-	f.StringVar(&o.source, "source", "", "Source of a custom event (with --detail-type and --detail)")
-	f.StringVar(&o.detailType, "detail-type", "", "DetailType of a custom event")
-	f.StringVar(&o.detail, "detail", "", "Detail of a custom event: a JSON object, or @FILE")
+	o.custom.bind(f)
 	f.StringVar(&o.endpointURL, "aws-endpoint-url", "", "EventBridge endpoint (an AWS-compatible emulator); default: AWS")
 	f.StringVar(&o.region, "region", "", "AWS region (default: the stack's spec.region)")
+	f.BoolVar(&o.dryRun, "dry-run", false, "Send nothing: print which rules each event matches and which targets would get it, as kubectl eds match")
 	return cmd
 }
 
-// events returns the custom event of the flags, or the seed's events.
-func (o *putEventsOptions) events(cmd *cobra.Command) ([]putevents.Event, error) {
-	custom := map[string]string{"--source": o.source, "--detail-type": o.detailType, "--detail": o.detail}
+// customEventFlags are --source, --detail-type and --detail: one event of the
+// user's, as PutEvents takes it. put-events and match share them.
+type customEventFlags struct {
+	source, detailType, detail string
+}
+
+func (c *customEventFlags) bind(f *pflag.FlagSet) {
+	f.StringVar(&c.source, "source", "", "Source of a custom event (with --detail-type and --detail)")
+	f.StringVar(&c.detailType, "detail-type", "", "DetailType of a custom event")
+	f.StringVar(&c.detail, "detail", "", "Detail of a custom event: a JSON object, or @FILE")
+}
+
+// event returns the custom event of the flags, or nil when none is given.
+func (c *customEventFlags) event(cmd *cobra.Command) (*putevents.Event, error) {
+	values := map[string]string{"--source": c.source, "--detail-type": c.detailType, "--detail": c.detail}
 	var given, missing []string
 	for _, name := range []string{"--source", "--detail-type", "--detail"} {
 		if cmd.Flags().Changed(strings.TrimPrefix(name, "--")) {
@@ -66,21 +86,33 @@ func (o *putEventsOptions) events(cmd *cobra.Command) ([]putevents.Event, error)
 		}
 	}
 	if len(given) == 0 {
-		return putevents.SeedEvents, nil
+		return nil, nil
 	}
 	if len(missing) > 0 {
 		return nil, fmt.Errorf("a custom event needs --source, --detail-type and --detail: %s missing", strings.Join(missing, ", "))
 	}
-	for name, v := range custom {
-		if v == "" {
+	for _, name := range given {
+		if values[name] == "" {
 			return nil, fmt.Errorf("%s is empty", name)
 		}
 	}
-	detail, err := putevents.ReadDetail(o.detail)
+	detail, err := putevents.ReadDetail(c.detail)
 	if err != nil {
 		return nil, err
 	}
-	return []putevents.Event{{Source: o.source, DetailType: o.detailType, Detail: detail}}, nil
+	return &putevents.Event{Source: c.source, DetailType: c.detailType, Detail: detail}, nil
+}
+
+// events returns the custom event of the flags, or the seed's events.
+func (o *putEventsOptions) events(cmd *cobra.Command) ([]putevents.Event, error) {
+	custom, err := o.custom.event(cmd)
+	switch {
+	case err != nil:
+		return nil, err
+	case custom == nil:
+		return putevents.SeedEvents, nil
+	}
+	return []putevents.Event{*custom}, nil
 }
 
 func (o *putEventsOptions) run(cmd *cobra.Command, name string, out io.Writer) error {
@@ -93,13 +125,25 @@ func (o *putEventsOptions) run(cmd *cobra.Command, name string, out io.Writer) e
 	if err != nil {
 		return err
 	}
-	bus, err := putevents.BusName(stack)
-	if err != nil {
-		return err
-	}
 	region := o.region
 	if region == "" {
 		region = stack.Spec.Region
+	}
+	if o.dryRun {
+		env := match.EnvelopeFor(stack, time.Now())
+		env.Region = region
+		judged := make([]match.Event, len(events))
+		for i, e := range events {
+			if judged[i], err = match.FromPutEvents(e, env); err != nil {
+				return fmt.Errorf("%s / %s: %w", e.Source, e.DetailType, err)
+			}
+		}
+		fmt.Fprintln(out, "Dry run: nothing is sent to EventBridge.")
+		return judgeAndWrite(out, stack, env, judged)
+	}
+	bus, err := putevents.BusName(stack)
+	if err != nil {
+		return err
 	}
 	clients, err := (&awsapi.Factory{EndpointURL: o.endpointURL}).For(ctx, region, "")
 	if err != nil {

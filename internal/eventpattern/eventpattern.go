@@ -1,12 +1,14 @@
 // Package eventpattern checks the structure of an Amazon EventBridge event
 // pattern before any AWS call, so that a malformed pattern is refused with a
-// message naming the place in the pattern that is wrong.
+// message naming the place in the pattern that is wrong, and matches events
+// against a pattern as EventBridge does, saying which field failed and why.
 //
-// It checks structure only: it does not match events, and it does not claim
-// to accept exactly what EventBridge accepts. The rules follow the AWS
+// Check judges structure only, and does not claim to accept exactly what
+// EventBridge accepts. Match (match.go) decides whether an event matches a
+// pattern that Check accepts. The rules follow the AWS
 // EventBridge User Guide pages "Creating event patterns" and "Content filtering
 // in Amazon EventBridge event patterns". No Go library implementing
-// EventBridge pattern semantics is available, hence this small checker.
+// EventBridge pattern semantics is available, hence this small package.
 //
 // Paths are JSON-path-like: fields joined with dots, [i] for array elements,
 // "" for the root, e.g. "detail.price[0].numeric" or "detail.$or[1].state".
@@ -82,30 +84,40 @@ func Check(pattern []byte) error {
 	if len(pattern) > MaxBytes {
 		return &Error{Msg: fmt.Sprintf("pattern is %d bytes, more than the %d that EventBridge accepts for an event pattern", len(pattern), MaxBytes)}
 	}
-	if !utf8.Valid(pattern) {
-		return &Error{Msg: "pattern is not valid UTF-8"}
+	obj, err := decodeObject(pattern, "pattern")
+	if err != nil {
+		return err
 	}
-	dec := json.NewDecoder(bytes.NewReader(pattern))
+	return checkObject("", obj, 1)
+}
+
+// decodeObject decodes one JSON object, numbers kept as written
+// (json.Number), for a pattern or an event (what names it in messages).
+func decodeObject(text []byte, what string) (map[string]any, *Error) {
+	if !utf8.Valid(text) {
+		return nil, &Error{Msg: what + " is not valid UTF-8"}
+	}
+	dec := json.NewDecoder(bytes.NewReader(text))
 	dec.UseNumber()
 	var v any
 	if err := dec.Decode(&v); err != nil {
 		if errors.Is(err, io.EOF) {
-			return &Error{Msg: "pattern is empty; it must be a JSON object"}
+			return nil, &Error{Msg: what + " is empty; it must be a JSON object"}
 		}
 		var se *json.SyntaxError
 		if errors.As(err, &se) {
-			return &Error{Msg: fmt.Sprintf("invalid JSON at byte %d: %v", se.Offset, err)}
+			return nil, &Error{Msg: fmt.Sprintf("invalid JSON at byte %d: %v", se.Offset, err)}
 		}
-		return &Error{Msg: "invalid JSON: " + err.Error()}
+		return nil, &Error{Msg: "invalid JSON: " + err.Error()}
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return &Error{Msg: "invalid JSON: unexpected data after the top-level value"}
+		return nil, &Error{Msg: "invalid JSON: unexpected data after the top-level value"}
 	}
 	obj, ok := v.(map[string]any)
 	if !ok {
-		return &Error{Msg: "pattern must be a JSON object, got " + kind(v)}
+		return nil, &Error{Msg: what + " must be a JSON object, got " + kind(v)}
 	}
-	return checkObject("", obj, 1)
+	return obj, nil
 }
 
 // checkObject checks a pattern object: the root, a nested-field object or a

@@ -159,3 +159,26 @@ func TestSend(t *testing.T) {
 		t.Errorf("a failed call: %v", err)
 	}
 }
+
+// The examples are the seed's events and our Notification Sent, one for
+// each of the seed's rules, by name.
+func TestExamples(t *testing.T) {
+	want := map[string]putevents.Event{
+		"order-created": putevents.SeedEvents[0], "inventory-updated": putevents.SeedEvents[1],
+		"notification-sent": putevents.NotificationSent, "workflow-triggered": putevents.SeedEvents[2],
+	}
+	if names := putevents.ExampleNames(); strings.Join(names, ",") != "order-created,inventory-updated,notification-sent,workflow-triggered" {
+		t.Errorf("names %v", names)
+	}
+	for name, e := range want {
+		if got, ok := putevents.FindExample(name); !ok || got != e {
+			t.Errorf("%s: %+v", name, got)
+		}
+	}
+	if _, ok := putevents.FindExample("order-shipped"); ok {
+		t.Error("an unknown example was found")
+	}
+	if _, err := putevents.ReadDetail(putevents.NotificationSent.Detail); err != nil {
+		t.Errorf("Notification Sent: %v", err)
+	}
+}

@@ -1,0 +1,149 @@
+// Package match tells, offline, which rules of a stack an event matches and
+// so which targets EventBridge would deliver it to, and for a rule that does
+// not match, the field and value that failed. Patterns are judged with
+// package eventpattern (EventBridge's matching semantics), and the event is
+// completed as PutEvents completes it (id, time, account, region,
+// resources). kubectl eds match and kubectl eds put-events --dry-run print
+// it.
+package match
+
+import (
+	"fmt"
+
+	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
+	"github.com/eventstack-io/eventstack-operator/internal/eventpattern"
+)
+
+// Target is a component a rule delivers to.
+type Target struct {
+	// Kind is function, workflow, queue or topic (the rule target's field).
+	Kind string
+	// Name is the component's name in the spec.
+	Name string
+	// AWSName is its name in AWS: spec.namePrefix and Name.
+	AWSName string
+}
+
+// awsKinds say what a target is in AWS, for the AWS names.
+var awsKinds = map[string]string{"function": "Lambda function", "workflow": "state machine", "queue": "SQS queue", "topic": "SNS topic"}
+
+// String is "function event-order-processor", with its name in AWS when
+// spec.namePrefix makes it differ: "function event-order-processor (Lambda
+// function dev-event-order-processor)".
+func (t Target) String() string {
+	if t.AWSName == t.Name {
+		return t.Kind + " " + t.Name
+	}
+	return fmt.Sprintf("%s %s (%s %s)", t.Kind, t.Name, awsKinds[t.Kind], t.AWSName)
+}
+
+// RuleVerdict is what one rule makes of an event.
+type RuleVerdict struct {
+	// Rule is the rule's name in the spec; AWSName its name in AWS.
+	Rule    string
+	AWSName string
+	// Disabled: the rule's state is DISABLED, and EventBridge delivers
+	// nothing through it, whatever its pattern.
+	Disabled bool
+	// Result is the pattern's verdict; meaningless when Err is set.
+	Result eventpattern.Result
+	// Err says why the pattern could not be judged (a pattern the
+	// admission check would have refused).
+	Err     error
+	Targets []Target
+}
+
+// Delivers reports whether EventBridge delivers the event through the rule:
+// the rule is enabled and its pattern matches.
+func (v RuleVerdict) Delivers() bool { return v.Err == nil && !v.Disabled && v.Result.Matched }
+
+// Verdict is what a stack's rules make of one event.
+type Verdict struct {
+	Event Event
+	Rules []RuleVerdict
+}
+
+// Delivered reports whether some rule delivers the event.
+func (v Verdict) Delivered() bool {
+	for _, r := range v.Rules {
+		if r.Delivers() {
+			return true
+		}
+	}
+	return false
+}
+
+// Targets are the targets the event is delivered to, each once, in the
+// order of the rules.
+func (v Verdict) Targets() []Target {
+	seen := map[Target]bool{}
+	var out []Target
+	for _, r := range v.Rules {
+		if !r.Delivers() {
+			continue
+		}
+		for _, t := range r.Targets {
+			if !seen[t] {
+				seen[t] = true
+				out = append(out, t)
+			}
+		}
+	}
+	return out
+}
+
+// Judge matches each event against each rule of the stack, in the spec's
+// order. It fails only on an event that is not a JSON object.
+func Judge(stack *v1alpha1.EventDrivenStack, events []Event) ([]Verdict, error) {
+	type rule struct {
+		verdict RuleVerdict
+		pattern *eventpattern.Pattern
+	}
+	rules := make([]rule, len(stack.Spec.Rules))
+	for i, r := range stack.Spec.Rules {
+		rules[i].verdict = RuleVerdict{
+			Rule:     r.Name,
+			AWSName:  awsName(stack, r.Name),
+			Disabled: r.State == "DISABLED",
+			Targets:  targets(stack, r),
+		}
+		rules[i].pattern, rules[i].verdict.Err = eventpattern.Parse(r.EventPattern.Raw)
+	}
+	verdicts := make([]Verdict, len(events))
+	for i, e := range events {
+		parsed, err := eventpattern.ParseEvent(e.JSON)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", e.Label, err)
+		}
+		verdicts[i].Event = e
+		for _, r := range rules {
+			v := r.verdict
+			if r.pattern != nil {
+				v.Result = r.pattern.Match(parsed)
+			}
+			verdicts[i].Rules = append(verdicts[i].Rules, v)
+		}
+	}
+	return verdicts, nil
+}
+
+func targets(stack *v1alpha1.EventDrivenStack, r v1alpha1.Rule) []Target {
+	var out []Target
+	for _, t := range r.Targets {
+		for _, c := range []struct{ kind, name string }{
+			{"function", t.Function}, {"workflow", t.Workflow}, {"queue", t.Queue}, {"topic", t.Topic},
+		} {
+			if c.name != "" {
+				out = append(out, Target{Kind: c.kind, Name: c.name, AWSName: awsName(stack, c.name)})
+			}
+		}
+	}
+	return out
+}
+
+// awsName is a component's name in AWS, as package render names the
+// function, state machine, queue, topic and rule it creates: the stack's
+// namePrefix and the name.
+func awsName(stack *v1alpha1.EventDrivenStack, name string) string {
+	return stack.Spec.NamePrefix + name
+}
