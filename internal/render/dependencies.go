@@ -132,6 +132,9 @@ func Mismatches(stack *v1alpha1.EventDrivenStack, obs Observed) []Mismatch {
 	var out []Mismatch
 	for key, reported := range obs.ARNs {
 		kind, name, _ := strings.Cut(key, "/")
+		if strings.Contains(name, "/") {
+			continue // a part of a resource (an event source mapping): its ARN is AWS's UUID
+		}
 		if derived := b.Derived(refs.Kind(kind), name); derived != "" && derived != reported {
 			out = append(out, Mismatch{Component: key, Derived: derived, Reported: reported})
 		}

@@ -1491,3 +1491,21 @@ func TestAdoptionQueueURLInChina(t *testing.T) {
 		t.Fatalf("adoption fields %s", fields)
 	}
 }
+
+// Mismatches names only a resource whose reported ARN differs from the one
+// its name derives; the parts of a resource (an event source mapping, whose
+// ARN holds AWS's UUID) and resources reported as derived are not flagged.
+func TestMismatches(t *testing.T) {
+	stack := loadSeed(t)
+	obs := seedObserved()
+	obs.Account = account
+	obs.ARNs[MappingKey("event-order-processor", "order-queue")] = "arn:aws:lambda:us-east-1:" + account + ":event-source-mapping:0f5a6f0e-8c1b-4bcb-9d9a-1a2b3c4d5e6f"
+	if got := Mismatches(stack, obs); len(got) != 0 {
+		t.Fatalf("Mismatches with every ARN as derived = %+v, want none", got)
+	}
+	obs.ARNs[Key(refs.Queue, "order-queue")] = "arn:aws:sqs:us-east-1:999999999999:order-queue"
+	got := Mismatches(stack, obs)
+	if len(got) != 1 || got[0].Component != Key(refs.Queue, "order-queue") || got[0].Derived != queueARN("order-queue") {
+		t.Fatalf("Mismatches = %+v, want only the queue order-queue (derived %s)", got, queueARN("order-queue"))
+	}
+}
