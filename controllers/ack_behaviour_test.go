@@ -19,7 +19,8 @@ import (
 
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
 	"github.com/eventstack-io/eventstack-operator/internal/ack"
-	"github.com/eventstack-io/eventstack-operator/internal/testenv"
+	"github.com/eventstack-io/eventstack-operator/internal/localack"
+	"github.com/eventstack-io/eventstack-operator/internal/localcluster"
 )
 
 // The ACK controllers' behaviours the operator accounts for
@@ -93,7 +94,7 @@ func TestReadinessPerKind(t *testing.T) {
 		t.Helper()
 		obj := children(t, ns)[key]
 		change(obj)
-		testenv.Stamp(obj)
+		localack.Stamp(obj)
 		if err := k8s.Status().Update(ctx, obj); err != nil {
 			t.Fatal(err)
 		}
@@ -139,14 +140,14 @@ func TestReadinessPerKind(t *testing.T) {
 		f := o.(*ack.Function)
 		f.Status.State, f.Status.StateReason = ptr.To("Failed"), ptr.To("The role defined for the function cannot be assumed by Lambda.")
 		f.Status.LastUpdateStatus = ptr.To("Successful")
-		testenv.SetCondition(f, ackv1alpha1.ConditionTypeResourceSynced, corev1.ConditionFalse, "function is in Failed state")
+		localack.SetCondition(f, ackv1alpha1.ConditionTypeResourceSynced, corev1.ConditionFalse, "function is in Failed state")
 	})
 	stalledWith("Lambda reports the function Failed: The role defined for the function cannot be assumed by Lambda.")
 
 	setStatus(fn, func(o ack.Object) {
 		f := o.(*ack.Function)
 		f.Status.State = ptr.To("Active")
-		testenv.SetCondition(f, ackv1alpha1.ConditionTypeResourceSynced, corev1.ConditionTrue, "Resource synced successfully")
+		localack.SetCondition(f, ackv1alpha1.ConditionTypeResourceSynced, corev1.ConditionTrue, "Resource synced successfully")
 	})
 	setStatus("Table/event-driven-stack.event-driven-orders", func(o ack.Object) { o.(*ack.Table).Status.TableStatus = ptr.To("ARCHIVED") })
 	stalledWith("DynamoDB reports the table ARCHIVED")
@@ -165,7 +166,7 @@ func TestNameTakenInAWS(t *testing.T) {
 	createStack(t, stack)
 	const role = "Role/event-driven-stack.event-order-processor"
 	eventually(t, waitFor, "the role created", func() error {
-		if _, err := testenv.PlayACK(ctx, k8s, ns, func(o ack.Object) bool { _, isRole := o.(*ack.Role); return !isRole }); err != nil {
+		if _, err := localack.PlayACK(ctx, k8s, ns, func(o ack.Object) bool { _, isRole := o.(*ack.Role); return !isRole }); err != nil {
 			return err
 		}
 		if children(t, ns)[role] == nil {
@@ -174,8 +175,8 @@ func TestNameTakenInAWS(t *testing.T) {
 		return nil
 	})
 	obj := children(t, ns)[role]
-	testenv.SetCondition(obj, ackv1alpha1.ConditionTypeTerminal, corev1.ConditionTrue, "Resource already exists")
-	testenv.SetCondition(obj, ackv1alpha1.ConditionTypeResourceSynced, corev1.ConditionFalse, "Resource not synced")
+	localack.SetCondition(obj, ackv1alpha1.ConditionTypeTerminal, corev1.ConditionTrue, "Resource already exists")
+	localack.SetCondition(obj, ackv1alpha1.ConditionTypeResourceSynced, corev1.ConditionFalse, "Resource not synced")
 	if err := k8s.Status().Update(ctx, obj); err != nil {
 		t.Fatal(err)
 	}
@@ -196,9 +197,9 @@ func TestNameTakenInAWS(t *testing.T) {
 func TestAdoptingFindsExistingMappings(t *testing.T) {
 	ns := newNamespace(t)
 	stack := prefixed(t, ns, "adoptesm-")
-	stack.Spec.Adoption = &v1alpha1.Adoption{Policy: v1alpha1.AdoptionAdoptOrCreate, AccountID: testenv.AccountID}
-	uuid := fake.AddEventSourceMapping("arn:aws:lambda:us-east-1:"+testenv.AccountID+":function:adoptesm-event-order-processor",
-		"arn:aws:sqs:us-east-1:"+testenv.AccountID+":adoptesm-order-queue")
+	stack.Spec.Adoption = &v1alpha1.Adoption{Policy: v1alpha1.AdoptionAdoptOrCreate, AccountID: localack.AccountID}
+	uuid := fake.AddEventSourceMapping("arn:aws:lambda:us-east-1:"+localack.AccountID+":function:adoptesm-event-order-processor",
+		"arn:aws:sqs:us-east-1:"+localack.AccountID+":adoptesm-order-queue")
 	before := fake.Calls()["lambda:ListEventSourceMappings"]
 	createStack(t, stack)
 	playACKUntilReady(t, ns, stack.Name)
@@ -299,7 +300,7 @@ func inventory(s *v1alpha1.EventDrivenStack, kind string) []v1alpha1.AWSResource
 // checkPolicyAllows fails unless the operator's IAM policy allows each action.
 func checkPolicyAllows(t *testing.T, actions ...string) {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "config", "iam", "operator-policy.json"))
+	b, err := os.ReadFile(filepath.Join(localcluster.RepoRoot(), "config", "iam", "operator-policy.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -369,7 +370,7 @@ func TestCodeRollsOutBySHA256(t *testing.T) {
 	// reports the old code.
 	f := children(t, ns)[fn].(*ack.Function)
 	f.Status.LastUpdateStatus, f.Status.CodeSHA256 = ptr.To("Successful"), ptr.To(shaA)
-	testenv.Stamp(f)
+	localack.Stamp(f)
 	if err := k8s.Status().Update(ctx, f); err != nil {
 		t.Fatal(err)
 	}
@@ -397,7 +398,7 @@ func TestCodeRollsOutBySHA256(t *testing.T) {
 	f = children(t, ns)[fn].(*ack.Function)
 	f.Status.LastUpdateStatus = ptr.To("Failed")
 	f.Status.LastUpdateStatusReason = ptr.To("Unzipped size must be smaller than 262144000 bytes")
-	testenv.Stamp(f)
+	localack.Stamp(f)
 	if err := k8s.Status().Update(ctx, f); err != nil {
 		t.Fatal(err)
 	}
@@ -424,7 +425,7 @@ func TestWrongDerivedARNIsReplaced(t *testing.T) {
 	const reported = "arn:aws:dynamodb:us-east-1:210987654321:table/wrongarn-event-driven-orders"
 	table := children(t, ns)["Table/event-driven-stack.event-driven-orders"]
 	table.ACKStatus().ACKResourceMetadata.ARN = ptr.To(ackv1alpha1.AWSResourceName(reported))
-	testenv.Stamp(table)
+	localack.Stamp(table)
 	if err := k8s.Status().Update(ctx, table); err != nil {
 		t.Fatal(err)
 	}

@@ -21,8 +21,8 @@ import (
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
 	"github.com/eventstack-io/eventstack-operator/controllers"
 	"github.com/eventstack-io/eventstack-operator/internal/awsapi"
+	"github.com/eventstack-io/eventstack-operator/internal/localaws"
 	"github.com/eventstack-io/eventstack-operator/internal/routing"
-	"github.com/eventstack-io/eventstack-operator/test/fakeaws"
 )
 
 // directReconciler is a reconciler the test drives by hand, for stacks the
@@ -124,7 +124,7 @@ func TestInventoryIsRecordedBeforeTheBusIsCreated(t *testing.T) {
 
 	// Refused: nothing in AWS, nothing in the inventory.
 	refused, req := directStack(t, ns, "refused-")
-	fake.SetFault(fakeaws.Fault{Fail: []fakeaws.OpFailure{{Op: "events:CreateEventBus", Code: "AccessDeniedException"}}})
+	fake.SetFault(localaws.Fault{Fail: []localaws.OpFailure{{Op: "events:CreateEventBus", Code: "AccessDeniedException"}}})
 	t.Cleanup(fake.ClearFault)
 	if _, err := r.Reconcile(ctx, req); err != nil {
 		t.Fatal(err)
@@ -146,7 +146,7 @@ func TestInventoryIsRecordedBeforeTheBusIsCreated(t *testing.T) {
 
 	// Lost: AWS created the bus but the answer never came back.
 	lost, req := directStack(t, ns, "lost-")
-	fake.SetFault(fakeaws.Fault{Fail: []fakeaws.OpFailure{{Op: "events:CreateEventBus", Code: "InternalException", AfterApplying: true}}})
+	fake.SetFault(localaws.Fault{Fail: []localaws.OpFailure{{Op: "events:CreateEventBus", Code: "InternalException", AfterApplying: true}}})
 	if _, err := r.Reconcile(ctx, req); err == nil {
 		t.Fatal("a lost create answer is not an error")
 	}
@@ -193,7 +193,7 @@ func TestDeletionWaitsForAWSAndRetainLetsGo(t *testing.T) {
 		_ = k8s.Patch(ctx, table, client.RawPatch(types.MergePatchType, patch))
 	})
 
-	fake.SetFault(fakeaws.Fault{Fail: []fakeaws.OpFailure{
+	fake.SetFault(localaws.Fault{Fail: []localaws.OpFailure{
 		{Op: "events:DeleteRule", Code: "AccessDeniedException"}, {Op: "events:DeleteEventBus", Code: "AccessDeniedException"}}})
 	t.Cleanup(fake.ClearFault)
 	if err := k8s.Delete(ctx, stack); err != nil {

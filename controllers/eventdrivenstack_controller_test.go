@@ -25,8 +25,8 @@ import (
 	"github.com/eventstack-io/eventstack-operator/controllers"
 	"github.com/eventstack-io/eventstack-operator/internal/ack"
 	"github.com/eventstack-io/eventstack-operator/internal/awsapi"
+	"github.com/eventstack-io/eventstack-operator/internal/localack"
 	"github.com/eventstack-io/eventstack-operator/internal/render"
-	"github.com/eventstack-io/eventstack-operator/internal/testenv"
 	"github.com/eventstack-io/eventstack-operator/test/harness"
 )
 
@@ -56,7 +56,7 @@ func playACKUntilReady(t *testing.T, ns, name string) *v1alpha1.EventDrivenStack
 	t.Helper()
 	var stack *v1alpha1.EventDrivenStack
 	eventually(t, waitFor, "stack Ready", func() error {
-		if _, err := testenv.PlayACK(context.Background(), k8s, ns, nil); err != nil {
+		if _, err := localack.PlayACK(context.Background(), k8s, ns, nil); err != nil {
 			return err
 		}
 		stack = getStack(t, ns, name)
@@ -290,7 +290,7 @@ func TestSeedStackBecomesTheSeedsResources(t *testing.T) {
 
 	// A child that ACK reports terminal stalls the stack, with its message.
 	fn := got["Function/event-driven-stack.event-notification-processor"]
-	testenv.SetCondition(fn, ackv1alpha1.ConditionTypeTerminal, corev1.ConditionTrue, "InvalidParameterValueException: the S3 key does not exist")
+	localack.SetCondition(fn, ackv1alpha1.ConditionTypeTerminal, corev1.ConditionTrue, "InvalidParameterValueException: the S3 key does not exist")
 	if err := k8s.Status().Update(ctx, fn); err != nil {
 		t.Fatal(err)
 	}
@@ -369,7 +369,7 @@ func TestDependencyOrder(t *testing.T) {
 	// function and no state machine (their roles are not synced).
 	notRoles := func(o ack.Object) bool { _, isRole := o.(*ack.Role); return !isRole }
 	eventually(t, waitFor, "queues created", func() error {
-		if _, err := testenv.PlayACK(ctx, k8s, ns, notRoles); err != nil {
+		if _, err := localack.PlayACK(ctx, k8s, ns, notRoles); err != nil {
 			return err
 		}
 		if !has("Queue/"+p+"order-queue") || !has("Queue/"+p+"inventory-queue") {
@@ -379,7 +379,7 @@ func TestDependencyOrder(t *testing.T) {
 	})
 	// A role's ARN alone is not enough: ACK's iam controller reports it
 	// before the role has its policies (ResourceSynced Unknown).
-	if _, err := testenv.PlayACK(ctx, k8s, ns, func(o ack.Object) bool { _, isFn := o.(*ack.Function); return !isFn }); err != nil {
+	if _, err := localack.PlayACK(ctx, k8s, ns, func(o ack.Object) bool { _, isFn := o.(*ack.Function); return !isFn }); err != nil {
 		t.Fatal(err)
 	}
 	consistently(t, 2*time.Second, "no function or state machine before its role is synced", func() error {
@@ -400,7 +400,7 @@ func TestDependencyOrder(t *testing.T) {
 	// (the definition names the functions by derived ARNs).
 	notFunctions := func(o ack.Object) bool { _, isFn := o.(*ack.Function); return !isFn }
 	eventually(t, waitFor, "functions and state machine created", func() error {
-		if _, err := testenv.PlayACK(ctx, k8s, ns, notFunctions); err != nil {
+		if _, err := localack.PlayACK(ctx, k8s, ns, notFunctions); err != nil {
 			return err
 		}
 		if !has("Function/"+p+"event-order-processor") || !has("StateMachine/"+p+"event-driven-workflow") {
@@ -541,7 +541,7 @@ func TestUnchangedStackCostsNoWrite(t *testing.T) {
 		if meta.IsStatusConditionTrue(getStack(t, ns, stack.Name).Status.Conditions, v1alpha1.ConditionReady) {
 			break
 		}
-		if _, err := testenv.PlayACK(ctx, k8s, ns, nil); err != nil {
+		if _, err := localack.PlayACK(ctx, k8s, ns, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -595,7 +595,7 @@ func TestRetainAnnotatesChildren(t *testing.T) {
 	ns := newNamespace(t)
 	stack := seedStack(t, ns)
 	stack.Spec.DeletionPolicy = v1alpha1.DeletionPolicyRetain
-	stack.Spec.Adoption = &v1alpha1.Adoption{Policy: v1alpha1.AdoptionAdoptOrCreate, AccountID: testenv.AccountID}
+	stack.Spec.Adoption = &v1alpha1.Adoption{Policy: v1alpha1.AdoptionAdoptOrCreate, AccountID: localack.AccountID}
 	createStack(t, stack)
 	eventually(t, waitFor, "children retained and adopted", func() error {
 		got := children(t, ns)

@@ -20,8 +20,8 @@ import (
 	"github.com/eventstack-io/eventstack-operator/controllers"
 	"github.com/eventstack-io/eventstack-operator/internal/ack"
 	"github.com/eventstack-io/eventstack-operator/internal/awsapi"
-	"github.com/eventstack-io/eventstack-operator/internal/testenv"
-	"github.com/eventstack-io/eventstack-operator/test/fakeaws"
+	"github.com/eventstack-io/eventstack-operator/internal/localack"
+	"github.com/eventstack-io/eventstack-operator/internal/localaws"
 )
 
 // 3. A stack deleted while half-created leaves nothing behind, on the API
@@ -33,7 +33,7 @@ func TestDeleteWhileHalfCreated(t *testing.T) {
 	createStack(t, stack)
 	// Half: the children that need nothing, a round of ACK, and the bus.
 	eventually(t, waitFor, "half created", func() error {
-		if _, err := testenv.PlayACK(ctx, k8s, ns, func(o ack.Object) bool { _, role := o.(*ack.Role); return !role }); err != nil {
+		if _, err := localack.PlayACK(ctx, k8s, ns, func(o ack.Object) bool { _, role := o.(*ack.Role); return !role }); err != nil {
 			return err
 		}
 		if n := len(children(t, ns)); n < 9 {
@@ -132,7 +132,7 @@ func TestConflictsAreRetriedWithoutLosingAnUpdate(t *testing.T) {
 			edit(60)
 		}
 		_, _ = r.Reconcile(ctx, req)
-		if _, err := testenv.PlayACK(ctx, k8s, ns, nil); err != nil {
+		if _, err := localack.PlayACK(ctx, k8s, ns, nil); err != nil {
 			t.Fatal(err)
 		}
 		s := getStack(t, ns, stack.Name)
@@ -156,14 +156,14 @@ func TestConflictsAreRetriedWithoutLosingAnUpdate(t *testing.T) {
 func TestAWSOutageThenRecovery(t *testing.T) {
 	ctx := context.Background()
 	ns := newNamespace(t)
-	fake.SetFault(fakeaws.Fault{Outage: true})
+	fake.SetFault(localaws.Fault{Outage: true})
 	defer fake.ClearFault()
 	before := totalCalls()
 	createStack(t, prefixed(t, ns, "outage-"))
 	const outage = 5 * time.Second
 	start := time.Now()
 	for time.Since(start) < outage {
-		if _, err := testenv.PlayACK(ctx, k8s, ns, nil); err != nil {
+		if _, err := localack.PlayACK(ctx, k8s, ns, nil); err != nil {
 			t.Fatal(err)
 		}
 		s := getStack(t, ns, "event-driven-stack")

@@ -23,12 +23,14 @@ import (
 	"github.com/eventstack-io/eventstack-operator/controllers"
 	"github.com/eventstack-io/eventstack-operator/internal/ack"
 	"github.com/eventstack-io/eventstack-operator/internal/awsapi"
+	"github.com/eventstack-io/eventstack-operator/internal/localack"
+	"github.com/eventstack-io/eventstack-operator/internal/localaws"
+	"github.com/eventstack-io/eventstack-operator/internal/localcluster"
 	"github.com/eventstack-io/eventstack-operator/internal/metrics"
 	"github.com/eventstack-io/eventstack-operator/internal/render"
 	"github.com/eventstack-io/eventstack-operator/internal/routing"
-	"github.com/eventstack-io/eventstack-operator/internal/testenv"
-	"github.com/eventstack-io/eventstack-operator/test/fakeaws"
 	"github.com/eventstack-io/eventstack-operator/test/harness"
+	"github.com/eventstack-io/eventstack-operator/test/seed"
 )
 
 // prefixed returns the seed with a name prefix, so that its AWS names are its own.
@@ -165,7 +167,7 @@ func TestConvergesWhenHalfTheCallsAreThrottled(t *testing.T) {
 		return totalCalls() - before, time.Since(start)
 	}
 	baseline, _ := converge("base-")
-	fake.SetFault(fakeaws.Fault{ThrottleEvery: 2})
+	fake.SetFault(localaws.Fault{ThrottleEvery: 2})
 	defer fake.ClearFault()
 	throttled, took := converge("thr-")
 	const readsPerResync = 13
@@ -202,7 +204,7 @@ func TestDeletionRemovesTheRoutingEvenAfterAnOutage(t *testing.T) {
 		}
 	}
 
-	fake.SetFault(fakeaws.Fault{Outage: true})
+	fake.SetFault(localaws.Fault{Outage: true})
 	if err := k8s.Delete(ctx, stack); err != nil {
 		t.Fatal(err)
 	}
@@ -318,16 +320,16 @@ func TestAWSRefusalsStallTheStack(t *testing.T) {
 		t.Run(tc.code, func(t *testing.T) {
 			ns := newNamespace(t)
 			// Every PutRule fails until the fault is cleared.
-			var fails []fakeaws.OpFailure
+			var fails []localaws.OpFailure
 			for n := 1; n <= 500; n++ {
-				fails = append(fails, fakeaws.FailNth("events:PutRule", n, tc.code))
+				fails = append(fails, localaws.FailNth("events:PutRule", n, tc.code))
 			}
-			fake.SetFault(fakeaws.Fault{Fail: fails})
+			fake.SetFault(localaws.Fault{Fail: fails})
 			defer fake.ClearFault()
 			stack := prefixed(t, ns, strings.ToLower(tc.code[:6])+"-")
 			createStack(t, stack)
 			eventually(t, waitFor, "Stalled", func() error {
-				_, _ = testenv.PlayACK(ctx, k8s, ns, nil)
+				_, _ = localack.PlayACK(ctx, k8s, ns, nil)
 				s := getStack(t, ns, stack.Name)
 				st := meta.FindStatusCondition(s.Status.Conditions, v1alpha1.ConditionStalled)
 				if st == nil || !strings.Contains(st.Message, tc.want) {
@@ -379,7 +381,7 @@ func TestIAMPolicyAllowsExactlyTheCallsMade(t *testing.T) {
 		return nil
 	})
 
-	b, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "config", "iam", "operator-policy.json"))
+	b, err := os.ReadFile(filepath.Join(localcluster.RepoRoot(), "config", "iam", "operator-policy.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -465,7 +467,7 @@ func TestRemovedBusIsDeleted(t *testing.T) {
 func TestRoutingIsReadOncePerResyncInterval(t *testing.T) {
 	ctx := context.Background()
 	ns := newNamespace(t)
-	stack := testenv.Seed(t, ns)
+	stack := seed.Stack(t, ns)
 	stack.Spec.NamePrefix = "memo-"
 	stack.Labels = map[string]string{directShardLabel: "direct"}
 	if err := k8s.Create(ctx, stack); err != nil {
@@ -501,7 +503,7 @@ func TestRoutingIsReadOncePerResyncInterval(t *testing.T) {
 		if meta.IsStatusConditionTrue(getStack(t, ns, stack.Name).Status.Conditions, v1alpha1.ConditionReady) {
 			break
 		}
-		if _, err := testenv.PlayACK(ctx, k8s, ns, nil); err != nil {
+		if _, err := localack.PlayACK(ctx, k8s, ns, nil); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -14,7 +14,7 @@ import (
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
 	"github.com/eventstack-io/eventstack-operator/controllers"
 	"github.com/eventstack-io/eventstack-operator/internal/awsapi"
-	"github.com/eventstack-io/eventstack-operator/internal/testenv"
+	"github.com/eventstack-io/eventstack-operator/internal/localack"
 )
 
 // playOneChild plays ACK on one child of the namespace (the first, by kind and
@@ -27,7 +27,7 @@ func playOneChild(t *testing.T, ns string) bool {
 	sort.Strings(names)
 	for _, k := range names {
 		obj := got[k]
-		if testenv.PlayOnce(obj) {
+		if localack.PlayOnce(obj) {
 			if err := k8s.Status().Update(context.Background(), obj); err != nil {
 				t.Fatal(err)
 			}

@@ -9,8 +9,9 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/eventstack-io/eventstack-operator/test/fakeaws"
+	"github.com/eventstack-io/eventstack-operator/internal/localaws"
 	"github.com/eventstack-io/eventstack-operator/test/harness"
+	"github.com/eventstack-io/eventstack-operator/test/seed"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -19,7 +20,6 @@ import (
 
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
 	"github.com/eventstack-io/eventstack-operator/internal/operator"
-	"github.com/eventstack-io/eventstack-operator/internal/testenv"
 )
 
 // The suite runs one real API server (envtest) with the real ACK CRDs, and the
@@ -29,7 +29,7 @@ var (
 	cfg     *rest.Config
 	testEnv *envtest.Environment
 	// fake is the EventBridge and Lambda the operator talks to.
-	fake   *fakeaws.Server
+	fake   *localaws.Server
 	k8s    client.Client // a direct client: the tests' own view, not the operator's cache
 	scheme *runtime.Scheme
 	writes = &writeCounter{byNamespace: map[string]int{}}
@@ -139,7 +139,7 @@ func (w *writeCounter) wrap(c client.WithWatch) client.WithWatch {
 func newNamespace(t *testing.T) string { return harness.NewNamespace(t, k8s) }
 
 // seedStack returns the seed sample of config/samples in a namespace.
-func seedStack(t *testing.T, ns string) *v1alpha1.EventDrivenStack { return testenv.Seed(t, ns) }
+func seedStack(t *testing.T, ns string) *v1alpha1.EventDrivenStack { return seed.Stack(t, ns) }
 
 // eventually retries check until it returns nil or the timeout passes.
 func eventually(t *testing.T, timeout time.Duration, what string, check func() error) {

@@ -25,9 +25,11 @@ import (
 	"github.com/eventstack-io/eventstack-operator/internal/cli/manifest"
 	"github.com/eventstack-io/eventstack-operator/internal/cli/putevents"
 	"github.com/eventstack-io/eventstack-operator/internal/cli/stackfile"
+	"github.com/eventstack-io/eventstack-operator/internal/localack"
+	"github.com/eventstack-io/eventstack-operator/internal/localcluster"
 	"github.com/eventstack-io/eventstack-operator/internal/refs"
 	"github.com/eventstack-io/eventstack-operator/internal/render"
-	"github.com/eventstack-io/eventstack-operator/internal/testenv"
+	"github.com/eventstack-io/eventstack-operator/test/seed"
 )
 
 // documents splits YAML documents into objects.
@@ -96,7 +98,7 @@ func isSubset(want, have any) bool {
 func TestRenderedObjectsApplyCleanly(t *testing.T) {
 	ctx := context.Background()
 	ns := newNamespace(t)
-	objs := documents(t, mustKubectlEDS(t, "render", "-f", testenv.SeedPath(), "-n", ns))
+	objs := documents(t, mustKubectlEDS(t, "render", "-f", localcluster.SeedPath(), "-n", ns))
 	if len(objs) != 19 {
 		t.Fatalf("%d objects rendered, want the seed's 19", len(objs))
 	}
@@ -135,7 +137,7 @@ func TestRenderedObjectsApplyCleanly(t *testing.T) {
 		t.Run("kubectl apply "+mode.name, func(t *testing.T) {
 			ns := newNamespace(t)
 			file := filepath.Join(t.TempDir(), "children.yaml")
-			if err := os.WriteFile(file, []byte(mustKubectlEDS(t, "render", "-f", testenv.SeedPath(), "-n", ns)), 0o600); err != nil {
+			if err := os.WriteFile(file, []byte(mustKubectlEDS(t, "render", "-f", localcluster.SeedPath(), "-n", ns)), 0o600); err != nil {
 				t.Fatal(err)
 			}
 			args := append([]string{"--kubeconfig", kubeconfig}, mode.args...)
@@ -253,7 +255,7 @@ func sameChildren(t *testing.T, what string, created map[string]ack.Object, rend
 // the test plays ACK; then kubectl eds is pointed at it.
 func TestSeedStack(t *testing.T) {
 	ns := newNamespace(t)
-	createStack(t, testenv.Seed(t, ns))
+	createStack(t, seed.Stack(t, ns))
 	stack := playACKUntilReady(t, ns, "event-driven-stack")
 	created := operatorChildren(t, ns)
 	if len(created) != 19 {
@@ -273,10 +275,10 @@ func TestSeedStack(t *testing.T) {
 		}
 		sameChildren(t, "rendered from the reported ARNs", created, rendered)
 
-		// Offline: the test plays ACK in account testenv.AccountID, and the
+		// Offline: the test plays ACK in account localack.AccountID, and the
 		// fake EventBridge is in that account too.
-		out := mustKubectlEDS(t, "render", "-f", testenv.SeedPath(), "-n", ns,
-			"--account-id", testenv.AccountID, "--owner-uid", string(stack.UID))
+		out := mustKubectlEDS(t, "render", "-f", localcluster.SeedPath(), "-n", ns,
+			"--account-id", localack.AccountID, "--owner-uid", string(stack.UID))
 		rendered = nil
 		for _, u := range documents(t, out) {
 			rendered = append(rendered, u)
@@ -287,7 +289,7 @@ func TestSeedStack(t *testing.T) {
 	// The stack file, read offline, is the stack the API server stored: the
 	// same defaults filled in.
 	t.Run("offline defaults are the API server's", func(t *testing.T) {
-		f, err := os.Open(testenv.SeedPath())
+		f, err := os.Open(localcluster.SeedPath())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -391,7 +393,7 @@ func TestSeedStack(t *testing.T) {
 func TestPutEventsFailsWhenEventsAreRefused(t *testing.T) {
 	ctx := context.Background()
 	ns := newNamespace(t)
-	stack := testenv.Seed(t, ns)
+	stack := seed.Stack(t, ns)
 	stack.Labels = map[string]string{directShardLabel: "direct"} // the operator leaves it alone
 	createStack(t, stack)
 	stack.Status.Outputs = map[string]string{"eventBus.custom-event-bus.name": "no-such-bus"}

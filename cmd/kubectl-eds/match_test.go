@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/eventstack-io/eventstack-operator/internal/testenv"
+	"github.com/eventstack-io/eventstack-operator/test/seed"
 )
 
 // match NAME judges the stack's spec as the API server stored it, with the
@@ -15,7 +15,7 @@ import (
 func TestMatchAndDryRunAgainstTheCluster(t *testing.T) {
 	ctx := context.Background()
 	ns := newNamespace(t)
-	stack := testenv.Seed(t, ns)
+	stack := seed.Stack(t, ns)
 	stack.Labels = map[string]string{directShardLabel: "direct"}
 	createStack(t, stack)
 	// The bus's ARN only: the dry run must not need the bus's name.

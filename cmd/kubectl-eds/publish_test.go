@@ -11,7 +11,7 @@ import (
 
 	"github.com/eventstack-io/eventstack-operator/internal/cli/stackfile"
 	"github.com/eventstack-io/eventstack-operator/internal/lambdazip"
-	"github.com/eventstack-io/eventstack-operator/internal/testenv"
+	"github.com/eventstack-io/eventstack-operator/internal/localcluster"
 	"github.com/eventstack-io/eventstack-operator/test/fakes3"
 )
 
@@ -21,7 +21,7 @@ const seedBucket = "eventstack-artifacts"
 // seedCopy copies the seed stack file into a new folder.
 func seedCopy(t *testing.T) (path string, raw []byte) {
 	t.Helper()
-	raw, err := os.ReadFile(testenv.SeedPath())
+	raw, err := os.ReadFile(localcluster.SeedPath())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +90,7 @@ func TestPublishTheSeed(t *testing.T) {
 	}
 	srv := fakes3.Start(t, seedBucket)
 	stackPath, seed := seedCopy(t)
-	lambdasDir := filepath.Join(testenv.RepoRoot(), "lambdas", "cmd")
+	lambdasDir := filepath.Join(localcluster.RepoRoot(), "lambdas", "cmd")
 	publish := []string{"publish", "-f", stackPath, "--aws-endpoint-url", srv.URL, "--lambdas-dir", lambdasDir}
 
 	out := mustKubectlEDS(t, publish...)

@@ -18,8 +18,8 @@ import (
 
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
 	"github.com/eventstack-io/eventstack-operator/internal/cli"
-	"github.com/eventstack-io/eventstack-operator/internal/testenv"
-	"github.com/eventstack-io/eventstack-operator/test/fakeaws"
+	"github.com/eventstack-io/eventstack-operator/internal/localack"
+	"github.com/eventstack-io/eventstack-operator/internal/localaws"
 	"github.com/eventstack-io/eventstack-operator/test/harness"
 )
 
@@ -30,7 +30,7 @@ import (
 var (
 	k8s client.Client // a direct client: the tests' own view
 	// fake is the EventBridge and Lambda that the operator and put-events talk to.
-	fake *fakeaws.Server
+	fake *localaws.Server
 	// kubeconfig is a kubeconfig file for the test API server.
 	kubeconfig string
 	// kubectl is the kubectl binary of the test control plane.
@@ -160,7 +160,7 @@ func playACKUntilReady(t *testing.T, ns, name string) *v1alpha1.EventDrivenStack
 	t.Helper()
 	stack := &v1alpha1.EventDrivenStack{}
 	eventually(t, "stack Ready", func() error {
-		if _, err := testenv.PlayACK(context.Background(), k8s, ns, nil); err != nil {
+		if _, err := localack.PlayACK(context.Background(), k8s, ns, nil); err != nil {
 			return err
 		}
 		if err := k8s.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: name}, stack); err != nil {

@@ -6,7 +6,7 @@
 // By default AWS is simulated: a stand-in plays the ACK controllers
 // (internal/localack: each child reported after its kind's latency, as the
 // real controllers report it) and an in-memory server on 127.0.0.1 plays
-// EventBridge, Lambda, CloudWatch Logs and STS (test/fakeaws), so that a stack
+// EventBridge, Lambda, CloudWatch Logs and STS (internal/localaws), so that a stack
 // goes through its waves to Ready, an edit rolls through and a delete cleans
 // up — and nothing is created in AWS, as the banner and each stack's events
 // say. --aws=real makes the operator call AWS with the default credential
@@ -31,9 +31,9 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	"github.com/eventstack-io/eventstack-operator/internal/localack"
+	"github.com/eventstack-io/eventstack-operator/internal/localaws"
+	"github.com/eventstack-io/eventstack-operator/internal/localcluster"
 	"github.com/eventstack-io/eventstack-operator/internal/operator"
-	"github.com/eventstack-io/eventstack-operator/internal/testenv"
-	"github.com/eventstack-io/eventstack-operator/test/fakeaws"
 )
 
 func main() {
@@ -45,7 +45,7 @@ func main() {
 
 func run() error {
 	var o operator.Options
-	dataDir := flag.String("data-dir", filepath.Join(testenv.RepoRoot(), ".run-local"), "Folder of the control plane's data (etcd) and kubeconfig; kept between runs.")
+	dataDir := flag.String("data-dir", filepath.Join(localcluster.RepoRoot(), ".run-local"), "Folder of the control plane's data (etcd) and kubeconfig; kept between runs.")
 	awsMode := flag.String("aws", "simulated", "simulated: a stand-in plays the ACK controllers and an in-memory server AWS, nothing is created in AWS; "+
 		"real: the operator calls AWS (default credential chain, or --aws-endpoint-url) and the ACK children wait for ACK controllers you run.")
 	latencyScale := flag.Float64("ack-latency-scale", 0.3, "With --aws=simulated: how fast the stand-in ACK reports children (1 is AWS's pace: a table in 10 s, a function in 5 s).")
@@ -75,13 +75,13 @@ func run() error {
 		return err
 	}
 
-	env, err := testenv.New()
+	env, err := localcluster.New()
 	if err != nil {
 		return err
 	}
 	env.ControlPlane.Etcd = &envtest.Etcd{DataDir: filepath.Join(dir, "etcd")}
 	fmt.Fprintln(os.Stderr, "run-local: starting kube-apiserver and etcd, installing the EventDrivenStack and ACK CRDs ...")
-	cfg, err := testenv.Start(env)
+	cfg, err := localcluster.Start(env)
 	if err != nil {
 		return fmt.Errorf("starting the control plane: %w", err)
 	}
@@ -108,7 +108,7 @@ func run() error {
 	o.MetricsAddr, o.ProbeAddr, o.MaxConcurrentReconciles = "0", "0", 4
 	notice := "AWS: real (" + awsTarget(o) + "); the ACK children wait for the ACK controllers you run."
 	if simulated {
-		aws := fakeaws.New()
+		aws := localaws.New()
 		if _, err := aws.Start(); err != nil {
 			return fmt.Errorf("starting the simulated AWS: %w", err)
 		}
@@ -142,7 +142,7 @@ eventstack-operator is running against a local control plane.
   kubectl eds status event-driven-stack       # make install-plugin first
 
 Ctrl-C stops it. Data is kept in %s (delete it to start afresh).
-`, notice, kubeconfigPath, filepath.Join(env.BinaryAssetsDirectory, "kubectl"), testenv.SeedPath(), dir)
+`, notice, kubeconfigPath, filepath.Join(env.BinaryAssetsDirectory, "kubectl"), localcluster.SeedPath(), dir)
 	if err := mgr.Start(ctx); err != nil && !errors.Is(err, context.Canceled) {
 		return err
 	}

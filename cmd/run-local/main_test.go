@@ -24,8 +24,8 @@ import (
 
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
 	"github.com/eventstack-io/eventstack-operator/internal/ack"
+	"github.com/eventstack-io/eventstack-operator/internal/localcluster"
 	"github.com/eventstack-io/eventstack-operator/internal/operator"
-	"github.com/eventstack-io/eventstack-operator/internal/testenv"
 )
 
 // runLocal is make run-local started as a user starts it.
@@ -44,7 +44,7 @@ type runLocal struct {
 // banner.
 func startRunLocal(t *testing.T, flags ...string) *runLocal {
 	t.Helper()
-	assets, err := testenv.BinaryAssets()
+	assets, err := localcluster.BinaryAssets()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -209,7 +209,7 @@ func TestRunLocalWholeLifecycle(t *testing.T) {
 	if i := strings.Index(banner, "(http://127.0.0.1:"); i >= 0 {
 		endpoint = banner[i+1 : i+strings.Index(banner[i:], ")")]
 	}
-	r.kubectl("apply", "-f", testenv.SeedPath())
+	r.kubectl("apply", "-f", localcluster.SeedPath())
 
 	ready := func() error {
 		s := r.stack()
@@ -287,7 +287,7 @@ func TestRunLocalWholeLifecycle(t *testing.T) {
 // AWS finishes at once, and Ctrl-C stops everything cleanly.
 func TestRunLocalAgainstRealAWS(t *testing.T) {
 	r := startRunLocal(t, "--aws=real")
-	r.kubectl("apply", "-f", testenv.SeedPath())
+	r.kubectl("apply", "-f", localcluster.SeedPath())
 	want := []string{"Queue/event-driven-stack.order-dlq", "Table/event-driven-stack.event-driven-orders", "Topic/event-driven-stack.event-notifications"}
 	r.within(30*time.Second, "children that need no ARN created, the status saying what the others wait for", func() error {
 		got := r.children()

@@ -17,22 +17,23 @@ import (
 
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
 	"github.com/eventstack-io/eventstack-operator/internal/ack"
+	"github.com/eventstack-io/eventstack-operator/internal/localack"
+	"github.com/eventstack-io/eventstack-operator/internal/localcluster"
 	"github.com/eventstack-io/eventstack-operator/internal/operator"
 	"github.com/eventstack-io/eventstack-operator/internal/render"
-	"github.com/eventstack-io/eventstack-operator/internal/testenv"
 )
 
 var k8s client.Client
 
 func TestMain(m *testing.M) {
-	env, err := testenv.New()
+	env, err := localcluster.New()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
 	// No operator runs here, so no webhook is registered.
 	env.WebhookInstallOptions = envtest.WebhookInstallOptions{}
-	cfg, err := testenv.Start(env)
+	cfg, err := localcluster.Start(env)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
@@ -64,7 +65,7 @@ func kitchenSink() *v1alpha1.EventDrivenStack {
 		ObjectMeta: metav1.ObjectMeta{Name: "sink", Namespace: "default", UID: "0b9d7c1e-0000-4000-8000-000000000001"},
 		Spec: v1alpha1.EventDrivenStackSpec{
 			Region: "eu-west-1", NamePrefix: "dev-", DeletionPolicy: v1alpha1.DeletionPolicyRetain,
-			Adoption: &v1alpha1.Adoption{Policy: v1alpha1.AdoptionAdoptOrCreate, AccountID: testenv.AccountID},
+			Adoption: &v1alpha1.Adoption{Policy: v1alpha1.AdoptionAdoptOrCreate, AccountID: localack.AccountID},
 			Tags:     map[string]string{"team": "payments"},
 			Queues: []v1alpha1.Queue{
 				{Name: "work", VisibilityTimeoutSeconds: ptr.To[int32](60), MessageRetentionSeconds: ptr.To[int32](3600),
@@ -119,9 +120,9 @@ func converge(t *testing.T, stack *v1alpha1.EventDrivenStack) *render.Result {
 				waiting++
 			}
 			if c.Object != nil {
-				obs.ARNs[c.Component] = testenv.FakeARN(c.Object, stack.Spec.Region)
+				obs.ARNs[c.Component] = localack.FakeARN(c.Object, stack.Spec.Region)
 				if q, ok := c.Object.(*ack.Queue); ok {
-					obs.URLs[c.Component] = testenv.FakeQueueURL(q, stack.Spec.Region)
+					obs.URLs[c.Component] = localack.FakeQueueURL(q, stack.Spec.Region)
 				}
 			}
 		}

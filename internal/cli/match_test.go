@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/eventstack-io/eventstack-operator/internal/testenv"
+	"github.com/eventstack-io/eventstack-operator/internal/localcluster"
 )
 
 // seedRuleFor is the seed's rule for each example, and its target.
@@ -36,7 +36,7 @@ func rulesOf(t *testing.T, out string) map[string][2]string {
 func TestMatchSeedExamples(t *testing.T) {
 	for example, want := range seedRuleFor {
 		t.Run(example, func(t *testing.T) {
-			out := mustRun(t, "match", "-f", testenv.SeedPath(), "--example", example)
+			out := mustRun(t, "match", "-f", localcluster.SeedPath(), "--example", example)
 			rules := rulesOf(t, out)
 			if len(rules) != 4 {
 				t.Fatalf("%d rules in the output:\n%s", len(rules), out)
@@ -62,7 +62,7 @@ func TestMatchSeedExamples(t *testing.T) {
 // An event no rule matches: each rule names the failing field, the event's
 // value and what the pattern wants, and the exit code is 1.
 func TestMatchNoRuleExitsOne(t *testing.T) {
-	code, out, errOut := run(t, "match", "-f", testenv.SeedPath(), "--source", "orders", "--detail-type", "Order Shipped", "--detail", `{"order_id":"ORD-9"}`)
+	code, out, errOut := run(t, "match", "-f", localcluster.SeedPath(), "--source", "orders", "--detail-type", "Order Shipped", "--detail", `{"order_id":"ORD-9"}`)
 	if code != 1 || !strings.Contains(errOut, "the event matches no enabled rule of stack default/event-driven-stack") {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
@@ -75,7 +75,7 @@ func TestMatchNoRuleExitsOne(t *testing.T) {
 	}
 	// Several examples, each reaching its rule: 0. (--example repeats, and
 	// takes lists.)
-	code, _, errOut = run(t, "match", "-f", testenv.SeedPath(), "--example", "order-created,notification-sent", "--example", "all")
+	code, _, errOut = run(t, "match", "-f", localcluster.SeedPath(), "--example", "order-created,notification-sent", "--example", "all")
 	if code != 0 {
 		t.Errorf("examples: exit %d: %s", code, errOut)
 	}
@@ -84,7 +84,7 @@ func TestMatchNoRuleExitsOne(t *testing.T) {
 // A stack of our own: a disabled rule, a namePrefix, a pattern on the
 // envelope and on an array of items, and events from a file and stdin.
 func TestMatchOwnStackAndEvents(t *testing.T) {
-	seed, err := os.ReadFile(testenv.SeedPath())
+	seed, err := os.ReadFile(localcluster.SeedPath())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,7 +152,7 @@ func TestMatchOwnStackAndEvents(t *testing.T) {
 
 // Mistakes in the arguments are refused before anything is read.
 func TestMatchUsage(t *testing.T) {
-	seed := testenv.SeedPath()
+	seed := localcluster.SeedPath()
 	for _, c := range []struct {
 		args []string
 		want string

@@ -28,8 +28,8 @@ import (
 	"github.com/eventstack-io/eventstack-operator/internal/cli"
 	"github.com/eventstack-io/eventstack-operator/internal/cli/predict"
 	"github.com/eventstack-io/eventstack-operator/internal/cli/stackfile"
+	"github.com/eventstack-io/eventstack-operator/internal/localcluster"
 	"github.com/eventstack-io/eventstack-operator/internal/render"
-	"github.com/eventstack-io/eventstack-operator/internal/testenv"
 )
 
 // run runs kubectl-eds and returns its exit code, output and error output.
@@ -151,7 +151,7 @@ func sortedKindNames(objs []ack.Object) []string {
 // Observed: the children the controller would apply once ACK reported.
 func rendered(t *testing.T, namespace, account string, uid types.UID) map[string]ack.Object {
 	t.Helper()
-	f, err := os.Open(testenv.SeedPath())
+	f, err := os.Open(localcluster.SeedPath())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,7 +188,7 @@ func rendered(t *testing.T, namespace, account string, uid types.UID) map[string
 // documents; without --owner-uid, only the owner reference (and the hash
 // annotation, which covers it) differ.
 func TestRenderSeedPrintsTheControllersChildren(t *testing.T) {
-	out := mustRun(t, "render", "-f", testenv.SeedPath())
+	out := mustRun(t, "render", "-f", localcluster.SeedPath())
 	objs := decodeDocuments(t, out)
 	if got := sortedKindNames(objs); strings.Join(got, "\n") != strings.Join(seedChildren, "\n") {
 		t.Fatalf("children:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(seedChildren, "\n"))
@@ -249,7 +249,7 @@ func TestRenderSeedPrintsTheControllersChildren(t *testing.T) {
 // and hash annotation included; -n places the stack.
 func TestRenderWithOwnerUIDIsExactlyTheOperatorsObject(t *testing.T) {
 	const uid = "6f2c1a9e-8d4b-4c3a-9f1e-0a1b2c3d4e5f"
-	out := mustRun(t, "render", "-f", testenv.SeedPath(), "--owner-uid", uid, "-n", "shop", "--account-id", "123456789012")
+	out := mustRun(t, "render", "-f", localcluster.SeedPath(), "--owner-uid", uid, "-n", "shop", "--account-id", "123456789012")
 	objs := decodeDocuments(t, out)
 	want := rendered(t, "shop", "123456789012", uid)
 	if len(objs) != len(want) {
@@ -273,8 +273,8 @@ func TestRenderWithOwnerUIDIsExactlyTheOperatorsObject(t *testing.T) {
 
 // -o json prints the same objects as a v1 List.
 func TestRenderJSONIsAList(t *testing.T) {
-	yamlObjs := decodeDocuments(t, mustRun(t, "render", "-f", testenv.SeedPath()))
-	out := mustRun(t, "render", "-f", testenv.SeedPath(), "-o", "json")
+	yamlObjs := decodeDocuments(t, mustRun(t, "render", "-f", localcluster.SeedPath()))
+	out := mustRun(t, "render", "-f", localcluster.SeedPath(), "-o", "json")
 	var list struct {
 		APIVersion string            `json:"apiVersion"`
 		Kind       string            `json:"kind"`
@@ -293,14 +293,14 @@ func TestRenderJSONIsAList(t *testing.T) {
 		}
 	}
 	// -f - reads standard input.
-	seed, err := os.ReadFile(testenv.SeedPath())
+	seed, err := os.ReadFile(localcluster.SeedPath())
 	if err != nil {
 		t.Fatal(err)
 	}
 	if code, fromStdin, errOut := runWithInput(t, string(seed), "render", "-f", "-", "-o", "json"); code != 0 || fromStdin != out {
 		t.Errorf("-f -: exit %d, %s; output differs from -f FILE: %v", code, errOut, fromStdin != out)
 	}
-	if code, _, errOut := run(t, "render", "-f", testenv.SeedPath(), "-o", "wide"); code == 0 || !strings.Contains(errOut, `"wide"`) {
+	if code, _, errOut := run(t, "render", "-f", localcluster.SeedPath(), "-o", "wide"); code == 0 || !strings.Contains(errOut, `"wide"`) {
 		t.Errorf("-o wide: exit %d, %s", code, errOut)
 	}
 }
@@ -318,7 +318,7 @@ type eventBridgeOutput struct {
 // their targets with a retry policy and the dead-letter queue, and the 3
 // Lambda permissions, each from its rule's ARN, as AWS API inputs.
 func TestRenderEventBridge(t *testing.T) {
-	out := mustRun(t, "render", "-f", testenv.SeedPath(), "--eventbridge")
+	out := mustRun(t, "render", "-f", localcluster.SeedPath(), "--eventbridge")
 	var got eventBridgeOutput
 	strictErrs, err := sigsjson.UnmarshalStrict([]byte(out), &got, sigsjson.DisallowUnknownFields)
 	if err != nil || len(strictErrs) > 0 {
@@ -400,7 +400,7 @@ func TestRenderEventBridge(t *testing.T) {
 
 // A bad stack fails, naming the field, and prints nothing.
 func TestRenderRefusesABadStack(t *testing.T) {
-	seed, err := os.ReadFile(testenv.SeedPath())
+	seed, err := os.ReadFile(localcluster.SeedPath())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -426,7 +426,7 @@ func TestRenderRefusesABadStack(t *testing.T) {
 // The account is --account-id, else the one the stack adopts from, else the
 // placeholder; the partition follows the region.
 func TestRenderAccountAndPartition(t *testing.T) {
-	seed, err := os.ReadFile(testenv.SeedPath())
+	seed, err := os.ReadFile(localcluster.SeedPath())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -462,7 +462,7 @@ func TestRenderAccountAndPartition(t *testing.T) {
 			t.Errorf("render %v: the placeholder account is printed", tc.args)
 		}
 	}
-	if code, _, errOut := run(t, "render", "-f", testenv.SeedPath(), "--account-id", "42"); code == 0 || !strings.Contains(errOut, "--account-id") {
+	if code, _, errOut := run(t, "render", "-f", localcluster.SeedPath(), "--account-id", "42"); code == 0 || !strings.Contains(errOut, "--account-id") {
 		t.Errorf("bad account: exit %d, %s", code, errOut)
 	}
 }

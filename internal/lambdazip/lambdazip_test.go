@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/eventstack-io/eventstack-operator/internal/testservers"
+	"github.com/eventstack-io/eventstack-operator/test/emulators"
 )
 
 func TestArchitectureNames(t *testing.T) {
@@ -95,7 +95,7 @@ func TestBuildIsReproducible(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a handler twice")
 	}
-	root, err := testservers.RepoRoot()
+	root, err := emulators.RepoRoot()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,7 +144,7 @@ func TestBuildRefusesWhatIsNotAHandler(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs go build")
 	}
-	root, err := testservers.RepoRoot()
+	root, err := emulators.RepoRoot()
 	if err != nil {
 		t.Fatal(err)
 	}

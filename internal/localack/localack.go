@@ -19,7 +19,6 @@ import (
 
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
 	"github.com/eventstack-io/eventstack-operator/internal/ack"
-	"github.com/eventstack-io/eventstack-operator/internal/testenv"
 )
 
 // Notice says that AWS is simulated, for the banner and each stack's events.
@@ -84,12 +83,12 @@ func (c *Controllers) playAll(ctx context.Context) error {
 			if !obj.GetDeletionTimestamp().IsZero() || now.Sub(changedAt(obj)) < c.latency(k.GVK.Kind) {
 				continue
 			}
-			account, err := testenv.NamespaceAccount(ctx, c.Client, obj.GetNamespace())
+			account, err := NamespaceAccount(ctx, c.Client, obj.GetNamespace())
 			if err != nil {
 				return err
 			}
 			obj = obj.DeepCopyObject().(ack.Object)
-			if !testenv.PlayOnceIn(obj, account) {
+			if !PlayOnceIn(obj, account) {
 				continue
 			}
 			if err := c.Client.Status().Update(ctx, obj); client.IgnoreNotFound(err) != nil {

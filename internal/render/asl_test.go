@@ -9,8 +9,8 @@ import (
 
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
 	"github.com/eventstack-io/eventstack-operator/internal/ack"
+	"github.com/eventstack-io/eventstack-operator/internal/localcluster"
 	"github.com/eventstack-io/eventstack-operator/internal/refs"
-	"github.com/eventstack-io/eventstack-operator/internal/testenv"
 )
 
 // aslValidator runs the asl-validator npm package (pinned by package-lock.json)
@@ -18,7 +18,7 @@ import (
 // the test where node_modules is missing, unless in CI, where that fails.
 func aslValidator(t *testing.T, definition string) (string, bool) {
 	t.Helper()
-	cli := filepath.Join(testenv.RepoRoot(), "node_modules", "asl-validator", "dist", "bin", "asl-validator.js")
+	cli := filepath.Join(localcluster.RepoRoot(), "node_modules", "asl-validator", "dist", "bin", "asl-validator.js")
 	if _, err := os.Stat(cli); err != nil {
 		if os.Getenv("CI") != "" {
 			t.Fatalf("asl-validator is not installed (run npm ci): %v", err)

@@ -2,7 +2,6 @@ package render
 
 import (
 	"encoding/json"
-	"github.com/eventstack-io/eventstack-operator/internal/testenv"
 	"reflect"
 	"sort"
 	"strings"
@@ -13,6 +12,7 @@ import (
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
 	"github.com/eventstack-io/eventstack-operator/internal/ack"
 	"github.com/eventstack-io/eventstack-operator/internal/refs"
+	"github.com/eventstack-io/eventstack-operator/test/seed"
 )
 
 // These tests are in package render for shorten and the generated roles' key
@@ -26,7 +26,7 @@ const (
 
 // loadSeed reads the seed stack strictly and places it in a namespace, with a UID.
 func loadSeed(t *testing.T) *v1alpha1.EventDrivenStack {
-	stack := testenv.Seed(t, namespace)
+	stack := seed.Stack(t, namespace)
 	stack.UID = stackUID
 	return stack
 }

@@ -12,7 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
-	"github.com/eventstack-io/eventstack-operator/internal/testenv"
+	"github.com/eventstack-io/eventstack-operator/test/seed"
 )
 
 func namespace(name string, ann map[string]string, lbl map[string]string) *corev1.Namespace {
@@ -23,8 +23,8 @@ func namespace(name string, ann map[string]string, lbl map[string]string) *corev
 // the namespace's annotation relaxes it.
 func TestStrictPolicy(t *testing.T) {
 	p := Strict()
-	seed := func() *v1alpha1.EventDrivenStack {
-		s := testenv.Seed(t, "team-a")
+	seedIn := func() *v1alpha1.EventDrivenStack {
+		s := seed.Stack(t, "team-a")
 		s.Spec.NamePrefix = "team-a-"
 		return s
 	}
@@ -66,7 +66,7 @@ func TestStrictPolicy(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			s := seed()
+			s := seedIn()
 			tc.mutate(s)
 			// The seed's code buckets are allowed but in the bucket case.
 			base := map[string]string{AnnotationAllowedCodeBuckets: "eventstack-artifacts"}
@@ -97,14 +97,14 @@ func TestStrictPolicy(t *testing.T) {
 	}
 	// Outside the namespaces the policy applies to, nothing is restricted.
 	p.Namespaces = labels.SelectorFromSet(labels.Set{"tenant": "true"})
-	if errs := p.Check(testenv.Seed(t, "platform"), namespace("platform", nil, nil)); len(errs) != 0 {
+	if errs := p.Check(seed.Stack(t, "platform"), namespace("platform", nil, nil)); len(errs) != 0 {
 		t.Errorf("a namespace outside the selector: %v", errs)
 	}
-	if errs := p.Check(testenv.Seed(t, "x"), namespace("x", nil, map[string]string{"tenant": "true"})); len(errs) == 0 {
+	if errs := p.Check(seed.Stack(t, "x"), namespace("x", nil, map[string]string{"tenant": "true"})); len(errs) == 0 {
 		t.Error("a namespace the selector picks is not restricted")
 	}
 	// The open policy restricts nothing.
-	if errs := Open().Check(testenv.Seed(t, "any"), namespace("any", nil, nil)); len(errs) != 0 {
+	if errs := Open().Check(seed.Stack(t, "any"), namespace("any", nil, nil)); len(errs) != 0 {
 		t.Errorf("open policy: %v", errs)
 	}
 }
@@ -131,9 +131,9 @@ func TestAccountOf(t *testing.T) {
 // The stack that claimed a name first owns it; a stack being admitted owns
 // nothing against an existing one.
 func TestOwnership(t *testing.T) {
-	old := testenv.Seed(t, "team-a")
+	old := seed.Stack(t, "team-a")
 	old.UID, old.CreationTimestamp = types.UID("a"), metav1.NewTime(time.Now().Add(-time.Hour))
-	twin := testenv.Seed(t, "team-b")
+	twin := seed.Stack(t, "team-b")
 	if !Owns(old, twin) || Owns(twin, old) {
 		t.Fatal("an existing stack does not own against one being admitted")
 	}
@@ -157,7 +157,7 @@ func TestOwnership(t *testing.T) {
 		t.Error("the owner conflicts with a younger twin")
 	}
 	// Another region: other names, but the IAM roles are global.
-	other := testenv.Seed(t, "team-c")
+	other := seed.Stack(t, "team-c")
 	other.Spec.Region = "eu-west-1"
 	other.UID, other.CreationTimestamp = types.UID("c"), metav1.Now()
 	for _, c := range Conflicts(other, claimers) {

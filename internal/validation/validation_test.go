@@ -9,12 +9,12 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
-	"github.com/eventstack-io/eventstack-operator/internal/testenv"
 	"github.com/eventstack-io/eventstack-operator/internal/validation"
+	"github.com/eventstack-io/eventstack-operator/test/seed"
 )
 
 // loadSeed reads the seed stack, refusing any field the API types do not know.
-func loadSeed(t *testing.T) *v1alpha1.EventDrivenStack { return testenv.Seed(t, "") }
+func loadSeed(t *testing.T) *v1alpha1.EventDrivenStack { return seed.Stack(t, "") }
 
 // function returns the seed's function of that name.
 func function(t *testing.T, s *v1alpha1.EventDrivenStackSpec, name string) *v1alpha1.Function {

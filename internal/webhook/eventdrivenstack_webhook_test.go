@@ -5,13 +5,13 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/eventstack-io/eventstack-operator/internal/testenv"
+	"github.com/eventstack-io/eventstack-operator/test/seed"
 )
 
 // A zip function without code.sha256 is accepted with a warning: its code
 // would never be updated by ACK; with sha256, or an image, no warning.
 func TestWarnsOfZipCodeWithoutSHA256(t *testing.T) {
-	stack := testenv.Seed(t, "ns")
+	stack := seed.Stack(t, "ns")
 	warn, err := StackValidator{}.ValidateCreate(context.Background(), stack)
 	if err != nil {
 		t.Fatal(err)

@@ -12,8 +12,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/eventstack-io/eventstack-operator/internal/testservers"
 	"github.com/eventstack-io/eventstack-operator/lambdas/internal/events"
+	"github.com/eventstack-io/eventstack-operator/test/emulators"
 )
 
 // TestDuplicateDeliveriesHaveOneEffect delivers every kind of input twice —
@@ -110,7 +110,7 @@ func TestDuplicateDeliveriesHaveOneEffect(t *testing.T) {
 			`{"notification_id":"NOTIF-DUP","message":"once","timestamp":"2024-01-15T10:00:00Z"}`)
 		mustInvoke(t, s.notifier, ev)
 		mustInvoke(t, s.notifier, ev)
-		if n := s.sink.Matching(func(n testservers.Notification) bool {
+		if n := s.sink.Matching(func(n emulators.Notification) bool {
 			return n.MessageAttributes["notification_id"].Value == "NOTIF-DUP"
 		}); len(n) != 1 {
 			t.Errorf("%d deliveries of NOTIF-DUP, want 1", len(n))

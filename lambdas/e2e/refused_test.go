@@ -13,12 +13,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/eventstack-io/eventstack-operator/internal/testservers"
 	"github.com/eventstack-io/eventstack-operator/lambdas/internal/delivery"
 	"github.com/eventstack-io/eventstack-operator/lambdas/internal/dlq"
 	"github.com/eventstack-io/eventstack-operator/lambdas/internal/events"
 	"github.com/eventstack-io/eventstack-operator/lambdas/internal/idempotency"
 	"github.com/eventstack-io/eventstack-operator/lambdas/orders"
+	"github.com/eventstack-io/eventstack-operator/test/emulators"
 )
 
 // orderEvent is an Order Created event whose detail is the seed's with one
@@ -82,7 +82,7 @@ func TestRefusedInputs(t *testing.T) {
 	mustInvoke(t, s.inventory, eventBridge("setup-item", "inventory", "Inventory Updated",
 		`{"item_id":"ITEM-001","quantity":10,"action":"restock","timestamp":"2024-01-15T10:00:00Z"}`))
 	ordersBefore, inventoryBefore, idemBefore := s.scan(s.ordersTable), s.scan(s.inventoryTable), s.scan(s.idempotencyTable)
-	notesBefore := len(s.sink.Matching(func(testservers.Notification) bool { return true }))
+	notesBefore := len(s.sink.Matching(func(emulators.Notification) bool { return true }))
 
 	routers := map[string]*delivery.Router{"orders": s.orders, "inventory": s.inventory, "notifications": s.notifier}
 	queues := map[string]string{"orders": s.orderDLQ, "inventory": s.inventoryDLQ, "notifications": s.notDLQ}
@@ -133,7 +133,7 @@ func TestRefusedInputs(t *testing.T) {
 	if after := s.scan(s.idempotencyTable); !sameRows(idemBefore, after) {
 		t.Errorf("the idempotency table changed: %d rows before, %d after", len(idemBefore), len(after))
 	}
-	if after := len(s.sink.Matching(func(testservers.Notification) bool { return true })); after != notesBefore {
+	if after := len(s.sink.Matching(func(emulators.Notification) bool { return true })); after != notesBefore {
 		t.Errorf("%d notifications were published for refused inputs", after-notesBefore)
 	}
 }
@@ -187,13 +187,13 @@ func TestRefusedMessagesInABatch(t *testing.T) {
 // refused event is retried rather than lost.
 func TestTransientErrorsAreRetried(t *testing.T) {
 	s := newStack(t)
-	down := dynamodb.NewFromConfig(testservers.AWSConfig(), func(o *dynamodb.Options) {
+	down := dynamodb.NewFromConfig(emulators.AWSConfig(), func(o *dynamodb.Options) {
 		o.BaseEndpoint = aws.String("http://127.0.0.1:1") // nothing listens on port 1
 		o.RetryMaxAttempts = 1
 	})
 	r := &delivery.Router{
 		Function:    "event-order-processor",
-		Processor:   &orders.Processor{DB: down, Table: s.ordersTable, SNS: s.sns, TopicARN: testservers.TopicARN},
+		Processor:   &orders.Processor{DB: down, Table: s.ordersTable, SNS: s.sns, TopicARN: emulators.TopicARN},
 		Idempotency: &idempotency.Store{DB: down, Table: s.ordersTable, KeyAttr: "order_id", Scope: "orders"},
 		DeadLetters: s.orders.DeadLetters,
 		Logger:      s.orders.Logger,

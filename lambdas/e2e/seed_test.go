@@ -11,10 +11,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	snstypes "github.com/aws/aws-sdk-go-v2/service/sns/types"
 
-	"github.com/eventstack-io/eventstack-operator/internal/testservers"
 	"github.com/eventstack-io/eventstack-operator/lambdas/internal/delivery"
 	"github.com/eventstack-io/eventstack-operator/lambdas/inventory"
 	"github.com/eventstack-io/eventstack-operator/lambdas/orders"
+	"github.com/eventstack-io/eventstack-operator/test/emulators"
 )
 
 // The seed's example events (shared/seed/event-driven-stack.md, "Event
@@ -58,7 +58,7 @@ func TestSeedEventsEndToEnd(t *testing.T) {
 	if err := json.Unmarshal([]byte(created[0].Message), &msg); err != nil {
 		t.Fatalf("notification message is not JSON: %v: %s", err, created[0].Message)
 	}
-	if msg["order_id"] != "ORD-001" || msg["total"] != 59.98 || msg["status"] != "created" || created[0].TopicArn != testservers.TopicARN {
+	if msg["order_id"] != "ORD-001" || msg["total"] != 59.98 || msg["status"] != "created" || created[0].TopicArn != emulators.TopicARN {
 		t.Errorf("notification = %+v, message %v", created[0], msg)
 	}
 
@@ -88,7 +88,7 @@ func TestSeedEventsEndToEnd(t *testing.T) {
 	if err := json.Unmarshal(results[1], &reserved); err != nil || len(reserved.Items) != 1 || reserved.Items[0] != (inventory.Line{ItemID: "ITEM-001", Quantity: 2}) {
 		t.Errorf("ReserveStock output = %s (%v)", results[1], err)
 	}
-	if n := s.sink.Matching(testservers.WithAttribute("event_type", "Workflow Completed")); !containsMessage(n, `"workflow_id":"WF-001"`) {
+	if n := s.sink.Matching(emulators.WithAttribute("event_type", "Workflow Completed")); !containsMessage(n, `"workflow_id":"WF-001"`) {
 		t.Errorf("no Workflow Completed notification for WF-001 among %+v", n)
 	}
 
@@ -104,7 +104,7 @@ func TestSeedEventsEndToEnd(t *testing.T) {
 	// Notification Sent → published to the topic as it is.
 	mustInvoke(t, s.notifier, eventBridge("n-1", "notifications", "Notification Sent",
 		`{"notification_id":"NOTIF-001","order_id":"ORD-001","channel":"email","subject":"Order shipped","message":"Your order ORD-001 has shipped.","timestamp":"2024-01-15T10:06:00Z"}`))
-	sent := s.sink.Matching(testservers.WithAttribute("notification_id", "NOTIF-001"))
+	sent := s.sink.Matching(emulators.WithAttribute("notification_id", "NOTIF-001"))
 	if len(sent) != 1 || sent[0].Message != "Your order ORD-001 has shipped." || sent[0].Subject != "Order shipped" ||
 		sent[0].MessageAttributes["channel"].Value != "email" || sent[0].MessageAttributes["event_type"].Value != "Notification Sent" {
 		t.Errorf("Notification Sent deliveries = %+v", sent)
@@ -176,7 +176,7 @@ func runWorkflow(t *testing.T, s *stack, detail string) ([]json.RawMessage, erro
 		return nil, err
 	}
 	_, err := s.sns.Publish(t.Context(), &sns.PublishInput{
-		TopicArn: aws.String(testservers.TopicARN),
+		TopicArn: aws.String(emulators.TopicARN),
 		Message:  aws.String(detail),
 		MessageAttributes: map[string]snstypes.MessageAttributeValue{
 			"event_type": {DataType: aws.String("String"), StringValue: aws.String("Workflow Completed")},
@@ -188,7 +188,7 @@ func runWorkflow(t *testing.T, s *stack, detail string) ([]json.RawMessage, erro
 	return results, nil
 }
 
-func containsMessage(ns []testservers.Notification, part string) bool {
+func containsMessage(ns []emulators.Notification, part string) bool {
 	for _, n := range ns {
 		if strings.Contains(strings.ReplaceAll(n.Message, " ", ""), part) {
 			return true

@@ -18,7 +18,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
-	"github.com/eventstack-io/eventstack-operator/internal/testservers"
 	"github.com/eventstack-io/eventstack-operator/lambdas/internal/awsclients"
 	"github.com/eventstack-io/eventstack-operator/lambdas/internal/delivery"
 	"github.com/eventstack-io/eventstack-operator/lambdas/internal/dlq"
@@ -28,9 +27,10 @@ import (
 	"github.com/eventstack-io/eventstack-operator/lambdas/inventory"
 	"github.com/eventstack-io/eventstack-operator/lambdas/notifications"
 	"github.com/eventstack-io/eventstack-operator/lambdas/orders"
+	"github.com/eventstack-io/eventstack-operator/test/emulators"
 )
 
-func TestMain(m *testing.M) { os.Exit(testservers.Main(m)) }
+func TestMain(m *testing.M) { os.Exit(emulators.Main(m)) }
 
 // stack is the seed's three functions wired as their main.go wires them, to
 // the test servers. Each test gets its own tables; the topic and its sink are
@@ -39,8 +39,8 @@ type stack struct {
 	t                              *testing.T
 	db                             *dynamodb.Client
 	sns                            *sns.Client
-	sink                           *testservers.NotificationSink
-	dlq                            *testservers.SQSRecorder
+	sink                           *emulators.NotificationSink
+	dlq                            *emulators.SQSRecorder
 	ordersTable, inventoryTable    string
 	idempotencyTable               string
 	orders, inventory, notifier    *delivery.Router
@@ -49,19 +49,19 @@ type stack struct {
 
 func newStack(t *testing.T) *stack {
 	t.Helper()
-	s := &stack{t: t, db: testservers.DynamoDB(t)}
-	s.sns, s.sink = testservers.SNSClient(t)
-	s.dlq = testservers.NewSQSRecorder(t)
-	s.ordersTable = testservers.CreateTable(t, s.db, "event-driven-orders", "order_id")
-	s.inventoryTable = testservers.CreateTable(t, s.db, "event-driven-inventory", "item_id")
-	s.idempotencyTable = testservers.CreateTable(t, s.db, "notification-idempotency", "pk")
+	s := &stack{t: t, db: emulators.DynamoDB(t)}
+	s.sns, s.sink = emulators.SNSClient(t)
+	s.dlq = emulators.NewSQSRecorder(t)
+	s.ordersTable = emulators.CreateTable(t, s.db, "event-driven-orders", "order_id")
+	s.inventoryTable = emulators.CreateTable(t, s.db, "event-driven-inventory", "item_id")
+	s.idempotencyTable = emulators.CreateTable(t, s.db, "notification-idempotency", "pk")
 	s.orderDLQ, s.inventoryDLQ, s.notDLQ = s.dlq.QueueURL("order-dlq"), s.dlq.QueueURL("inventory-dlq"), s.dlq.QueueURL("notification-dlq")
 	sqsClient := s.dlq.Client()
 	logger := func(fn string) *slog.Logger { return logging.New(testWriter{t}, fn, slog.LevelDebug) }
 
 	s.orders = &delivery.Router{
 		Function:    "event-order-processor",
-		Processor:   &orders.Processor{DB: s.db, Table: s.ordersTable, SNS: s.sns, TopicARN: testservers.TopicARN},
+		Processor:   &orders.Processor{DB: s.db, Table: s.ordersTable, SNS: s.sns, TopicARN: emulators.TopicARN},
 		Idempotency: &idempotency.Store{DB: s.db, Table: s.ordersTable, KeyAttr: events.AttrOrderID, Scope: "orders"},
 		DeadLetters: &dlq.Sender{Client: sqsClient, QueueURL: s.orderDLQ, Function: "event-order-processor"},
 		Logger:      logger("event-order-processor"),
@@ -79,7 +79,7 @@ func newStack(t *testing.T) *stack {
 	}
 	s.notifier = &delivery.Router{
 		Function:    "event-notification-processor",
-		Processor:   &notifications.Processor{SNS: s.sns, TopicARN: testservers.TopicARN},
+		Processor:   &notifications.Processor{SNS: s.sns, TopicARN: emulators.TopicARN},
 		Idempotency: &idempotency.Store{DB: s.db, Table: s.idempotencyTable, KeyAttr: key, Scope: "notifications"},
 		DeadLetters: &dlq.Sender{Client: sqsClient, QueueURL: s.notDLQ, Function: "event-notification-processor"},
 		Logger:      logger("event-notification-processor"),
@@ -273,8 +273,8 @@ func stepPayload(step, workflowID, orderID string, order json.RawMessage, stepEr
 }
 
 // notificationsFor are the notifications delivered for an order, by type.
-func (s *stack) notificationsFor(orderID, eventType string) []testservers.Notification {
-	return s.sink.Matching(func(n testservers.Notification) bool {
+func (s *stack) notificationsFor(orderID, eventType string) []emulators.Notification {
+	return s.sink.Matching(func(n emulators.Notification) bool {
 		return n.MessageAttributes["order_id"].Value == orderID && n.MessageAttributes["event_type"].Value == eventType
 	})
 }

@@ -11,11 +11,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/eventstack-io/eventstack-operator/internal/testservers"
 	"github.com/eventstack-io/eventstack-operator/lambdas/internal/events"
+	"github.com/eventstack-io/eventstack-operator/test/emulators"
 )
 
-func TestMain(m *testing.M) { os.Exit(testservers.Main(m)) }
+func TestMain(m *testing.M) { os.Exit(emulators.Main(m)) }
 
 type fixture struct {
 	t   *testing.T
@@ -25,9 +25,9 @@ type fixture struct {
 }
 
 func newFixture(t *testing.T) *fixture {
-	db := testservers.DynamoDB(t)
+	db := emulators.DynamoDB(t)
 	f := &fixture{t: t, db: db, now: time.Date(2024, 1, 15, 10, 0, 0, 0, time.UTC)}
-	f.p = &Processor{DB: db, Table: testservers.CreateTable(t, db, "inventory", "item_id"), Now: func() time.Time { return f.now }}
+	f.p = &Processor{DB: db, Table: emulators.CreateTable(t, db, "inventory", "item_id"), Now: func() time.Time { return f.now }}
 	return f
 }
 

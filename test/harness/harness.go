@@ -1,6 +1,6 @@
 // Package harness starts what the operator's envtest suites share: the test
-// control plane (internal/testenv: kube-apiserver, etcd, our CRD and the real
-// ACK CRDs), the fake EventBridge and Lambda server (test/fakeaws), and the
+// control plane (internal/localcluster: kube-apiserver, etcd, our CRD and the real
+// ACK CRDs), the fake EventBridge and Lambda server (internal/localaws), and the
 // operator itself, in-process, with its webhook, exactly as cmd/main.go
 // assembles it (internal/operator).
 package harness
@@ -24,10 +24,10 @@ import (
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
+	"github.com/eventstack-io/eventstack-operator/internal/localaws"
+	"github.com/eventstack-io/eventstack-operator/internal/localcluster"
 	"github.com/eventstack-io/eventstack-operator/internal/operator"
 	"github.com/eventstack-io/eventstack-operator/internal/tenancy"
-	"github.com/eventstack-io/eventstack-operator/internal/testenv"
-	"github.com/eventstack-io/eventstack-operator/test/fakeaws"
 )
 
 // DirectShardLabel marks a stack that the harness's operator never
@@ -48,7 +48,7 @@ type Harness struct {
 	Scheme *runtime.Scheme
 	// Client is a direct client: the tests' own view, not the operator's cache.
 	Client client.Client
-	Fake   *fakeaws.Server
+	Fake   *localaws.Server
 	stop   []func()
 }
 
@@ -67,12 +67,12 @@ func Start(configure func(*operator.Options)) (*Harness, error) {
 			h.Stop()
 		}
 	}()
-	env, err := testenv.New()
+	env, err := localcluster.New()
 	if err != nil {
 		return nil, fmt.Errorf("test environment: %w", err)
 	}
 	h.Env = env
-	if h.Config, err = testenv.Start(env); err != nil {
+	if h.Config, err = localcluster.Start(env); err != nil {
 		return nil, fmt.Errorf("starting the test control plane: %w", err)
 	}
 	h.stop = append(h.stop, func() { _ = env.Stop() })
@@ -82,7 +82,7 @@ func Start(configure func(*operator.Options)) (*Harness, error) {
 	if h.Client, err = client.New(h.Config, client.Options{Scheme: h.Scheme}); err != nil {
 		return nil, err
 	}
-	h.Fake = fakeaws.New()
+	h.Fake = localaws.New()
 	if _, err := h.Fake.Start(); err != nil {
 		return nil, fmt.Errorf("fake AWS: %w", err)
 	}

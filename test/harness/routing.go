@@ -11,8 +11,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/eventstack-io/eventstack-operator/internal/ack"
+	"github.com/eventstack-io/eventstack-operator/internal/localaws"
 	"github.com/eventstack-io/eventstack-operator/internal/render"
-	"github.com/eventstack-io/eventstack-operator/test/fakeaws"
 )
 
 // SeedRules are the seed's four rules: their patterns, and the child whose
@@ -56,7 +56,7 @@ func SameJSON(a, b string) bool {
 // patterns, ENABLED, each with exactly one target (the component's ARN, the
 // retry policy, the EventBridge DLQ, the workflow's events role), and
 // exactly one Lambda permission per function target, from that rule.
-func CheckRouting(ctx context.Context, c client.Client, fake *fakeaws.Server, ns, prefix string) error {
+func CheckRouting(ctx context.Context, c client.Client, fake *localaws.Server, ns, prefix string) error {
 	kids, err := Children(ctx, c, ns)
 	if err != nil {
 		return err

@@ -17,7 +17,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
-	"github.com/eventstack-io/eventstack-operator/internal/testenv"
+	"github.com/eventstack-io/eventstack-operator/internal/localcluster"
 )
 
 // Argo CD's health status codes (gitops-engine pkg/health).
@@ -38,7 +38,7 @@ type argoHealth struct {
 // healthScript is config/argocd/health.lua.
 func healthScript(t *testing.T) string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "config", "argocd", "health.lua"))
+	b, err := os.ReadFile(filepath.Join(localcluster.RepoRoot(), "config", "argocd", "health.lua"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,7 +165,7 @@ func fromLua(value lua.LValue) any {
 // The ConfigMap patch carries health.lua byte for byte, under the key Argo CD
 // looks up for the kind: resource.customizations.health.<group>_<kind>.
 func TestArgoCDConfigMapCarriesHealthLua(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "config", "argocd", "argocd-cm.yaml"))
+	data, err := os.ReadFile(filepath.Join(localcluster.RepoRoot(), "config", "argocd", "argocd-cm.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}

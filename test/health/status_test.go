@@ -15,7 +15,7 @@ import (
 
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
 	"github.com/eventstack-io/eventstack-operator/internal/ack"
-	"github.com/eventstack-io/eventstack-operator/internal/testenv"
+	"github.com/eventstack-io/eventstack-operator/internal/localack"
 )
 
 const stackName = "event-driven-stack"
@@ -65,7 +65,7 @@ func conditionIs(conditionType, want string) func(*unstructured.Unstructured) er
 func playACKUntilReady(t *testing.T, ns string) *unstructured.Unstructured {
 	t.Helper()
 	return waitForStatus(t, ns, "stack Ready", func(u *unstructured.Unstructured) error {
-		if _, err := testenv.PlayACK(context.Background(), k8s, ns, nil); err != nil {
+		if _, err := localack.PlayACK(context.Background(), k8s, ns, nil); err != nil {
 			return err
 		}
 		return conditionIs(v1alpha1.ConditionReady, "True")(u)
@@ -193,7 +193,7 @@ func TestStalledStackIsDegraded(t *testing.T) {
 	if err := k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: stackName + ".event-notification-processor"}, fn); err != nil {
 		t.Fatal(err)
 	}
-	testenv.SetCondition(fn, ackv1alpha1.ConditionTypeTerminal, corev1.ConditionTrue, "InvalidParameterValueException: the S3 key does not exist")
+	localack.SetCondition(fn, ackv1alpha1.ConditionTypeTerminal, corev1.ConditionTrue, "InvalidParameterValueException: the S3 key does not exist")
 	if err := k8s.Status().Update(ctx, fn); err != nil {
 		t.Fatal(err)
 	}
@@ -214,7 +214,7 @@ func TestStalledStackIsDegraded(t *testing.T) {
 	// The edit (a tag) changes every child: ACK reconciles them again, and
 	// reports the function terminal again.
 	again := waitForStatus(t, ns, "stack Stalled at the new generation", func(u *unstructured.Unstructured) error {
-		if _, err := testenv.PlayACK(ctx, k8s, ns, nil); err != nil {
+		if _, err := localack.PlayACK(ctx, k8s, ns, nil); err != nil {
 			return err
 		}
 		return conditionIs(v1alpha1.ConditionStalled, "True")(u)

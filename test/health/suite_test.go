@@ -13,16 +13,16 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
-	"github.com/eventstack-io/eventstack-operator/internal/testenv"
-	"github.com/eventstack-io/eventstack-operator/test/fakeaws"
+	"github.com/eventstack-io/eventstack-operator/internal/localaws"
 	"github.com/eventstack-io/eventstack-operator/test/harness"
+	"github.com/eventstack-io/eventstack-operator/test/seed"
 )
 
 var (
 	// k8s is a direct client: the tests' own view, not the operator's cache.
 	k8s client.Client
 	// fake is the EventBridge and Lambda the operator talks to.
-	fake *fakeaws.Server
+	fake *localaws.Server
 )
 
 // waitFor bounds every wait for the operator.
@@ -46,7 +46,7 @@ func newNamespace(t *testing.T) string { return harness.NewNamespace(t, k8s) }
 // that its AWS names in the shared fake are its own.
 func seedStack(t *testing.T, ns, prefix string) *v1alpha1.EventDrivenStack {
 	t.Helper()
-	s := testenv.Seed(t, ns)
+	s := seed.Stack(t, ns)
 	s.Spec.NamePrefix = prefix
 	return s
 }

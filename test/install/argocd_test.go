@@ -13,7 +13,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
 
-	"github.com/eventstack-io/eventstack-operator/internal/testenv"
+	"github.com/eventstack-io/eventstack-operator/internal/localcluster"
 )
 
 // healthKey is the argocd-cm key Argo CD reads the EventDrivenStack health check from.
@@ -21,7 +21,7 @@ const healthKey = "resource.customizations.health.stacks.eventstack.io_EventDriv
 
 func argoCDFile(t *testing.T, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "config", "argocd", name))
+	b, err := os.ReadFile(filepath.Join(localcluster.RepoRoot(), "config", "argocd", name))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +86,7 @@ func TestArgoCDConfigMapKustomizeComponent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	component, err := filepath.Rel(dir, filepath.Join(testenv.RepoRoot(), "config", "argocd"))
+	component, err := filepath.Rel(dir, filepath.Join(localcluster.RepoRoot(), "config", "argocd"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,7 +21,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 
-	"github.com/eventstack-io/eventstack-operator/internal/testenv"
+	"github.com/eventstack-io/eventstack-operator/internal/localcluster"
 )
 
 // No Docker engine runs here, so the image is checked in two halves: its
@@ -71,7 +71,7 @@ func (b goBuild) flags() (map[string]string, []string) {
 // final stage copies into the image.
 func dockerBuildStage(t *testing.T, buildArgs map[string]string) (goBuild, string) {
 	t.Helper()
-	f, err := os.Open(filepath.Join(testenv.RepoRoot(), "Dockerfile"))
+	f, err := os.Open(filepath.Join(localcluster.RepoRoot(), "Dockerfile"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,7 +158,7 @@ func dockerBuildStage(t *testing.T, buildArgs map[string]string) (goBuild, strin
 // makeBuildTarget returns the `go build` command of the Makefile's build target.
 func makeBuildTarget(t *testing.T) goBuild {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "Makefile"))
+	data, err := os.ReadFile(filepath.Join(localcluster.RepoRoot(), "Makefile"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -439,7 +439,7 @@ func TestDockerfileBuildProducesAStaticBinary(t *testing.T) {
 // folders decides, "!" lets a path back in, "**" spans folders.
 func dockerBuildContext(t *testing.T) string {
 	t.Helper()
-	root := testenv.RepoRoot()
+	root := localcluster.RepoRoot()
 	data, err := os.ReadFile(filepath.Join(root, ".dockerignore"))
 	if err != nil {
 		t.Fatal(err)

@@ -19,7 +19,7 @@ import (
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 
-	"github.com/eventstack-io/eventstack-operator/internal/testenv"
+	"github.com/eventstack-io/eventstack-operator/internal/localcluster"
 )
 
 // fieldOwner is the field manager of the test's server-side applies.
@@ -58,7 +58,7 @@ func buildKustomization(t *testing.T, dir string) []*unstructured.Unstructured {
 // installManifests is config/default rendered: what `make deploy` applies.
 func installManifests(t *testing.T) []*unstructured.Unstructured {
 	t.Helper()
-	return buildKustomization(t, filepath.Join(testenv.RepoRoot(), "config", "default"))
+	return buildKustomization(t, filepath.Join(localcluster.RepoRoot(), "config", "default"))
 }
 
 // only returns the one object of a kind (and name, when given) and decodes it

@@ -15,7 +15,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
-	"github.com/eventstack-io/eventstack-operator/internal/testenv"
+	"github.com/eventstack-io/eventstack-operator/internal/localcluster"
 )
 
 var (
@@ -31,13 +31,13 @@ func TestMain(m *testing.M) {
 }
 
 func run(m *testing.M) int {
-	assets, err := testenv.BinaryAssets()
+	assets, err := localcluster.BinaryAssets()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "test control plane:", err)
 		return 1
 	}
 	env := &envtest.Environment{BinaryAssetsDirectory: assets}
-	cfg, err := testenv.Start(env)
+	cfg, err := localcluster.Start(env)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "starting the test control plane:", err)
 		return 1

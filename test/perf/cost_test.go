@@ -15,8 +15,8 @@ import (
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
 	"github.com/eventstack-io/eventstack-operator/internal/ack"
 	"github.com/eventstack-io/eventstack-operator/internal/cli/predict"
+	"github.com/eventstack-io/eventstack-operator/internal/localack"
 	"github.com/eventstack-io/eventstack-operator/internal/render"
-	"github.com/eventstack-io/eventstack-operator/internal/testenv"
 )
 
 // BenchmarkAPIServerWriteCost takes the operator's work apart: for
@@ -66,7 +66,7 @@ func BenchmarkAPIServerWriteCost(b *testing.B) {
 		step("create", n, func(i int) error { return plane.k8s.Create(ctx, stacks[i]) })
 
 		// Their children, complete, with the stacks' real UIDs.
-		p, err := predict.New(stacks[0].Spec.Region, testenv.AccountID)
+		p, err := predict.New(stacks[0].Spec.Region, localack.AccountID)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -88,7 +88,7 @@ func BenchmarkAPIServerWriteCost(b *testing.B) {
 				return err
 			}
 			region := obj.GetAnnotations()["services.k8s.aws/region"]
-			testenv.SetSynced(obj, testenv.FakeARN(obj, region))
+			localack.SetSynced(obj, localack.FakeARN(obj, region))
 			return plane.k8s.Status().Update(ctx, obj)
 		})
 

@@ -41,11 +41,13 @@ import (
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
 	"github.com/eventstack-io/eventstack-operator/internal/ack"
 	"github.com/eventstack-io/eventstack-operator/internal/cli/predict"
+	"github.com/eventstack-io/eventstack-operator/internal/localack"
+	"github.com/eventstack-io/eventstack-operator/internal/localaws"
+	"github.com/eventstack-io/eventstack-operator/internal/localcluster"
 	"github.com/eventstack-io/eventstack-operator/internal/operator"
 	"github.com/eventstack-io/eventstack-operator/internal/render"
-	"github.com/eventstack-io/eventstack-operator/internal/testenv"
-	"github.com/eventstack-io/eventstack-operator/internal/testservers"
-	"github.com/eventstack-io/eventstack-operator/test/fakeaws"
+	"github.com/eventstack-io/eventstack-operator/test/emulators"
+	"github.com/eventstack-io/eventstack-operator/test/seed"
 )
 
 // childrenPerStack is how many ACK children the seed stack has.
@@ -106,10 +108,10 @@ var plane struct {
 	once   sync.Once
 	err    error
 	env    *envtest.Environment
-	cfg    *rest.Config // client-side throttling off, as testenv.Start sets it
+	cfg    *rest.Config // client-side throttling off, as localcluster.Start sets it
 	scheme *kruntime.Scheme
 	k8s    client.Client // the benchmark's own direct client
-	fake   *fakeaws.Server
+	fake   *localaws.Server
 }
 
 // stoppers run when TestMain ends, last first.
@@ -131,7 +133,7 @@ func TestMain(m *testing.M) {
 	}
 	logf.SetLogger(zap.New(zap.WriteTo(w), zap.Level(zapcore.ErrorLevel)))
 	fmt.Fprintf(os.Stderr, "perf: %s, GOMAXPROCS %d, load average at start %s\n", runtime.Version(), runtime.GOMAXPROCS(0), loadAvg())
-	code := testservers.Main(m) // stops dynalite, if a benchmark started it
+	code := emulators.Main(m) // stops dynalite, if a benchmark started it
 	fmt.Fprintf(os.Stderr, "perf: load average at end %s\n", loadAvg())
 	stoppers.Lock()
 	for i := len(stoppers.fns) - 1; i >= 0; i-- {
@@ -159,7 +161,7 @@ func controlPlane(b *testing.B) {
 	b.Helper()
 	plane.once.Do(func() {
 		start := time.Now()
-		env, err := testenv.New()
+		env, err := localcluster.New()
 		if err != nil {
 			plane.err = err
 			return
@@ -170,7 +172,7 @@ func controlPlane(b *testing.B) {
 		if os.Getenv("PERF_APISERVER_PROFILE") != "" {
 			env.ControlPlane.GetAPIServer().Configure().Set("profiling", "true")
 		}
-		cfg, err := testenv.Start(env)
+		cfg, err := localcluster.Start(env)
 		if err != nil {
 			plane.err = fmt.Errorf("starting the control plane: %w", err)
 			return
@@ -185,7 +187,7 @@ func controlPlane(b *testing.B) {
 			plane.err = err
 			return
 		}
-		plane.fake = fakeaws.New()
+		plane.fake = localaws.New()
 		if _, err := plane.fake.Start(); err != nil {
 			plane.err = err
 			return
@@ -234,7 +236,7 @@ func namespace(b *testing.B, name string) string {
 // prefixes unique in the process. Every copy has names of the same length.
 func seedStacks(b *testing.B, ns string, run, n int) []*v1alpha1.EventDrivenStack {
 	b.Helper()
-	seed := testenv.Seed(b, ns)
+	seed := seed.Stack(b, ns)
 	out := make([]*v1alpha1.EventDrivenStack, n)
 	for i := range out {
 		s := seed.DeepCopy()
@@ -251,7 +253,7 @@ func seedStacks(b *testing.B, ns string, run, n int) []*v1alpha1.EventDrivenStac
 // the API server would.
 func renderComplete(b *testing.B, stacks []*v1alpha1.EventDrivenStack) []ack.Object {
 	b.Helper()
-	p, err := predict.New(stacks[0].Spec.Region, testenv.AccountID)
+	p, err := predict.New(stacks[0].Spec.Region, localack.AccountID)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -567,7 +569,7 @@ func (s reconcileStats) mean() time.Duration {
 // operatorConfig is what differs between the operator runs.
 type operatorConfig struct {
 	mcr    int
-	qps    float32 // client-side limit; <0 is off (testenv's setting)
+	qps    float32 // client-side limit; <0 is off (localcluster's setting)
 	burst  int
 	resync time.Duration
 }
@@ -660,7 +662,7 @@ func kindObjects() []client.Object {
 
 // ackPlayer does what the ACK controllers would do, in bulk: every child in a
 // namespace that has no ARN gets its ARN (and a queue its URL) and
-// ACK.ResourceSynced=True, as testenv.PlayACK does, but driven by an informer
+// ACK.ResourceSynced=True, as localack.PlayACK does, but driven by an informer
 // and with several writers, so that at 500 stacks the benchmark's own ACK does
 // not list ten thousand objects in a loop. Its cache also counts the children
 // and the Ready stacks.
@@ -708,7 +710,7 @@ func startACKPlayer(b *testing.B, ns string, writers int) *ackPlayer {
 			b.Fatal(err)
 		}
 		enqueue := func(obj any) {
-			if o, ok := obj.(ack.Object); ok && o.GetDeletionTimestamp().IsZero() && testenv.PlayOnce(o.DeepCopyObject().(ack.Object)) {
+			if o, ok := obj.(ack.Object); ok && o.GetDeletionTimestamp().IsZero() && localack.PlayOnce(o.DeepCopyObject().(ack.Object)) {
 				p.queue.Add(playKey{i, o.GetName()})
 			}
 		}
@@ -754,7 +756,7 @@ func (p *ackPlayer) play(ctx context.Context, key playKey) error {
 		return client.IgnoreNotFound(err)
 	}
 	// As the real controllers do: a role in two rounds, a change reported on.
-	if !testenv.PlayOnce(obj) {
+	if !localack.PlayOnce(obj) {
 		return nil
 	}
 	if err := plane.k8s.Status().Update(ctx, obj); err != nil {

@@ -25,8 +25,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/eventstack-io/eventstack-operator/internal/lambdazip"
-	"github.com/eventstack-io/eventstack-operator/internal/testenv"
-	"github.com/eventstack-io/eventstack-operator/internal/testservers"
+	"github.com/eventstack-io/eventstack-operator/internal/localcluster"
+	"github.com/eventstack-io/eventstack-operator/test/emulators"
 )
 
 // The seed's three functions, as in lambdas/cmd.
@@ -64,7 +64,7 @@ func bootstrap(b *testing.B, arch, fn string) string {
 	}
 	out := filepath.Join(buildDir.dir, arch, fn, "bootstrap")
 	cmd := exec.Command("go", lambdazip.BuildArgs(out, "./lambdas/cmd/"+fn)...) // as make lambdas builds
-	cmd.Dir = testenv.RepoRoot()
+	cmd.Dir = localcluster.RepoRoot()
 	cmd.Env = append(os.Environ(), lambdazip.BuildEnv(arch)...)
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		b.Fatalf("building %s for %s: %v\n%s", fn, arch, err, msg)
@@ -73,20 +73,20 @@ func bootstrap(b *testing.B, arch, fn string) string {
 	return out
 }
 
-// startDynalite starts one dynalite for the process (internal/testservers,
+// startDynalite starts one dynalite for the process (test/emulators,
 // as the handlers' tests use it) and returns its endpoint and process id.
 func startDynalite(b *testing.B) (endpoint string, pid int) {
 	b.Helper()
-	endpoint = testservers.Dynalite(b)
-	return endpoint, testservers.DynalitePID()
+	endpoint = emulators.Dynalite(b)
+	return endpoint, emulators.DynalitePID()
 }
 
 // createTable creates a pay-per-request table with a string partition key
-// (internal/testservers.CreateTable: ACTIVE at return, deleted at the end).
+// (internal/emulators.CreateTable: ACTIVE at return, deleted at the end).
 func createTable(b *testing.B, endpoint, base, key string) string {
 	b.Helper()
-	db := dynamodb.NewFromConfig(testservers.AWSConfig(), func(o *dynamodb.Options) { o.BaseEndpoint = aws.String(endpoint) })
-	return testservers.CreateTable(b, db, base, key)
+	db := dynamodb.NewFromConfig(emulators.AWSConfig(), func(o *dynamodb.Options) { o.BaseEndpoint = aws.String(endpoint) })
+	return emulators.CreateTable(b, db, base, key)
 }
 
 // awsStub answers SNS Publish (query protocol, XML) and SQS SendMessage (JSON

@@ -25,7 +25,7 @@ import (
 
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
 	"github.com/eventstack-io/eventstack-operator/internal/ack"
-	"github.com/eventstack-io/eventstack-operator/internal/testenv"
+	"github.com/eventstack-io/eventstack-operator/internal/localcluster"
 )
 
 // managerBinary builds the manager as `make build` does (no cgo, -trimpath,
@@ -48,7 +48,7 @@ func manager(b *testing.B) (bin, kubeconfig string) {
 		onExit(func() { _ = os.RemoveAll(dir) })
 		bin := filepath.Join(dir, "manager")
 		cmd := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", bin, "./cmd")
-		cmd.Dir = testenv.RepoRoot()
+		cmd.Dir = localcluster.RepoRoot()
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 		if msg, err := cmd.CombinedOutput(); err != nil {
 			managerBinary.err = fmt.Errorf("building the manager: %v\n%s", err, msg)

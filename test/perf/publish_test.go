@@ -10,7 +10,7 @@ import (
 
 	"github.com/eventstack-io/eventstack-operator/internal/cli/publish"
 	"github.com/eventstack-io/eventstack-operator/internal/cli/stackfile"
-	"github.com/eventstack-io/eventstack-operator/internal/testenv"
+	"github.com/eventstack-io/eventstack-operator/internal/localcluster"
 	"github.com/eventstack-io/eventstack-operator/test/fakes3"
 )
 
@@ -29,7 +29,7 @@ import (
 // zips differ: a build must not depend on the state of the build cache.
 // No assertion is made on time.
 func BenchmarkPublish(b *testing.B) {
-	raw, err := os.ReadFile(testenv.SeedPath())
+	raw, err := os.ReadFile(localcluster.SeedPath())
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -42,7 +42,7 @@ func BenchmarkPublish(b *testing.B) {
 		store := srv.Client(b)
 		opts := publish.Options{
 			Prefix:     publish.DefaultPrefix,
-			LambdasDir: filepath.Join(testenv.RepoRoot(), "lambdas", "cmd"),
+			LambdasDir: filepath.Join(localcluster.RepoRoot(), "lambdas", "cmd"),
 		}
 		opts.Build.Env = []string{"GOCACHE=" + b.TempDir()}
 

@@ -6,11 +6,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/eventstack-io/eventstack-operator/test/fakeaws"
+	"github.com/eventstack-io/eventstack-operator/internal/localaws"
 )
 
 // defaultOperator is the operator as the tests run it: client-side throttling
-// off (testenv.Start), MaxConcurrentReconciles PERF_MCR (4, the flag's
+// off (localcluster.Start), MaxConcurrentReconciles PERF_MCR (4, the flag's
 // default), the production resync interval (5 minutes: no resync falls inside
 // a run).
 func defaultOperator() operatorConfig {
@@ -66,7 +66,7 @@ func BenchmarkThroughputTuning(b *testing.B) {
 func BenchmarkThroughputAWSLatency(b *testing.B) {
 	controlPlane(b)
 	latency := envDuration("PERF_AWS_LATENCY", 30*time.Millisecond)
-	plane.fake.SetFault(fakeaws.Fault{Latency: latency})
+	plane.fake.SetFault(localaws.Fault{Latency: latency})
 	defer plane.fake.ClearFault()
 	for _, mcr := range []int{4, 8, 16} {
 		oc := defaultOperator()

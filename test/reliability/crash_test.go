@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
-	"github.com/eventstack-io/eventstack-operator/internal/testenv"
-	"github.com/eventstack-io/eventstack-operator/test/fakeaws"
+	"github.com/eventstack-io/eventstack-operator/internal/localack"
+	"github.com/eventstack-io/eventstack-operator/internal/localaws"
 )
 
 // latency slows every fake AWS answer while a test waits for a point in the
@@ -42,7 +42,7 @@ func TestCrashAndRestart(t *testing.T) {
 	t.Cleanup(fake.ClearFault)
 
 	// 1. Killed in the middle of the first routing pass.
-	fake.SetFault(fakeaws.Fault{Latency: latency})
+	fake.SetFault(localaws.Fault{Latency: latency})
 	op := startOperator(t, dir, "operator-1")
 	stack := createSeed(t, ns, prefix)
 	var p routingProgress
@@ -69,7 +69,7 @@ func TestCrashAndRestart(t *testing.T) {
 	playWhileDown(t, ns)
 
 	// 3. Killed in the middle of putting targets and permissions.
-	fake.SetFault(fakeaws.Fault{Latency: latency})
+	fake.SetFault(localaws.Fault{Latency: latency})
 	op = startOperator(t, dir, "operator-3")
 	waitAndPlay(t, ns, "1-3 rules with a target", 300*time.Millisecond, func() bool {
 		p = progressOf(prefix)
@@ -156,7 +156,7 @@ func playWhileDown(t *testing.T, namespace string) {
 	ctx := context.Background()
 	marked := 0
 	for end := time.Now().Add(2 * time.Second); time.Now().Before(end); time.Sleep(200 * time.Millisecond) {
-		n, err := testenv.PlayACK(ctx, k8s, namespace, nil)
+		n, err := localack.PlayACK(ctx, k8s, namespace, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -197,7 +197,7 @@ func TestCrashThenBusRemovedLeavesNoPermission(t *testing.T) {
 	const prefix = "unbus-"
 	t.Cleanup(fake.ClearFault)
 
-	fake.SetFault(fakeaws.Fault{Latency: latency})
+	fake.SetFault(localaws.Fault{Latency: latency})
 	op := startOperator(t, dir, "operator-1")
 	stack := createSeed(t, ns, prefix)
 	var p routingProgress
@@ -312,7 +312,7 @@ func TestCrashThenRuleRemovedWithAdoption(t *testing.T) {
 	deleteStack(t, ctl)
 	op.signal(t, syscall.SIGTERM, 45*time.Second)
 
-	fake.SetFault(fakeaws.Fault{Latency: latency})
+	fake.SetFault(localaws.Fault{Latency: latency})
 	op = startOperator(t, dir, "operator-1")
 	stack := createSeed(t, ns, prefix, adopt)
 	waitAndPlay(t, ns, "the bus and 1-3 rules", 0, func() bool {

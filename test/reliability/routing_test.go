@@ -64,7 +64,7 @@ func progressOf(prefix string) routingProgress {
 	return p
 }
 
-// functionARN is the ARN testenv.PlayACK gives a seed function.
+// functionARN is the ARN localack.PlayACK gives a seed function.
 func functionARN(prefix, fn string) string {
 	return "arn:aws:lambda:us-east-1:" + fake.AccountID + ":function:" + prefix + fn
 }

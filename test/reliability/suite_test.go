@@ -3,7 +3,7 @@
 // with our CRD and the pinned ACK CRDs, without the webhook) and the fake
 // EventBridge and Lambda server, so that it can really be killed: SIGKILL in
 // the middle of a reconcile, SIGTERM with the lease released, two replicas
-// electing a leader. The tests play the ACK controllers (testenv.PlayACK) and
+// electing a leader. The tests play the ACK controllers (localack.PlayACK) and
 // read the outcome from the API server, the fake AWS and the processes'
 // metrics endpoints. docs/reliability.md describes each test and what it
 // measured.
@@ -39,17 +39,19 @@ import (
 
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
 	"github.com/eventstack-io/eventstack-operator/internal/ack"
+	"github.com/eventstack-io/eventstack-operator/internal/localack"
+	"github.com/eventstack-io/eventstack-operator/internal/localaws"
+	"github.com/eventstack-io/eventstack-operator/internal/localcluster"
 	"github.com/eventstack-io/eventstack-operator/internal/operator"
-	"github.com/eventstack-io/eventstack-operator/internal/testenv"
-	"github.com/eventstack-io/eventstack-operator/test/fakeaws"
 	"github.com/eventstack-io/eventstack-operator/test/harness"
+	"github.com/eventstack-io/eventstack-operator/test/seed"
 )
 
 var (
 	// k8s is the tests' own direct client (no cache).
 	k8s client.Client
 	// fake is the EventBridge and Lambda every operator process talks to.
-	fake *fakeaws.Server
+	fake *localaws.Server
 	// managerBin is the operator binary, built once by TestMain.
 	managerBin string
 	// kubeconfig is an admin (system:masters) kubeconfig file for the processes.
@@ -81,14 +83,14 @@ func run(m *testing.M) int {
 	// The binary first: a compile error costs no control plane.
 	managerBin = filepath.Join(tmp, "manager")
 	build := exec.Command("go", "build", "-o", managerBin, "./cmd")
-	build.Dir = testenv.RepoRoot()
+	build.Dir = localcluster.RepoRoot()
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "go build ./cmd:", err)
 		return 1
 	}
 
-	env, err := testenv.New()
+	env, err := localcluster.New()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "test environment:", err)
 		return 1
@@ -96,7 +98,7 @@ func run(m *testing.M) int {
 	// No webhook: the processes run with --enable-webhook=false, so the API
 	// server must call none (the CRD's schema and CEL rules still apply).
 	env.WebhookInstallOptions = envtest.WebhookInstallOptions{}
-	cfg, err := testenv.Start(env)
+	cfg, err := localcluster.Start(env)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "starting the test control plane:", err)
 		return 1
@@ -129,7 +131,7 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	fake = fakeaws.New()
+	fake = localaws.New()
 	if _, err := fake.Start(); err != nil {
 		fmt.Fprintln(os.Stderr, "fake AWS:", err)
 		return 1
@@ -508,7 +510,7 @@ func newNamespace(t *testing.T) string {
 // it apart).
 func createSeed(t *testing.T, ns, prefix string, changes ...func(*v1alpha1.EventDrivenStack)) *v1alpha1.EventDrivenStack {
 	t.Helper()
-	stack := testenv.Seed(t, ns)
+	stack := seed.Stack(t, ns)
 	stack.Spec.NamePrefix = prefix
 	for _, change := range changes {
 		change(stack)
@@ -617,7 +619,7 @@ func checkChildren(ctx context.Context, stack *v1alpha1.EventDrivenStack) error 
 
 // playACK plays every ACK controller once on the namespace's children.
 func playACK(ctx context.Context, ns string) error {
-	_, err := testenv.PlayACK(ctx, k8s, ns, nil)
+	_, err := localack.PlayACK(ctx, k8s, ns, nil)
 	return err
 }
 

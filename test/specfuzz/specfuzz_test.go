@@ -23,22 +23,23 @@ import (
 
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
 	"github.com/eventstack-io/eventstack-operator/internal/cli/predict"
+	"github.com/eventstack-io/eventstack-operator/internal/localcluster"
 	"github.com/eventstack-io/eventstack-operator/internal/operator"
 	"github.com/eventstack-io/eventstack-operator/internal/render"
-	"github.com/eventstack-io/eventstack-operator/internal/testenv"
 	"github.com/eventstack-io/eventstack-operator/internal/validation"
+	"github.com/eventstack-io/eventstack-operator/test/seed"
 )
 
 var k8s client.Client
 
 func TestMain(m *testing.M) {
 	logf.SetLogger(zap.New(zap.WriteTo(os.Stderr), zap.Level(zapcore.ErrorLevel)))
-	env, err := testenv.New()
+	env, err := localcluster.New()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	cfg, err := testenv.Start(env)
+	cfg, err := localcluster.Start(env)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
@@ -76,7 +77,7 @@ func TestRandomSpecs(t *testing.T) {
 	rng := rand.New(rand.NewPCG(20261126, 1))
 	refused, accepted, children := 0, 0, 0
 	for i := 0; i < specs; i++ {
-		stack := testenv.Seed(t, "default")
+		stack := seed.Stack(t, "default")
 		stack.Name = fmt.Sprintf("fuzz-%d", i)
 		mutations := 1 + rng.IntN(4)
 		applied := make([]string, 0, mutations)

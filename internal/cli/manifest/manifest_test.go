@@ -9,13 +9,13 @@ import (
 	"github.com/eventstack-io/eventstack-operator/internal/cli/manifest"
 	"github.com/eventstack-io/eventstack-operator/internal/cli/predict"
 	"github.com/eventstack-io/eventstack-operator/internal/render"
-	"github.com/eventstack-io/eventstack-operator/internal/testenv"
+	"github.com/eventstack-io/eventstack-operator/test/seed"
 )
 
 // Printing part of a stack would mislead: without the values the children
 // wait for, Children and EventBridge refuse and say what waits.
 func TestRefusesWhatStillWaits(t *testing.T) {
-	stack := testenv.Seed(t, "shop")
+	stack := seed.Stack(t, "shop")
 	nothing := render.Observed{ARNs: map[string]string{}, URLs: map[string]string{}}
 	_, err := manifest.Children(stack, nothing, manifest.Options{})
 	if err == nil || !strings.Contains(err.Error(), "Function event-driven-stack.event-order-processor waits for") {
@@ -29,7 +29,7 @@ func TestRefusesWhatStillWaits(t *testing.T) {
 
 // A stack without a bus makes no EventBridge call.
 func TestNoBus(t *testing.T) {
-	stack := testenv.Seed(t, "shop")
+	stack := seed.Stack(t, "shop")
 	stack.Spec.EventBus, stack.Spec.Rules = nil, nil
 	p, err := predict.New(stack.Spec.Region, predict.PlaceholderAccount)
 	if err != nil {

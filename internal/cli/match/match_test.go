@@ -14,7 +14,7 @@ import (
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
 	"github.com/eventstack-io/eventstack-operator/internal/cli/match"
 	"github.com/eventstack-io/eventstack-operator/internal/cli/putevents"
-	"github.com/eventstack-io/eventstack-operator/internal/testenv"
+	"github.com/eventstack-io/eventstack-operator/test/seed"
 )
 
 var (
@@ -135,7 +135,7 @@ func TestRead(t *testing.T) {
 // The account is the one the operator reported in the bus's ARN, else the
 // adoption account, else the placeholder; the region is the stack's.
 func TestEnvelopeFor(t *testing.T) {
-	stack := testenv.Seed(t, "shop")
+	stack := seed.Stack(t, "shop")
 	if e := match.EnvelopeFor(stack, now); e.Account != "000000000000" || e.Region != "us-east-1" || !e.Time.Equal(now) {
 		t.Errorf("seed: %+v", e)
 	}

@@ -10,8 +10,9 @@ import (
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
 	"github.com/eventstack-io/eventstack-operator/internal/ack"
 	"github.com/eventstack-io/eventstack-operator/internal/cli/predict"
+	"github.com/eventstack-io/eventstack-operator/internal/localack"
 	"github.com/eventstack-io/eventstack-operator/internal/render"
-	"github.com/eventstack-io/eventstack-operator/internal/testenv"
+	"github.com/eventstack-io/eventstack-operator/test/seed"
 )
 
 func mustNew(t *testing.T, region, account string) predict.Predictor {
@@ -101,7 +102,7 @@ func TestNewRefusesABadAccount(t *testing.T) {
 // Resolve records every child's, the bus's and every rule's ARN, and every
 // queue's URL: with it the seed renders with nothing waiting.
 func TestResolveSeed(t *testing.T) {
-	stack := testenv.Seed(t, "shop")
+	stack := seed.Stack(t, "shop")
 	p := mustNew(t, stack.Spec.Region, predict.PlaceholderAccount)
 	obs, err := predict.Resolve(stack, p)
 	if err != nil {
@@ -154,8 +155,8 @@ func TestResolveSeed(t *testing.T) {
 // the envtest suites check the operator against), for every kind whose ARN
 // is not an id AWS generates.
 func TestPredictionsAreWhatTheTestACKReports(t *testing.T) {
-	stack := testenv.Seed(t, "shop")
-	p := mustNew(t, stack.Spec.Region, testenv.AccountID)
+	stack := seed.Stack(t, "shop")
+	p := mustNew(t, stack.Spec.Region, localack.AccountID)
 	obs, err := predict.Resolve(stack, p)
 	if err != nil {
 		t.Fatal(err)
@@ -169,11 +170,11 @@ func TestPredictionsAreWhatTheTestACKReports(t *testing.T) {
 		case *ack.Subscription, *ack.EventSourceMapping:
 			continue
 		}
-		if got, want := p.ARN(c.Object), testenv.FakeARN(c.Object, stack.Spec.Region); got != want {
+		if got, want := p.ARN(c.Object), localack.FakeARN(c.Object, stack.Spec.Region); got != want {
 			t.Errorf("%s %s: predicted %s, ACK (as the tests play it) %s", c.Kind, c.Name, got, want)
 		}
 		if q, ok := c.Object.(*ack.Queue); ok {
-			if got, want := p.QueueURL(q), testenv.FakeQueueURL(q, stack.Spec.Region); got != want {
+			if got, want := p.QueueURL(q), localack.FakeQueueURL(q, stack.Spec.Region); got != want {
 				t.Errorf("queue %s: predicted URL %s, ACK %s", c.Name, got, want)
 			}
 		}

@@ -17,12 +17,12 @@ import (
 
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
 	"github.com/eventstack-io/eventstack-operator/internal/cli/putevents"
-	"github.com/eventstack-io/eventstack-operator/internal/testenv"
+	"github.com/eventstack-io/eventstack-operator/internal/localcluster"
 )
 
 // The seed events are those of the seed's "Send Test Events", byte for byte.
 func TestSeedEventsAreTheSeedDocuments(t *testing.T) {
-	doc, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "..", "shared", "seed", "event-driven-stack.md"))
+	doc, err := os.ReadFile(filepath.Join(localcluster.RepoRoot(), "..", "shared", "seed", "event-driven-stack.md"))
 	if err != nil {
 		t.Skipf("the seed document is not beside the checkout: %v", err)
 	}

@@ -13,12 +13,12 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/eventstack-io/eventstack-operator/internal/cli/stackfile"
-	"github.com/eventstack-io/eventstack-operator/internal/testenv"
+	"github.com/eventstack-io/eventstack-operator/internal/localcluster"
 )
 
 func seedText(t *testing.T) string {
 	t.Helper()
-	b, err := os.ReadFile(testenv.SeedPath())
+	b, err := os.ReadFile(localcluster.SeedPath())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,7 +28,7 @@ func seedText(t *testing.T) string {
 // The embedded CRD is the generated one: defaults and rules are judged as the
 // installed CRD judges them.
 func TestEmbeddedCRDIsTheGeneratedOne(t *testing.T) {
-	generated, err := os.ReadFile(filepath.Join(testenv.OwnCRDDir(), "stacks.eventstack.io_eventdrivenstacks.yaml"))
+	generated, err := os.ReadFile(filepath.Join(localcluster.OwnCRDDir(), "stacks.eventstack.io_eventdrivenstacks.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}

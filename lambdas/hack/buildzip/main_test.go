@@ -12,13 +12,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/eventstack-io/eventstack-operator/internal/testservers"
+	"github.com/eventstack-io/eventstack-operator/test/emulators"
 )
 
 // handlers returns the repository's handler folders.
 func handlers(t *testing.T) []string {
 	t.Helper()
-	root, err := testservers.RepoRoot()
+	root, err := emulators.RepoRoot()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,14 +7,14 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/eventstack-io/eventstack-operator/internal/testservers"
 	"github.com/eventstack-io/eventstack-operator/lambdas/internal/dlq"
+	"github.com/eventstack-io/eventstack-operator/test/emulators"
 )
 
 // The sends go through the real SDK SQS client to an SQS-compatible recorder
 // (JSON protocol, the body's MD5 checked by the SDK).
 func TestSend(t *testing.T) {
-	rec := testservers.NewSQSRecorder(t)
+	rec := emulators.NewSQSRecorder(t)
 	s := &dlq.Sender{Client: rec.Client(), QueueURL: rec.QueueURL("order-dlq"), Function: "event-order-processor"}
 	cases := []struct {
 		name, body, eventID, reason string
@@ -52,7 +52,7 @@ func TestSendFailures(t *testing.T) {
 	if err := (&dlq.Sender{}).Send(context.Background(), []byte("{}"), "", "X", "y"); !errors.Is(err, dlq.ErrNoQueue) {
 		t.Errorf("no queue: %v", err)
 	}
-	rec := testservers.NewSQSRecorder(t)
+	rec := emulators.NewSQSRecorder(t)
 	rec.FailNext(1)
 	s := &dlq.Sender{Client: rec.Client(), QueueURL: rec.QueueURL("q"), Function: "f"}
 	if err := s.Send(context.Background(), []byte("{}"), "", "X", "y"); err == nil || !strings.Contains(err.Error(), "dead-letter queue") {

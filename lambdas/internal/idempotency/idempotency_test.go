@@ -13,12 +13,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/eventstack-io/eventstack-operator/internal/testservers"
 	"github.com/eventstack-io/eventstack-operator/lambdas/internal/events"
 	"github.com/eventstack-io/eventstack-operator/lambdas/internal/idempotency"
+	"github.com/eventstack-io/eventstack-operator/test/emulators"
 )
 
-func TestMain(m *testing.M) { os.Exit(testservers.Main(m)) }
+func TestMain(m *testing.M) { os.Exit(emulators.Main(m)) }
 
 // clock is a settable time.
 type clock struct{ now atomic.Int64 }
@@ -28,10 +28,10 @@ func (c *clock) Advance(d time.Duration) { c.now.Add(int64(d)) }
 
 func newStore(t *testing.T) (*idempotency.Store, *clock, *dynamodb.Client) {
 	t.Helper()
-	db := testservers.DynamoDB(t)
+	db := emulators.DynamoDB(t)
 	c := &clock{}
 	c.now.Store(time.Date(2024, 1, 15, 10, 0, 0, 0, time.UTC).UnixNano())
-	s := &idempotency.Store{DB: db, Table: testservers.CreateTable(t, db, "idem", "order_id"), KeyAttr: "order_id", Scope: "orders", Now: c.Now, Expiry: time.Hour}
+	s := &idempotency.Store{DB: db, Table: emulators.CreateTable(t, db, "idem", "order_id"), KeyAttr: "order_id", Scope: "orders", Now: c.Now, Expiry: time.Hour}
 	return s, c, db
 }
 

@@ -11,7 +11,7 @@ import (
 
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
 	"github.com/eventstack-io/eventstack-operator/internal/render"
-	"github.com/eventstack-io/eventstack-operator/internal/testservers"
+	"github.com/eventstack-io/eventstack-operator/test/emulators"
 )
 
 // Of is the environment the operator gives a function of the
@@ -22,7 +22,7 @@ import (
 // function.
 func Of(t testing.TB, function string) map[string]string {
 	t.Helper()
-	root, err := testservers.RepoRoot()
+	root, err := emulators.RepoRoot()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package fakeaws
+package localaws
 
 import (
 	"crypto/rand"
@@ -69,11 +69,11 @@ func (s *Server) Start() (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.httpSrv != nil {
-		return "", errors.New("fakeaws: server already started")
+		return "", errors.New("localaws: server already started")
 	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return "", fmt.Errorf("fakeaws: listen: %w", err)
+		return "", fmt.Errorf("localaws: listen: %w", err)
 	}
 	s.httpSrv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
 	s.url = "http://" + l.Addr().String()

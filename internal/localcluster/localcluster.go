@@ -1,8 +1,8 @@
-// Package testenv starts the test control plane (envtest: a real kube-apiserver
+// Package localcluster starts a local control plane (envtest: a real kube-apiserver
 // and etcd) with this project's CRD and the real ACK CRDs of the pinned
 // releases installed. It is shared by the integration tests and by the
 // run-local path, so both run against the same thing.
-package testenv
+package localcluster
 
 import (
 	"fmt"
@@ -35,6 +35,11 @@ var ACKReleases = []ACKRelease{
 	{"lambda-controller", "v1.14.1", []string{"lambda.services.k8s.aws_functions.yaml", "lambda.services.k8s.aws_eventsourcemappings.yaml"}},
 	{"sfn-controller", "v1.4.2", []string{"sfn.services.k8s.aws_statemachines.yaml"}},
 	{"iam-controller", "v1.8.1", []string{"iam.services.k8s.aws_roles.yaml"}},
+}
+
+// SeedPath is the seed stack sample: every name and setting of the seed.
+func SeedPath() string {
+	return filepath.Join(RepoRoot(), "config", "samples", "stacks_v1alpha1_eventdrivenstack.yaml")
 }
 
 // RepoRoot is the repository's top folder.

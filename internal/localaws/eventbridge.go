@@ -1,4 +1,4 @@
-package fakeaws
+package localaws
 
 import (
 	"bytes"
@@ -241,7 +241,7 @@ func paginate(keys []string, token string, limit *int32) ([]string, string, *api
 	start := 0
 	if token != "" {
 		after, decErr := base64.StdEncoding.DecodeString(token)
-		last, ok := strings.CutPrefix(string(after), "fakeaws:")
+		last, ok := strings.CutPrefix(string(after), "localaws:")
 		if decErr != nil || !ok {
 			return nil, "", validation("The NextToken provided is not valid.")
 		}
@@ -253,7 +253,7 @@ func paginate(keys []string, token string, limit *int32) ([]string, string, *api
 	end := min(start+n, len(keys))
 	next := ""
 	if end < len(keys) {
-		next = base64.StdEncoding.EncodeToString([]byte("fakeaws:" + keys[end-1]))
+		next = base64.StdEncoding.EncodeToString([]byte("localaws:" + keys[end-1]))
 	}
 	return keys[start:end], next, nil
 }

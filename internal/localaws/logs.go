@@ -1,4 +1,4 @@
-package fakeaws
+package localaws
 
 import (
 	"fmt"

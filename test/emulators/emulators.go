@@ -1,4 +1,4 @@
-// Package testservers starts the real servers the Lambda handlers' tests run
+// Package emulators starts the real servers the Lambda handlers' tests run
 // against, on loopback ports, and stops them when the tests end:
 //
 //   - DynamoDB: dynalite (npm, pinned by the repository's package-lock.json),
@@ -15,12 +15,12 @@
 //
 // A test package uses them through its TestMain:
 //
-//	func TestMain(m *testing.M) { os.Exit(testservers.Main(m)) }
+//	func TestMain(m *testing.M) { os.Exit(Main(m)) }
 //
 // When dynalite is not installed (no node_modules) the tests that need it are
 // skipped with the command that installs it, unless CI is set: in CI a server
 // that cannot start fails the test.
-package testservers
+package emulators
 
 import (
 	"bufio"

@@ -1,6 +1,7 @@
-// Package fakeaws is an in-memory test server that speaks a small part of the
+// Package localaws is an in-memory stand-in for AWS that speaks a small part of the
 // Amazon EventBridge, AWS Lambda and CloudWatch Logs APIs over HTTP on a loopback port, so that
-// code using the real AWS SDK for Go v2 clients can be tested offline. Point a
+// code using the real AWS SDK for Go v2 clients can be tested, and make
+// run-local run, offline. Point a
 // client at it with the service Options' BaseEndpoint set to Server.URL().
 //
 // Implemented operations:
@@ -79,4 +80,4 @@
 // SetRulePattern, SetRuleState, DeleteRuleOutOfBand, RemoveTargetOutOfBand,
 // RemovePermissionOutOfBand and DeleteFunction to simulate changes made
 // outside the code under test. Every method is safe for concurrent use.
-package fakeaws
+package localaws
