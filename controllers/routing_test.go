@@ -315,7 +315,7 @@ func TestAWSRefusalsStallTheStack(t *testing.T) {
 		code, reason, want string
 	}{
 		{"InvalidEventPatternException", awsapi.ReasonAWSRejected, "InvalidEventPatternException"},
-		{"AccessDeniedException", awsapi.ReasonAWSAccessDenied, "the operator's IAM role lacks events:PutRule"},
+		{"AccessDeniedException", awsapi.ReasonAWSAccessDenied, "AWS denied events:PutRule to the operator's IAM role"},
 	} {
 		t.Run(tc.code, func(t *testing.T) {
 			ns := newNamespace(t)

@@ -173,13 +173,15 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 
 // cacheOptions caches only what the operator reads: the stacks it selects
 // (WatchLabelSelector) and the ACK objects it manages (other ACK resources in
-// the cluster cost no memory here), managedFields without their field sets, and stacks without
-// kubectl's last-applied-configuration.
+// the cluster cost no memory here), the children compacted (compactChild:
+// digests of the long strings the operator only compares, at most two
+// managedFields entries without field sets, what children repeat held once),
+// and stacks without managedFields and kubectl's last-applied-configuration.
 func cacheOptions(o Options) (cache.Options, error) {
 	ours := labels.SelectorFromSet(labels.Set{render.LabelManagedBy: render.FieldManager})
 	byObject := map[client.Object]cache.ByObject{}
 	for _, k := range ack.Kinds {
-		byObject[k.New()] = cache.ByObject{Label: ours}
+		byObject[k.New()] = cache.ByObject{Label: ours, Transform: compactChild}
 	}
 	// One entry for the stacks: the map's keys are pointers, so a second
 	// &EventDrivenStack{} would be a second entry for the same kind, and which
@@ -223,12 +225,13 @@ const lastApplied = "kubectl.kubernetes.io/last-applied-configuration"
 
 // stripStack is the cache's transform of stacks: no managedFields and no
 // last-applied-configuration, which together are most of a stack applied
-// with kubectl. The controller writes stacks with patches only, so what is
-// stripped here is never written back.
+// with kubectl, and the strings stacks repeat held once (internStackStatus). The controller writes stacks with patches only, so
+// what is stripped here is never written back.
 func stripStack(in any) (any, error) {
 	if s, ok := in.(*v1alpha1.EventDrivenStack); ok {
 		s.SetManagedFields(nil)
 		delete(s.Annotations, lastApplied)
+		internStackStatus(s)
 	}
 	return in, nil
 }

@@ -13,6 +13,13 @@
 //
 //	go test ./test/perf -run '^$' -bench 'Throughput' -benchtime 1x -timeout 60m
 //
+// The ACK player (harness_test.go) reports each child as one reconcile of the
+// real ACK controller does (localack.PlayOnce). The throughput, calls and
+// memory benchmarks report every child at once; BenchmarkTimeToReady reports
+// each on its own timer, after a per-kind latency (ackLatency: Table 10 s,
+// Role ARN 1 s then synced 2 s later, Function 5 s, EventSourceMapping 5 s,
+// Queue, Topic, Subscription, StateMachine 1 s), as AWS-backed controllers do.
+//
 // Every benchmark measures one run (-benchtime 1x): each step is many
 // thousands of requests, so one run is already an average. The settings are
 // environment variables, read once (see settings in harness_test.go):
@@ -25,5 +32,7 @@
 //	PERF_MANAGER_FLAGS=...       extra flags of the manager binary (memory)
 //	PERF_MANAGER_ENV=...         extra environment of the manager (GOMEMLIMIT=200MiB)
 //	PERF_MANAGER_PROFILE=dir     the manager's heap profile, once settled, into dir
+//	PERF_READY_STACKS=1,100      stacks per BenchmarkTimeToReady run
+//	PERF_ACK_LATENCY_SCALE=1     BenchmarkTimeToReady's ACK latencies times this (0.1: ten times faster)
 //	PERF_VERBOSE=1               the operator's logs on stderr
 package perf

@@ -63,6 +63,8 @@ var settings = struct {
 	managerFlags []string
 	managerEnv   []string
 	verbose      bool
+	readyStacks  []int
+	latencyScale float64
 }{
 	stacks:       envInts("PERF_STACKS", []int{1, 10, 100, 500}),
 	memStacks:    envInts("PERF_MEM_STACKS", []int{100, 1000}),
@@ -72,6 +74,20 @@ var settings = struct {
 	managerFlags: strings.Fields(os.Getenv("PERF_MANAGER_FLAGS")),
 	managerEnv:   strings.Fields(os.Getenv("PERF_MANAGER_ENV")),
 	verbose:      os.Getenv("PERF_VERBOSE") != "",
+	readyStacks:  envInts("PERF_READY_STACKS", []int{1, 100}),
+	latencyScale: envFloat("PERF_ACK_LATENCY_SCALE", 1),
+}
+
+func envFloat(name string, def float64) float64 {
+	v := strings.TrimSpace(os.Getenv(name))
+	if v == "" {
+		return def
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || f < 0 {
+		panic(fmt.Sprintf("%s=%q: want a number, 0 or more", name, v))
+	}
+	return f
 }
 
 func envInts(name string, def []int) []int {
@@ -381,10 +397,25 @@ func clearNamespace(b *testing.B, ns string) {
 	}
 }
 
-// writeCounter counts an operator's writes to the API server, by verb and kind.
+// writeCounter counts an operator's writes to the API server, by verb and
+// kind, and keeps a log of them (when, what, for which stack).
 type writeCounter struct {
 	mu    sync.Mutex
 	byKey map[string]int
+	log   []writeEvent
+}
+
+// writeEvent is one write, logged when it was sent.
+type writeEvent struct {
+	at time.Time
+	// verb and kind as counted ("apply", "status-patch"; "Queue").
+	verb, kind string
+	// name is the object's namespace/name; stack is the namespace/name of
+	// the stack it is or belongs to (its controller), "" if none.
+	name, stack string
+	// note says, for a stack, what it is written with: its Ready condition
+	// and ready/total count.
+	note string
 }
 
 func newWriteCounter() *writeCounter { return &writeCounter{byKey: map[string]int{}} }
@@ -395,9 +426,29 @@ func kindOf(obj any) string {
 }
 
 func (w *writeCounter) add(verb string, obj any) {
+	ev := writeEvent{at: time.Now(), verb: verb, kind: kindOf(obj)}
+	if o, ok := obj.(client.Object); ok {
+		ev.name = o.GetNamespace() + "/" + o.GetName()
+		if st, isStack := obj.(*v1alpha1.EventDrivenStack); isStack {
+			ev.stack = ev.name
+			if c := meta.FindStatusCondition(st.Status.Conditions, v1alpha1.ConditionReady); c != nil {
+				ev.note = fmt.Sprintf("Ready=%s %s, %s, inventory %d", c.Status, c.Reason, st.Status.Resources, len(st.Status.Inventory))
+			}
+		} else if ref := metav1.GetControllerOf(o); ref != nil && ref.Kind == "EventDrivenStack" {
+			ev.stack = o.GetNamespace() + "/" + ref.Name
+		}
+	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.byKey[verb+" "+kindOf(obj)]++
+	w.byKey[verb+" "+ev.kind]++
+	w.log = append(w.log, ev)
+}
+
+// events returns the writes logged so far.
+func (w *writeCounter) events() []writeEvent {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return append([]writeEvent(nil), w.log...)
 }
 
 // snapshot returns the counts so far.
@@ -572,6 +623,9 @@ type operatorConfig struct {
 	qps    float32 // client-side limit; <0 is off (localcluster's setting)
 	burst  int
 	resync time.Duration
+	// progress is operator.Options.StatusProgressInterval (0 writes every
+	// status change).
+	progress time.Duration
 }
 
 func (o operatorConfig) String() string {
@@ -579,7 +633,7 @@ func (o operatorConfig) String() string {
 	if o.qps > 0 {
 		q = fmt.Sprintf("%g/%d", o.qps, o.burst)
 	}
-	return fmt.Sprintf("MaxConcurrentReconciles %d, client QPS/burst %s, resync %s", o.mcr, q, o.resync)
+	return fmt.Sprintf("MaxConcurrentReconciles %d, client QPS/burst %s, resync %s, status progress interval %s", o.mcr, q, o.resync, o.progress)
 }
 
 // operatorRun is an operator started in this process with operator.New.
@@ -604,6 +658,7 @@ func startOperator(b *testing.B, oc operatorConfig) *operatorRun {
 		AWSEndpointURL:          plane.fake.URL(),
 		AWSLoadOptions:          awsOptions(),
 		ResyncInterval:          oc.resync,
+		StatusProgressInterval:  oc.progress,
 		NewClient: func(c *rest.Config, o client.Options) (client.Client, error) {
 			inner, err := client.NewWithWatch(c, o)
 			if err != nil {
@@ -660,16 +715,27 @@ func kindObjects() []client.Object {
 	return out
 }
 
-// ackPlayer does what the ACK controllers would do, in bulk: every child in a
-// namespace that has no ARN gets its ARN (and a queue its URL) and
-// ACK.ResourceSynced=True, as localack.PlayACK does, but driven by an informer
-// and with several writers, so that at 500 stacks the benchmark's own ACK does
-// not list ten thousand objects in a loop. Its cache also counts the children
-// and the Ready stacks.
+// ackPlayer does what the ACK controllers would do: it reports every child in
+// a namespace as one ACK reconcile does (localack.PlayOnce: the ARN, a queue's
+// URL, ACK.ResourceSynced=True; a role in two rounds, ARN then synced; a
+// change of a child stamped anew), each report a status write, driven by an
+// informer and with several writers, so that at 500 stacks the benchmark's
+// own ACK does not list ten thousand objects in a loop.
+//
+// Without a latency model (startACKPlayer) a child is reported as soon as it
+// appears or changes. With one (startACKPlayerWith) each child is reported on
+// its own timer, once its kind's latency (ackLatency) has passed since the
+// player first saw it created or changed (a new generation), or since its
+// previous report (a role's second round).
+//
+// Its cache also counts the children and the Ready stacks, and it logs when
+// it reported each child and when each stack was first Ready at its
+// generation.
 type ackPlayer struct {
 	ns      string
 	cache   cache.Cache
-	queue   workqueue.TypedInterface[playKey]
+	queue   workqueue.TypedDelayingInterface[playKey]
+	lat     *ackLatency // nil: report at once
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
 	marked  atomic.Int64
@@ -677,6 +743,15 @@ type ackPlayer struct {
 	// count is how many children the informers hold (adds minus deletes).
 	count  atomic.Int64
 	failed atomic.Value // error
+
+	mu sync.Mutex
+	// pending is, by child, since when its next report waits (latency
+	// model only).
+	pending map[playKey]pendingPlay
+	// reports logs the player's status writes; readyAt is when each stack
+	// (by name) was first seen Ready=True at its generation.
+	reports []playReport
+	readyAt map[string]time.Time
 }
 
 type playKey struct {
@@ -684,8 +759,84 @@ type playKey struct {
 	name string
 }
 
-// startACKPlayer starts a player on a namespace with the given writers.
+// pendingPlay is since when a child's next report waits, and for which of its
+// generations.
+type pendingPlay struct {
+	since time.Time
+	gen   int64
+}
+
+// playReport is one report (status write) of the player.
+type playReport struct {
+	at         time.Time // just before the write was sent
+	kind, name string    // the child
+	stack      string    // the name of the stack that controls it
+}
+
+// ackLatency is how long an ACK controller takes from the operator's creation
+// or change of a child to the status write that reports it: the AWS calls of
+// one ACK reconcile and what AWS does before it answers (a table becomes
+// ACTIVE, a function leaves Pending). An assumption, not a measurement of
+// AWS; docs/performance.md ("Waves and writes under an AWS-like ACK") gives
+// it with the figures.
+type ackLatency struct {
+	// byKind is the latency of a creation, and of a change, by ACK kind.
+	byKind map[string]time.Duration
+	// A role takes two rounds, as iam-controller does: its ARN is published
+	// roleARN after its creation (CreateRole), and it is synced rolePolicies
+	// after that report (PutRolePolicy on its next reconcile); a change of a
+	// synced role takes rolePolicies.
+	roleARN, rolePolicies time.Duration
+	scale                 float64
+}
+
+// defaultACKLatency is the model at the given scale (1: as assumed; 0.1: ten
+// times faster): Table 10 s; Role ARN 1 s, synced 2 s later (3 s from its
+// creation); Function 5 s; EventSourceMapping 5 s; Queue, Topic,
+// Subscription, StateMachine 1 s.
+func defaultACKLatency(scale float64) *ackLatency {
+	d := func(s float64) time.Duration { return time.Duration(s * scale * float64(time.Second)) }
+	return &ackLatency{
+		byKind: map[string]time.Duration{
+			"Table": d(10), "Function": d(5), "EventSourceMapping": d(5),
+			"Queue": d(1), "Topic": d(1), "Subscription": d(1), "StateMachine": d(1),
+			"Role": d(2), // a change of a synced role
+		},
+		roleARN: d(1), rolePolicies: d(2), scale: scale,
+	}
+}
+
+// of is how long ACK takes to report obj as it is now (before PlayOnce).
+func (l *ackLatency) of(kind string, obj ack.Object) time.Duration {
+	if kind == "Role" {
+		if obj.ACKStatus().ARN() == "" {
+			return l.roleARN
+		}
+		return l.rolePolicies
+	}
+	return l.byKind[kind]
+}
+
+// roleSynced is how long a role takes from its creation to synced.
+func (l *ackLatency) roleSynced() time.Duration { return l.roleARN + l.rolePolicies }
+
+func (l *ackLatency) String() string {
+	r := func(d time.Duration) string { return strconv.FormatFloat(d.Seconds(), 'f', -1, 64) + "s" }
+	return fmt.Sprintf("scale %g: Table %s, Role ARN %s then synced %s later (%s), Function %s, EventSourceMapping %s, Queue %s, Topic %s, Subscription %s, StateMachine %s",
+		l.scale, r(l.byKind["Table"]), r(l.roleARN), r(l.rolePolicies), r(l.roleSynced()), r(l.byKind["Function"]),
+		r(l.byKind["EventSourceMapping"]), r(l.byKind["Queue"]), r(l.byKind["Topic"]), r(l.byKind["Subscription"]), r(l.byKind["StateMachine"]))
+}
+
+// startACKPlayer starts a player on a namespace with the given writers, which
+// reports each child at once.
 func startACKPlayer(b *testing.B, ns string, writers int) *ackPlayer {
+	b.Helper()
+	return startACKPlayerWith(b, ns, writers, nil)
+}
+
+// startACKPlayerWith starts a player that reports each child after the
+// latency lat gives it (nil: at once).
+func startACKPlayerWith(b *testing.B, ns string, writers int, lat *ackLatency) *ackPlayer {
 	b.Helper()
 	c, err := cache.New(plane.cfg, cache.Options{
 		Scheme:            plane.scheme,
@@ -695,11 +846,20 @@ func startACKPlayer(b *testing.B, ns string, writers int) *ackPlayer {
 		b.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	p := &ackPlayer{ns: ns, cache: c, queue: workqueue.NewTyped[playKey](), cancel: cancel}
+	p := &ackPlayer{ns: ns, cache: c, queue: workqueue.NewTypedDelayingQueue[playKey](), lat: lat, cancel: cancel,
+		pending: map[playKey]pendingPlay{}, readyAt: map[string]time.Time{}}
 	go func() { _ = c.Start(ctx) }()
 	syncCtx, cancelSync := context.WithTimeout(ctx, time.Minute)
 	defer cancelSync()
-	if _, err := c.GetInformer(syncCtx, &v1alpha1.EventDrivenStack{}); err != nil {
+	stacks, err := c.GetInformer(syncCtx, &v1alpha1.EventDrivenStack{})
+	if err != nil {
+		cancel()
+		b.Fatal(err)
+	}
+	if _, err := stacks.AddEventHandler(toolscache.ResourceEventHandlerFuncs{
+		AddFunc:    p.seeStack,
+		UpdateFunc: func(_, obj any) { p.seeStack(obj) },
+	}); err != nil {
 		cancel()
 		b.Fatal(err)
 	}
@@ -710,8 +870,8 @@ func startACKPlayer(b *testing.B, ns string, writers int) *ackPlayer {
 			b.Fatal(err)
 		}
 		enqueue := func(obj any) {
-			if o, ok := obj.(ack.Object); ok && o.GetDeletionTimestamp().IsZero() && localack.PlayOnce(o.DeepCopyObject().(ack.Object)) {
-				p.queue.Add(playKey{i, o.GetName()})
+			if o, ok := obj.(ack.Object); ok && o.GetDeletionTimestamp().IsZero() {
+				p.schedule(playKey{i, o.GetName()}, o)
 			}
 		}
 		if _, err := inf.AddEventHandler(toolscache.ResourceEventHandlerFuncs{
@@ -728,6 +888,52 @@ func startACKPlayer(b *testing.B, ns string, writers int) *ackPlayer {
 		go p.work(ctx)
 	}
 	return p
+}
+
+// seeStack records when a stack is first seen Ready at its generation.
+func (p *ackPlayer) seeStack(obj any) {
+	s, ok := obj.(*v1alpha1.EventDrivenStack)
+	if !ok || s.Status.ObservedGeneration != s.Generation || !meta.IsStatusConditionTrue(s.Status.Conditions, v1alpha1.ConditionReady) {
+		return
+	}
+	now := time.Now()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if _, seen := p.readyAt[s.Name]; !seen {
+		p.readyAt[s.Name] = now
+	}
+}
+
+// schedule queues a child that ACK has something to report on: at once, or
+// when its latency has passed.
+func (p *ackPlayer) schedule(key playKey, o ack.Object) {
+	if !localack.PlayOnce(o.DeepCopyObject().(ack.Object)) {
+		if p.lat != nil {
+			p.mu.Lock()
+			delete(p.pending, key)
+			p.mu.Unlock()
+		}
+		return
+	}
+	if p.lat == nil {
+		p.queue.Add(key)
+		return
+	}
+	p.queue.AddAfter(key, time.Until(p.due(key, o)))
+}
+
+// due is when ACK reports the child as it is now: its latency after the
+// player first saw this generation of it, or after the player's last report
+// of it (a role's second round).
+func (p *ackPlayer) due(key playKey, o ack.Object) time.Time {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	pd, ok := p.pending[key]
+	if !ok || pd.gen != o.GetGeneration() {
+		pd = pendingPlay{since: time.Now(), gen: o.GetGeneration()}
+		p.pending[key] = pd
+	}
+	return pd.since.Add(p.lat.of(ack.Kinds[key.kind].GVK.Kind, o))
 }
 
 func (p *ackPlayer) work(ctx context.Context) {
@@ -748,7 +954,7 @@ func (p *ackPlayer) work(ctx context.Context) {
 	}
 }
 
-// play marks one child as ACK would.
+// play reports one child as ACK would, when its time has come.
 func (p *ackPlayer) play(ctx context.Context, key playKey) error {
 	k := ack.Kinds[key.kind]
 	obj := k.New()
@@ -756,14 +962,47 @@ func (p *ackPlayer) play(ctx context.Context, key playKey) error {
 		return client.IgnoreNotFound(err)
 	}
 	// As the real controllers do: a role in two rounds, a change reported on.
-	if !localack.PlayOnce(obj) {
+	report := obj.DeepCopyObject().(ack.Object)
+	if !localack.PlayOnce(report) {
 		return nil
 	}
-	if err := plane.k8s.Status().Update(ctx, obj); err != nil {
+	if p.lat != nil {
+		if wait := time.Until(p.due(key, obj)); wait > 0 {
+			p.queue.AddAfter(key, wait)
+			return nil
+		}
+	}
+	at := time.Now()
+	if p.lat != nil {
+		// The next round (a role's) waits from this report.
+		p.mu.Lock()
+		p.pending[key] = pendingPlay{since: at, gen: obj.GetGeneration()}
+		p.mu.Unlock()
+	}
+	if err := plane.k8s.Status().Update(ctx, report); err != nil {
 		return client.IgnoreNotFound(err)
 	}
 	p.marked.Add(1)
+	stack := ""
+	if ref := metav1.GetControllerOf(obj); ref != nil {
+		stack = ref.Name
+	}
+	p.mu.Lock()
+	p.reports = append(p.reports, playReport{at: at, kind: k.GVK.Kind, name: key.name, stack: stack})
+	p.mu.Unlock()
 	return nil
+}
+
+// reported returns the player's reports so far and when each stack was first
+// Ready.
+func (p *ackPlayer) reported() ([]playReport, map[string]time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	ready := make(map[string]time.Time, len(p.readyAt))
+	for k, v := range p.readyAt {
+		ready[k] = v
+	}
+	return append([]playReport(nil), p.reports...), ready
 }
 
 // err is the first unexpected error of a status write.

@@ -1,0 +1,83 @@
+package drift
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"strings"
+
+	"github.com/eventstack-io/eventstack-operator/internal/ack"
+)
+
+// digestPrefix starts a digest: what the operator's cache keeps of a long
+// string instead of the string (Digest).
+const digestPrefix = "sha256:"
+
+// DigestLen is the length of a digest: the prefix and the base64 (URL
+// alphabet, unpadded) SHA-256 of the string it stands for.
+var DigestLen = len(digestPrefix) + base64.RawURLEncoding.EncodedLen(sha256.Size)
+
+// Digest is what the operator's cache keeps of a string the operator sets and
+// never reads back (a policy document, a state machine's definition): a
+// string longer than a digest becomes "sha256:" and its hash, 50 bytes
+// whatever its length; a shorter string stays as it is, so Digest is
+// idempotent (a digest is its own digest). NeedsApply compares a desired
+// string with a cached digest through Digest, so that an out-of-band edit of
+// such a field is still seen.
+func Digest(s string) string {
+	if len(s) <= DigestLen {
+		return s
+	}
+	sum := sha256.Sum256([]byte(s))
+	return digestPrefix + base64.RawURLEncoding.EncodeToString(sum[:])
+}
+
+// IsDigest reports whether s has the form of a digest.
+func IsDigest(s string) bool {
+	return len(s) == DigestLen && strings.HasPrefix(s, digestPrefix)
+}
+
+// SameString reports whether a desired string and the string on a child are
+// the same: equal, or the child's is a digest (the cache's) of the desired.
+func SameString(want, have string) bool {
+	return want == have || (IsDigest(have) && Digest(want) == have)
+}
+
+// DigestSpec replaces in place, in a child's spec, the strings the operator
+// sets and never reads back by their Digest: a state machine's definition, a
+// role's trust and inline policies, a queue's or topic's access policy, a
+// queue's redrive policy, a subscription's filter policy and a function's
+// environment values. What the operator reads of them stays readable: whether
+// a queue's or topic's policy, or a queue's redrive policy, is set at all
+// (render's storage.go reads prior.Spec.Policy != nil). The operator's cache
+// applies it to every child it holds (internal/operator); the strings are most
+// of a child's size.
+func DigestSpec(obj ack.Object) {
+	switch o := obj.(type) {
+	case *ack.StateMachine:
+		digestPtr(o.Spec.Definition)
+	case *ack.Role:
+		digestPtr(o.Spec.AssumeRolePolicyDocument)
+		for _, p := range o.Spec.InlinePolicies {
+			digestPtr(p)
+		}
+	case *ack.Queue:
+		digestPtr(o.Spec.Policy)
+		digestPtr(o.Spec.RedrivePolicy)
+	case *ack.Topic:
+		digestPtr(o.Spec.Policy)
+	case *ack.Subscription:
+		digestPtr(o.Spec.FilterPolicy)
+	case *ack.Function:
+		if o.Spec.Environment != nil {
+			for _, v := range o.Spec.Environment.Variables {
+				digestPtr(v)
+			}
+		}
+	}
+}
+
+func digestPtr(p *string) {
+	if p != nil {
+		*p = Digest(*p)
+	}
+}
