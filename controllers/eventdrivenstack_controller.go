@@ -66,6 +66,9 @@ type EventDrivenStackReconciler struct {
 	lastStatus sync.Map
 	// routing holds, by stack namespace/name, a *routingMemo.
 	routing sync.Map
+	// applied holds, by stack namespace/name, an *appliedMemo: the children
+	// applied that the cache may not show yet.
+	applied sync.Map
 	// logGroups holds, by stack UID and log group name, a logGroupMemo.
 	logGroups sync.Map
 }
@@ -144,6 +147,7 @@ func (r *EventDrivenStackReconciler) Reconcile(ctx context.Context, req ctrl.Req
 	if err := r.Get(ctx, req.NamespacedName, stack); err != nil {
 		if apierrors.IsNotFound(err) {
 			r.lastStatus.Delete(req.NamespacedName)
+			r.applied.Delete(req.NamespacedName)
 			r.forgetRouting(req.NamespacedName)
 			metrics.ForgetStack(req.String())
 		}

@@ -27,6 +27,7 @@ import (
 	"github.com/eventstack-io/eventstack-operator/internal/awsapi"
 	"github.com/eventstack-io/eventstack-operator/internal/localack"
 	"github.com/eventstack-io/eventstack-operator/internal/render"
+	"github.com/eventstack-io/eventstack-operator/internal/status"
 	"github.com/eventstack-io/eventstack-operator/test/harness"
 )
 
@@ -571,6 +572,10 @@ func TestUnchangedStackCostsNoWrite(t *testing.T) {
 	// The repaired child is not Ready until ACK reports on the repair: one
 	// write of the child, one of the status.
 	q := children(t, ns)["Queue/event-driven-stack.order-dlq"].(*ack.Queue)
+	// Past the second of ACK's last report on it: an edit in that second is
+	// applied only in the next (status.ApplyDelay), after a status write of
+	// its own (the child no longer as applied).
+	time.Sleep(status.ApplyDelay(q, time.Now()))
 	q.Spec.MessageRetentionPeriod = ptr.To("60")
 	if err := k8s.Update(ctx, q); err != nil {
 		t.Fatal(err)
