@@ -11,8 +11,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
-	"github.com/eventstack-io/eventstack-operator/controllers"
-	"github.com/eventstack-io/eventstack-operator/internal/awsapi"
 )
 
 // laggingChildren returns a client whose lists of ACK children are empty
@@ -41,13 +39,8 @@ func TestOwnWritesNotShownYetAreNotRepeated(t *testing.T) {
 	ctx := context.Background()
 	ns := newNamespace(t)
 	counter := &writeCounter{byNamespace: map[string]int{}}
-	raw, err := client.NewWithWatch(cfg, client.Options{Scheme: scheme})
-	if err != nil {
-		t.Fatal(err)
-	}
 	var lag atomic.Bool
-	r := &controllers.EventDrivenStackReconciler{Client: counter.wrap(laggingChildren(raw, &lag)),
-		AWS: &awsapi.Factory{EndpointURL: fake.URL(), LoadOptions: testAWSOptions()}}
+	r := countedReconciler(t, counter, func(c client.WithWatch) client.WithWatch { return laggingChildren(c, &lag) })
 	stack, req := directStack(t, ns, "memo-")
 	t.Cleanup(func() {
 		lag.Store(false)

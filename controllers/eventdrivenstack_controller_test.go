@@ -24,7 +24,6 @@ import (
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
 	"github.com/eventstack-io/eventstack-operator/controllers"
 	"github.com/eventstack-io/eventstack-operator/internal/ack"
-	"github.com/eventstack-io/eventstack-operator/internal/awsapi"
 	"github.com/eventstack-io/eventstack-operator/internal/localack"
 	"github.com/eventstack-io/eventstack-operator/internal/render"
 	"github.com/eventstack-io/eventstack-operator/internal/status"
@@ -522,12 +521,7 @@ func TestUnchangedStackCostsNoWrite(t *testing.T) {
 		t.Fatal(err)
 	}
 	counter := &writeCounter{byNamespace: map[string]int{}}
-	raw, err := client.NewWithWatch(cfg, client.Options{Scheme: scheme})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := &controllers.EventDrivenStackReconciler{Client: counter.wrap(raw),
-		AWS: &awsapi.Factory{EndpointURL: fake.URL(), LoadOptions: testAWSOptions()}}
+	r := countedReconciler(t, counter)
 	req := ctrl.Request{NamespacedName: client.ObjectKeyFromObject(stack)}
 	t.Cleanup(func() {
 		// The suite's operator ignores this shard: delete it by hand.

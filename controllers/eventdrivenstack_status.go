@@ -134,7 +134,10 @@ func (r *EventDrivenStackReconciler) patchStatus(ctx context.Context, s *scope) 
 	if known && last.uid == s.stack.UID && last.hash == sum {
 		return nil
 	}
-	if known && last.uid == s.stack.UID && r.ProgressInterval > 0 && !significant(&s.original.Status, &s.stack.Status) {
+	// Significant against what was last written, not against the cached
+	// stack, which may predate that write.
+	sig := significance(&s.stack.Status)
+	if known && last.uid == s.stack.UID && r.ProgressInterval > 0 && sig == last.significance {
 		if due := time.Until(last.at.Add(r.ProgressInterval)); due > 0 {
 			s.statusDue = due
 			return nil
@@ -143,31 +146,38 @@ func (r *EventDrivenStackReconciler) patchStatus(ctx context.Context, s *scope) 
 	if err := r.Status().Patch(ctx, s.stack, client.MergeFrom(s.original)); err != nil {
 		return client.IgnoreNotFound(err)
 	}
-	r.lastStatus.Store(key, writtenStatus{uid: s.stack.UID, hash: sum, at: time.Now()})
+	r.lastStatus.Store(key, writtenStatus{uid: s.stack.UID, hash: sum, significance: sig, at: time.Now()})
 	r.recordTransitions(s.original, s.stack, s.stepErr)
 	return nil
 }
 
-// writtenStatus is the status last written for a stack.
+// writtenStatus is the status last written for a stack: its hash, and its
+// significance.
 type writtenStatus struct {
-	uid  types.UID
-	hash string
-	at   time.Time
+	uid          types.UID
+	hash         string
+	significance string
+	at           time.Time
 }
 
-// significant reports whether a status change is one that is written at
-// once rather than coalesced (see patchStatus).
-func significant(before, after *v1alpha1.EventDrivenStackStatus) bool {
-	if before.ObservedGeneration != after.ObservedGeneration || !equality.Semantic.DeepEqual(before.Inventory, after.Inventory) {
-		return true
+// significance is what of a status is written at once when it changes
+// rather than coalesced (see patchStatus): the observed generation, the
+// inventory, and the status and reason of Ready, Stalled and Reconciling.
+func significance(st *v1alpha1.EventDrivenStackStatus) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d", st.ObservedGeneration)
+	for _, e := range st.Inventory {
+		fmt.Fprintf(&b, "|%s/%s/%s", e.Kind, e.Name, e.ARN)
+	}
+	if st.Inventory != nil {
+		b.WriteString("|inventory")
 	}
 	for _, t := range []string{v1alpha1.ConditionReady, v1alpha1.ConditionStalled, v1alpha1.ConditionReconciling} {
-		b, a := meta.FindStatusCondition(before.Conditions, t), meta.FindStatusCondition(after.Conditions, t)
-		if (b == nil) != (a == nil) || (a != nil && (a.Status != b.Status || a.Reason != b.Reason)) {
-			return true
+		if c := meta.FindStatusCondition(st.Conditions, t); c != nil {
+			fmt.Fprintf(&b, "|%s=%s/%s", t, c.Status, c.Reason)
 		}
 	}
-	return false
+	return b.String()
 }
 
 func statusHash(st *v1alpha1.EventDrivenStackStatus) (string, error) {

@@ -4,16 +4,17 @@ import (
 	"context"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
-	"github.com/eventstack-io/eventstack-operator/controllers"
-	"github.com/eventstack-io/eventstack-operator/internal/awsapi"
 	"github.com/eventstack-io/eventstack-operator/internal/localack"
 )
 
@@ -44,12 +45,8 @@ func statusWritesToReady(t *testing.T, prefix string, interval time.Duration) in
 	ctx := context.Background()
 	ns := newNamespace(t)
 	counter := &writeCounter{byNamespace: map[string]int{}}
-	raw, err := client.NewWithWatch(cfg, client.Options{Scheme: scheme})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := &controllers.EventDrivenStackReconciler{Client: counter.wrap(raw), ProgressInterval: interval,
-		AWS: &awsapi.Factory{EndpointURL: fake.URL(), LoadOptions: testAWSOptions()}}
+	r := countedReconciler(t, counter)
+	r.ProgressInterval = interval
 	stack, req := directStack(t, ns, prefix)
 	t.Cleanup(func() {
 		_ = k8s.Delete(ctx, stack)
@@ -57,6 +54,7 @@ func statusWritesToReady(t *testing.T, prefix string, interval time.Duration) in
 	})
 	deadline := time.Now().Add(60 * time.Second)
 	var res ctrl.Result
+	var err error
 	for i := 0; ; i++ {
 		if time.Now().After(deadline) {
 			t.Fatalf("not Ready within 60 s: %+v", meta.FindStatusCondition(getStack(t, ns, stack.Name).Status.Conditions, v1alpha1.ConditionReady))
@@ -104,5 +102,89 @@ func TestStatusWritesAreCoalesced(t *testing.T) {
 	}
 	if every <= coalesced+3 {
 		t.Errorf("%d writes without the interval against %d with it: the test does not tell them apart", every, coalesced)
+	}
+}
+
+// staleStack returns a client that remembers the stack as it was before each
+// status write and, while stale is set, hands that out for the stack: a cache
+// that has not yet seen the operator's last status write.
+func staleStack(c client.WithWatch, stale *atomic.Bool) client.WithWatch {
+	var mu sync.Mutex
+	var before *v1alpha1.EventDrivenStack
+	return interceptor.NewClient(c, interceptor.Funcs{
+		Get: func(ctx context.Context, c client.WithWatch, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
+			if s, ok := obj.(*v1alpha1.EventDrivenStack); ok && stale.Load() {
+				mu.Lock()
+				defer mu.Unlock()
+				if before != nil {
+					before.DeepCopyInto(s)
+					return nil
+				}
+			}
+			return c.Get(ctx, key, obj, opts...)
+		},
+		SubResourcePatch: func(ctx context.Context, c client.Client, sub string, obj client.Object, p client.Patch, opts ...client.SubResourcePatchOption) error {
+			if _, ok := obj.(*v1alpha1.EventDrivenStack); ok && !stale.Load() {
+				prev := &v1alpha1.EventDrivenStack{}
+				if err := c.Get(ctx, client.ObjectKeyFromObject(obj), prev); err != nil {
+					return err
+				}
+				mu.Lock()
+				before = prev
+				mu.Unlock()
+			}
+			return c.SubResource(sub).Patch(ctx, obj, p, opts...)
+		},
+	})
+}
+
+// A reconcile that reads the stack as it was before the last status write
+// judges what changed against what was written, not against that stale copy:
+// progress alone is coalesced, not written at once a second time.
+func TestStaleStackDoesNotRepeatAStatusWrite(t *testing.T) {
+	ctx := context.Background()
+	ns := newNamespace(t)
+	counter := &writeCounter{byNamespace: map[string]int{}}
+	var stale atomic.Bool
+	r := countedReconciler(t, counter, func(c client.WithWatch) client.WithWatch { return staleStack(c, &stale) })
+	r.ProgressInterval = time.Minute
+	stack, req := directStack(t, ns, "stale-")
+	t.Cleanup(func() {
+		stale.Store(false)
+		_ = k8s.Delete(ctx, stack)
+		_, _ = r.Reconcile(ctx, req)
+	})
+	// Until the stack has its first full status (finalizer, inventory, status).
+	for i := 0; i < 5 && getStack(t, ns, stack.Name).Status.ObservedGeneration == 0; i++ {
+		if _, err := r.Reconcile(ctx, req); err != nil {
+			t.Fatal(err)
+		}
+	}
+	written := getStack(t, ns, stack.Name).Status
+	if written.ObservedGeneration == 0 {
+		t.Fatal("no status written")
+	}
+	// ACK reports one child: progress only.
+	if !playOneChild(t, ns) {
+		t.Fatal("nothing for ACK to report")
+	}
+	all := counter.writesIn(ns)
+	before := stackWrites(all)
+	stale.Store(true)
+	res, err := r.Reconcile(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := stackWrites(counter.writesIn(ns)) - before; n != 0 {
+		t.Fatalf("a reconcile that read the stack from before its last status write wrote it %d more times, want 0 (progress is coalesced): %v",
+			n, counter.writesIn(ns)[len(all):])
+	}
+	if res.RequeueAfter <= 0 || res.RequeueAfter > time.Minute {
+		t.Errorf("requeued after %s, want when the progress interval ends", res.RequeueAfter)
+	}
+	// The stale read is not mistaken for the stack: a change that matters is
+	// still written at once.
+	if got := getStack(t, ns, stack.Name).Status; got.ObservedGeneration != written.ObservedGeneration {
+		t.Fatalf("observedGeneration %d, want %d", got.ObservedGeneration, written.ObservedGeneration)
 	}
 }

@@ -9,9 +9,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/eventstack-io/eventstack-operator/internal/localaws"
-	"github.com/eventstack-io/eventstack-operator/test/harness"
-	"github.com/eventstack-io/eventstack-operator/test/seed"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -19,7 +16,12 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
+	"github.com/eventstack-io/eventstack-operator/controllers"
+	"github.com/eventstack-io/eventstack-operator/internal/awsapi"
+	"github.com/eventstack-io/eventstack-operator/internal/localaws"
 	"github.com/eventstack-io/eventstack-operator/internal/operator"
+	"github.com/eventstack-io/eventstack-operator/test/harness"
+	"github.com/eventstack-io/eventstack-operator/test/seed"
 )
 
 // The suite runs one real API server (envtest) with the real ACK CRDs, and the
@@ -133,6 +135,23 @@ func (w *writeCounter) wrap(c client.WithWatch) client.WithWatch {
 			return c.SubResource(sub).Patch(ctx, obj, p, opts...)
 		},
 	})
+}
+
+// countedReconciler is a reconciler the test drives by hand, against the
+// fake AWS, whose writes counter counts; layers, if any, sit between the
+// counter and the API server.
+func countedReconciler(t *testing.T, counter *writeCounter, layers ...func(client.WithWatch) client.WithWatch) *controllers.EventDrivenStackReconciler {
+	t.Helper()
+	raw, err := client.NewWithWatch(cfg, client.Options{Scheme: scheme})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := raw
+	for _, layer := range layers {
+		c = layer(c)
+	}
+	return &controllers.EventDrivenStackReconciler{Client: counter.wrap(c),
+		AWS: &awsapi.Factory{EndpointURL: fake.URL(), LoadOptions: testAWSOptions()}}
 }
 
 // newNamespace creates a namespace for one test.

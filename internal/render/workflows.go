@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"sort"
 	"strings"
 
 	"k8s.io/utils/ptr"
@@ -12,6 +11,7 @@ import (
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
 	"github.com/eventstack-io/eventstack-operator/internal/ack"
 	"github.com/eventstack-io/eventstack-operator/internal/arns"
+	"github.com/eventstack-io/eventstack-operator/internal/asl"
 	"github.com/eventstack-io/eventstack-operator/internal/refs"
 )
 
@@ -63,7 +63,7 @@ type Access struct {
 // roleARN for those (ExternalCalls lists them).
 func (d *Definition) Accesses() []Access {
 	var out []Access
-	walkStates(d.doc, func(name string, state map[string]any) {
+	asl.WalkStates(d.doc, func(name string, state map[string]any) {
 		if state["Type"] == "Task" {
 			accesses, _ := classifyTask(state)
 			out = append(out, accesses...)
@@ -85,7 +85,7 @@ type ExternalCall struct {
 // target named at run time (a ".$" parameter).
 func (d *Definition) ExternalCalls() []ExternalCall {
 	var out []ExternalCall
-	walkStates(d.doc, func(name string, state map[string]any) {
+	asl.WalkStates(d.doc, func(name string, state map[string]any) {
 		if state["Type"] != "Task" {
 			return
 		}
@@ -143,36 +143,6 @@ func accessesOf(action string, found []refs.Ref) []Access {
 		out = append(out, Access{Action: action, Ref: r})
 	}
 	return out
-}
-
-// walkStates calls fn for every state, inside Parallel branches and Map
-// iterators too.
-func walkStates(machine map[string]any, fn func(string, map[string]any)) {
-	states, _ := machine["States"].(map[string]any)
-	names := make([]string, 0, len(states))
-	for name := range states {
-		names = append(names, name)
-	}
-	sort.Strings(names) // a stable walk gives a stable policy
-	for _, name := range names {
-		state, ok := states[name].(map[string]any)
-		if !ok {
-			continue
-		}
-		fn(name, state)
-		if branches, ok := state["Branches"].([]any); ok {
-			for _, br := range branches {
-				if m, ok := br.(map[string]any); ok {
-					walkStates(m, fn)
-				}
-			}
-		}
-		for _, key := range []string{"ItemProcessor", "Iterator"} {
-			if m, ok := state[key].(map[string]any); ok {
-				walkStates(m, fn)
-			}
-		}
-	}
 }
 
 // workflowRole builds the IAM role of a workflow: Step Functions may assume it

@@ -3,8 +3,9 @@ package validation
 import (
 	"encoding/json"
 	"regexp"
-	"sort"
 	"strings"
+
+	"github.com/eventstack-io/eventstack-operator/internal/asl"
 )
 
 // expressTaskProblem is a Task state an EXPRESS state machine cannot have.
@@ -25,7 +26,7 @@ func expressTaskProblems(definition string) []expressTaskProblem {
 		return nil
 	}
 	var out []expressTaskProblem
-	walkDefinition(doc, func(name string, state map[string]any) {
+	asl.WalkStates(doc, func(name string, state map[string]any) {
 		if state["Type"] != "Task" {
 			return
 		}
@@ -41,34 +42,4 @@ func expressTaskProblems(definition string) []expressTaskProblem {
 		}
 	})
 	return out
-}
-
-// walkDefinition calls fn for every state of a state machine, in name order,
-// inside Parallel branches and Map iterators (Iterator, ItemProcessor) too.
-func walkDefinition(machine map[string]any, fn func(name string, state map[string]any)) {
-	states, _ := machine["States"].(map[string]any)
-	names := make([]string, 0, len(states))
-	for name := range states {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		state, ok := states[name].(map[string]any)
-		if !ok {
-			continue
-		}
-		fn(name, state)
-		if branches, ok := state["Branches"].([]any); ok {
-			for _, b := range branches {
-				if m, ok := b.(map[string]any); ok {
-					walkDefinition(m, fn)
-				}
-			}
-		}
-		for _, key := range []string{"Iterator", "ItemProcessor"} {
-			if m, ok := state[key].(map[string]any); ok {
-				walkDefinition(m, fn)
-			}
-		}
-	}
 }
