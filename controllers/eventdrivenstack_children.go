@@ -78,8 +78,15 @@ type appliedChild struct {
 	at  time.Time
 }
 
-// recordApplied remembers a child the operator just applied.
+// recordApplied remembers a child the operator just applied, without the
+// field sets of its managedFields: most of the object, and nothing reads
+// them (readiness reads the entries' managers and times).
 func (r *EventDrivenStackReconciler) recordApplied(s *scope, key status.ChildKey, obj ack.Object) {
+	fields := obj.GetManagedFields()
+	for i := range fields {
+		fields[i].FieldsV1 = nil
+	}
+	obj.SetManagedFields(fields)
 	v, _ := r.applied.LoadOrStore(client.ObjectKeyFromObject(s.stack), &appliedMemo{children: map[status.ChildKey]appliedChild{}})
 	m := v.(*appliedMemo)
 	m.mu.Lock()
