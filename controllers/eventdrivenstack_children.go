@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -36,7 +35,6 @@ func (r *EventDrivenStackReconciler) reconcileObserve(ctx context.Context, s *sc
 			s.observe(status.ChildKey{Kind: k.GVK.Kind, Name: obj.GetName()}, obj)
 		}
 	}
-	r.overlayApplied(s)
 	withholdUnsyncedRoles(s.observed)
 	s.observed.Account = r.account(ctx, s)
 	return nil
@@ -52,78 +50,9 @@ func (s *scope) observe(key status.ChildKey, obj ack.Object) {
 	s.observed.Children[component] = obj
 	if arn := obj.ACKStatus().ARN(); arn != "" {
 		s.observed.ARNs[component] = arn
-	} else {
-		delete(s.observed.ARNs, component)
 	}
 	if q, ok := obj.(*ack.Queue); ok && q.Status.QueueURL != nil {
 		s.observed.URLs[component] = *q.Status.QueueURL
-	}
-}
-
-// appliedTTL bounds how long a child the operator applied stands in for what
-// the cache shows: the watch brings the child within milliseconds; should
-// the child be deleted before the cache ever showed it, the reconcile after
-// this time sees that and creates it again.
-const appliedTTL = 5 * time.Second
-
-// appliedMemo holds the children a stack's reconciles applied, as the API
-// server answered, until the cache shows them.
-type appliedMemo struct {
-	mu       sync.Mutex
-	children map[status.ChildKey]appliedChild
-}
-
-type appliedChild struct {
-	obj ack.Object
-	at  time.Time
-}
-
-// recordApplied remembers a child the operator just applied, without the
-// field sets of its managedFields: most of the object, and nothing reads
-// them (readiness reads the entries' managers and times).
-func (r *EventDrivenStackReconciler) recordApplied(s *scope, key status.ChildKey, obj ack.Object) {
-	fields := obj.GetManagedFields()
-	for i := range fields {
-		fields[i].FieldsV1 = nil
-	}
-	obj.SetManagedFields(fields)
-	v, _ := r.applied.LoadOrStore(client.ObjectKeyFromObject(s.stack), &appliedMemo{children: map[status.ChildKey]appliedChild{}})
-	m := v.(*appliedMemo)
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.children[key] = appliedChild{obj: obj, at: time.Now()}
-}
-
-// overlayApplied puts in the place of what the cache shows the children this
-// operator applied that the cache does not show yet (the next reconcile
-// often comes before the watch brought the operator's own write): without
-// it, a child just created looks missing and a child just changed looks
-// unchanged, and the reconcile applies it again, a second write of the same
-// object. A child counts as shown once the cache has it at the applied
-// generation or later, or with another UID; an applied child stands in for
-// at most appliedTTL, and the reconcile is requeued for then.
-func (r *EventDrivenStackReconciler) overlayApplied(s *scope) {
-	key := client.ObjectKeyFromObject(s.stack)
-	v, ok := r.applied.Load(key)
-	if !ok {
-		return
-	}
-	m := v.(*appliedMemo)
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	now := time.Now()
-	for k, a := range m.children {
-		cached := s.existing[k]
-		shown := cached != nil && (cached.GetUID() != a.obj.GetUID() || cached.GetGeneration() >= a.obj.GetGeneration())
-		if shown || now.Sub(a.at) >= appliedTTL {
-			delete(m.children, k)
-			continue
-		}
-		s.observe(k, a.obj)
-		s.requeueAfter(appliedTTL - now.Sub(a.at))
-	}
-	if len(m.children) == 0 {
-		r.applied.Delete(key)
 	}
 }
 
@@ -219,13 +148,21 @@ func (r *EventDrivenStackReconciler) listChildren(ctx context.Context, k ack.Kin
 func (r *EventDrivenStackReconciler) reconcileChildren(ctx context.Context, s *scope) error {
 	var errs []error
 	now := time.Now()
-	s.deferred = map[status.ChildKey]bool{}
+	s.deferred = map[status.ChildKey]string{}
+	r.sweepApplied(s)
 	for _, c := range s.rendered.Children {
 		if c.Object == nil {
 			continue // waiting for another child's ARN or URL
 		}
-		existing := s.existing[status.ChildKey{Kind: c.Kind, Name: c.Name}]
+		key := status.ChildKey{Kind: c.Kind, Name: c.Name}
+		existing := s.existing[key]
 		if !drift.NeedsApply(c.Object, existing) {
+			continue
+		}
+		if wait := r.appliedNotShown(s, key, c.Object, existing); wait > 0 {
+			// Applied by an earlier reconcile; the cache has not shown it yet.
+			s.requeueAfter(wait)
+			s.deferred[key] = "applied; waits for the operator's cache to show it"
 			continue
 		}
 		if existing != nil {
@@ -233,7 +170,7 @@ func (r *EventDrivenStackReconciler) reconcileChildren(ctx context.Context, s *s
 				// ACK wrote its status this very second: apply in the
 				// next, so that its next status write tells it acted.
 				s.requeueAfter(wait)
-				s.deferred[status.ChildKey{Kind: c.Kind, Name: c.Name}] = true
+				s.deferred[key] = "a change is about to be applied (in the second after ACK's last status write)"
 				continue
 			}
 		}
@@ -243,8 +180,8 @@ func (r *EventDrivenStackReconciler) reconcileChildren(ctx context.Context, s *s
 			continue
 		}
 		s.applied++
-		s.existing[status.ChildKey{Kind: c.Kind, Name: c.Name}] = applied
-		r.recordApplied(s, status.ChildKey{Kind: c.Kind, Name: c.Name}, applied)
+		s.existing[key] = applied
+		r.recordApplied(s, key, applied)
 	}
 	return kerrors.NewAggregate(errs)
 }

@@ -98,8 +98,8 @@ type scope struct {
 	requeueSoon bool
 	// retryAfter: a child's apply was put off (status.ApplyDelay).
 	retryAfter time.Duration
-	// deferred are the children whose change was put off.
-	deferred map[status.ChildKey]bool
+	// deferred are the children whose change was put off, and why.
+	deferred map[status.ChildKey]string
 	// statusDue: progress left unwritten, to be written after this long.
 	statusDue time.Duration
 	// stepErr is the error the reconcile stopped on, for the event's note.

@@ -44,9 +44,8 @@ func (r *EventDrivenStackReconciler) computeStatus(s *scope, stepErr error) {
 				child.Message = strings.TrimPrefix(child.Message+"; ", "; ") + "ACK reports the ARN " + m.Reported +
 					", not " + m.Derived + " as derived from its name: what names it uses the reported one"
 			}
-			if s.deferred[key] {
-				child.Ready, child.State = false, v1alpha1.ChildInProgress
-				child.Message = "a change is about to be applied (in the second after ACK's last status write)"
+			if why, ok := s.deferred[key]; ok {
+				child.Ready, child.State, child.Message = false, v1alpha1.ChildInProgress, why
 			}
 			st.Children = append(st.Children, child)
 		}

@@ -1,0 +1,98 @@
+package controllers
+
+import (
+	"sync"
+	"time"
+
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/eventstack-io/eventstack-operator/internal/ack"
+	"github.com/eventstack-io/eventstack-operator/internal/render"
+	"github.com/eventstack-io/eventstack-operator/internal/status"
+)
+
+// The next reconcile of a stack often comes before the watch has brought the
+// operator's own applies into the cache: a child just created looks missing,
+// a child just changed looks unchanged, and the reconcile would apply the
+// same object again. So the operator remembers what it applied (UID,
+// generation, spec hash) until the cache shows it, and does not apply the
+// same spec again meanwhile.
+
+// appliedTTL bounds how long an apply is trusted over what the cache shows:
+// the watch brings a child within milliseconds; should the child be deleted
+// before the cache ever showed it, the reconcile after this time sees that
+// and creates it again.
+const appliedTTL = 5 * time.Second
+
+// appliedMemo holds what a stack's reconciles applied that the cache may not
+// show yet.
+type appliedMemo struct {
+	mu       sync.Mutex
+	children map[status.ChildKey]appliedChild
+}
+
+type appliedChild struct {
+	uid        types.UID
+	generation int64
+	specHash   string
+	at         time.Time
+}
+
+// recordApplied remembers a child the operator just applied, as the API
+// server answered.
+func (r *EventDrivenStackReconciler) recordApplied(s *scope, key status.ChildKey, obj ack.Object) {
+	v, _ := r.applied.LoadOrStore(client.ObjectKeyFromObject(s.stack), &appliedMemo{children: map[status.ChildKey]appliedChild{}})
+	m := v.(*appliedMemo)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.children[key] = appliedChild{uid: obj.GetUID(), generation: obj.GetGeneration(),
+		specHash: obj.GetAnnotations()[render.AnnotationSpecHash], at: time.Now()}
+}
+
+// sweepApplied forgets the applies the cache shows now (at the applied
+// generation or later, or with another UID), and those older than
+// appliedTTL.
+func (r *EventDrivenStackReconciler) sweepApplied(s *scope) {
+	key := client.ObjectKeyFromObject(s.stack)
+	v, ok := r.applied.Load(key)
+	if !ok {
+		return
+	}
+	m := v.(*appliedMemo)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	now := time.Now()
+	for k, a := range m.children {
+		if shown(a, s.existing[k]) || now.Sub(a.at) >= appliedTTL {
+			delete(m.children, k)
+		}
+	}
+	if len(m.children) == 0 {
+		r.applied.Delete(key)
+	}
+}
+
+// appliedNotShown reports, for a child that differs from what the cache
+// shows, how long the operator trusts its own earlier apply of the same spec
+// that the cache does not show yet; 0 when there is none, and the child is
+// to be applied.
+func (r *EventDrivenStackReconciler) appliedNotShown(s *scope, key status.ChildKey, desired, cached ack.Object) time.Duration {
+	v, ok := r.applied.Load(client.ObjectKeyFromObject(s.stack))
+	if !ok {
+		return 0
+	}
+	m := v.(*appliedMemo)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	a, ok := m.children[key]
+	if !ok || shown(a, cached) || a.specHash != desired.GetAnnotations()[render.AnnotationSpecHash] {
+		return 0
+	}
+	return max(appliedTTL-time.Since(a.at), 0)
+}
+
+// shown reports whether the cache shows an apply.
+func shown(a appliedChild, cached ack.Object) bool {
+	return cached != nil && (cached.GetUID() != a.uid || cached.GetGeneration() >= a.generation)
+}
