@@ -231,6 +231,18 @@ func (s *Server) findRule(bus, name string) (*busState, *ruleState, *apiError) {
 	return b, r, nil
 }
 
+// pageByPrefix returns the page, after token, of the names in m that start
+// with prefix, in order, and the token of the next page.
+func pageByPrefix[V any](m map[string]V, prefix, token string, limit *int32) ([]string, string, *apiError) {
+	var names []string
+	for _, n := range sortedKeys(m) {
+		if strings.HasPrefix(n, prefix) {
+			names = append(names, n)
+		}
+	}
+	return paginate(names, token, limit)
+}
+
 // paginate returns the page of the sorted keys that follows token, and the
 // token of the next page ("" at the end).
 func paginate(keys []string, token string, limit *int32) ([]string, string, *apiError) {
@@ -337,13 +349,7 @@ func (s *Server) listEventBuses(body []byte) (any, *apiError) {
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
-	var names []string
-	for _, n := range sortedKeys(s.buses) {
-		if strings.HasPrefix(n, in.NamePrefix) {
-			names = append(names, n)
-		}
-	}
-	page, next, err := paginate(names, in.NextToken, in.Limit)
+	page, next, err := pageByPrefix(s.buses, in.NamePrefix, in.NextToken, in.Limit)
 	if err != nil {
 		return nil, err
 	}
@@ -539,13 +545,7 @@ func (s *Server) listRules(body []byte) (any, *apiError) {
 	if err != nil {
 		return nil, err
 	}
-	var names []string
-	for _, n := range sortedKeys(b.rules) {
-		if strings.HasPrefix(n, in.NamePrefix) {
-			names = append(names, n)
-		}
-	}
-	page, next, err := paginate(names, in.NextToken, in.Limit)
+	page, next, err := pageByPrefix(b.rules, in.NamePrefix, in.NextToken, in.Limit)
 	if err != nil {
 		return nil, err
 	}
