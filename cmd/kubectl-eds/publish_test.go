@@ -90,6 +90,9 @@ func TestPublishTheSeed(t *testing.T) {
 	}
 	srv := fakes3.Start(t, seedBucket)
 	stackPath, seed := seedCopy(t)
+	if err := os.Chmod(stackPath, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	lambdasDir := filepath.Join(localcluster.RepoRoot(), "lambdas", "cmd")
 	publish := []string{"publish", "-f", stackPath, "--aws-endpoint-url", srv.URL, "--lambdas-dir", lambdasDir}
 
@@ -98,6 +101,11 @@ func TestPublishTheSeed(t *testing.T) {
 	first, err := os.ReadFile(stackPath)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if info, err := os.Stat(stackPath); err != nil {
+		t.Fatal(err)
+	} else if info.Mode().Perm() != 0o600 {
+		t.Errorf("the stack file written in place has mode %v, want its mode kept (0600)", info.Mode().Perm())
 	}
 	changed := changedLines(t, seed, first)
 	if len(changed) != 3 || srv.Puts() != 3 {

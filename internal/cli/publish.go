@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/google/renameio/v2"
 	"github.com/spf13/cobra"
 
 	"github.com/eventstack-io/eventstack-operator/internal/cli/publish"
@@ -216,32 +217,13 @@ func (o *publishOptions) readFile(stdin io.Reader) ([]byte, string, error) {
 	return b, o.file, err
 }
 
-// writeInPlace replaces path's content through a temporary file in the same
-// folder and a rename, keeping the file's mode: an interrupted write leaves
-// the old file whole.
+// writeInPlace replaces path's content atomically (a temporary file and a
+// rename, renameio), keeping the file's mode: an interrupted write leaves the
+// old file whole. A link stays a link: its target is replaced.
 func writeInPlace(path string, data []byte) error {
-	path, err := filepath.EvalSymlinks(path) // a link stays a link
+	path, err := filepath.EvalSymlinks(path)
 	if err != nil {
 		return err
 	}
-	info, err := os.Stat(path)
-	if err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+"-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name()) // after the rename, a no-op
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), info.Mode().Perm()); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return renameio.WriteFile(path, data, 0o644)
 }

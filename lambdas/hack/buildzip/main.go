@@ -19,6 +19,8 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/google/renameio/v2"
+
 	"github.com/eventstack-io/eventstack-operator/internal/lambdazip"
 )
 
@@ -56,7 +58,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 			return err
 		}
 		path := filepath.Join(*out, filepath.Base(filepath.Clean(dir))+".zip")
-		if err := writeFile(path, z.Data); err != nil {
+		if err := renameio.WriteFile(path, z.Data, 0o644); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "%-45s %-6s bootstrap %9d bytes (%.1f MiB)  zip %9d bytes (%.1f MiB)  sha256 %s\n",
@@ -66,24 +68,3 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 }
 
 func mib(n int64) float64 { return float64(n) / (1 << 20) }
-
-// writeFile writes data to path through a temporary file and a rename, so
-// that an interrupted build leaves the previous zip, never half of one.
-func writeFile(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".buildzip-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name()) // after the rename, a no-op
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
-}
