@@ -123,7 +123,7 @@ var eventOps = map[string]func(*Server, []byte) (any, *apiError){
 
 // routeEvents names an EventBridge request's operation and returns its
 // handler, to be called with s.mu held.
-func (s *Server) routeEvents(r *http.Request) (string, func([]byte) (int, any, *apiError)) {
+func (s *Server) routeEvents(r *http.Request, _ []byte) (string, handler) {
 	target := r.Header.Get("X-Amz-Target")
 	op, ok := strings.CutPrefix(target, "AWSEvents.")
 	h := eventOps[op]

@@ -46,7 +46,7 @@ const functionsPrefix = "/2015-03-31/functions/"
 
 // routeLambda names a Lambda request's operation and returns its handler, to
 // be called with s.mu held.
-func (s *Server) routeLambda(r *http.Request) (string, func([]byte) (int, any, *apiError)) {
+func (s *Server) routeLambda(r *http.Request, _ []byte) (string, handler) {
 	var parts []string
 	if rest, ok := strings.CutPrefix(r.URL.EscapedPath(), functionsPrefix); ok {
 		parts = strings.Split(rest, "/")

@@ -33,7 +33,7 @@ var logOps = map[string]func(*Server, []byte) (any, *apiError){
 
 // routeLogs names a CloudWatch Logs request's operation and returns its
 // handler, to be called with s.mu held.
-func (s *Server) routeLogs(r *http.Request) (string, func([]byte) (int, any, *apiError)) {
+func (s *Server) routeLogs(r *http.Request, _ []byte) (string, handler) {
 	target := r.Header.Get("X-Amz-Target")
 	op, _ := strings.CutPrefix(target, "Logs_20140328.")
 	h := logOps[op]

@@ -3,7 +3,6 @@ package localaws
 import (
 	"crypto/rand"
 	"encoding/json"
-	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
@@ -22,12 +21,18 @@ type Server struct {
 	// them, if at all, before Start.
 	Region    string
 	AccountID string
+	// Delays are how long AWS takes for what it does after answering
+	// (set them before Start).
+	Delays Delays
 
 	mu      sync.Mutex
 	httpSrv *http.Server
 	url     string
 
 	calls map[string]int
+	// callsByClient counts the requests by client ("ack" for the ACK
+	// controllers, by their User-Agent; "other" for the rest).
+	callsByClient map[string]map[string]int
 
 	fault      Fault
 	faultCalls int            // calls since SetFault, for ThrottleEvery
@@ -46,6 +51,11 @@ type Server struct {
 	eventBridgeState
 	lambdaState
 	logsState
+	iamState
+	snsState
+	sqsState
+	dynamoState
+	sfnState
 }
 
 // New returns a server with only the default event bus, not yet listening.
@@ -53,14 +63,55 @@ func New() *Server {
 	return &Server{
 		Region:           "us-east-1",
 		AccountID:        "123456789012",
+		Delays:           DefaultDelays,
 		calls:            map[string]int{},
 		callsByAccount:   map[string]map[string]int{},
+		callsByClient:    map[string]map[string]int{},
 		deniedRoles:      map[string]bool{},
 		opCalls:          map[string]int{},
 		eventBridgeState: newEventBridgeState(),
 		lambdaState:      newLambdaState(),
 		logsState:        newLogsState(),
+		iamState:         newIAMState(),
+		snsState:         newSNSState(),
+		sqsState:         newSQSState(),
+		dynamoState:      newDynamoState(),
+		sfnState:         newSFNState(),
 	}
+}
+
+// Delays are how long AWS takes, in this model, to finish what it does after
+// it answered: a resource reads as in progress until then, as AWS documents
+// each one.
+type Delays struct {
+	// FunctionCreate: a new function's State is Pending, then Active.
+	FunctionCreate time.Duration
+	// FunctionUpdate: after UpdateFunctionCode or UpdateFunctionConfiguration
+	// LastUpdateStatus is InProgress, then Successful (or Failed); another
+	// update meanwhile answers ResourceConflictException.
+	FunctionUpdate time.Duration
+	// TableCreate: a new table is CREATING, then ACTIVE; TableUpdate: an
+	// updated table is UPDATING, then ACTIVE.
+	TableCreate, TableUpdate time.Duration
+	// MappingCreate: a new event source mapping is Creating, then Enabled
+	// (or Disabled); MappingUpdate: Updating (Enabling, Disabling), then
+	// Enabled or Disabled.
+	MappingCreate, MappingUpdate time.Duration
+}
+
+// DefaultDelays are AWS's usual times, as seen in its consoles for small
+// resources: a function a few seconds, a table about ten.
+var DefaultDelays = Delays{
+	FunctionCreate: 3 * time.Second, FunctionUpdate: 2 * time.Second,
+	TableCreate: 8 * time.Second, TableUpdate: 3 * time.Second,
+	MappingCreate: 2 * time.Second, MappingUpdate: 2 * time.Second,
+}
+
+// Scaled returns d with every delay multiplied by f.
+func (d Delays) Scaled(f float64) Delays {
+	scale := func(v time.Duration) time.Duration { return time.Duration(float64(v) * f) }
+	return Delays{scale(d.FunctionCreate), scale(d.FunctionUpdate), scale(d.TableCreate), scale(d.TableUpdate),
+		scale(d.MappingCreate), scale(d.MappingUpdate)}
 }
 
 // Start listens on 127.0.0.1 on a free port and serves in the background. It
@@ -133,6 +184,7 @@ func (s *Server) ResetCalls() {
 	defer s.mu.Unlock()
 	s.calls = map[string]int{}
 	s.callsByAccount = map[string]map[string]int{}
+	s.callsByClient = map[string]map[string]int{}
 }
 
 // Fault describes the failures to inject. The zero Fault injects nothing.
@@ -240,25 +292,15 @@ func defaultStatus(service, code string) int {
 const maxBody = 1 << 20
 
 // ServeHTTP routes a request to its service, counts it, applies the faults
-// and answers it.
+// and answers it in the service's wire protocol (protocol.go).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	var service, op string
-	var handle func([]byte) (int, any, *apiError)
-	switch {
-	case r.Method == http.MethodPost && r.URL.Path == "/" && r.Header.Get("X-Amz-Target") == "" &&
-		strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded"):
-		service = "sts"
-		op, handle = s.routeSTS(r)
-	case strings.HasPrefix(r.Header.Get("X-Amz-Target"), "Logs_"):
-		service = "logs"
-		op, handle = s.routeLogs(r)
-	case r.Header.Get("X-Amz-Target") != "":
-		service = "events"
-		op, handle = s.routeEvents(r)
-	default:
-		service = "lambda"
-		op, handle = s.routeLambda(r)
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	service := serviceOf(r)
+	if err != nil {
+		writeError(w, service, "", &apiError{http.StatusBadRequest, "SerializationException", "Could not read the request body: " + err.Error()})
+		return
 	}
+	service, op, handle := s.route(service, r, body)
 	name := service + ":" + op
 	caller := s.callerAccount(r)
 
@@ -268,6 +310,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.callsByAccount[caller] = map[string]int{}
 	}
 	s.callsByAccount[caller][name]++
+	client := clientOf(r)
+	if s.callsByClient[client] == nil {
+		s.callsByClient[client] = map[string]int{}
+	}
+	s.callsByClient[client][name]++
 	s.afterApplying = false
 	fault := s.injectLocked(service, name)
 	afterApplying := s.afterApplying
@@ -284,15 +331,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if fault != nil && !afterApplying {
-		writeError(w, service, fault)
+		writeError(w, service, op, fault)
 		return
 	}
 
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
-	if err != nil {
-		writeError(w, service, &apiError{http.StatusBadRequest, "SerializationException", "Could not read the request body: " + err.Error()})
-		return
-	}
 	s.mu.Lock()
 	s.caller = caller
 	status, out, apiErr := handle(body)
@@ -302,41 +344,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		apiErr = fault
 	}
 	if apiErr != nil {
-		writeError(w, service, apiErr)
+		writeError(w, service, op, apiErr)
 		return
 	}
-	writeJSON(w, service, status, out)
-}
-
-func setCommonHeaders(w http.ResponseWriter, service string) {
-	w.Header().Set("X-Amzn-Requestid", newID())
-	if service == "events" || service == "logs" {
-		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
-	} else {
-		w.Header().Set("Content-Type", "application/json")
-	}
-}
-
-func writeJSON(w http.ResponseWriter, service string, status int, out any) {
-	if service == "sts" {
-		writeXML(w, status, out)
-		return
-	}
-	setCommonHeaders(w, service)
-	if out == nil {
-		if status == http.StatusNoContent {
-			w.WriteHeader(status)
-			return
-		}
-		out = struct{}{}
-	}
-	b, err := json.Marshal(out)
-	if err != nil {
-		writeError(w, service, &apiError{http.StatusInternalServerError, "InternalException", err.Error()})
-		return
-	}
-	w.WriteHeader(status)
-	_, _ = w.Write(b)
+	writeOK(w, service, op, status, out)
 }
 
 // lambdaErrorStatus is the HTTP status of the Lambda error codes the server
@@ -357,48 +368,6 @@ var lambdaCapitalMessage = map[string]bool{
 	"ResourceNotFoundException": true,
 	"ServiceException":          true,
 	"ResourceInUseException":    true,
-}
-
-// writeXML answers in STS's query protocol: an XML document.
-func writeXML(w http.ResponseWriter, status int, out any) {
-	w.Header().Set("X-Amzn-Requestid", newID())
-	w.Header().Set("Content-Type", "text/xml")
-	b, _ := xml.Marshal(out)
-	w.WriteHeader(status)
-	_, _ = w.Write(b)
-}
-
-func writeError(w http.ResponseWriter, service string, e *apiError) {
-	if service == "sts" {
-		typ := "Sender"
-		if e.Status >= 500 {
-			typ = "Receiver"
-		}
-		writeXML(w, e.Status, stsError{Type: typ, Code: e.Code, Message: e.Message, ID: newID()})
-		return
-	}
-	setCommonHeaders(w, service)
-	var body map[string]string
-	if service == "events" || service == "logs" {
-		body = map[string]string{"__type": e.Code, "message": e.Message}
-	} else {
-		w.Header().Set("X-Amzn-ErrorType", e.Code)
-		typ, key := "User", "message"
-		if e.Status >= 500 {
-			typ = "Service"
-		}
-		if lambdaCapitalMessage[e.Code] {
-			key = "Message"
-		}
-		body = map[string]string{"Type": typ, key: e.Message}
-		if e.Code == "TooManyRequestsException" {
-			body["Reason"] = "CallerRateLimitExceeded"
-			w.Header().Set("Retry-After", "1")
-		}
-	}
-	b, _ := json.Marshal(body)
-	w.WriteHeader(e.Status)
-	_, _ = w.Write(b)
 }
 
 // decode unmarshals a JSON request body; an empty body is an empty object.

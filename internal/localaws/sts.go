@@ -1,8 +1,6 @@
 package localaws
 
 import (
-	"encoding/xml"
-	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -10,30 +8,15 @@ import (
 	"time"
 )
 
-// routeSTS names an STS request's operation (query protocol: a form-encoded
-// POST with Action) and returns its handler, to be called with s.mu held.
-func (s *Server) routeSTS(r *http.Request) (string, func([]byte) (int, any, *apiError)) {
-	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, maxBody))
-	form, perr := url.ParseQuery(string(body))
-	action := form.Get("Action")
-	switch {
-	case err != nil || perr != nil:
-	case action == "GetCallerIdentity":
-		return action, func([]byte) (int, any, *apiError) {
-			acct := s.account()
-			return http.StatusOK, getCallerIdentityResponse{
-				Result: callerIdentity{Account: acct, Arn: "arn:aws:iam::" + acct + ":user/test", UserID: "AIDATESTUSER"},
-				ID:     newID(),
-			}, nil
-		}
-	case action == "AssumeRole":
-		return action, func([]byte) (int, any, *apiError) {
-			return s.assumeRole(form.Get("RoleArn"), form.Get("RoleSessionName"))
-		}
-	}
-	return action, func([]byte) (int, any, *apiError) {
-		return 0, nil, &apiError{http.StatusBadRequest, "InvalidAction", "Could not find operation " + action}
-	}
+// stsOps are the STS operations the server plays.
+var stsOps = map[string]func(*Server, url.Values) (any, *apiError){
+	"GetCallerIdentity": func(s *Server, _ url.Values) (any, *apiError) {
+		acct := s.account()
+		return callerIdentity{Account: acct, Arn: "arn:aws:iam::" + acct + ":user/test", UserID: "AIDATESTUSER"}, nil
+	},
+	"AssumeRole": func(s *Server, form url.Values) (any, *apiError) {
+		return s.assumeRole(form.Get("RoleArn"), form.Get("RoleSessionName"))
+	},
 }
 
 // roleARNRe is an IAM role ARN, its account captured.
@@ -42,26 +25,20 @@ var roleARNRe = regexp.MustCompile(`^arn:aws[a-z-]*:iam::([0-9]{12}):role/[\w+=,
 // assumeRole answers credentials of the role's account: their access key id
 // names it (ASIA<account>FAKE), so that every call made with them is
 // counted in that account (CallsByAccount), and GetCallerIdentity answers it.
-func (s *Server) assumeRole(roleARN, session string) (int, any, *apiError) {
+func (s *Server) assumeRole(roleARN, session string) (any, *apiError) {
 	m := roleARNRe.FindStringSubmatch(roleARN)
 	if m == nil {
-		return 0, nil, &apiError{http.StatusBadRequest, "ValidationError", "1 validation error detected: Value '" + roleARN + "' at 'roleArn' failed to satisfy constraint"}
+		return nil, &apiError{http.StatusBadRequest, "ValidationError", "1 validation error detected: Value '" + roleARN + "' at 'roleArn' failed to satisfy constraint"}
 	}
 	if s.deniedRoles[roleARN] {
-		return 0, nil, &apiError{http.StatusForbidden, "AccessDenied", "User is not authorized to perform: sts:AssumeRole on resource: " + roleARN}
+		return nil, &apiError{http.StatusForbidden, "AccessDenied", "User is not authorized to perform: sts:AssumeRole on resource: " + roleARN}
 	}
 	s.assumedRoles = append(s.assumedRoles, roleARN)
-	return http.StatusOK, assumeRoleResponse{Result: assumeRoleResult{
+	return assumeRoleResult{
 		Credentials: stsCredentials{AccessKeyID: "ASIA" + m[1] + "FAKE", SecretAccessKey: "secret", SessionToken: "token",
 			Expiration: time.Now().Add(time.Hour).UTC().Format(time.RFC3339)},
 		User: assumedRoleUser{Arn: "arn:aws:sts::" + m[1] + ":assumed-role/" + roleARN[strings.LastIndex(roleARN, "/")+1:] + "/" + session, ID: "AROATEST:" + session},
-	}, ID: newID()}, nil
-}
-
-type assumeRoleResponse struct {
-	XMLName xml.Name         `xml:"https://sts.amazonaws.com/doc/2011-06-15/ AssumeRoleResponse"`
-	Result  assumeRoleResult `xml:"AssumeRoleResult"`
-	ID      string           `xml:"ResponseMetadata>RequestId"`
+	}, nil
 }
 
 type assumeRoleResult struct {
@@ -131,23 +108,9 @@ func (s *Server) DenyAssumeRole(roleARN string) {
 	s.deniedRoles[roleARN] = true
 }
 
-type getCallerIdentityResponse struct {
-	XMLName xml.Name       `xml:"https://sts.amazonaws.com/doc/2011-06-15/ GetCallerIdentityResponse"`
-	Result  callerIdentity `xml:"GetCallerIdentityResult"`
-	ID      string         `xml:"ResponseMetadata>RequestId"`
-}
-
 type callerIdentity struct {
 	Arn     string `xml:"Arn"`
 	UserID  string `xml:"UserId"`
 	Account string `xml:"Account"`
 }
 
-// stsError is STS's error document.
-type stsError struct {
-	XMLName xml.Name `xml:"https://sts.amazonaws.com/doc/2011-06-15/ ErrorResponse"`
-	Type    string   `xml:"Error>Type"`
-	Code    string   `xml:"Error>Code"`
-	Message string   `xml:"Error>Message"`
-	ID      string   `xml:"RequestId"`
-}
