@@ -7,3 +7,6 @@ var dynamoOps = map[string]func(*Server, []byte) (any, *apiError){}
 type dynamoState struct{}
 
 func newDynamoState() dynamoState { return dynamoState{} }
+
+// dynamoResources lists the ARNs of what exists (call with s.mu held).
+func (s *Server) dynamoResources() []string { return nil }

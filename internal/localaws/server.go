@@ -400,3 +400,19 @@ func sortedKeys[V any](m map[string]V) []string {
 	sort.Strings(keys)
 	return keys
 }
+
+// Resources lists, sorted, the ARN of every resource the server holds that
+// ACK's controllers create for a stack: roles, functions, event source
+// mappings, queues, topics, subscriptions, tables and state machines. A
+// deleted stack whose children's deletion policy is delete leaves none.
+func (s *Server) Resources() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for _, list := range [][]string{s.iamResources(), s.lambdaResources(), s.sqsResources(), s.snsResources(),
+		s.dynamoResources(), s.sfnResources()} {
+		out = append(out, list...)
+	}
+	sort.Strings(out)
+	return out
+}

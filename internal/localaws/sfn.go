@@ -7,3 +7,6 @@ var sfnOps = map[string]func(*Server, []byte) (any, *apiError){}
 type sfnState struct{}
 
 func newSFNState() sfnState { return sfnState{} }
+
+// sfnResources lists the ARNs of what exists (call with s.mu held).
+func (s *Server) sfnResources() []string { return nil }

@@ -8,3 +8,6 @@ var snsOps = map[string]func(*Server, url.Values) (any, *apiError){}
 type snsState struct{}
 
 func newSNSState() snsState { return snsState{} }
+
+// snsResources lists the ARNs of what exists (call with s.mu held).
+func (s *Server) snsResources() []string { return nil }

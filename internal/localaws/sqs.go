@@ -11,3 +11,6 @@ var sqsQueryCodes = map[string]string{}
 type sqsState struct{}
 
 func newSQSState() sqsState { return sqsState{} }
+
+// sqsResources lists the ARNs of what exists (call with s.mu held).
+func (s *Server) sqsResources() []string { return nil }
