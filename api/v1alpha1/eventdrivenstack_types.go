@@ -305,6 +305,15 @@ type Topic struct {
 // +kubebuilder:validation:Enum=email;email-json;http;https;sms;sqs
 type SubscriptionProtocol string
 
+// TakesRawMessageDelivery says whether SNS accepts the RawMessageDelivery
+// attribute on a subscription of this protocol: on sqs, http and https (and
+// firehose, which the API does not offer) only; on the others SNS refuses
+// the attribute, even "false" (InvalidParameter, terminal in ACK's sns
+// controller).
+func (p SubscriptionProtocol) TakesRawMessageDelivery() bool {
+	return p == "sqs" || p == "http" || p == "https"
+}
+
 // Subscription delivers a topic's messages to an endpoint or to a queue of the stack.
 // +kubebuilder:validation:XValidation:rule="self.protocol == 'sqs' ? (has(self.queue) && !has(self.endpoint)) : (has(self.endpoint) && !has(self.queue))",message="an sqs subscription names a queue of the stack; other protocols give an endpoint"
 type Subscription struct {

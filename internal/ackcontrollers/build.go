@@ -124,13 +124,13 @@ func Binary(ctx context.Context, r Release, log io.Writer) (string, error) {
 			return "", err
 		}
 		env := []string{"GOFLAGS=-mod=mod", "GOWORK=off", "CGO_ENABLED=0"}
-		if err := run(ctx, log, tree, env, "go", "build", "-trimpath", "-o", out, "./cmd/controller"); err != nil {
+		if err := run(ctx, log, tree, env, "go", "build", "-trimpath", "-ldflags", versionFlags(r), "-o", out, "./cmd/controller"); err != nil {
 			return "", err
 		}
 	} else {
 		env := []string{"GOBIN=" + work, "GOWORK=off", "CGO_ENABLED=0"}
 		pkg := "github.com/aws-controllers-k8s/" + r.Controller + "/cmd/controller@" + r.Version
-		if err := run(ctx, log, work, env, "go", "install", "-trimpath", pkg); err != nil {
+		if err := run(ctx, log, work, env, "go", "install", "-trimpath", "-ldflags", versionFlags(r), pkg); err != nil {
 			return "", fmt.Errorf("%w, and %v", ErrNoSource, err)
 		}
 	}
@@ -155,6 +155,14 @@ func Binaries(ctx context.Context, log io.Writer) (map[Release]string, error) {
 		out[r] = bin
 	}
 	return out, nil
+}
+
+// versionFlags stamp the release into the binary as the controllers' own
+// release builds do: it names the controller in the User-Agent of its AWS
+// calls and in the services.k8s.aws/controller-version tag it puts on what it
+// creates.
+func versionFlags(r Release) string {
+	return "-X github.com/aws-controllers-k8s/" + r.Controller + "/pkg/version.GitVersion=" + r.Version
 }
 
 func isExecutable(p string) bool {

@@ -17,19 +17,52 @@ import (
 
 // sns-controller v1.6.0 takes AWS's rawMessageDelivery for an unset one, so
 // false is written as "false".
-func TestRawMessageDeliveryIsAlwaysWritten(t *testing.T) {
+func TestRawMessageDeliveryIsWrittenWhereSNSTakesIt(t *testing.T) {
 	for _, raw := range []bool{false, true} {
+		for _, sub := range []v1alpha1.Subscription{
+			{Protocol: "sqs", Queue: "order-queue", RawMessageDelivery: raw},
+			{Protocol: "https", Endpoint: "https://hooks.example.com/orders", RawMessageDelivery: raw},
+		} {
+			stack := loadSeed(t)
+			stack.Spec.Topics[0].Subscriptions = []v1alpha1.Subscription{sub}
+			res := mustRender(t, stack, seedObserved())
+			for _, c := range res.Children {
+				if c.Kind != "Subscription" {
+					continue
+				}
+				got := c.Object.(*ack.Subscription).Spec.RawMessageDelivery
+				if want := map[bool]string{true: "true", false: "false"}[raw]; got == nil || *got != want {
+					t.Errorf("%s rawMessageDelivery %v: spec has %v, want %q", sub.Protocol, raw, got, want)
+				}
+			}
+		}
+	}
+}
+
+// SNS refuses RawMessageDelivery, even "false", on protocols that do not
+// deliver raw messages (InvalidParameter, which ACK's sns controller makes
+// terminal): the attribute is never written for them.
+func TestRawMessageDeliveryOnlyWhereSNSTakesIt(t *testing.T) {
+	for _, sub := range []v1alpha1.Subscription{
+		{Protocol: "email", Endpoint: "ops@example.com"},
+		{Protocol: "email-json", Endpoint: "ops@example.com"},
+		{Protocol: "sms", Endpoint: "+15555550100"},
+	} {
 		stack := loadSeed(t)
-		stack.Spec.Topics[0].Subscriptions = []v1alpha1.Subscription{{Protocol: "sqs", Queue: "order-queue", RawMessageDelivery: raw}}
+		stack.Spec.Topics[0].Subscriptions = []v1alpha1.Subscription{sub}
 		res := mustRender(t, stack, seedObserved())
+		found := false
 		for _, c := range res.Children {
 			if c.Kind != "Subscription" {
 				continue
 			}
-			got := c.Object.(*ack.Subscription).Spec.RawMessageDelivery
-			if want := map[bool]string{true: "true", false: "false"}[raw]; got == nil || *got != want {
-				t.Errorf("rawMessageDelivery %v: spec has %v, want %q", raw, got, want)
+			found = true
+			if got := c.Object.(*ack.Subscription).Spec.RawMessageDelivery; got != nil {
+				t.Errorf("%s subscription: rawMessageDelivery %q is written; SNS refuses it for this protocol", sub.Protocol, *got)
 			}
+		}
+		if !found {
+			t.Fatalf("%s: no subscription rendered", sub.Protocol)
 		}
 	}
 }

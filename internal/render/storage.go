@@ -261,9 +261,13 @@ func (b *builder) subscription(t v1alpha1.Topic, s v1alpha1.Subscription) Child 
 	} else {
 		obj.Spec.Endpoint = ptr.To(s.Endpoint)
 	}
-	// Always "true" or "false": for an unset field ACK's sns controller takes
-	// AWS's value as the desired one, so "false" would never be applied.
-	obj.Spec.RawMessageDelivery = ptr.To(strconv.FormatBool(s.RawMessageDelivery))
+	// "true" or "false" where SNS takes the attribute: for an unset field
+	// ACK's sns controller takes AWS's value as the desired one, so "false"
+	// would never be applied. Never on the other protocols, where SNS
+	// refuses it even as "false" (docs/ack-behaviour.md row 1).
+	if s.Protocol.TakesRawMessageDelivery() {
+		obj.Spec.RawMessageDelivery = ptr.To(strconv.FormatBool(s.RawMessageDelivery))
+	}
 	if s.FilterPolicy != nil && len(s.FilterPolicy.Raw) > 0 {
 		obj.Spec.FilterPolicy = ptr.To(compactJSON(s.FilterPolicy.Raw))
 	}

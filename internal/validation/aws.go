@@ -150,14 +150,10 @@ func (v *validator) subscription(p *field.Path, sub v1alpha1.Subscription) {
 	if msg := endpointProblem(sub.Protocol, sub.Endpoint); msg != "" {
 		v.errs = append(v.errs, field.Invalid(p.Child("endpoint"), sub.Endpoint, msg))
 	}
-	if sub.RawMessageDelivery {
-		switch sub.Protocol {
-		case "sqs", "http", "https":
-		default:
-			v.errs = append(v.errs, field.Invalid(p.Child("rawMessageDelivery"), true, fmt.Sprintf(
-				"SNS delivers raw messages to sqs, http and https subscriptions only; it refuses the attribute for protocol %s (\"Delivery protocol [%s] does not support raw message delivery\")",
-				sub.Protocol, sub.Protocol)))
-		}
+	if sub.RawMessageDelivery && !sub.Protocol.TakesRawMessageDelivery() {
+		v.errs = append(v.errs, field.Invalid(p.Child("rawMessageDelivery"), true, fmt.Sprintf(
+			"SNS delivers raw messages to sqs, http and https subscriptions only; it refuses the attribute for protocol %s (\"Delivery protocol [%s] does not support raw message delivery\")",
+			sub.Protocol, sub.Protocol)))
 	}
 	if sub.FilterPolicy != nil && len(sub.FilterPolicy.Raw) > 0 {
 		if msg := checkFilterPolicy(sub.FilterPolicy.Raw); msg != "" {
