@@ -10,6 +10,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	kerrors "k8s.io/apimachinery/pkg/util/errors"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
@@ -19,6 +20,7 @@ import (
 	"github.com/eventstack-io/eventstack-operator/internal/refs"
 	"github.com/eventstack-io/eventstack-operator/internal/render"
 	"github.com/eventstack-io/eventstack-operator/internal/status"
+	"github.com/eventstack-io/eventstack-operator/internal/validation"
 )
 
 // reconcileObserve reads the stack's children (from the cache) and what ACK
@@ -149,6 +151,7 @@ func (r *EventDrivenStackReconciler) reconcileChildren(ctx context.Context, s *s
 	var errs []error
 	now := time.Now()
 	s.deferred = map[status.ChildKey]string{}
+	s.refused = map[status.ChildKey]string{}
 	r.sweepApplied(s)
 	for _, c := range s.rendered.Children {
 		if c.Object == nil {
@@ -163,6 +166,11 @@ func (r *EventDrivenStackReconciler) reconcileChildren(ctx context.Context, s *s
 			// Applied by an earlier reconcile; the cache has not shown it yet.
 			s.requeueAfter(wait)
 			s.deferred[key] = "applied; waits for the operator's cache to show it"
+			continue
+		}
+		if why := undeployableCode(existing, c.Object); why != "" {
+			// Without the webhook, the one place that saw the old spec.
+			s.refused[key] = why
 			continue
 		}
 		if existing != nil {
@@ -184,6 +192,26 @@ func (r *EventDrivenStackReconciler) reconcileChildren(ctx context.Context, s *s
 		r.recordApplied(s, key, applied)
 	}
 	return kerrors.NewAggregate(errs)
+}
+
+// undeployableCode says why a function's new zip location is not applied: it
+// moved without a new sha256, which ACK would never deploy (validation.Update
+// refuses it at admission).
+func undeployableCode(existing, desired ack.Object) string {
+	was, ok := existing.(*ack.Function)
+	now, _ := desired.(*ack.Function)
+	if !ok || now == nil || was.Spec.Code == nil || now.Spec.Code == nil {
+		return ""
+	}
+	code := func(c *ack.FunctionCode) v1alpha1.FunctionCode {
+		return v1alpha1.FunctionCode{S3Bucket: ptr.Deref(c.S3Bucket, ""), S3Key: ptr.Deref(c.S3Key, ""),
+			S3ObjectVersion: ptr.Deref(c.S3ObjectVersion, ""), SHA256: ptr.Deref(c.SHA256, ""), ImageURI: ptr.Deref(c.ImageURI, "")}
+	}
+	before, after := code(was.Spec.Code), code(now.Spec.Code)
+	if before.ImageURI != "" || after.ImageURI != "" || !validation.MovedWithoutNewHash(before, after) {
+		return ""
+	}
+	return "the new code location is not applied: " + validation.UndeployedCodeReason(ptr.Deref(now.Spec.Name, ""))
 }
 
 // apply writes a child with server-side apply under the operator's field

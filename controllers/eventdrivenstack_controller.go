@@ -100,6 +100,9 @@ type scope struct {
 	retryAfter time.Duration
 	// deferred are the children whose change was put off, and why.
 	deferred map[status.ChildKey]string
+	// refused are the children whose change is not applied until the spec
+	// changes, and why.
+	refused map[status.ChildKey]string
 	// statusDue: progress left unwritten, to be written after this long.
 	statusDue time.Duration
 	// stepErr is the error the reconcile stopped on, for the event's note.

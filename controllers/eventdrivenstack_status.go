@@ -47,6 +47,9 @@ func (r *EventDrivenStackReconciler) computeStatus(s *scope, stepErr error) {
 			if why, ok := s.deferred[key]; ok {
 				child.Ready, child.State, child.Message = false, v1alpha1.ChildInProgress, why
 			}
+			if why, ok := s.refused[key]; ok {
+				child.Ready, child.State, child.Message = false, v1alpha1.ChildStalled, why
+			}
 			st.Children = append(st.Children, child)
 		}
 		st.Outputs = s.rendered.Outputs

@@ -56,9 +56,12 @@ func warnings(obj *v1alpha1.EventDrivenStack) admission.Warnings {
 
 // ValidateUpdate implements admission.Validator. A stack being deleted is let
 // through, so that a spec that became invalid never blocks its own deletion.
-func (v StackValidator) ValidateUpdate(ctx context.Context, _, obj *v1alpha1.EventDrivenStack) (admission.Warnings, error) {
+func (v StackValidator) ValidateUpdate(ctx context.Context, old, obj *v1alpha1.EventDrivenStack) (admission.Warnings, error) {
 	if !obj.DeletionTimestamp.IsZero() {
 		return nil, nil
+	}
+	if errs := validation.Update(old, obj); len(errs) > 0 {
+		return warnings(obj), apierrors.NewInvalid(v1alpha1.GroupVersion.WithKind("EventDrivenStack").GroupKind(), obj.Name, errs)
 	}
 	return warnings(obj), v.invalid(ctx, obj)
 }
