@@ -27,6 +27,11 @@ import (
 // reported of them: ARNs, and queue URLs.
 func (r *EventDrivenStackReconciler) reconcileObserve(ctx context.Context, s *scope) error {
 	s.existing = map[status.ChildKey]ack.Object{}
+	s.reported = map[status.ChildKey]int64{}
+	recorded := map[status.ChildKey]int64{}
+	for _, c := range s.original.Status.Children {
+		recorded[status.ChildKey{Kind: c.Kind, Name: c.Name}] = c.ObservedGeneration
+	}
 	s.observed = render.Observed{ARNs: map[string]string{}, URLs: map[string]string{}, Children: map[string]ack.Object{}}
 	for _, k := range ack.Kinds {
 		objs, err := r.listChildren(ctx, k, s.stack)
@@ -34,10 +39,13 @@ func (r *EventDrivenStackReconciler) reconcileObserve(ctx context.Context, s *sc
 			return err
 		}
 		for _, obj := range objs {
-			s.observe(status.ChildKey{Kind: k.GVK.Kind, Name: obj.GetName()}, obj)
+			key := status.ChildKey{Kind: k.GVK.Kind, Name: obj.GetName()}
+			s.observe(key, obj)
+			// Before this reconcile applies anything (see ReportedGeneration).
+			s.reported[key] = status.ReportedGeneration(obj, recorded[key])
 		}
 	}
-	withholdUnsyncedRoles(s.observed)
+	withholdUnsyncedRoles(s.observed, s.reported)
 	s.observed.Account = r.account(ctx, s)
 	return nil
 }
@@ -98,10 +106,10 @@ func (r *EventDrivenStackReconciler) account(ctx context.Context, s *scope) stri
 // policies on its next reconcile: a function or state machine created in
 // between could not assume the role, or would lack its permissions, and
 // would churn in ACK.
-func withholdUnsyncedRoles(obs render.Observed) {
+func withholdUnsyncedRoles(obs render.Observed, reported map[status.ChildKey]int64) {
 	for component, obj := range obs.Children {
 		role, ok := obj.(*ack.Role)
-		if !ok || obs.ARNs[component] == "" || status.RoleUsable(role) {
+		if !ok || obs.ARNs[component] == "" || status.RoleUsable(role, reported[status.ChildKey{Kind: "Role", Name: role.Name}]) {
 			continue
 		}
 		kind, name, _ := strings.Cut(component, "/")

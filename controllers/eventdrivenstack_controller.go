@@ -80,6 +80,9 @@ type scope struct {
 	original *v1alpha1.EventDrivenStack
 	// existing are the stack's children on the API server, by kind and name.
 	existing map[status.ChildKey]ack.Object
+	// reported is, by child, the generation ACK has reported on, as judged
+	// before this reconcile applied anything (status.ReportedGeneration).
+	reported map[status.ChildKey]int64
 	observed render.Observed
 	rendered *render.Result
 	// applied counts the children written in this reconcile.

@@ -38,7 +38,11 @@ func (r *EventDrivenStackReconciler) computeStatus(s *scope, stepErr error) {
 		st.Children = make([]v1alpha1.ChildStatus, 0, len(s.rendered.Children))
 		for _, c := range s.rendered.Children {
 			key := status.ChildKey{Kind: c.Kind, Name: c.Name}
-			child := status.Child(c, s.existing[key], s.existing, prev[key])
+			before := prev[key]
+			if gen, ok := s.reported[key]; ok {
+				before.ObservedGeneration = gen
+			}
+			child := status.Child(c, s.existing[key], s.existing, before)
 			if m, ok := mismatched[c.Component]; ok {
 				// Never kept silently: what named it was rendered again.
 				child.Message = strings.TrimPrefix(child.Message+"; ", "; ") + "ACK reports the ARN " + m.Reported +

@@ -204,10 +204,28 @@ func awsNameOf(obj ack.Object) string {
 
 // RoleUsable says whether a role may be given to a function or state
 // machine: ACK reports it synced, which its iam controller does only once the
-// role's inline policies are in place, and on the operator's last change.
-func RoleUsable(role *ack.Role) bool {
+// role's inline policies are in place, and on the operator's last change of
+// its spec (Reported; observedGeneration is the generation ACK last reported
+// on, so that an apply of annotations alone, which ACK never acts on, does
+// not withhold the role).
+func RoleUsable(role *ack.Role, observedGeneration int64) bool {
 	synced := role.Status.Condition(ackv1alpha1.ConditionTypeResourceSynced)
-	return synced != nil && synced.Status == corev1.ConditionTrue && Reported(role, 0)
+	return synced != nil && synced.Status == corev1.ConditionTrue && Reported(role, observedGeneration)
+}
+
+// ReportedGeneration is the generation of a child that ACK has reported on,
+// judged before the operator applies anything to it: its generation when ACK
+// reported on the operator's last change (Reported), else what the stack's
+// status last recorded. Judged then, an apply that changes only annotations
+// (which leaves the generation, and which ACK never reconciles: its
+// controllers watch generation changes only) keeps the child reported, even
+// for a stack whose status an earlier release wrote without per-child
+// generations.
+func ReportedGeneration(obj ack.Object, recorded int64) int64 {
+	if Reported(obj, recorded) {
+		return obj.GetGeneration()
+	}
+	return recorded
 }
 
 // Reported says whether ACK has reported on the operator's last change of a

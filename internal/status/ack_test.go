@@ -188,12 +188,51 @@ func TestRoleUsable(t *testing.T) {
 	r := &ack.Role{}
 	r.Status.ACKResourceMetadata = &ackv1alpha1.ResourceMetadata{ARN: ptr.To(ackv1alpha1.AWSResourceName("arn:aws:iam::1:role/r"))}
 	r.Status.Conditions = []*ackv1alpha1.Condition{cond(ackv1alpha1.ConditionTypeResourceSynced, corev1.ConditionUnknown, "role created, requeuing to trigger updates")}
-	if RoleUsable(r) {
+	if RoleUsable(r, 0) {
 		t.Error("a role ACK has just created (no policies yet) is usable")
 	}
 	r.Status.Conditions[0].Status = corev1.ConditionTrue
-	if !RoleUsable(r) {
+	if !RoleUsable(r, 0) {
 		t.Error("a synced role is not usable")
+	}
+	// An apply after ACK's last status write: a spec change ACK has not
+	// acted on yet withholds the role; an apply of annotations alone (the
+	// generation ACK reported on) does not, since ACK never reconciles it.
+	written(r, &t2, &t1)
+	r.SetGeneration(4)
+	if RoleUsable(r, 3) {
+		t.Error("a role whose new spec ACK has not acted on is usable")
+	}
+	if !RoleUsable(r, 4) {
+		t.Error("a role after an apply of annotations alone is withheld")
+	}
+}
+
+// The generation ACK reported on is judged before the operator applies: a
+// child ACK reported on by the managedFields times records its generation,
+// which an apply of annotations alone keeps; a stack whose status an earlier
+// release wrote (no recorded generation) is covered the same way.
+func TestReportedGeneration(t *testing.T) {
+	q := written(syncedQueue(), &t1, &t2) // ACK reported after the last apply
+	q.SetGeneration(5)
+	if got := ReportedGeneration(q, 0); got != 5 {
+		t.Errorf("a child ACK reported on, nothing recorded: %d, want 5", got)
+	}
+	q = written(syncedQueue(), &t2, &t1) // applied since, not reported
+	q.SetGeneration(6)
+	if got := ReportedGeneration(q, 5); got != 5 {
+		t.Errorf("a change ACK has not reported on: %d, want the recorded 5", got)
+	}
+	// The operator's annotation-only apply moves its managedFields time past
+	// ACK's last report but leaves the generation: judged before the apply,
+	// the child stays reported.
+	before := written(syncedQueue(), &t1, &t2)
+	before.SetGeneration(5)
+	gen := ReportedGeneration(before, 0)
+	after := written(syncedQueue(), &t2, &t1)
+	after.SetGeneration(5)
+	if !Reported(after, gen) {
+		t.Error("an annotation-only apply made the child unreported")
 	}
 }
 

@@ -118,7 +118,7 @@ func describeNeeds(needs []render.Dependency, all map[ChildKey]ack.Object) strin
 		why := "which is not created yet"
 		if obj, exists := all[ChildKey{d.Kind, d.Name}]; exists {
 			why = fmt.Sprintf("which the ACK %s controller has not reported yet", ACKController[d.Kind])
-			if role, ok := obj.(*ack.Role); ok && role.ACKStatus().ARN() != "" && !RoleUsable(role) {
+			if role, ok := obj.(*ack.Role); ok && role.ACKStatus().ARN() != "" && !RoleUsable(role, 0) {
 				why = "which the ACK iam controller has created, but not yet reported synced with its policies"
 			}
 		}

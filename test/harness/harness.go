@@ -54,7 +54,11 @@ type Harness struct {
 
 // Start starts the control plane, the fake AWS and the operator. configure,
 // when not nil, has the last word on the operator's options.
-func Start(configure func(*operator.Options)) (*Harness, error) {
+func Start(configure func(*operator.Options)) (*Harness, error) { return StartWith(nil, configure) }
+
+// StartWith is Start with a local AWS the caller made and started (with its
+// own delays or code source); nil makes one.
+func StartWith(fake *localaws.Server, configure func(*operator.Options)) (*Harness, error) {
 	level := zapcore.ErrorLevel
 	if os.Getenv("TEST_VERBOSE_OPERATOR") != "" {
 		level = zapcore.DebugLevel
@@ -82,9 +86,11 @@ func Start(configure func(*operator.Options)) (*Harness, error) {
 	if h.Client, err = client.New(h.Config, client.Options{Scheme: h.Scheme}); err != nil {
 		return nil, err
 	}
-	h.Fake = localaws.New()
-	if _, err := h.Fake.Start(); err != nil {
-		return nil, fmt.Errorf("fake AWS: %w", err)
+	if h.Fake = fake; h.Fake == nil {
+		h.Fake = localaws.New()
+		if _, err := h.Fake.Start(); err != nil {
+			return nil, fmt.Errorf("fake AWS: %w", err)
+		}
 	}
 	h.stop = append(h.stop, h.Fake.Close)
 	w := env.WebhookInstallOptions
