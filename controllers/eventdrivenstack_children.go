@@ -46,6 +46,9 @@ func (r *EventDrivenStackReconciler) reconcileObserve(ctx context.Context, s *sc
 		}
 	}
 	withholdUnsyncedRoles(s.observed, s.reported)
+	s.observed.Reclaim = r.reclaimed(s)
+	s.deferred = map[status.ChildKey]string{}
+	s.refused = map[status.ChildKey]string{}
 	s.observed.Account = r.account(ctx, s)
 	return nil
 }
@@ -158,8 +161,6 @@ func (r *EventDrivenStackReconciler) listChildren(ctx context.Context, k ack.Kin
 func (r *EventDrivenStackReconciler) reconcileChildren(ctx context.Context, s *scope) error {
 	var errs []error
 	now := time.Now()
-	s.deferred = map[status.ChildKey]string{}
-	s.refused = map[status.ChildKey]string{}
 	r.sweepApplied(s)
 	for _, c := range s.rendered.Children {
 		if c.Object == nil {
@@ -170,15 +171,24 @@ func (r *EventDrivenStackReconciler) reconcileChildren(ctx context.Context, s *s
 		if !drift.NeedsApply(c.Object, existing) {
 			continue
 		}
-		if wait := r.appliedNotShown(s, key, c.Object, existing); wait > 0 {
-			// Applied by an earlier reconcile; the cache has not shown it yet.
-			s.requeueAfter(wait)
-			s.deferred[key] = "applied; waits for the operator's cache to show it"
+		if _, put := s.deferred[key]; put {
 			continue
 		}
 		if why := undeployableCode(existing, c.Object); why != "" {
 			// Without the webhook, the one place that saw the old spec.
 			s.refused[key] = why
+			continue
+		}
+		obj, why := functionStage(s, key, c.Object, existing)
+		if obj == nil {
+			s.deferred[key] = why
+			s.requeueAfter(probeAgain)
+			continue
+		}
+		if wait := r.appliedNotShown(s, key, obj, existing); wait > 0 {
+			// Applied by an earlier reconcile; the cache has not shown it yet.
+			s.requeueAfter(wait)
+			s.deferred[key] = "applied; waits for the operator's cache to show it"
 			continue
 		}
 		if existing != nil {
@@ -190,7 +200,7 @@ func (r *EventDrivenStackReconciler) reconcileChildren(ctx context.Context, s *s
 				continue
 			}
 		}
-		applied, err := r.apply(ctx, c.Object)
+		applied, err := r.apply(ctx, obj)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("applying %s %s: %w", c.Kind, c.Name, err))
 			continue

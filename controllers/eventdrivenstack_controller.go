@@ -71,6 +71,8 @@ type EventDrivenStackReconciler struct {
 	applied sync.Map
 	// logGroups holds, by stack UID and log group name, a logGroupMemo.
 	logGroups sync.Map
+	// probes holds, by stack namespace/name, a *probeMemo.
+	probes sync.Map
 }
 
 // scope carries what one reconcile of one stack fetched and decided.
@@ -106,6 +108,10 @@ type scope struct {
 	// refused are the children whose change is not applied until the spec
 	// changes, and why.
 	refused map[status.ChildKey]string
+	// live is what AWS itself said of children where ACK's status cannot
+	// tell (reconcileProbe), and idle whether AWS takes a change of them now.
+	live map[status.ChildKey]*status.Live
+	idle map[status.ChildKey]bool
 	// statusDue: progress left unwritten, to be written after this long.
 	statusDue time.Duration
 	// stepErr is the error the reconcile stopped on, for the event's note.
@@ -154,6 +160,7 @@ func (r *EventDrivenStackReconciler) Reconcile(ctx context.Context, req ctrl.Req
 		if apierrors.IsNotFound(err) {
 			r.lastStatus.Delete(req.NamespacedName)
 			r.applied.Delete(req.NamespacedName)
+			r.probes.Delete(req.NamespacedName)
 			r.forgetRouting(req.NamespacedName)
 			metrics.ForgetStack(req.String())
 		}
@@ -186,6 +193,7 @@ func (r *EventDrivenStackReconciler) Reconcile(ctx context.Context, req ctrl.Req
 		r.reconcileObserveRouting,
 		r.reconcileLogGroups,
 		r.reconcileRender,
+		r.reconcileProbe,
 		r.reconcileChildren,
 		r.reconcileRouting,
 		r.reconcilePrune,
@@ -242,10 +250,10 @@ func (r *EventDrivenStackReconciler) stalledRetry() time.Duration {
 	return wait.Jitter(5*time.Minute, 0.1)
 }
 
-// resync asks for the next reconcile of a stack with a bus after the resync
-// interval, jittered so that many stacks do not resync at once.
+// resync asks for the next reconcile of a stack with a bus or event source
+// mappings after the resync interval, jittered so that many stacks do not resync at once.
 func (r *EventDrivenStackReconciler) resync(stack *v1alpha1.EventDrivenStack) ctrl.Result {
-	if (stack.Spec.EventBus == nil && len(inventory(stack, kindEventBus)) == 0) || r.AWS == nil || r.ResyncInterval <= 0 {
+	if (stack.Spec.EventBus == nil && len(inventory(stack, kindEventBus)) == 0 && !consumesQueues(stack)) || r.AWS == nil || r.ResyncInterval <= 0 {
 		return ctrl.Result{}
 	}
 	after := wait.Jitter(r.ResyncInterval, 0.1)
@@ -255,6 +263,17 @@ func (r *EventDrivenStackReconciler) resync(stack *v1alpha1.EventDrivenStack) ct
 		after = next
 	}
 	return ctrl.Result{RequeueAfter: after}
+}
+
+// consumesQueues says whether a function of the stack consumes a queue: its
+// event source mappings are read back at each resync (reconcileProbe).
+func consumesQueues(stack *v1alpha1.EventDrivenStack) bool {
+	for _, f := range stack.Spec.Functions {
+		if len(f.Consumes) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // recordMetrics records the reconcile's duration and the stack's state.

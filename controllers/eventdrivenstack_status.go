@@ -42,7 +42,7 @@ func (r *EventDrivenStackReconciler) computeStatus(s *scope, stepErr error) {
 			if gen, ok := s.reported[key]; ok {
 				before.ObservedGeneration = gen
 			}
-			child := status.Child(c, s.existing[key], s.existing, before)
+			child := status.Child(c, s.existing[key], s.existing, before, s.live[key])
 			if m, ok := mismatched[c.Component]; ok {
 				// Never kept silently: what named it was rendered again.
 				child.Message = strings.TrimPrefix(child.Message+"; ", "; ") + "ACK reports the ARN " + m.Reported +

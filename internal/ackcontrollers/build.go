@@ -18,6 +18,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/eventstack-io/eventstack-operator/internal/ack"
 	"github.com/eventstack-io/eventstack-operator/internal/localcluster"
 )
 
@@ -33,6 +34,17 @@ type Release struct {
 func (r Release) Service() string { return strings.TrimSuffix(r.Controller, "-controller") }
 
 func (r Release) String() string { return r.Controller + " " + r.Version }
+
+// Kinds are the kinds of r the operator creates.
+func (r Release) Kinds() []string {
+	var out []string
+	for _, k := range ack.Kinds {
+		if k.GVK.Group == r.Service()+".services.k8s.aws" {
+			out = append(out, k.GVK.Kind)
+		}
+	}
+	return out
+}
 
 // Releases are the six controllers the operator creates children for, at the
 // tags whose CRDs the operator is proven against.

@@ -67,11 +67,16 @@ func start(r Release, bin string, opts Options) (*process, error) {
 	args := []string{
 		"--aws-region", opts.Region,
 		"--aws-endpoint-url", opts.EndpointURL,
+		// Their runtime asks STS for the account at start.
+		"--aws-identity-endpoint-url", opts.EndpointURL,
 		"--allow-unsafe-aws-endpoint-urls",
 		// Six controllers on one machine: no fixed ports.
 		"--metrics-addr", "0",
 		"--healthz-addr", "127.0.0.1:0",
 		"--log-level", "info",
+		// Only the kinds the operator creates: the controllers' other kinds
+		// need CRDs the operator does not install.
+		"--reconcile-resources", strings.Join(r.Kinds(), ","),
 	}
 	args = append(args, opts.Args...)
 	cmd := exec.Command(bin, args...)

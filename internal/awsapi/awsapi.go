@@ -1,6 +1,8 @@
 // Package awsapi gives the operator its AWS clients (EventBridge, Lambda and
-// CloudWatch Logs, which it drives itself; everything else goes through ACK) and types their
-// errors by what should happen next.
+// CloudWatch Logs, which it drives itself; everything else goes through ACK,
+// and the operator only reads what ACK's status cannot tell: Lambda's and
+// Step Functions' view of a function or state machine) and types their errors
+// by what should happen next.
 //
 // Credentials and region come from the SDK's default chain (environment, EKS
 // Pod Identity, IRSA web identity, shared config); a stack's spec.region
@@ -20,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/eventstack-io/eventstack-operator/internal/metrics"
@@ -47,6 +50,17 @@ type Lambda interface {
 	GetPolicy(context.Context, *lambda.GetPolicyInput, ...func(*lambda.Options)) (*lambda.GetPolicyOutput, error)
 	RemovePermission(context.Context, *lambda.RemovePermissionInput, ...func(*lambda.Options)) (*lambda.RemovePermissionOutput, error)
 	ListEventSourceMappings(context.Context, *lambda.ListEventSourceMappingsInput, ...func(*lambda.Options)) (*lambda.ListEventSourceMappingsOutput, error)
+	// What ACK's lambda controller does not report (package probe).
+	GetFunction(context.Context, *lambda.GetFunctionInput, ...func(*lambda.Options)) (*lambda.GetFunctionOutput, error)
+	GetEventSourceMapping(context.Context, *lambda.GetEventSourceMappingInput, ...func(*lambda.Options)) (*lambda.GetEventSourceMappingOutput, error)
+	UpdateEventSourceMapping(context.Context, *lambda.UpdateEventSourceMappingInput, ...func(*lambda.Options)) (*lambda.UpdateEventSourceMappingOutput, error)
+}
+
+// StepFunctions is the part of the Step Functions API the operator calls:
+// what ACK's sfn controller does not report after an update (package probe).
+type StepFunctions interface {
+	DescribeStateMachine(context.Context, *sfn.DescribeStateMachineInput, ...func(*sfn.Options)) (*sfn.DescribeStateMachineOutput, error)
+	ListTagsForResource(context.Context, *sfn.ListTagsForResourceInput, ...func(*sfn.Options)) (*sfn.ListTagsForResourceOutput, error)
 }
 
 // Logs is the part of the CloudWatch Logs API the operator calls: the log
@@ -66,10 +80,11 @@ type STS interface {
 
 // Clients are the clients for one region.
 type Clients struct {
-	EventBridge EventBridge
-	Lambda      Lambda
-	Logs        Logs
-	STS         STS
+	EventBridge   EventBridge
+	Lambda        Lambda
+	Logs          Logs
+	STS           STS
+	StepFunctions StepFunctions
 }
 
 // Factory makes, and keeps, one set of clients per region and role.
@@ -151,10 +166,11 @@ func (f *Factory) For(ctx context.Context, region, roleARN string) (*Clients, er
 		}))
 	}
 	c := &Clients{
-		EventBridge: eventbridge.NewFromConfig(cfg, func(o *eventbridge.Options) { o.BaseEndpoint = endpointOf(f.EndpointURL) }),
-		Lambda:      lambda.NewFromConfig(cfg, func(o *lambda.Options) { o.BaseEndpoint = endpointOf(f.EndpointURL) }),
-		Logs:        cloudwatchlogs.NewFromConfig(cfg, func(o *cloudwatchlogs.Options) { o.BaseEndpoint = endpointOf(f.EndpointURL) }),
-		STS:         sts.NewFromConfig(cfg, func(o *sts.Options) { o.BaseEndpoint = endpointOf(f.EndpointURL) }),
+		EventBridge:   eventbridge.NewFromConfig(cfg, func(o *eventbridge.Options) { o.BaseEndpoint = endpointOf(f.EndpointURL) }),
+		Lambda:        lambda.NewFromConfig(cfg, func(o *lambda.Options) { o.BaseEndpoint = endpointOf(f.EndpointURL) }),
+		Logs:          cloudwatchlogs.NewFromConfig(cfg, func(o *cloudwatchlogs.Options) { o.BaseEndpoint = endpointOf(f.EndpointURL) }),
+		STS:           sts.NewFromConfig(cfg, func(o *sts.Options) { o.BaseEndpoint = endpointOf(f.EndpointURL) }),
+		StepFunctions: sfn.NewFromConfig(cfg, func(o *sfn.Options) { o.BaseEndpoint = endpointOf(f.EndpointURL) }),
 	}
 	if f.clients == nil {
 		f.clients = map[string]*Clients{}

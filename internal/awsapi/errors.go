@@ -21,7 +21,7 @@ const (
 
 // IsNotFound reports whether err says the resource does not exist.
 func IsNotFound(err error) bool {
-	return hasCode(err, "ResourceNotFoundException")
+	return hasCode(err, "ResourceNotFoundException", "StateMachineDoesNotExist")
 }
 
 // IsConflict reports whether err says the resource exists already.

@@ -9,6 +9,11 @@ import (
 	"strings"
 )
 
+// Lambda (REST-JSON): the routes, the state the Lambda files share, and
+// resource-based policies (AddPermission, GetPolicy, RemovePermission).
+// Functions are in lambda_functions.go (whose comment describes the whole
+// service), event source mappings in lambda_mappings.go.
+
 // Statement is one statement of a function's resource-based policy, as
 // AddPermission made it.
 type Statement struct {
@@ -23,65 +28,120 @@ type Statement struct {
 }
 
 type lambdaState struct {
+	// deletedFunctions are the names DeleteFunction (the API's or the test
+	// control's) removed: while RequireFunctions is off, every other name
+	// exists for the permission operations.
 	deletedFunctions map[string]bool
 	policies         map[string][]Statement // by function name or name:qualifier
 	revisions        map[string]string      // RevisionId by the same key
-	mappings         []EventSourceMapping
-}
+	// requireFunctions makes the permission operations answer 404 for a
+	// function that was never created (RequireFunctions).
+	requireFunctions bool
 
-// EventSourceMapping is an event source mapping that exists in the fake
-// Lambda (made by AddEventSourceMapping: the server has no create call).
-type EventSourceMapping struct {
-	UUID           string
-	FunctionArn    string
-	EventSourceArn string
-	State          string
+	// functions are the functions CreateFunction made, by fnKey(account, name).
+	functions map[string]*lambdaFunction
+	// codeSource reads a deployment package from S3 (SetCodeSource).
+	codeSource func(bucket, key, version string) ([]byte, error)
+	// failNextUpdate and failNextCreate are the failures armed by
+	// FailNextFunctionUpdate and FailNextFunctionCreate, by fnKey.
+	failNextUpdate, failNextCreate map[string]functionFailure
+
+	// mappings are the event source mappings by UUID; mappingOrder is their
+	// creation order (what ListEventSourceMappings pages through).
+	mappings     map[string]*lambdaMapping
+	mappingOrder []string
 }
 
 func newLambdaState() lambdaState {
-	return lambdaState{deletedFunctions: map[string]bool{}, policies: map[string][]Statement{}, revisions: map[string]string{}}
+	return lambdaState{
+		deletedFunctions: map[string]bool{}, policies: map[string][]Statement{}, revisions: map[string]string{},
+		functions: map[string]*lambdaFunction{}, failNextUpdate: map[string]functionFailure{}, failNextCreate: map[string]functionFailure{},
+		mappings: map[string]*lambdaMapping{},
+	}
 }
 
-const functionsPrefix = "/2015-03-31/functions/"
+// lambdaParams are what a Lambda route takes from the request: the path
+// labels (FunctionName, StatementId, UUID or Resource) and the query.
+type lambdaParams struct {
+	name, label string
+	query       url.Values
+}
+
+// lambdaRoute is an operation and its implementation.
+type lambdaRoute struct {
+	op string
+	do func(s *Server, p lambdaParams, body []byte) (int, any, *apiError)
+}
+
+// lambdaRoutes are the operations by "METHOD API-VERSION PATH", where PATH is
+// the path after the API version with each label as "*". The API versions are
+// those the SDK's serializers use.
+var lambdaRoutes = map[string]lambdaRoute{
+	"POST 2015-03-31 functions":                      {"CreateFunction", (*Server).createFunction},
+	"GET 2015-03-31 functions/*":                     {"GetFunction", (*Server).getFunction},
+	"DELETE 2015-03-31 functions/*":                  {"DeleteFunction", (*Server).deleteFunction},
+	"GET 2015-03-31 functions/*/configuration":       {"GetFunctionConfiguration", (*Server).getFunctionConfiguration},
+	"PUT 2015-03-31 functions/*/configuration":       {"UpdateFunctionConfiguration", (*Server).updateFunctionConfiguration},
+	"PUT 2015-03-31 functions/*/code":                {"UpdateFunctionCode", (*Server).updateFunctionCode},
+	"POST 2015-03-31 functions/*/policy":             {"AddPermission", (*Server).addPermission},
+	"GET 2015-03-31 functions/*/policy":              {"GetPolicy", (*Server).getPolicy},
+	"DELETE 2015-03-31 functions/*/policy/*":         {"RemovePermission", (*Server).removePermission},
+	"GET 2019-09-30 functions/*/concurrency":         {"GetFunctionConcurrency", (*Server).getFunctionConcurrency},
+	"PUT 2017-10-31 functions/*/concurrency":         {"PutFunctionConcurrency", (*Server).putFunctionConcurrency},
+	"DELETE 2017-10-31 functions/*/concurrency":      {"DeleteFunctionConcurrency", (*Server).deleteFunctionConcurrency},
+	"GET 2020-06-30 functions/*/code-signing-config": {"GetFunctionCodeSigningConfig", (*Server).getFunctionCodeSigningConfig},
+	"PUT 2020-06-30 functions/*/code-signing-config": {"PutFunctionCodeSigningConfig", (*Server).putFunctionCodeSigningConfig},
+	"DELETE 2020-06-30 functions/*/code-signing-config": {"DeleteFunctionCodeSigningConfig",
+		(*Server).deleteFunctionCodeSigningConfig},
+	"GET 2019-09-25 functions/*/event-invoke-config":    {"GetFunctionEventInvokeConfig", (*Server).getFunctionEventInvokeConfig},
+	"PUT 2019-09-25 functions/*/event-invoke-config":    {"PutFunctionEventInvokeConfig", (*Server).putFunctionEventInvokeConfig},
+	"POST 2019-09-25 functions/*/event-invoke-config":   {"UpdateFunctionEventInvokeConfig", (*Server).updateFunctionEventInvokeConfig},
+	"DELETE 2019-09-25 functions/*/event-invoke-config": {"DeleteFunctionEventInvokeConfig", (*Server).deleteFunctionEventInvokeConfig},
+	"GET 2017-03-31 tags/*":                             {"ListTags", (*Server).listTags},
+	"POST 2017-03-31 tags/*":                            {"TagResource", (*Server).tagResource},
+	"DELETE 2017-03-31 tags/*":                          {"UntagResource", (*Server).untagResource},
+	"POST 2015-03-31 event-source-mappings":             {"CreateEventSourceMapping", (*Server).createEventSourceMapping},
+	"GET 2015-03-31 event-source-mappings":              {"ListEventSourceMappings", (*Server).listEventSourceMappings},
+	"GET 2015-03-31 event-source-mappings/*":            {"GetEventSourceMapping", (*Server).getEventSourceMapping},
+	"PUT 2015-03-31 event-source-mappings/*":            {"UpdateEventSourceMapping", (*Server).updateEventSourceMapping},
+	"DELETE 2015-03-31 event-source-mappings/*":         {"DeleteEventSourceMapping", (*Server).deleteEventSourceMapping},
+}
 
 // routeLambda names a Lambda request's operation and returns its handler, to
 // be called with s.mu held.
 func (s *Server) routeLambda(r *http.Request, _ []byte) (string, handler) {
-	var parts []string
-	if rest, ok := strings.CutPrefix(r.URL.EscapedPath(), functionsPrefix); ok {
-		parts = strings.Split(rest, "/")
-		for i, p := range parts {
-			u, err := url.PathUnescape(p)
-			if err != nil {
-				parts = nil
-				break
-			}
-			parts[i] = u
+	unknown := func() (string, handler) {
+		return "Unknown", func([]byte) (int, any, *apiError) {
+			return 0, nil, &apiError{http.StatusNotFound, "UnknownOperationException", "Unknown operation " + r.Method + " " + r.URL.Path}
 		}
 	}
-	query := r.URL.Query()
-	if path := strings.TrimSuffix(r.URL.Path, "/"); path == "/2015-03-31/event-source-mappings" && r.Method == http.MethodGet {
-		return "ListEventSourceMappings", func([]byte) (int, any, *apiError) {
-			return s.listEventSourceMappings(query.Get("FunctionName"), query.Get("EventSourceArn"))
+	segs := strings.Split(strings.Trim(r.URL.EscapedPath(), "/"), "/")
+	for i, seg := range segs {
+		u, err := url.PathUnescape(seg)
+		if err != nil {
+			return unknown()
 		}
+		segs[i] = u
 	}
+	if len(segs) < 2 {
+		return unknown()
+	}
+	p := lambdaParams{query: r.URL.Query()}
+	shape := append([]string{segs[1]}, segs[2:]...)
 	switch {
-	case len(parts) == 2 && parts[1] == "policy" && r.Method == http.MethodPost:
-		return "AddPermission", func(body []byte) (int, any, *apiError) {
-			return s.addPermission(parts[0], query.Get("Qualifier"), body)
+	case segs[1] == "functions" && len(segs) >= 3:
+		p.name, shape[1] = segs[2], "*"
+		if len(segs) == 5 {
+			p.label, shape[3] = segs[4], "*"
 		}
-	case len(parts) == 2 && parts[1] == "policy" && r.Method == http.MethodGet:
-		return "GetPolicy", func([]byte) (int, any, *apiError) {
-			return s.getPolicy(parts[0], query.Get("Qualifier"))
-		}
-	case len(parts) == 3 && parts[1] == "policy" && r.Method == http.MethodDelete:
-		return "RemovePermission", func([]byte) (int, any, *apiError) {
-			return s.removePermission(parts[0], parts[2], query.Get("Qualifier"), query.Get("RevisionId"))
-		}
+	case (segs[1] == "event-source-mappings" || segs[1] == "tags") && len(segs) == 3:
+		p.label, shape[1] = segs[2], "*"
 	}
-	return "Unknown", func([]byte) (int, any, *apiError) {
-		return 0, nil, &apiError{http.StatusNotFound, "UnknownOperationException", "Unknown operation " + r.Method + " " + r.URL.Path}
+	route, ok := lambdaRoutes[r.Method+" "+segs[0]+" "+strings.Join(shape, "/")]
+	if !ok {
+		return unknown()
 	}
+	return route.op, func(body []byte) (int, any, *apiError) { return route.do(s, p, body) }
 }
 
 var (
@@ -92,6 +152,9 @@ var (
 	actionRe       = regexp.MustCompile(`^(lambda:[*]|lambda:[a-zA-Z]+|[*])$`)
 	accountIDRe    = regexp.MustCompile(`^[0-9]{12}$`)
 )
+
+// functionNamePattern is the model's pattern of a FunctionName member.
+const functionNamePattern = `(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\d{1}:)?(\d{12}:)?(function:)?([a-zA-Z0-9-_\.]+)(:(\$LATEST|[a-zA-Z0-9-_]+))?`
 
 // parseFunctionName reduces a function name, partial ARN
 // (ACCOUNT:function:NAME) or ARN (arn:aws:lambda:REGION:ACCOUNT:function:NAME),
@@ -118,13 +181,38 @@ func parseFunctionName(s string) (name, qualifier string, ok bool) {
 	return name, qualifier, true
 }
 
+// functionNameError is the answer to a FunctionName that is not a name or ARN.
+func functionNameError(value string) *apiError {
+	return constraint(value, "functionName", "satisfy regular expression pattern: "+functionNamePattern)
+}
+
+// functionArn is the ARN of a function of the caller's account, with
+// qualifier when it is not "".
+func (s *Server) functionArn(name, qualifier string) string {
+	arn := fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", s.Region, s.account(), name)
+	if qualifier != "" {
+		arn += ":" + qualifier
+	}
+	return arn
+}
+
+// functionExists tells whether the permission operations find a function:
+// one CreateFunction made; or, unless RequireFunctions is on, any name that
+// DeleteFunction did not remove.
+func (s *Server) functionExists(name string) bool {
+	if s.functions[fnKey(s.account(), name)] != nil {
+		return true
+	}
+	return !s.requireFunctions && !s.deletedFunctions[name]
+}
+
 // function resolves a FunctionName path label and Qualifier query parameter
-// to the policy key and the function ARN.
-func (s *Server) function(nameOrArn, qualifier string) (key, arn string, _ *apiError) {
+// of a permission operation to the policy key and the function ARN; missing
+// is the answer's message when the function does not exist.
+func (s *Server) function(nameOrArn, qualifier string, missing func(arn string) string) (key, arn string, _ *apiError) {
 	name, q, ok := parseFunctionName(nameOrArn)
 	if !ok {
-		return "", "", constraint(nameOrArn, "functionName", "satisfy regular expression pattern: "+
-			`(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\d{1}:)?(\d{12}:)?(function:)?([a-zA-Z0-9-_\.]+)(:(\$LATEST|[a-zA-Z0-9-_]+))?`)
+		return "", "", functionNameError(nameOrArn)
 	}
 	if qualifier != "" && q != "" && qualifier != q {
 		return "", "", &apiError{http.StatusBadRequest, "InvalidParameterValueException",
@@ -133,12 +221,12 @@ func (s *Server) function(nameOrArn, qualifier string) (key, arn string, _ *apiE
 	if qualifier == "" {
 		qualifier = q
 	}
-	key, arn = name, fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", s.Region, s.account(), name)
+	key, arn = name, s.functionArn(name, qualifier)
 	if qualifier != "" {
-		key, arn = name+":"+qualifier, arn+":"+qualifier
+		key = name + ":" + qualifier
 	}
-	if s.deletedFunctions[name] {
-		return "", "", &apiError{http.StatusNotFound, "ResourceNotFoundException", "Function not found: " + arn}
+	if !s.functionExists(name) {
+		return "", "", &apiError{http.StatusNotFound, "ResourceNotFoundException", missing(s.functionArn(name, ""))}
 	}
 	return key, arn, nil
 }
@@ -153,19 +241,19 @@ func (s *Server) revision(key string) string {
 func (s *Server) checkRevision(key, given string) *apiError {
 	if given != "" && given != s.revision(key) {
 		return &apiError{http.StatusPreconditionFailed, "PreconditionFailedException",
-			"The Revision Id provided does not match the latest Revision Id. Call the GetFunction or the GetAlias API to retrieve the latest Revision Id"}
+			"The Revision Id provided does not match the latest Revision Id. Call the GetPolicy API to retrieve the latest Revision Id"}
 	}
 	return nil
 }
 
-func (s *Server) addPermission(fn, qualifier string, body []byte) (int, any, *apiError) {
+func (s *Server) addPermission(p lambdaParams, body []byte) (int, any, *apiError) {
 	var in struct {
 		StatementId, Action, Principal, SourceArn, SourceAccount, PrincipalOrgID, RevisionId string
 	}
 	if err := decode(body, &in); err != nil {
 		return 0, nil, err
 	}
-	key, arn, err := s.function(fn, qualifier)
+	key, arn, err := s.function(p.name, p.query.Get("Qualifier"), func(arn string) string { return "Function not found: " + arn })
 	if err != nil {
 		return 0, nil, err
 	}
@@ -238,14 +326,16 @@ func (st Statement) document() statementDoc {
 	return doc
 }
 
-func (s *Server) getPolicy(fn, qualifier string) (int, any, *apiError) {
-	key, _, err := s.function(fn, qualifier)
+const resourceNotFoundMessage = "The resource you requested does not exist."
+
+func (s *Server) getPolicy(p lambdaParams, _ []byte) (int, any, *apiError) {
+	key, _, err := s.function(p.name, p.query.Get("Qualifier"), func(string) string { return resourceNotFoundMessage })
 	if err != nil {
 		return 0, nil, err
 	}
 	stmts := s.policies[key]
 	if len(stmts) == 0 {
-		return 0, nil, &apiError{http.StatusNotFound, "ResourceNotFoundException", "The resource you requested does not exist."}
+		return 0, nil, &apiError{http.StatusNotFound, "ResourceNotFoundException", resourceNotFoundMessage}
 	}
 	doc := struct {
 		Version   string         `json:"Version"`
@@ -259,17 +349,20 @@ func (s *Server) getPolicy(fn, qualifier string) (int, any, *apiError) {
 	return http.StatusOK, map[string]string{"Policy": string(b), "RevisionId": s.revision(key)}, nil
 }
 
-func (s *Server) removePermission(fn, sid, qualifier, revisionID string) (int, any, *apiError) {
-	key, _, err := s.function(fn, qualifier)
+func (s *Server) removePermission(p lambdaParams, _ []byte) (int, any, *apiError) {
+	key, _, err := s.function(p.name, p.query.Get("Qualifier"), func(arn string) string { return "No policy found for: " + arn })
 	if err != nil {
 		return 0, nil, err
 	}
-	if err := s.checkRevision(key, revisionID); err != nil {
+	if err := s.checkRevision(key, p.query.Get("RevisionId")); err != nil {
 		return 0, nil, err
 	}
-	if !s.removeStatement(key, sid) {
+	if len(s.policies[key]) == 0 {
+		return 0, nil, &apiError{http.StatusNotFound, "ResourceNotFoundException", "No policy is associated with the given resource."}
+	}
+	if !s.removeStatement(key, p.label) {
 		return 0, nil, &apiError{http.StatusNotFound, "ResourceNotFoundException",
-			fmt.Sprintf("Statement %s is not found in resource policy.", sid)}
+			fmt.Sprintf("Statement %s is not found in resource policy.", p.label)}
 	}
 	return http.StatusNoContent, nil, nil
 }
@@ -290,6 +383,17 @@ func (s *Server) removeStatement(key, sid string) bool {
 		}
 	}
 	return false
+}
+
+// dropPolicies removes every policy of a function (its versions' and
+// aliases' too).
+func (s *Server) dropPolicies(name string) {
+	for key := range s.policies {
+		if k, _, _ := strings.Cut(key, ":"); k == name {
+			delete(s.policies, key)
+			delete(s.revisions, key)
+		}
+	}
 }
 
 // policyKey is the policy key of a function name or ARN for the test helpers.
@@ -320,57 +424,55 @@ func (s *Server) RemovePermissionOutOfBand(function, sid string) bool {
 	return s.removeStatement(policyKey(function), sid)
 }
 
-// DeleteFunction makes a function not exist: its policies are dropped and
-// later calls on it answer 404 ResourceNotFoundException.
+// DeleteFunction makes a function not exist, as if deleted outside the code
+// under test: the function CreateFunction made, if any (of the account its
+// ARN names, else of AccountID), goes with its tags and configuration, its
+// policies are dropped, and later calls on it answer 404
+// ResourceNotFoundException. Its event source mappings stay, as in Lambda.
 func (s *Server) DeleteFunction(name string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	name, _, _ = strings.Cut(policyKey(name), ":")
-	s.deletedFunctions[name] = true
-	for key := range s.policies {
-		if k, _, _ := strings.Cut(key, ":"); k == name {
-			delete(s.policies, key)
-		}
-	}
+	account, fn := s.helperFunctionKey(name)
+	delete(s.functions, fnKey(account, fn))
+	s.deletedFunctions[fn] = true
+	s.dropPolicies(fn)
 }
 
-// listEventSourceMappings lists the mappings of a function (name or ARN)
-// and of an event source ARN, either optional, in one page.
-func (s *Server) listEventSourceMappings(function, source string) (int, any, *apiError) {
-	type mapping struct {
-		UUID           string
-		FunctionArn    string
-		EventSourceArn string
-		State          string
-	}
-	out := struct{ EventSourceMappings []mapping }{EventSourceMappings: []mapping{}}
-	name := ""
-	if function != "" {
-		n, _, ok := parseFunctionName(function)
-		if !ok {
-			return 0, nil, &apiError{http.StatusBadRequest, "InvalidParameterValueException", "Invalid FunctionName: " + function}
-		}
-		name = n
-	}
-	for _, m := range s.mappings {
-		fn, _, _ := parseFunctionName(m.FunctionArn)
-		if (name == "" || fn == name) && (source == "" || m.EventSourceArn == source) {
-			out.EventSourceMappings = append(out.EventSourceMappings, mapping(m))
-		}
-	}
-	return http.StatusOK, out, nil
-}
-
-// AddEventSourceMapping makes an event source mapping exist (Enabled), as if
-// created outside the operator, and returns its UUID.
-func (s *Server) AddEventSourceMapping(functionArn, sourceArn string) string {
+// RequireFunctions sets whether the permission operations (AddPermission,
+// GetPolicy, RemovePermission) need a function that CreateFunction made, as
+// in Lambda. Off (the default), every function name exists for them until
+// DeleteFunction removes it, so that tests need not create functions.
+func (s *Server) RequireFunctions(require bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	m := EventSourceMapping{UUID: newID(), FunctionArn: functionArn, EventSourceArn: sourceArn, State: "Enabled"}
-	s.mappings = append(s.mappings, m)
-	return m.UUID
+	s.requireFunctions = require
+}
+
+// helperFunctionKey is the account and name of a test helper's function
+// argument: a name (of AccountID) or an ARN (of its account).
+func (s *Server) helperFunctionKey(function string) (account, name string) {
+	account = s.AccountID
+	parts := strings.Split(function, ":")
+	switch {
+	case len(parts) >= 7 && parts[0] == "arn":
+		account = parts[4]
+	case len(parts) >= 3 && accountIDRe.MatchString(parts[0]):
+		account = parts[0]
+	}
+	name, _, _ = strings.Cut(policyKey(function), ":")
+	return account, name
 }
 
 // lambdaResources lists the ARNs of the functions and event source mappings
 // that exist (call with s.mu held).
-func (s *Server) lambdaResources() []string { return nil }
+func (s *Server) lambdaResources() []string {
+	var out []string
+	for _, f := range s.functions {
+		out = append(out, f.arn(s.Region))
+	}
+	s.reapMappings()
+	for _, m := range s.mappings {
+		out = append(out, m.arn(s.Region))
+	}
+	return out
+}

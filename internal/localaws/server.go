@@ -38,6 +38,7 @@ type Server struct {
 	faultCalls int            // calls since SetFault, for ThrottleEvery
 	opCalls    map[string]int // calls per operation since SetFault, for Fail
 	fired      []bool         // Fault.Fail entries already used
+	failCalls  []int          // requests each Fault.Fail entry matched
 	// afterApplying: the fault just injected answers after the request is carried out.
 	afterApplying bool
 
@@ -210,6 +211,9 @@ type OpFailure struct {
 	Code    string // error code, e.g. "ConcurrentModificationException"
 	Status  int    // HTTP status; 0 for the code's usual status
 	Message string // "" for a generic message
+	// Naming, when set, limits the failure to requests whose path or body
+	// holds it (a resource's name): Nth counts those only.
+	Naming string
 	// AfterApplying carries the request out before answering the error: an
 	// answer lost after AWS acted (a timeout, a dropped connection).
 	AfterApplying bool
@@ -229,6 +233,7 @@ func (s *Server) SetFault(f Fault) {
 	s.faultCalls = 0
 	s.opCalls = map[string]int{}
 	s.fired = make([]bool, len(f.Fail))
+	s.failCalls = make([]int, len(f.Fail))
 }
 
 // ClearFault removes every injected fault.
@@ -245,15 +250,22 @@ func (e *apiError) Error() string { return e.Code + ": " + e.Message }
 
 // injectLocked counts a request of op and returns the fault to answer it
 // with, if any.
-func (s *Server) injectLocked(service, op string) *apiError {
+func (s *Server) injectLocked(service, op string, r *http.Request, body []byte) *apiError {
 	s.faultCalls++
 	s.opCalls[op]++
 	f := s.fault
 	if f.Outage {
 		return &apiError{http.StatusServiceUnavailable, "ServiceUnavailable", "Service is unavailable. Please try again later."}
 	}
+	matches := make([]bool, len(f.Fail))
 	for i, of := range f.Fail {
-		if of.Op == op && (of.Nth == 0 || (!s.fired[i] && of.Nth == s.opCalls[op])) {
+		matches[i] = of.Op == op && (of.Naming == "" || strings.Contains(r.URL.Path, of.Naming) || strings.Contains(string(body), of.Naming))
+		if matches[i] {
+			s.failCalls[i]++
+		}
+	}
+	for i, of := range f.Fail {
+		if matches[i] && (of.Nth == 0 || (!s.fired[i] && of.Nth == s.failCalls[i])) {
 			s.fired[i] = true
 			e := &apiError{of.Status, of.Code, of.Message}
 			s.afterApplying = of.AfterApplying
@@ -316,7 +328,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	s.callsByClient[client][name]++
 	s.afterApplying = false
-	fault := s.injectLocked(service, name)
+	fault := s.injectLocked(service, name, r, body)
 	afterApplying := s.afterApplying
 	latency := s.fault.Latency
 	s.mu.Unlock()
@@ -414,5 +426,21 @@ func (s *Server) Resources() []string {
 		out = append(out, list...)
 	}
 	sort.Strings(out)
+	return out
+}
+
+// CallsByClient returns the requests received since the last ResetCalls, by
+// client ("ack": the ACK controllers; "other": the operator, the tests), then
+// by service:operation.
+func (s *Server) CallsByClient() map[string]map[string]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := map[string]map[string]int{}
+	for c, calls := range s.callsByClient {
+		out[c] = map[string]int{}
+		for op, n := range calls {
+			out[c][op] = n
+		}
+	}
 	return out
 }

@@ -200,7 +200,7 @@ func TestCompactChild(t *testing.T) {
 		}
 		// What the status package makes of it is the same.
 		c := render.Child{Kind: name[:len(name)-len(served.GetName())-1], Name: served.GetName()}
-		if a, b := status.Child(c, served, nil, v1alpha1.ChildStatus{}), status.Child(c, got, nil, v1alpha1.ChildStatus{}); a != b {
+		if a, b := status.Child(c, served, nil, v1alpha1.ChildStatus{}, nil), status.Child(c, got, nil, v1alpha1.ChildStatus{}, nil); a != b {
 			t.Errorf("%s: status %+v once cached, %+v served", name, b, a)
 		}
 		if len(got.GetManagedFields()) > 2 || got.GetManagedFields()[0].FieldsV1 != nil {
@@ -329,7 +329,7 @@ func TestCompactManagedFieldsAnswersAsAll(t *testing.T) {
 			t.Fatalf("ApplyDelay = %v with %+v, %v with what the cache keeps %+v", a, fields, b, compacted.ManagedFields)
 		}
 		c := render.Child{Kind: "Queue", Name: "q"}
-		if a, b := status.Child(c, q, nil, v1alpha1.ChildStatus{ObservedGeneration: 1}), status.Child(c, compacted, nil, v1alpha1.ChildStatus{ObservedGeneration: 1}); a != b {
+		if a, b := status.Child(c, q, nil, v1alpha1.ChildStatus{ObservedGeneration: 1}, nil), status.Child(c, compacted, nil, v1alpha1.ChildStatus{ObservedGeneration: 1}, nil); a != b {
 			t.Fatalf("status.Child = %+v with %+v, %+v with what the cache keeps %+v", a, fields, b, compacted.ManagedFields)
 		}
 		if len(compacted.ManagedFields) > 2 {

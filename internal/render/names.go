@@ -20,6 +20,10 @@ const (
 	LabelManagedBy = "app.kubernetes.io/managed-by"
 	// AnnotationComponent names the spec entry a child implements, e.g. queue/order-queue.
 	AnnotationComponent = "stacks.eventstack.io/component"
+	// AnnotationReclaimed marks a child made again for ACK to adopt the
+	// stack's own AWS resource, whose create answer was lost: it keeps ACK's
+	// adoption annotations.
+	AnnotationReclaimed = "stacks.eventstack.io/reclaimed"
 	// AnnotationSpecHash is the hash of what the operator last applied to a
 	// child; with a field-by-field comparison it lets an unchanged child cost
 	// no write at all.

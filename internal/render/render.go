@@ -37,6 +37,10 @@ type Observed struct {
 	// ARNs that AWS does not check are derived with it instead of waited for
 	// (see dependencies.go).
 	Account string
+	// Reclaim are components whose AWS resource the stack itself created but
+	// ACK does not manage (the answer to its create was lost): their child is
+	// made with ACK's adoption annotations, whatever spec.adoption says.
+	Reclaim map[string]bool
 	// MappingUUIDs are, for a stack that adopts, the UUIDs of the existing
 	// event source mappings by component ("" when none exists); a mapping
 	// not looked up yet is not rendered (ACK adopts mappings by UUID only).
@@ -261,10 +265,14 @@ func (b *builder) meta(obj ack.Object, gvk schema.GroupVersionKind, name, compon
 	if b.stack.Spec.DeletionPolicy == v1alpha1.DeletionPolicyRetain {
 		ann[ackv1alpha1.AnnotationDeletionPolicy] = string(ackv1alpha1.DeletionPolicyRetain)
 	}
-	if b.adopting() && adoption != nil {
+	reclaim := b.obs.Reclaim[component] || b.prior(component) != nil && b.prior(component).GetAnnotations()[AnnotationReclaimed] == "true"
+	if (b.adopting() || reclaim) && adoption != nil {
 		ann[ackv1alpha1.AnnotationAdoptionPolicy] = "adopt-or-create"
 		fields, _ := json.Marshal(adoption)
 		ann[ackv1alpha1.AnnotationAdoptionFields] = string(fields)
+	}
+	if reclaim {
+		ann[AnnotationReclaimed] = "true"
 	}
 	obj.SetAnnotations(ann)
 	obj.SetOwnerReferences([]metav1.OwnerReference{{

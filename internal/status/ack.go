@@ -29,6 +29,16 @@ type Assessment struct {
 	Note string
 }
 
+// Live is what AWS itself says of a child where ACK's status cannot tell
+// (package probe asks; see Child).
+type Live struct {
+	// Settled: AWS holds what the child declares and has finished with it.
+	Settled bool
+	// Working says what AWS is still doing, Differs what it holds that the
+	// child does not declare yet, Failed why AWS failed it.
+	Working, Differs, Failed string
+}
+
 // Assess reads what ACK reports on a child of the given kind.
 func Assess(kind string, obj ack.Object) Assessment {
 	if msg := nameTaken(kind, obj); msg != "" {

@@ -88,19 +88,19 @@ func TestChildWaitsForACKToReportOnAChange(t *testing.T) {
 	c := render.Child{Kind: "Queue", Name: "s-q"}
 	q := written(syncedQueue(), &t2, &t1)
 	q.SetGeneration(2)
-	got := Child(c, q, nil, v1alpha1.ChildStatus{ObservedGeneration: 1})
+	got := Child(c, q, nil, v1alpha1.ChildStatus{ObservedGeneration: 1}, nil)
 	if got.Ready || got.State != v1alpha1.ChildInProgress || !strings.Contains(got.Message, "act on the change applied at 2026-11-29T12:00:02Z") ||
 		got.ObservedGeneration != 1 {
 		t.Errorf("before ACK reported: %+v", got)
 	}
 	q = written(syncedQueue(), &t1, &t2)
 	q.SetGeneration(2)
-	if got := Child(c, q, nil, v1alpha1.ChildStatus{ObservedGeneration: 1}); !got.Ready || got.ObservedGeneration != 2 {
+	if got := Child(c, q, nil, v1alpha1.ChildStatus{ObservedGeneration: 1}, nil); !got.Ready || got.ObservedGeneration != 2 {
 		t.Errorf("after ACK reported: %+v", got)
 	}
 	// A terminal error from before the change is not the change's.
 	stale := written(queue(cond(ackv1alpha1.ConditionTypeTerminal, corev1.ConditionTrue, "InvalidAttributeValue: bad")), &t2, &t1)
-	if got := Child(c, stale, nil, v1alpha1.ChildStatus{}); got.State != v1alpha1.ChildInProgress {
+	if got := Child(c, stale, nil, v1alpha1.ChildStatus{}, nil); got.State != v1alpha1.ChildInProgress {
 		t.Errorf("terminal error before the fix was applied: %+v", got)
 	}
 }

@@ -39,7 +39,12 @@ var ACKController = map[string]string{
 // A child is Ready only once ACK has reported on the operator's last change of
 // it (Reported), ACK reports it synced, and what ACK reports for its kind says
 // it works (Assess): ACK's own conditions alone do not say all of that.
-func Child(c render.Child, existing ack.Object, all map[ChildKey]ack.Object, prev v1alpha1.ChildStatus) v1alpha1.ChildStatus {
+//
+// live, when not nil, is what AWS itself says of the child where ACK's status
+// cannot tell (package probe): a function ACK last saw InProgress or Pending,
+// a state machine ACK updated without writing its status. It stands over
+// what ACK's status says of the child's progress.
+func Child(c render.Child, existing ack.Object, all map[ChildKey]ack.Object, prev v1alpha1.ChildStatus, live *Live) v1alpha1.ChildStatus {
 	out := v1alpha1.ChildStatus{Kind: c.Kind, Name: c.Name, Component: c.Component}
 	if existing == nil {
 		if len(c.Needs) > 0 {
@@ -60,7 +65,23 @@ func Child(c render.Child, existing ack.Object, all map[ChildKey]ack.Object, pre
 	}
 	terminal := st.Condition(ackv1alpha1.ConditionTypeTerminal)
 	synced := st.Condition(ackv1alpha1.ConditionTypeResourceSynced)
+	isSynced := synced != nil && synced.Status == corev1.ConditionTrue
 	a := Assess(c.Kind, existing)
+	if live != nil {
+		switch {
+		case live.Failed != "":
+			a = Assessment{Stalled: live.Failed}
+		case live.Settled:
+			// AWS holds what the child declares and is done with it: ACK
+			// acted on the change, whatever its status says since.
+			reported, isSynced, a = true, true, Assessment{Note: a.Note}
+			out.ObservedGeneration = existing.GetGeneration()
+		case live.Working != "":
+			a.InProgress = live.Working
+		case live.Differs != "":
+			a.InProgress = live.Differs + " (ACK has not applied it yet)"
+		}
+	}
 	switch {
 	case len(st.Conditions) == 0:
 		out.State = v1alpha1.ChildInProgress
@@ -78,12 +99,12 @@ func Child(c render.Child, existing ack.Object, all map[ChildKey]ack.Object, pre
 	case len(c.Needs) > 0:
 		out.State = v1alpha1.ChildInProgress
 		out.Message = "its update waits for " + describeNeeds(c.Needs, all)
-	case synced != nil && synced.Status == corev1.ConditionTrue && len(c.Partial) > 0:
+	case isSynced && len(c.Partial) > 0:
 		out.State = v1alpha1.ChildInProgress
 		out.Message = "created without its access policy, which waits for " + describeNeeds(c.Partial, all)
-	case synced != nil && synced.Status == corev1.ConditionTrue && a.InProgress != "":
+	case isSynced && a.InProgress != "":
 		out.State, out.Message = v1alpha1.ChildInProgress, a.InProgress
-	case synced != nil && synced.Status == corev1.ConditionTrue:
+	case isSynced:
 		out.State, out.Message = v1alpha1.ChildReady, a.Note
 		out.Ready = true
 	default:
@@ -92,6 +113,8 @@ func Child(c render.Child, existing ack.Object, all map[ChildKey]ack.Object, pre
 			out.Message = "ACK retries: " + conditionMessage(rec)
 		} else if a.InProgress != "" {
 			out.Message = a.InProgress
+		} else if live != nil && live.Working != "" {
+			out.Message = live.Working
 		} else if synced != nil {
 			out.Message = "ACK is syncing it: " + conditionMessage(synced)
 		} else {

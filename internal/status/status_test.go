@@ -63,7 +63,7 @@ func TestChild(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			got := Child(tc.child, tc.existing, all, v1alpha1.ChildStatus{})
+			got := Child(tc.child, tc.existing, all, v1alpha1.ChildStatus{}, nil)
 			if got.State != tc.state || got.Ready != tc.ready || got.ARN != tc.arn || !strings.Contains(got.Message, tc.inMessage) {
 				t.Errorf("got %+v, want state %s ready %v arn %q message containing %q", got, tc.state, tc.ready, tc.arn, tc.inMessage)
 			}

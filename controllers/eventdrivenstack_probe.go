@@ -1,0 +1,254 @@
+package controllers
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	ackv1alpha1 "github.com/aws-controllers-k8s/runtime/apis/core/v1alpha1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+
+	"github.com/eventstack-io/eventstack-operator/internal/ack"
+	"github.com/eventstack-io/eventstack-operator/internal/awsapi"
+	"github.com/eventstack-io/eventstack-operator/internal/probe"
+	"github.com/eventstack-io/eventstack-operator/internal/render"
+	"github.com/eventstack-io/eventstack-operator/internal/status"
+)
+
+// probeAgain is how soon a child AWS is still working on is asked about again.
+const probeAgain = 2 * time.Second
+
+// probeMemo is what the probes of one stack learned that stays true: the
+// generation of each child AWS settled (by UID), when the mappings were last
+// read, and the components whose own AWS resource is to be adopted.
+type probeMemo struct {
+	mu         sync.Mutex
+	settled    map[types.UID]int64
+	mappingsAt time.Time
+	reclaim    map[string]bool
+}
+
+func (r *EventDrivenStackReconciler) probeMemo(s *scope) *probeMemo {
+	v, _ := r.probes.LoadOrStore(client.ObjectKeyFromObject(s.stack),
+		&probeMemo{settled: map[types.UID]int64{}, reclaim: map[string]bool{}})
+	return v.(*probeMemo)
+}
+
+// reconcileProbe asks AWS itself where ACK's status cannot tell (package
+// probe): a function ACK last saw Pending or InProgress, or whose code it
+// left for a second pass; a state machine ACK updated without writing its
+// status; a mapping disabled outside the stack (read at the resync interval,
+// and enabled again); a child ACK calls "already exists" that the stack's own
+// create made. What it learns stands over ACK's status (status.Child); a
+// child AWS is still working on is asked about again soon.
+func (r *EventDrivenStackReconciler) reconcileProbe(ctx context.Context, s *scope) error {
+	s.live = map[status.ChildKey]*status.Live{}
+	s.idle = map[status.ChildKey]bool{}
+	if r.AWS == nil || s.rendered == nil {
+		return nil
+	}
+	memo := r.probeMemo(s)
+	var clients *awsapi.Clients
+	ensureClients := func() error {
+		if clients != nil {
+			return nil
+		}
+		c, err := r.clients(ctx, s)
+		clients = c
+		return err
+	}
+	mappingsDue := r.mappingsDue(memo)
+	for _, c := range s.rendered.Children {
+		key := status.ChildKey{Kind: c.Kind, Name: c.Name}
+		existing := s.existing[key]
+		if c.Object == nil || existing == nil || existing.ACKStatus().ARN() == "" && !lostCreate(existing) {
+			continue
+		}
+		if gen, ok := memo.settledAt(existing.GetUID()); ok && gen == existing.GetGeneration() {
+			s.live[key] = &status.Live{Settled: true}
+			continue
+		}
+		var v probe.Verdict
+		var err error
+		switch want := c.Object.(type) {
+		case *ack.Function:
+			if !functionNeedsProbe(existing.(*ack.Function), s.reported[key]) {
+				continue
+			}
+			if err = ensureClients(); err == nil {
+				v, err = probe.Function(ctx, clients.Lambda, want)
+			}
+			if err == nil && lostCreate(existing) {
+				r.reclaimLostCreate(ctx, s, memo, c, existing, v)
+				continue
+			}
+		case *ack.StateMachine:
+			if existing.GetGeneration() == s.reported[key] {
+				continue // ACK reported on it: its status tells
+			}
+			if err = ensureClients(); err == nil {
+				v, err = probe.StateMachine(ctx, clients.StepFunctions, want, existing.ACKStatus().ARN())
+			}
+		case *ack.EventSourceMapping:
+			if !mappingsDue {
+				continue
+			}
+			if err = ensureClients(); err == nil {
+				err = r.enableMapping(ctx, s, clients.Lambda, existing.(*ack.EventSourceMapping), want)
+			}
+			if err != nil {
+				return err
+			}
+			continue
+		default:
+			continue
+		}
+		if err != nil {
+			// ACK's status stands; the next reconcile asks again.
+			log.FromContext(ctx).Info("could not ask AWS how a child stands", "kind", c.Kind, "name", c.Name, "error", err.Error())
+			s.requeueAfter(probeAgain)
+			continue
+		}
+		s.live[key] = &status.Live{Settled: v.Settled, Working: v.Working, Differs: v.Differs, Failed: v.Failed}
+		s.idle[key] = v.Idle
+		switch {
+		case v.Settled:
+			memo.settle(existing.GetUID(), existing.GetGeneration())
+			s.reported[key] = existing.GetGeneration()
+		case v.Failed == "":
+			s.requeueAfter(probeAgain)
+		}
+	}
+	if mappingsDue {
+		memo.mu.Lock()
+		memo.mappingsAt = time.Now()
+		memo.mu.Unlock()
+	}
+	return nil
+}
+
+func (m *probeMemo) settledAt(uid types.UID) (int64, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	gen, ok := m.settled[uid]
+	return gen, ok
+}
+
+func (m *probeMemo) settle(uid types.UID, gen int64) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.settled[uid] = gen
+}
+
+// functionNeedsProbe says whether ACK's status of a function cannot tell
+// where it stands: ACK reported on the operator's last change (so Lambda has
+// it) but saw the function Pending (it looks again after 30 s), an update
+// InProgress (it looks again only at its resync), or not the declared code.
+func functionNeedsProbe(f *ack.Function, reported int64) bool {
+	if lostCreate(f) {
+		return true
+	}
+	if f.GetGeneration() != reported {
+		return false
+	}
+	a := status.Assess("Function", f)
+	synced := f.Status.Condition(ackv1alpha1.ConditionTypeResourceSynced)
+	return a.InProgress != "" || (a.Stalled == "" && synced != nil && synced.Status != corev1.ConditionTrue &&
+		ptr.Deref(f.Status.State, "") == "Pending")
+}
+
+// mappingsDue says whether the stack's event source mappings are to be read
+// from Lambda: once per resync interval.
+func (r *EventDrivenStackReconciler) mappingsDue(m *probeMemo) bool {
+	every := r.ResyncInterval
+	if every <= 0 {
+		every = 5 * time.Minute
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return time.Since(m.mappingsAt) >= every
+}
+
+// enableMapping enables again a mapping disabled outside the stack: ACK's
+// lambda controller never reads Enabled back, so it would stay disabled and
+// the queue's messages would wait, then go to its dead-letter queue.
+func (r *EventDrivenStackReconciler) enableMapping(ctx context.Context, s *scope, lc awsapi.Lambda, m, want *ack.EventSourceMapping) error {
+	uuid := ptr.Deref(m.Status.UUID, "")
+	if uuid == "" || !ptr.Deref(want.Spec.Enabled, true) {
+		return nil
+	}
+	state, err := probe.MappingState(ctx, lc, uuid)
+	if err != nil || state != "Disabled" {
+		return err
+	}
+	if err := probe.EnableMapping(ctx, lc, uuid); err != nil {
+		return err
+	}
+	if r.Recorder != nil {
+		r.Recorder.Eventf(s.stack, nil, corev1.EventTypeWarning, "MappingEnabled", "Repair",
+			"event source mapping %s (%s) was disabled outside the stack; enabled it again", m.Name, uuid)
+	}
+	return nil
+}
+
+// lostCreate says whether ACK stopped on a child with "Resource already
+// exists": a resource of its name was there before ACK created it. That is
+// someone else's, or the stack's own when the answer to ACK's create was lost
+// and the SDK's retry found it.
+func lostCreate(obj ack.Object) bool {
+	c := obj.ACKStatus().Condition(ackv1alpha1.ConditionTypeTerminal)
+	return c != nil && c.Status == corev1.ConditionTrue && ptr.Deref(c.Message, "") == "Resource already exists"
+}
+
+// reclaimLostCreate takes back a function the stack itself created whose
+// create answer was lost: it carries the stack's tag in AWS. ACK stopped on
+// it (terminal, and no finalizer: ACK does not manage it), and adopts only
+// what a new object asks it to adopt, so the child is deleted (ACK deletes
+// nothing in AWS for an object it does not manage) and made again with ACK's
+// adoption annotations.
+func (r *EventDrivenStackReconciler) reclaimLostCreate(ctx context.Context, s *scope, m *probeMemo, c render.Child, existing ack.Object, v probe.Verdict) {
+	if v.Owner != s.stack.Namespace+"/"+s.stack.Name {
+		return // someone else's: the child says the name is taken
+	}
+	for _, f := range existing.GetFinalizers() {
+		if f == "finalizers."+existing.GetObjectKind().GroupVersionKind().Group+"/"+c.Kind {
+			return // ACK manages it after all: never delete what ACK would delete in AWS
+		}
+	}
+	m.mu.Lock()
+	m.reclaim[c.Component] = true
+	m.mu.Unlock()
+	if err := r.Delete(ctx, existing, client.Preconditions{UID: ptr.To(existing.GetUID())}); client.IgnoreNotFound(err) != nil {
+		s.requeueAfter(probeAgain)
+		return
+	}
+	key := status.ChildKey{Kind: c.Kind, Name: c.Name}
+	delete(s.existing, key)
+	// Made again by the next reconcile, whose render asks ACK to adopt it.
+	s.deferred[key] = "made again for the ACK " + status.ACKController[c.Kind] + " controller to adopt: the answer to its create was lost"
+	if r.Recorder != nil {
+		r.Recorder.Eventf(s.stack, nil, corev1.EventTypeNormal, "Reclaimed", "Adopt",
+			"%s %s: the answer to ACK's create was lost and the retry found the stack's own resource; ACK adopts it", c.Kind, c.Name)
+	}
+	s.requeueAfter(time.Second)
+}
+
+// reclaimed are the components the next render asks ACK to adopt (see
+// reclaimLostCreate).
+func (r *EventDrivenStackReconciler) reclaimed(s *scope) map[string]bool {
+	m := r.probeMemo(s)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if len(m.reclaim) == 0 {
+		return nil
+	}
+	out := make(map[string]bool, len(m.reclaim))
+	for k := range m.reclaim {
+		out[k] = true
+	}
+	return out
+}
