@@ -28,6 +28,7 @@ import (
 func (r *EventDrivenStackReconciler) reconcileObserve(ctx context.Context, s *scope) error {
 	s.existing = map[status.ChildKey]ack.Object{}
 	s.reported = map[status.ChildKey]int64{}
+	memo := r.memo(s)
 	recorded := map[status.ChildKey]int64{}
 	for _, c := range s.original.Status.Children {
 		recorded[status.ChildKey{Kind: c.Kind, Name: c.Name}] = c.ObservedGeneration
@@ -41,8 +42,10 @@ func (r *EventDrivenStackReconciler) reconcileObserve(ctx context.Context, s *sc
 		for _, obj := range objs {
 			key := status.ChildKey{Kind: k.GVK.Kind, Name: obj.GetName()}
 			s.observe(key, obj)
-			// Before this reconcile applies anything (see ReportedGeneration).
-			s.reported[key] = status.ReportedGeneration(obj, recorded[key])
+			// Before this reconcile applies anything (see ReportedGeneration);
+			// what the status records, or a reconcile saw that it does not
+			// show yet.
+			s.reported[key] = status.ReportedGeneration(obj, max(recorded[key], memo.reportedAt(obj.GetUID())))
 		}
 	}
 	withholdUnsyncedRoles(s.observed, s.reported)
@@ -205,6 +208,15 @@ func (r *EventDrivenStackReconciler) reconcileChildren(ctx context.Context, s *s
 			errs = append(errs, fmt.Errorf("applying %s %s: %w", c.Kind, c.Name, err))
 			continue
 		}
+		if existing != nil && applied.GetGeneration() == existing.GetGeneration() && s.reported[key] == applied.GetGeneration() {
+			// Annotations alone: ACK will not report on it, and only the
+			// status records that the child stays reported. Written now,
+			// not coalesced, so that a restart does not lose it.
+			s.statusNow = true
+		}
+		// What AWS said was of the child before this change.
+		delete(s.live, key)
+		delete(s.idle, key)
 		s.applied++
 		s.existing[key] = applied
 		r.recordApplied(s, key, applied)

@@ -71,8 +71,8 @@ type EventDrivenStackReconciler struct {
 	applied sync.Map
 	// logGroups holds, by stack UID and log group name, a logGroupMemo.
 	logGroups sync.Map
-	// probes holds, by stack namespace/name, a *probeMemo.
-	probes sync.Map
+	// memos holds, by stack namespace/name, a *stackMemo.
+	memos sync.Map
 }
 
 // scope carries what one reconcile of one stack fetched and decided.
@@ -114,6 +114,9 @@ type scope struct {
 	idle map[status.ChildKey]bool
 	// statusDue: progress left unwritten, to be written after this long.
 	statusDue time.Duration
+	// statusNow: the status is written now, not coalesced (it records what
+	// only it records: a child reported after an apply of annotations alone).
+	statusNow bool
 	// stepErr is the error the reconcile stopped on, for the event's note.
 	stepErr error
 	// logGroupStatus is where the workflows' log groups stand, and
@@ -160,7 +163,7 @@ func (r *EventDrivenStackReconciler) Reconcile(ctx context.Context, req ctrl.Req
 		if apierrors.IsNotFound(err) {
 			r.lastStatus.Delete(req.NamespacedName)
 			r.applied.Delete(req.NamespacedName)
-			r.probes.Delete(req.NamespacedName)
+			r.memos.Delete(req.NamespacedName)
 			r.forgetRouting(req.NamespacedName)
 			metrics.ForgetStack(req.String())
 		}

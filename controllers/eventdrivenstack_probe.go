@@ -2,12 +2,10 @@ package controllers
 
 import (
 	"context"
-	"sync"
 	"time"
 
 	ackv1alpha1 "github.com/aws-controllers-k8s/runtime/apis/core/v1alpha1"
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log"
@@ -22,22 +20,6 @@ import (
 // probeAgain is how soon a child AWS is still working on is asked about again.
 const probeAgain = 2 * time.Second
 
-// probeMemo is what the probes of one stack learned that stays true: the
-// generation of each child AWS settled (by UID), when the mappings were last
-// read, and the components whose own AWS resource is to be adopted.
-type probeMemo struct {
-	mu         sync.Mutex
-	settled    map[types.UID]int64
-	mappingsAt time.Time
-	reclaim    map[string]bool
-}
-
-func (r *EventDrivenStackReconciler) probeMemo(s *scope) *probeMemo {
-	v, _ := r.probes.LoadOrStore(client.ObjectKeyFromObject(s.stack),
-		&probeMemo{settled: map[types.UID]int64{}, reclaim: map[string]bool{}})
-	return v.(*probeMemo)
-}
-
 // reconcileProbe asks AWS itself where ACK's status cannot tell (package
 // probe): a function ACK last saw Pending or InProgress, or whose code it
 // left for a second pass; a state machine ACK updated without writing its
@@ -51,7 +33,7 @@ func (r *EventDrivenStackReconciler) reconcileProbe(ctx context.Context, s *scop
 	if r.AWS == nil || s.rendered == nil {
 		return nil
 	}
-	memo := r.probeMemo(s)
+	memo := r.memo(s)
 	var clients *awsapi.Clients
 	ensureClients := func() error {
 		if clients != nil {
@@ -131,19 +113,6 @@ func (r *EventDrivenStackReconciler) reconcileProbe(ctx context.Context, s *scop
 	return nil
 }
 
-func (m *probeMemo) settledAt(uid types.UID) (int64, bool) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	gen, ok := m.settled[uid]
-	return gen, ok
-}
-
-func (m *probeMemo) settle(uid types.UID, gen int64) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.settled[uid] = gen
-}
-
 // functionNeedsProbe says whether ACK's status of a function cannot tell
 // where it stands: ACK reported on the operator's last change (so Lambda has
 // it) but saw the function Pending (it looks again after 30 s), an update
@@ -163,7 +132,7 @@ func functionNeedsProbe(f *ack.Function, reported int64) bool {
 
 // mappingsDue says whether the stack's event source mappings are to be read
 // from Lambda: once per resync interval.
-func (r *EventDrivenStackReconciler) mappingsDue(m *probeMemo) bool {
+func (r *EventDrivenStackReconciler) mappingsDue(m *stackMemo) bool {
 	every := r.ResyncInterval
 	if every <= 0 {
 		every = 5 * time.Minute
@@ -210,7 +179,7 @@ func lostCreate(obj ack.Object) bool {
 // what a new object asks it to adopt, so the child is deleted (ACK deletes
 // nothing in AWS for an object it does not manage) and made again with ACK's
 // adoption annotations.
-func (r *EventDrivenStackReconciler) reclaimLostCreate(ctx context.Context, s *scope, m *probeMemo, c render.Child, existing ack.Object, v probe.Verdict) {
+func (r *EventDrivenStackReconciler) reclaimLostCreate(ctx context.Context, s *scope, m *stackMemo, c render.Child, existing ack.Object, v probe.Verdict) {
 	if v.Owner != s.stack.Namespace+"/"+s.stack.Name {
 		return // someone else's: the child says the name is taken
 	}
@@ -240,7 +209,7 @@ func (r *EventDrivenStackReconciler) reclaimLostCreate(ctx context.Context, s *s
 // reclaimed are the components the next render asks ACK to adopt (see
 // reclaimLostCreate).
 func (r *EventDrivenStackReconciler) reclaimed(s *scope) map[string]bool {
-	m := r.probeMemo(s)
+	m := r.memo(s)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if len(m.reclaim) == 0 {

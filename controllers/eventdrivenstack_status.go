@@ -43,6 +43,9 @@ func (r *EventDrivenStackReconciler) computeStatus(s *scope, stepErr error) {
 				before.ObservedGeneration = gen
 			}
 			child := status.Child(c, s.existing[key], s.existing, before, s.live[key])
+			if obj := s.existing[key]; obj != nil && child.ObservedGeneration > 0 {
+				r.memo(s).report(obj.GetUID(), child.ObservedGeneration)
+			}
 			if m, ok := mismatched[c.Component]; ok {
 				// Never kept silently: what named it was rendered again.
 				child.Message = strings.TrimPrefix(child.Message+"; ", "; ") + "ACK reports the ARN " + m.Reported +
@@ -143,7 +146,7 @@ func (r *EventDrivenStackReconciler) patchStatus(ctx context.Context, s *scope) 
 	// Significant against what was last written, not against the cached
 	// stack, which may predate that write.
 	sig := significance(&s.stack.Status)
-	if known && last.uid == s.stack.UID && r.ProgressInterval > 0 && sig == last.significance {
+	if known && last.uid == s.stack.UID && r.ProgressInterval > 0 && sig == last.significance && !s.statusNow {
 		if due := time.Until(last.at.Add(r.ProgressInterval)); due > 0 {
 			s.statusDue = due
 			return nil

@@ -34,6 +34,23 @@ type DeadLetterConfig struct {
 	TargetARN *string `json:"targetARN,omitempty"`
 }
 
+// EphemeralStorage is the size of a function's /tmp in MB.
+type EphemeralStorage struct {
+	Size *int64 `json:"size,omitempty"`
+}
+
+// SnapStart is a function's SnapStart setting (ApplyOn None or
+// PublishedVersions).
+type SnapStart struct {
+	ApplyOn *string `json:"applyOn,omitempty"`
+}
+
+// LoggingConfig is where and how a function logs.
+type LoggingConfig struct {
+	LogFormat *string `json:"logFormat,omitempty"`
+	LogGroup  *string `json:"logGroup,omitempty"`
+}
+
 // FunctionSpec is the part of ACK's lambda Function spec this operator sets.
 type FunctionSpec struct {
 	Name             *string            `json:"name,omitempty"`
@@ -44,6 +61,9 @@ type FunctionSpec struct {
 	Architectures    []*string          `json:"architectures,omitempty"`
 	MemorySize       *int64             `json:"memorySize,omitempty"`
 	Timeout          *int64             `json:"timeout,omitempty"`
+	EphemeralStorage *EphemeralStorage  `json:"ephemeralStorage,omitempty"`
+	SnapStart        *SnapStart         `json:"snapStart,omitempty"`
+	LoggingConfig    *LoggingConfig     `json:"loggingConfig,omitempty"`
 	Environment      *Environment       `json:"environment,omitempty"`
 	TracingConfig    *TracingConfig     `json:"tracingConfig,omitempty"`
 	DeadLetterConfig *DeadLetterConfig  `json:"deadLetterConfig,omitempty"`

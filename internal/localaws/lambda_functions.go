@@ -49,7 +49,7 @@
 // CodeSha256 is base64(sha256(zip)), CodeSize its length, as for ZipFile.
 // Without one, CodeSha256 is base64(sha256(bucket+"/"+key+"@"+version)) and
 // CodeSize 0. An image's CodeSha256 is the hex digest its URI names
-// (…@sha256:<hex>), else the hex sha256 of the URI.
+// (...@sha256:<hex>), else the hex sha256 of the URI.
 //
 // States, modelled from timestamps when read (Server.Delays): a new function
 // is State Pending (StateReasonCode Creating, "The function is being
@@ -78,7 +78,45 @@
 // ARN answers 400; tags change a function's RevisionId; GetFunction carries
 // them (and Concurrency) when there are any.
 //
-// Event source mappings: see lambda_mappings.go.
+// Event source mappings (lambda_mappings.go): SQS queues fully, Kinesis and
+// DynamoDB streams with Lambda's stream defaults (BatchSize 100,
+// ParallelizationFactor 1, MaximumRecordAgeInSeconds and MaximumRetryAttempts
+// -1, StartingPosition required); any other EventSourceArn, or none, answers
+// "Unrecognized event source.". An SQS mapping defaults to BatchSize 10
+// (1-10000, 1-10 for a FIFO queue) and MaximumBatchingWindowInSeconds 0
+// (0-300, and above 0 when BatchSize is above 10), answers
+// FunctionResponseTypes [] when none, and refuses StartingPosition,
+// DestinationConfig and the stream settings. The function must exist (400
+// InvalidParameterValueException "Function does not exist", as Lambda
+// answers), then the queue in the fake SQS ("Error occurred while
+// ReceiveMessage. SQS Error Code: AWS.SimpleQueueService.NonExistentQueue.
+// SQS Error Message: The specified queue does not exist."). A second mapping
+// of the same function and queue answers 409 ResourceConflictException "An
+// event source mapping with SQS arn (" <arn> ") and function (" <name> ")
+// already exists. Please update or delete the existing mapping with UUID
+// <uuid>". FilterCriteria patterns must be JSON objects ("Invalid filter
+// pattern definition."); FilterCriteria, ScalingConfig (MaximumConcurrency
+// 2-1000), MetricsConfig, LoggingConfig, KMSKeyArn and
+// ProvisionedPollerConfig round-trip as given, and an empty filter list
+// removes FilterCriteria. A mapping is Creating until Delays.MappingCreate has
+// passed, then Enabled (one created with Enabled false answers Disabled at
+// once, as Lambda does); UpdateEventSourceMapping makes it Enabling or
+// Disabling (when it changes Enabled), else Updating, until
+// Delays.MappingUpdate has passed; DeleteEventSourceMapping answers it
+// Deleting, and it reads so for Delays.MappingUpdate before it is gone.
+// Meanwhile an update or delete answers 400 ResourceInUseException. A
+// mapping outlives its function, as in Lambda. LastModified is epoch seconds,
+// StateTransitionReason USER_INITIATED (streams: "User action"); an unknown
+// UUID answers 404 "The resource you requested does not exist.". The
+// mappings' ARN is arn:aws:lambda:<region>:<account>:event-source-mapping:<uuid>.
+//
+// Resource-based policies keep their lax model: every function name exists
+// for AddPermission, GetPolicy and RemovePermission until DeleteFunction
+// removes it; RequireFunctions(true) makes them answer as Lambda does for a
+// function never created (AddPermission 404 "Function not found: <arn>",
+// GetPolicy 404 "The resource you requested does not exist.",
+// RemovePermission 404 "No policy found for: <arn>"). DeleteFunction drops
+// the function's policies.
 //
 // Where the model simplifies:
 //
@@ -95,11 +133,15 @@
 //     keys, dead-letter and destination ARNs (except functions) are checked
 //     for form only; the role only for existence, not its trust policy.
 //     Nothing runs: there is no Invoke.
-//   - Messages follow Lambda's wording where it is known but are not
-//     guaranteed to match it byte for byte; a request with several invalid
-//     members names one.
+//   - Event source mappings: the execution role's permissions on the queue
+//     and the queue's visibility timeout against the function's timeout are
+//     not checked; Kafka, MQ and DocumentDB sources are not modelled, nor is
+//     the existence of streams.
+//   - Messages follow Lambda's wording where it is known (recorded answers)
+//     but are not guaranteed to match it byte for byte; a request with
+//     several invalid members names one.
 //
-// Test controls: Function and Mapping return snapshots; SetCodeSource,
+// Test controls: Function, Functions and Mapping return snapshots; SetCodeSource,
 // FailNextFunctionUpdate, FailNextFunctionCreate, RequireFunctions,
 // DeleteFunction, SetMappingEnabledOutOfBand, AddEventSourceMapping, Policy
 // and RemovePermissionOutOfBand shape or change the state as someone outside
@@ -1618,7 +1660,8 @@ func (s *Server) Functions() []string {
 // given by S3Bucket, S3Key and S3ObjectVersion through read, as Lambda reads
 // it from S3 (nil: do not read; see the package comment). An error of read
 // answers as NoSuchKey, or NoSuchBucket when it wraps ErrNoSuchBucket or has
-// that ErrorCode (as the S3 client's errors do).
+// that ErrorCode (as the S3 client's errors do). read is called with the
+// server's lock held: it must not call the server.
 func (s *Server) SetCodeSource(read func(bucket, key, version string) ([]byte, error)) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

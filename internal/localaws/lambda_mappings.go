@@ -1,47 +1,8 @@
 package localaws
 
 // Event source mappings (REST-JSON under /2015-03-31/event-source-mappings),
-// as lambda-controller v1.14.1 calls them for its EventSourceMapping kind:
-// CreateEventSourceMapping (202), GetEventSourceMapping,
-// UpdateEventSourceMapping (202), DeleteEventSourceMapping (202) and
-// ListEventSourceMappings (FunctionName, EventSourceArn, Marker, MaxItems
-// 1-10000), and their tags (lambda_functions.go).
-//
-// Sources: SQS queues (fully), Kinesis streams and DynamoDB streams (with
-// Lambda's stream defaults: BatchSize 100, ParallelizationFactor 1,
-// MaximumRecordAgeInSeconds and MaximumRetryAttempts -1, and StartingPosition
-// required); any other EventSourceArn, or none, answers "Unrecognized event
-// source.". An SQS mapping defaults to BatchSize 10 (1-10000, 1-10 for a FIFO
-// queue) and MaximumBatchingWindowInSeconds 0 (0-300, and above 0 when
-// BatchSize is above 10), refuses StartingPosition, DestinationConfig and
-// the stream settings, and needs a queue that exists in the fake SQS
-// ("Error occurred while ReceiveMessage. SQS Error Code:
-// AWS.SimpleQueueService.NonExistentQueue. ..."). The function must exist
-// (400 InvalidParameterValueException "Function does not exist", as Lambda
-// answers). A second mapping of the same function and queue answers 409
-// ResourceConflictException "An event source mapping with SQS arn (" <arn> ")
-// and function (" <name> ") already exists. Please update or delete the
-// existing mapping with UUID <uuid>". FilterCriteria patterns must be JSON
-// objects; FilterCriteria, ScalingConfig, MetricsConfig, LoggingConfig,
-// KMSKeyArn and ProvisionedPollerConfig round-trip as given (an empty filter
-// list removes FilterCriteria).
-//
-// States, from timestamps when read: a new mapping is Creating until
-// Delays.MappingCreate has passed, then Enabled (one created with Enabled
-// false answers Disabled at once, as Lambda does). UpdateEventSourceMapping
-// makes it Enabling or Disabling (when Enabled changes it) or Updating until
-// Delays.MappingUpdate has passed, then Enabled or Disabled;
-// DeleteEventSourceMapping makes it Deleting for as long, then it is gone.
-// While Creating, Updating, Enabling, Disabling or Deleting, an update or a
-// delete answers 400 ResourceInUseException. A mapping outlives its function,
-// as in Lambda. LastModified is epoch seconds; StateTransitionReason is
-// USER_INITIATED (SQS) or "User action" (streams). Unknown UUIDs answer 404
-// ResourceNotFoundException "The resource you requested does not exist.".
-//
-// Simplifications: the execution role's permissions on the queue, the
-// queue's visibility timeout against the function's timeout, and stream,
-// Kafka, MQ and DocumentDB sources are not checked or not modelled; a
-// FunctionName qualifier other than $LATEST names no function.
+// as lambda-controller v1.14.1 calls them for its EventSourceMapping kind;
+// the comment of lambda_functions.go describes their behaviour.
 
 import (
 	"encoding/json"

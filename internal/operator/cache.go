@@ -171,7 +171,8 @@ func compactAnnotations(a map[string]string) map[string]string {
 }
 
 func keepAnnotation(k string) bool {
-	return k == render.AnnotationComponent || k == render.AnnotationSpecHash || strings.HasPrefix(k, ackAnnotationPrefix)
+	return k == render.AnnotationComponent || k == render.AnnotationSpecHash || k == render.AnnotationReclaimed ||
+		strings.HasPrefix(k, ackAnnotationPrefix)
 }
 
 // shareOwners returns owner references equal to refs, shared by every child

@@ -22,6 +22,7 @@ import (
 	"github.com/eventstack-io/eventstack-operator/internal/cli/predict"
 	"github.com/eventstack-io/eventstack-operator/internal/drift"
 	"github.com/eventstack-io/eventstack-operator/internal/localack"
+	"github.com/eventstack-io/eventstack-operator/internal/refs"
 	"github.com/eventstack-io/eventstack-operator/internal/render"
 	"github.com/eventstack-io/eventstack-operator/internal/status"
 	"github.com/eventstack-io/eventstack-operator/test/seed"
@@ -50,9 +51,20 @@ func servedSeed(t testing.TB, stacks int) (stackJSON, childJSON [][]byte, desire
 		s.ResourceVersion, s.Generation, s.Finalizers = "123456", 1, []string{"stacks.eventstack.io/finalizer"}
 		s.CreationTimestamp = applied
 		s.TypeMeta = metav1.TypeMeta{Kind: "EventDrivenStack", APIVersion: v1alpha1.GroupVersion.String()}
+		if i%2 == 1 {
+			// Every annotation a child may carry: adoption's, and a
+			// reclaimed child's (its create answer was lost).
+			s.Spec.Adoption = &v1alpha1.Adoption{Policy: v1alpha1.AdoptionAdoptOrCreate, AccountID: localack.AccountID}
+		}
 		obs, err := predict.Resolve(s, p)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if i%2 == 1 {
+			obs.Reclaim = map[string]bool{}
+			for _, f := range s.Spec.Functions {
+				obs.Reclaim[render.Key(refs.Function, f.Name)] = true
+			}
 		}
 		res, err := render.Render(s, obs)
 		if err != nil {

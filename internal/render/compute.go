@@ -118,7 +118,16 @@ func (b *builder) function(f v1alpha1.Function) Child {
 		Architectures: []*string{ptr.To(string(orArch(f.Architecture)))},
 		MemorySize:    int64Ptr(f.MemoryMB),
 		Timeout:       int64Ptr(f.TimeoutSeconds),
-		Tags:          b.tagMap(),
+		// Explicit, as Lambda reports them for a function that sets none:
+		// ACK's lambda controller writes them into the spec from
+		// CreateFunction's answer, but an adopted function's spec lacks
+		// them, and ACK would "update" them to nothing (an ephemeral storage
+		// without a size and a SnapStart without ApplyOn, which the SDK and
+		// Lambda refuse; a logging configuration at each of its reconciles).
+		EphemeralStorage: &ack.EphemeralStorage{Size: ptr.To[int64](DefaultEphemeralStorageMB)},
+		SnapStart:        &ack.SnapStart{ApplyOn: ptr.To("None")},
+		LoggingConfig:    &ack.LoggingConfig{LogFormat: ptr.To("Text"), LogGroup: ptr.To("/aws/lambda/" + awsName(b.stack, f.Name))},
+		Tags:             b.tagMap(),
 	}
 	if f.Code.ImageURI != "" {
 		spec.PackageType = ptr.To("Image")
@@ -179,6 +188,9 @@ func (b *builder) function(f v1alpha1.Function) Child {
 		map[string]string{"name": awsName(b.stack, f.Name)})
 	return b.child(Key(refs.Function, f.Name), "Function", name, obj, n)
 }
+
+// DefaultEphemeralStorageMB is Lambda's default size of a function's /tmp.
+const DefaultEphemeralStorageMB = 512
 
 // eventSourceMapping makes a queue invoke a function, with partial batch
 // responses so that only the failed messages of a batch are retried and, after

@@ -231,7 +231,15 @@ func (b *builder) topic(t v1alpha1.Topic) Child {
 	}
 	var adoption map[string]string
 	if acct := b.accountID(); acct != "" {
-		adoption = map[string]string{"arn": arns.Scope{Region: b.stack.Spec.Region, Account: acct}.Topic(awsName(b.stack, t.Name))}
+		arn := arns.Scope{Region: b.stack.Spec.Region, Account: acct}.Topic(awsName(b.stack, t.Name))
+		adoption = map[string]string{"arn": arn}
+		if obj.Spec.Policy == nil && len(grants) == 0 && b.adopting() {
+			// An adopted topic has a policy in AWS, which ACK's sns
+			// controller would otherwise "update" to an empty one (it
+			// compares before it late-initializes): SNS refuses that, and
+			// ACK makes it terminal.
+			obj.Spec.Policy = defaultTopicPolicy(arn)
+		}
 	}
 	b.meta(obj, ack.SNSGroupVersion.WithKind("Topic"), name, Key(refs.Topic, t.Name), adoption)
 	c := b.child(Key(refs.Topic, t.Name), "Topic", name, obj, nil)

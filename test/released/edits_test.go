@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/utils/ptr"
 
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
 	"github.com/eventstack-io/eventstack-operator/internal/localaws"
@@ -33,7 +34,7 @@ func TestMemoryEdit(t *testing.T) {
 	t.Parallel()
 	stack := seedStack(t, "mem-")
 	create(t, stack)
-	mustEdit(t, stack, func(s *v1alpha1.EventDrivenStack) { s.Spec.Functions[0].MemoryMB = 512 })
+	mustEdit(t, stack, func(s *v1alpha1.EventDrivenStack) { s.Spec.Functions[0].MemoryMB = ptr.To[int32](512) })
 	waitReady(t, stack, editBound)
 	if f := lambdaFunction(t, stack, "event-order-processor"); f.MemorySize != 512 || f.LastUpdateStatus != "Successful" {
 		t.Errorf("Lambda has memory %d, last update %s; want 512, Successful", f.MemorySize, f.LastUpdateStatus)
@@ -53,13 +54,13 @@ func TestCodeAndConfigurationInOneEdit(t *testing.T) {
 		c.S3Key = "both-lambdas/event-order-processor-v2.zip"
 		code.put(c.S3Bucket, c.S3Key, zip)
 		c.SHA256 = zipSHA(zip)
-		s.Spec.Functions[0].TimeoutSeconds = 60
+		s.Spec.Functions[0].TimeoutSeconds = ptr.To[int32](20)
 		s.Spec.Functions[0].Environment = map[string]string{"LOG_LEVEL": "debug"}
 	})
 	waitReady(t, stack, 2*editBound)
 	f := lambdaFunction(t, stack, "event-order-processor")
-	if f.CodeSha256 != zipSHA(zip) || f.Timeout != 60 || f.Environment["LOG_LEVEL"] != "debug" {
-		t.Errorf("Lambda runs code %s with timeout %d and LOG_LEVEL %q; want %s, 60, debug", f.CodeSha256, f.Timeout, f.Environment["LOG_LEVEL"], zipSHA(zip))
+	if f.CodeSha256 != zipSHA(zip) || f.Timeout != 20 || f.Environment["LOG_LEVEL"] != "debug" {
+		t.Errorf("Lambda runs code %s with timeout %d and LOG_LEVEL %q; want %s, 20, debug", f.CodeSha256, f.Timeout, f.Environment["LOG_LEVEL"], zipSHA(zip))
 	}
 }
 
@@ -70,7 +71,7 @@ func TestFailedUpdateStalls(t *testing.T) {
 	stack := seedStack(t, "fail-")
 	create(t, stack)
 	fake.FailNextFunctionUpdate("fail-event-inventory-processor", "EniLimitExceeded", "The ENI limit was reached")
-	mustEdit(t, stack, func(s *v1alpha1.EventDrivenStack) { s.Spec.Functions[1].MemoryMB = 1024 })
+	mustEdit(t, stack, func(s *v1alpha1.EventDrivenStack) { s.Spec.Functions[1].MemoryMB = ptr.To[int32](1024) })
 	harness.Eventually(t, editBound, "stack Stalled with Lambda's reason", func() error {
 		got := get(t, stack)
 		c := meta.FindStatusCondition(got.Status.Conditions, v1alpha1.ConditionStalled)
@@ -80,7 +81,7 @@ func TestFailedUpdateStalls(t *testing.T) {
 		return nil
 	})
 	// A fix (another edit) brings it back.
-	mustEdit(t, stack, func(s *v1alpha1.EventDrivenStack) { s.Spec.Functions[1].MemoryMB = 512 })
+	mustEdit(t, stack, func(s *v1alpha1.EventDrivenStack) { s.Spec.Functions[1].MemoryMB = ptr.To[int32](512) })
 	waitReady(t, stack, editBound)
 }
 
@@ -91,7 +92,7 @@ func TestWorkflowAndTagEdits(t *testing.T) {
 	t.Parallel()
 	stack := seedStack(t, "sfn-")
 	create(t, stack)
-	mustEdit(t, stack, func(s *v1alpha1.EventDrivenStack) { s.Spec.Workflows[0].TimeoutSeconds = 600 })
+	mustEdit(t, stack, func(s *v1alpha1.EventDrivenStack) { s.Spec.Workflows[0].TimeoutSeconds = ptr.To[int32](600) })
 	waitReady(t, stack, editBound)
 	sm, ok := fake.StateMachine("sfn-event-driven-workflow")
 	if !ok || !strings.Contains(sm.Definition, `"TimeoutSeconds":600`) && !strings.Contains(sm.Definition, `"TimeoutSeconds": 600`) {

@@ -132,8 +132,8 @@ func printLogs(dir string) {
 	for _, f := range files {
 		b, _ := os.ReadFile(f)
 		lines := strings.Split(string(b), "\n")
-		if len(lines) > 400 {
-			lines = lines[len(lines)-400:]
+		if len(lines) > 4000 {
+			lines = lines[len(lines)-4000:]
 		}
 		fmt.Fprintf(os.Stderr, "==== %s (last %d lines)\n%s\n", filepath.Base(f), len(lines), strings.Join(lines, "\n"))
 	}
