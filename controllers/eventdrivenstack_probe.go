@@ -69,23 +69,28 @@ func (r *EventDrivenStackReconciler) reconcileProbe(ctx context.Context, s *scop
 				continue
 			}
 		case *ack.StateMachine:
-			if existing.GetGeneration() == s.reported[key] {
+			if existing.GetGeneration() == s.reported[key] && !ackCannotTell(existing) {
 				continue // ACK reported on it: its status tells
 			}
 			if err = ensureClients(); err == nil {
 				v, err = probe.StateMachine(ctx, clients.StepFunctions, want, existing.ACKStatus().ARN())
 			}
 		case *ack.EventSourceMapping:
-			if !mappingsDue {
+			m := existing.(*ack.EventSourceMapping)
+			if mappingsDue {
+				if err = ensureClients(); err == nil {
+					err = r.enableMapping(ctx, s, clients.Lambda, m, want)
+				}
+				if err != nil {
+					return err
+				}
+			}
+			if uuid := ptr.Deref(m.Status.UUID, ""); uuid == "" || existing.GetGeneration() == s.reported[key] && !ackCannotTell(existing) {
 				continue
 			}
 			if err = ensureClients(); err == nil {
-				err = r.enableMapping(ctx, s, clients.Lambda, existing.(*ack.EventSourceMapping), want)
+				v, err = probe.Mapping(ctx, clients.Lambda, want, ptr.Deref(m.Status.UUID, ""))
 			}
-			if err != nil {
-				return err
-			}
-			continue
 		default:
 			continue
 		}
@@ -128,6 +133,23 @@ func functionNeedsProbe(f *ack.Function, reported int64) bool {
 	synced := f.Status.Condition(ackv1alpha1.ConditionTypeResourceSynced)
 	return a.InProgress != "" || (a.Stalled == "" && synced != nil && synced.Status != corev1.ConditionTrue &&
 		ptr.Deref(f.Status.State, "") == "Pending")
+}
+
+// ackCannotTell says whether ACK's status of a child it acted on says
+// nothing: ACK.ResourceSynced Unknown without an error. After an update the
+// sfn and lambda (event source mapping) controllers hand the runtime the
+// desired object, so the status patch carries the conditions of the
+// reconcile before (for an adopted resource, "adopted resource, requeuing"),
+// and ACK does not come back before its resync.
+func ackCannotTell(obj ack.Object) bool {
+	st := obj.ACKStatus()
+	synced := st.Condition(ackv1alpha1.ConditionTypeResourceSynced)
+	for _, t := range []ackv1alpha1.ConditionType{ackv1alpha1.ConditionTypeTerminal, ackv1alpha1.ConditionTypeRecoverable} {
+		if c := st.Condition(t); c != nil && c.Status == corev1.ConditionTrue {
+			return false
+		}
+	}
+	return synced != nil && synced.Status == corev1.ConditionUnknown
 }
 
 // mappingsDue says whether the stack's event source mappings are to be read

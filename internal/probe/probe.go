@@ -322,6 +322,54 @@ func sameJSON(a, b string) bool {
 	return reflect.DeepEqual(va, vb)
 }
 
+// Mapping reads an event source mapping from Lambda and compares it with the
+// child's spec (the rendered child).
+func Mapping(ctx context.Context, c Lambda, desired *ack.EventSourceMapping, uuid string) (Verdict, error) {
+	out, err := c.GetEventSourceMapping(ctx, &lambda.GetEventSourceMappingInput{UUID: aws.String(uuid)})
+	if err != nil {
+		if awsapi.IsNotFound(err) {
+			return Verdict{Missing: true, Differs: "Lambda has no event source mapping " + uuid}, nil
+		}
+		return Verdict{}, awsapi.Classify("lambda:GetEventSourceMapping", err)
+	}
+	s := desired.Spec
+	state := ptr.Deref(out.State, "")
+	switch state {
+	case "Creating", "Updating", "Enabling", "Disabling", "Deleting":
+		return Verdict{Working: "Lambda reports the mapping " + state}, nil
+	}
+	v := Verdict{Idle: true}
+	var types []string
+	for _, t := range out.FunctionResponseTypes {
+		types = append(types, string(t))
+	}
+	switch {
+	case ptr.Deref(s.Enabled, true) && state != "Enabled":
+		v.Differs = "Lambda reports the mapping " + state
+	case s.BatchSize != nil && int64(ptr.Deref(out.BatchSize, 0)) != *s.BatchSize:
+		v.Differs = fmt.Sprintf("Lambda has batch size %d", ptr.Deref(out.BatchSize, 0))
+	case s.MaximumBatchingWindowInSeconds != nil && int64(ptr.Deref(out.MaximumBatchingWindowInSeconds, 0)) != *s.MaximumBatchingWindowInSeconds:
+		v.Differs = fmt.Sprintf("Lambda has a batching window of %d s", ptr.Deref(out.MaximumBatchingWindowInSeconds, 0))
+	case s.EventSourceARN != nil && ptr.Deref(out.EventSourceArn, "") != *s.EventSourceARN:
+		v.Differs = "Lambda's mapping reads " + ptr.Deref(out.EventSourceArn, "")
+	case s.FunctionName != nil && ptr.Deref(out.FunctionArn, "") != *s.FunctionName:
+		v.Differs = "Lambda's mapping invokes " + ptr.Deref(out.FunctionArn, "")
+	case len(s.FunctionResponseTypes) > 0 && strings.Join(types, ",") != strings.Join(derefs(s.FunctionResponseTypes), ","):
+		v.Differs = "Lambda's mapping has function response types " + strings.Join(types, ",")
+	default:
+		v.Settled = true
+	}
+	return v, nil
+}
+
+func derefs(ss []*string) []string {
+	out := make([]string, 0, len(ss))
+	for _, s := range ss {
+		out = append(out, ptr.Deref(s, ""))
+	}
+	return out
+}
+
 // MappingState reads an event source mapping's state from Lambda (Enabled,
 // Disabled, Creating, Updating, ...); "" when Lambda has no such mapping.
 func MappingState(ctx context.Context, c Lambda, uuid string) (string, error) {
