@@ -166,7 +166,7 @@ func TestNameTakenInAWS(t *testing.T) {
 	createStack(t, stack)
 	const role = "Role/event-driven-stack.event-order-processor"
 	eventually(t, waitFor, "the role created", func() error {
-		if _, err := localack.PlayACK(ctx, k8s, ns, func(o ack.Object) bool { _, isRole := o.(*ack.Role); return !isRole }); err != nil {
+		if _, err := localack.PlayACK(ctx, k8s, fake, ns, func(o ack.Object) bool { _, isRole := o.(*ack.Role); return !isRole }); err != nil {
 			return err
 		}
 		if children(t, ns)[role] == nil {

@@ -56,7 +56,7 @@ func playACKUntilReady(t *testing.T, ns, name string) *v1alpha1.EventDrivenStack
 	t.Helper()
 	var stack *v1alpha1.EventDrivenStack
 	eventually(t, waitFor, "stack Ready", func() error {
-		if _, err := localack.PlayACK(context.Background(), k8s, ns, nil); err != nil {
+		if _, err := localack.PlayACK(context.Background(), k8s, fake, ns, nil); err != nil {
 			return err
 		}
 		stack = getStack(t, ns, name)
@@ -369,7 +369,7 @@ func TestDependencyOrder(t *testing.T) {
 	// function and no state machine (their roles are not synced).
 	notRoles := func(o ack.Object) bool { _, isRole := o.(*ack.Role); return !isRole }
 	eventually(t, waitFor, "queues created", func() error {
-		if _, err := localack.PlayACK(ctx, k8s, ns, notRoles); err != nil {
+		if _, err := localack.PlayACK(ctx, k8s, fake, ns, notRoles); err != nil {
 			return err
 		}
 		if !has("Queue/"+p+"order-queue") || !has("Queue/"+p+"inventory-queue") {
@@ -379,7 +379,7 @@ func TestDependencyOrder(t *testing.T) {
 	})
 	// A role's ARN alone is not enough: ACK's iam controller reports it
 	// before the role has its policies (ResourceSynced Unknown).
-	if _, err := localack.PlayACK(ctx, k8s, ns, func(o ack.Object) bool { _, isFn := o.(*ack.Function); return !isFn }); err != nil {
+	if _, err := localack.PlayACK(ctx, k8s, fake, ns, func(o ack.Object) bool { _, isFn := o.(*ack.Function); return !isFn }); err != nil {
 		t.Fatal(err)
 	}
 	consistently(t, 2*time.Second, "no function or state machine before its role is synced", func() error {
@@ -400,7 +400,7 @@ func TestDependencyOrder(t *testing.T) {
 	// (the definition names the functions by derived ARNs).
 	notFunctions := func(o ack.Object) bool { _, isFn := o.(*ack.Function); return !isFn }
 	eventually(t, waitFor, "functions and state machine created", func() error {
-		if _, err := localack.PlayACK(ctx, k8s, ns, notFunctions); err != nil {
+		if _, err := localack.PlayACK(ctx, k8s, fake, ns, notFunctions); err != nil {
 			return err
 		}
 		if !has("Function/"+p+"event-order-processor") || !has("StateMachine/"+p+"event-driven-workflow") {
@@ -536,7 +536,7 @@ func TestUnchangedStackCostsNoWrite(t *testing.T) {
 		if meta.IsStatusConditionTrue(getStack(t, ns, stack.Name).Status.Conditions, v1alpha1.ConditionReady) {
 			break
 		}
-		if _, err := localack.PlayACK(ctx, k8s, ns, nil); err != nil {
+		if _, err := localack.PlayACK(ctx, k8s, fake, ns, nil); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -50,7 +50,7 @@ func (r *EventDrivenStackReconciler) reconcileProbe(ctx context.Context, s *scop
 		if c.Object == nil || existing == nil || existing.ACKStatus().ARN() == "" && !lostCreate(existing) {
 			continue
 		}
-		if gen, ok := memo.settledAt(existing.GetUID()); ok && gen == existing.GetGeneration() {
+		if memo.isSettled(existing) {
 			s.live[key] = &status.Live{Settled: true}
 			continue
 		}
@@ -82,7 +82,9 @@ func (r *EventDrivenStackReconciler) reconcileProbe(ctx context.Context, s *scop
 					err = r.enableMapping(ctx, s, clients.Lambda, m, want)
 				}
 				if err != nil {
-					return err
+					// Read again at the next resync; the rest goes on.
+					log.FromContext(ctx).Info("could not read an event source mapping from Lambda", "name", c.Name, "error", err.Error())
+					mappingsDue, err = false, nil
 				}
 			}
 			if uuid := ptr.Deref(m.Status.UUID, ""); uuid == "" || existing.GetGeneration() == s.reported[key] && !ackCannotTell(existing) {
@@ -104,7 +106,7 @@ func (r *EventDrivenStackReconciler) reconcileProbe(ctx context.Context, s *scop
 		s.idle[key] = v.Idle
 		switch {
 		case v.Settled:
-			memo.settle(existing.GetUID(), existing.GetGeneration())
+			memo.settle(existing)
 			s.reported[key] = existing.GetGeneration()
 		case v.Failed == "":
 			s.requeueAfter(probeAgain)

@@ -33,7 +33,7 @@ func TestDeleteWhileHalfCreated(t *testing.T) {
 	createStack(t, stack)
 	// Half: the children that need nothing, a round of ACK, and the bus.
 	eventually(t, waitFor, "half created", func() error {
-		if _, err := localack.PlayACK(ctx, k8s, ns, func(o ack.Object) bool { _, role := o.(*ack.Role); return !role }); err != nil {
+		if _, err := localack.PlayACK(ctx, k8s, fake, ns, func(o ack.Object) bool { _, role := o.(*ack.Role); return !role }); err != nil {
 			return err
 		}
 		if n := len(children(t, ns)); n < 9 {
@@ -132,7 +132,7 @@ func TestConflictsAreRetriedWithoutLosingAnUpdate(t *testing.T) {
 			edit(60)
 		}
 		_, _ = r.Reconcile(ctx, req)
-		if _, err := localack.PlayACK(ctx, k8s, ns, nil); err != nil {
+		if _, err := localack.PlayACK(ctx, k8s, fake, ns, nil); err != nil {
 			t.Fatal(err)
 		}
 		s := getStack(t, ns, stack.Name)
@@ -163,7 +163,7 @@ func TestAWSOutageThenRecovery(t *testing.T) {
 	const outage = 5 * time.Second
 	start := time.Now()
 	for time.Since(start) < outage {
-		if _, err := localack.PlayACK(ctx, k8s, ns, nil); err != nil {
+		if _, err := localack.PlayACK(ctx, k8s, fake, ns, nil); err != nil {
 			t.Fatal(err)
 		}
 		s := getStack(t, ns, "event-driven-stack")

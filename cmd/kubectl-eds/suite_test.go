@@ -160,7 +160,7 @@ func playACKUntilReady(t *testing.T, ns, name string) *v1alpha1.EventDrivenStack
 	t.Helper()
 	stack := &v1alpha1.EventDrivenStack{}
 	eventually(t, "stack Ready", func() error {
-		if _, err := localack.PlayACK(context.Background(), k8s, ns, nil); err != nil {
+		if _, err := localack.PlayACK(context.Background(), k8s, fake, ns, nil); err != nil {
 			return err
 		}
 		if err := k8s.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: name}, stack); err != nil {

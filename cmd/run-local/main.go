@@ -107,8 +107,11 @@ func run() error {
 	o.Webhook, o.WebhookHost, o.WebhookPort, o.WebhookCertDir = true, w.LocalServingHost, w.LocalServingPort, w.LocalServingCertDir
 	o.MetricsAddr, o.ProbeAddr, o.MaxConcurrentReconciles = "0", "0", 4
 	notice := "AWS: real (" + awsTarget(o) + "); the ACK children wait for the ACK controllers you run."
+	var sim *localaws.Server
 	if simulated {
 		aws := localaws.New()
+		aws.Delays = localaws.DefaultDelays.Scaled(*latencyScale)
+		sim = aws
 		if _, err := aws.Start(); err != nil {
 			return fmt.Errorf("starting the simulated AWS: %w", err)
 		}
@@ -124,7 +127,7 @@ func run() error {
 		return err
 	}
 	if simulated {
-		stand := &localack.Controllers{Client: mgr.GetClient(), Scale: *latencyScale,
+		stand := &localack.Controllers{Client: mgr.GetClient(), Scale: *latencyScale, AWS: sim,
 			Recorder: mgr.GetEventRecorder("make-run-local")}
 		if err := mgr.Add(stand); err != nil {
 			return err

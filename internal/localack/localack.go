@@ -1,9 +1,12 @@
 // Package localack stands in for the ACK controllers on a laptop (make
-// run-local): it reports each child the operator creates or changes, the way
-// the real controllers do (docs/ack-behaviour.md) — an ARN and
-// ACK.ResourceSynced once the resource "exists", a role in two rounds, a
-// status write after each change — each kind after its own latency, so that
-// a stack goes through its waves to Ready. Nothing is created in AWS.
+// run-local) and in the tests: it reconciles each child the operator creates
+// or changes the way the released controllers' runtime does (Player;
+// docs/ack-behaviour.md) — an ARN and ACK.ResourceSynced once the resource
+// "exists", a role in two rounds, a status write at the end of each
+// reconcile, a reconcile only on a new generation or a requeue, functions and
+// state machines made in the local AWS and no status after their update —
+// each kind after its own latency, so that a stack goes through its waves to
+// Ready. Nothing is created in AWS.
 package localack
 
 import (
@@ -19,6 +22,7 @@ import (
 
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
 	"github.com/eventstack-io/eventstack-operator/internal/ack"
+	"github.com/eventstack-io/eventstack-operator/internal/localaws"
 )
 
 // Notice says that AWS is simulated, for the banner and each stack's events.
@@ -44,8 +48,12 @@ type Controllers struct {
 	Every time.Duration
 	// Recorder, when set, tells each stack once that AWS is simulated.
 	Recorder events.EventRecorder
+	// AWS, when set, is the local AWS where functions and state machines are
+	// made (see Player).
+	AWS *localaws.Server
 
-	told map[string]bool
+	told   map[string]bool
+	player *Player
 }
 
 // Start plays until ctx ends (a manager Runnable).
@@ -55,6 +63,7 @@ func (c *Controllers) Start(ctx context.Context) error {
 		every = 200 * time.Millisecond
 	}
 	c.told = map[string]bool{}
+	c.player = NewPlayer(c.AWS)
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
@@ -87,11 +96,7 @@ func (c *Controllers) playAll(ctx context.Context) error {
 			if err != nil {
 				return err
 			}
-			obj = obj.DeepCopyObject().(ack.Object)
-			if !PlayOnceIn(obj, account) {
-				continue
-			}
-			if err := c.Client.Status().Update(ctx, obj); client.IgnoreNotFound(err) != nil {
+			if _, err := c.player.ReconcileOne(ctx, c.Client, obj.DeepCopyObject().(ack.Object), account); err != nil {
 				return fmt.Errorf("%s %s/%s: %w", k.GVK.Kind, obj.GetNamespace(), obj.GetName(), err)
 			}
 		}

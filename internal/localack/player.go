@@ -49,45 +49,6 @@ func FakeQueueURL(q *ack.Queue, region string) string {
 	return fmt.Sprintf("https://sqs.%s.amazonaws.com/%s/%s", region, AccountID, ptr.Deref(q.Spec.QueueName, ""))
 }
 
-// PlayACK does what the ACK controllers would do for the children in a
-// namespace that pass filter (nil: all), the way the real controllers do it
-// (docs/ack-behaviour.md):
-//   - a child with no status yet is created: ARN (and a queue's URL), and
-//     ACK.ResourceSynced=True; a Role takes two rounds, as iam-controller
-//     publishes the ARN right after CreateRole (ResourceSynced=Unknown) and
-//     puts the inline policies on its next reconcile (then True);
-//   - a child the operator changed since ACK last wrote its status (a new
-//     generation) is reconciled again: its conditions are stamped anew, which
-//     is a status write after the operator's apply.
-//
-// It returns how many children it wrote.
-func PlayACK(ctx context.Context, c client.Client, namespace string, filter func(ack.Object) bool) (int, error) {
-	marked := 0
-	account, err := NamespaceAccount(ctx, c, namespace)
-	if err != nil {
-		return 0, err
-	}
-	for _, k := range ack.Kinds {
-		list := k.List()
-		if err := c.List(ctx, list, client.InNamespace(namespace)); err != nil {
-			return marked, err
-		}
-		for _, obj := range list.Objects() {
-			if filter != nil && !filter(obj) {
-				continue
-			}
-			if !PlayOnceIn(obj, account) {
-				continue
-			}
-			if err := c.Status().Update(ctx, obj); err != nil {
-				return marked, fmt.Errorf("playing ACK on %s %s: %w", k.GVK.Kind, obj.GetName(), err)
-			}
-			marked++
-		}
-	}
-	return marked, nil
-}
-
 // NamespaceAccount is the account ACK creates a namespace's resources in:
 // the namespace's owner-account-id annotation (ACK's cross-account
 // resource management), else AccountID.
@@ -102,12 +63,20 @@ func NamespaceAccount(ctx context.Context, c client.Client, namespace string) (s
 	return AccountID, nil
 }
 
-// PlayOnce sets what one ACK reconcile of obj would write (see PlayACK), in
-// AccountID, and reports whether there is anything to write.
+// PlayOnce sets what one ACK reconcile of obj would write in its status (a
+// role in two rounds, a change reported on, see Player), in AccountID, with
+// no AWS behind it, and reports whether there is anything to write: a change
+// is one the operator applied after ACK's last status write.
 func PlayOnce(obj ack.Object) bool { return PlayOnceIn(obj, AccountID) }
 
 // PlayOnceIn is PlayOnce in an account.
 func PlayOnceIn(obj ack.Object, account string) bool {
+	return playStatus(obj, account, changedSinceReported(obj))
+}
+
+// playStatus is PlayOnceIn with what says that the child changed since ACK
+// last reconciled it.
+func playStatus(obj ack.Object, account string, changed bool) bool {
 	st := obj.ACKStatus()
 	region := obj.GetAnnotations()[ackv1alpha1.AnnotationRegion]
 	synced := st.Condition(ackv1alpha1.ConditionTypeResourceSynced)
@@ -130,6 +99,10 @@ func PlayOnceIn(obj ack.Object, account string) bool {
 			f.Status.State, f.Status.LastUpdateStatus = ptr.To("Active"), ptr.To("Successful")
 			deployCode(f)
 		}
+		if m, ok := obj.(*ack.EventSourceMapping); ok {
+			// Read straight after CreateEventSourceMapping.
+			m.Status.UUID, m.Status.State = ptr.To(string(m.UID)), ptr.To("Creating")
+		}
 		return true
 	case synced == nil || synced.Status != corev1.ConditionTrue:
 		if st.Condition(ackv1alpha1.ConditionTypeTerminal) != nil {
@@ -141,7 +114,7 @@ func PlayOnceIn(obj ack.Object, account string) bool {
 		})
 		SetCondition(obj, ackv1alpha1.ConditionTypeResourceSynced, corev1.ConditionTrue, "Resource synced successfully")
 		return true
-	case changedSinceReported(obj):
+	case changed:
 		if f, ok := obj.(*ack.Function); ok {
 			deployCode(f) // UpdateFunctionCode, when the declared hash changed
 		}

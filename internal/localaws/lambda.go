@@ -42,6 +42,9 @@ type lambdaState struct {
 	functions map[string]*lambdaFunction
 	// codeSource reads a deployment package from S3 (SetCodeSource).
 	codeSource func(bucket, key, version string) ([]byte, error)
+	// codeHashes are the CodeSha256 of packages said to be in S3 without
+	// their bytes (SetCodeHash), by bucket/key@version.
+	codeHashes map[string]string
 	// failNextUpdate and failNextCreate are the failures armed by
 	// FailNextFunctionUpdate and FailNextFunctionCreate, by fnKey.
 	failNextUpdate, failNextCreate map[string]functionFailure

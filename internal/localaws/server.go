@@ -151,9 +151,11 @@ func (s *Server) Close() {
 	}
 }
 
-// Calls returns how many requests each operation received, keyed
-// "events:PutRule", "lambda:AddPermission" and so on. Requests answered by an
-// injected fault count too.
+// Calls returns how many requests each operation received from clients other
+// than the ACK controllers (the code under test: the operator, the tests;
+// CallsByClient has the controllers' too), keyed "events:PutRule",
+// "lambda:AddPermission" and so on. Requests answered by an injected fault
+// count too.
 func (s *Server) Calls() map[string]int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -201,6 +203,10 @@ type Fault struct {
 	Outage bool
 	// Latency delays every answer, faulted or not.
 	Latency time.Duration
+	// IncludeACK applies ThrottleEvery, Outage and Latency to the ACK
+	// controllers' requests too (Fail entries always apply to every client):
+	// without it they hit the code under test alone.
+	IncludeACK bool
 }
 
 // OpFailure fails the Nth request of one operation, once, or every request
@@ -251,10 +257,13 @@ func (e *apiError) Error() string { return e.Code + ": " + e.Message }
 // injectLocked counts a request of op and returns the fault to answer it
 // with, if any.
 func (s *Server) injectLocked(service, op string, r *http.Request, body []byte) *apiError {
-	s.faultCalls++
-	s.opCalls[op]++
 	f := s.fault
-	if f.Outage {
+	whole := clientOf(r) != "ack" || f.IncludeACK
+	if whole {
+		s.faultCalls++
+	}
+	s.opCalls[op]++
+	if f.Outage && whole {
 		return &apiError{http.StatusServiceUnavailable, "ServiceUnavailable", "Service is unavailable. Please try again later."}
 	}
 	matches := make([]bool, len(f.Fail))
@@ -278,7 +287,7 @@ func (s *Server) injectLocked(service, op string, r *http.Request, body []byte) 
 			return e
 		}
 	}
-	if f.ThrottleEvery > 0 && s.faultCalls%f.ThrottleEvery == 0 {
+	if f.ThrottleEvery > 0 && whole && s.faultCalls%f.ThrottleEvery == 0 {
 		if service == "lambda" {
 			return &apiError{http.StatusTooManyRequests, "TooManyRequestsException", "Rate exceeded"}
 		}
@@ -316,13 +325,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	name := service + ":" + op
 	caller := s.callerAccount(r)
 
-	s.mu.Lock()
-	s.calls[name]++
-	if s.callsByAccount[caller] == nil {
-		s.callsByAccount[caller] = map[string]int{}
-	}
-	s.callsByAccount[caller][name]++
 	client := clientOf(r)
+	s.mu.Lock()
+	if client != "ack" {
+		s.calls[name]++
+		if s.callsByAccount[caller] == nil {
+			s.callsByAccount[caller] = map[string]int{}
+		}
+		s.callsByAccount[caller][name]++
+	}
 	if s.callsByClient[client] == nil {
 		s.callsByClient[client] = map[string]int{}
 	}
@@ -331,6 +342,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	fault := s.injectLocked(service, name, r, body)
 	afterApplying := s.afterApplying
 	latency := s.fault.Latency
+	if client == "ack" && !s.fault.IncludeACK {
+		latency = 0
+	}
 	s.mu.Unlock()
 
 	if latency > 0 {

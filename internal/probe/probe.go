@@ -130,7 +130,7 @@ func functionDiffers(want *ack.Function, cfg *lambdatypes.FunctionConfiguration,
 	s := want.Spec
 	if c := s.Code; c != nil {
 		if c.SHA256 != nil && ptr.Deref(cfg.CodeSha256, "") != *c.SHA256 {
-			return fmt.Sprintf("Lambda runs code %s, not %s", short(ptr.Deref(cfg.CodeSha256, "")), short(*c.SHA256))
+			return fmt.Sprintf("deploying code %s (Lambda runs %s)", short(*c.SHA256), short(ptr.Deref(cfg.CodeSha256, "")))
 		}
 		if c.ImageURI != nil && (out.Code == nil || ptr.Deref(out.Code.ImageUri, "") != *c.ImageURI) {
 			return "Lambda runs another image than " + *c.ImageURI

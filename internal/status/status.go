@@ -74,7 +74,7 @@ func Child(c render.Child, existing ack.Object, all map[ChildKey]ack.Object, pre
 		case live.Settled:
 			// AWS holds what the child declares and is done with it: ACK
 			// acted on the change, whatever its status says since.
-			reported, isSynced, a = true, true, Assessment{Note: a.Note}
+			reported, isSynced, a = true, true, Assessment{}
 			out.ObservedGeneration = existing.GetGeneration()
 		case live.Working != "":
 			a.InProgress = live.Working

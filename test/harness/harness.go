@@ -88,6 +88,9 @@ func StartWith(fake *localaws.Server, configure func(*operator.Options)) (*Harne
 	}
 	if h.Fake = fake; h.Fake == nil {
 		h.Fake = localaws.New()
+		// What AWS does after answering (a function Pending, an update
+		// InProgress) at a tenth of AWS's pace: every state is seen, briefly.
+		h.Fake.Delays = localaws.DefaultDelays.Scaled(0.1)
 		if _, err := h.Fake.Start(); err != nil {
 			return nil, fmt.Errorf("fake AWS: %w", err)
 		}

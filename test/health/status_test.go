@@ -65,7 +65,7 @@ func conditionIs(conditionType, want string) func(*unstructured.Unstructured) er
 func playACKUntilReady(t *testing.T, ns string) *unstructured.Unstructured {
 	t.Helper()
 	return waitForStatus(t, ns, "stack Ready", func(u *unstructured.Unstructured) error {
-		if _, err := localack.PlayACK(context.Background(), k8s, ns, nil); err != nil {
+		if _, err := localack.PlayACK(context.Background(), k8s, fake, ns, nil); err != nil {
 			return err
 		}
 		return conditionIs(v1alpha1.ConditionReady, "True")(u)
@@ -214,7 +214,7 @@ func TestStalledStackIsDegraded(t *testing.T) {
 	// The edit (a tag) changes every child: ACK reconciles them again, and
 	// reports the function terminal again.
 	again := waitForStatus(t, ns, "stack Stalled at the new generation", func(u *unstructured.Unstructured) error {
-		if _, err := localack.PlayACK(ctx, k8s, ns, nil); err != nil {
+		if _, err := localack.PlayACK(ctx, k8s, fake, ns, nil); err != nil {
 			return err
 		}
 		return conditionIs(v1alpha1.ConditionStalled, "True")(u)

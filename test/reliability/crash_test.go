@@ -156,7 +156,7 @@ func playWhileDown(t *testing.T, namespace string) {
 	ctx := context.Background()
 	marked := 0
 	for end := time.Now().Add(2 * time.Second); time.Now().Before(end); time.Sleep(200 * time.Millisecond) {
-		n, err := localack.PlayACK(ctx, k8s, namespace, nil)
+		n, err := localack.PlayACK(ctx, k8s, fake, namespace, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -619,7 +619,7 @@ func checkChildren(ctx context.Context, stack *v1alpha1.EventDrivenStack) error 
 
 // playACK plays every ACK controller once on the namespace's children.
 func playACK(ctx context.Context, ns string) error {
-	_, err := localack.PlayACK(ctx, k8s, ns, nil)
+	_, err := localack.PlayACK(ctx, k8s, fake, ns, nil)
 	return err
 }
 

@@ -1,0 +1,258 @@
+package localack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+
+	ackv1alpha1 "github.com/aws-controllers-k8s/runtime/apis/core/v1alpha1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/eventstack-io/eventstack-operator/internal/ack"
+	"github.com/eventstack-io/eventstack-operator/internal/localaws"
+)
+
+// Player plays the ACK controllers as their runtime (v0.60.0-v0.62.0, the
+// pinned releases') reconciles, checked against the released controllers by
+// test/released's TestStandInAgreesWithTheReleasedControllers:
+//
+//   - a reconcile runs when a child is created, when its generation changes
+//     (the runtime's GenerationChangedPredicate: an apply of annotations
+//     alone triggers none), and again while it is not synced and not
+//     terminal (the runtime requeues it); a terminal child waits for a new
+//     generation; a synced one for the resync (10 hours: never here);
+//   - each reconcile ends with a status write, its conditions stamped;
+//   - a role takes two reconciles (the ARN, then its policies);
+//   - with a local AWS, functions and state machines are made there through
+//     the SDK, as lambda-controller and sfn-controller make them: a new
+//     function is Pending, so not synced, until a later reconcile reads it
+//     Active; after an update the function reads InProgress and ACK does
+//     not come back; code and configuration are applied one per reconcile;
+//     a state machine's update writes no status at all. Without one, a
+//     function is reported Active and its declared code deployed.
+//
+// It remembers the generation it last reconciled of each child, as the
+// controllers' watches do; a Player that has not seen a child reconciles it
+// if the operator applied it after ACK's last status write (a controller
+// that starts reconciles everything).
+type Player struct {
+	aws *awsSide
+
+	mu         sync.Mutex
+	reconciled map[types.UID]int64
+}
+
+// NewPlayer returns a player; aws, when not nil, is the local AWS where it
+// makes functions and state machines.
+func NewPlayer(aws *localaws.Server) *Player {
+	p := &Player{reconciled: map[types.UID]int64{}}
+	if aws != nil {
+		p.aws = newAWSSide(aws)
+	}
+	return p
+}
+
+// players are the players PlayACK uses, one per local AWS.
+var players sync.Map
+
+// PlayACK does what the ACK controllers would do for the children in a
+// namespace that pass filter (nil: all), with one reconcile of each child
+// that has a trigger (see Player), against the local AWS aws (nil: none).
+// It returns how many children's status it wrote.
+func PlayACK(ctx context.Context, c client.Client, aws *localaws.Server, namespace string, filter func(ack.Object) bool) (int, error) {
+	v, _ := players.LoadOrStore(aws, NewPlayer(aws))
+	return v.(*Player).Play(ctx, c, namespace, filter)
+}
+
+// Play reconciles, as ACK would, every child of the namespace that passes
+// filter and has a trigger.
+func (p *Player) Play(ctx context.Context, c client.Client, namespace string, filter func(ack.Object) bool) (int, error) {
+	account, err := NamespaceAccount(ctx, c, namespace)
+	if err != nil {
+		return 0, err
+	}
+	wrote := 0
+	for _, k := range ack.Kinds {
+		list := k.List()
+		if err := c.List(ctx, list, client.InNamespace(namespace)); err != nil {
+			return wrote, err
+		}
+		for _, obj := range list.Objects() {
+			if filter != nil && !filter(obj) || !obj.GetDeletionTimestamp().IsZero() {
+				continue
+			}
+			ok, err := p.ReconcileOne(ctx, c, obj, account)
+			if err != nil {
+				return wrote, fmt.Errorf("playing ACK on %s %s: %w", k.GVK.Kind, obj.GetName(), err)
+			}
+			if ok {
+				wrote++
+			}
+		}
+	}
+	return wrote, nil
+}
+
+// ReconcileOne runs one ACK reconcile of obj if it has a trigger, writes its
+// status and reports whether it wrote one.
+func (p *Player) ReconcileOne(ctx context.Context, c client.Client, obj ack.Object, account string) (bool, error) {
+	if !p.triggered(obj) {
+		return false, nil
+	}
+	write, err := p.reconcile(ctx, obj, account)
+	if errors.Is(err, errBusy) {
+		return false, nil // ACK waits for Lambda and requeues
+	}
+	if err != nil {
+		return false, err
+	}
+	if write {
+		if err := c.Status().Update(ctx, obj); err != nil {
+			return false, client.IgnoreNotFound(err)
+		}
+	}
+	p.mu.Lock()
+	p.reconciled[obj.GetUID()] = obj.GetGeneration()
+	p.mu.Unlock()
+	return write, nil
+}
+
+// triggered says whether the runtime reconciles obj now.
+func (p *Player) triggered(obj ack.Object) bool {
+	p.mu.Lock()
+	last, seen := p.reconciled[obj.GetUID()]
+	p.mu.Unlock()
+	st := obj.ACKStatus()
+	switch {
+	case st.ARN() == "" && !terminal(obj):
+		return true // created
+	case !seen:
+		return changedSinceReported(obj) || !synced(obj) && !terminal(obj)
+	case last != obj.GetGeneration():
+		return true // a new generation
+	}
+	return !synced(obj) && !terminal(obj) // requeued
+}
+
+// reconcile sets what one reconcile of obj writes in its status, making or
+// changing its AWS resource when the player has a local AWS; it reports
+// whether the runtime writes a status.
+func (p *Player) reconcile(ctx context.Context, obj ack.Object, account string) (bool, error) {
+	st := obj.ACKStatus()
+	p.mu.Lock()
+	last, seen := p.reconciled[obj.GetUID()]
+	p.mu.Unlock()
+	newGeneration := seen && last != obj.GetGeneration() || !seen && changedSinceReported(obj)
+	switch o := obj.(type) {
+	case *ack.Role:
+		if p.aws == nil {
+			break
+		}
+		switch {
+		case st.ARN() == "":
+			arn, err := p.aws.createRole(ctx, o)
+			if err != nil {
+				setRecoverable(obj, awsMessage(err))
+				return true, nil
+			}
+			setARNIn(obj, arn, account)
+			// iam-controller publishes the ARN right after CreateRole and
+			// puts the policies on its next reconcile.
+			SetCondition(obj, ackv1alpha1.ConditionTypeRecoverable, corev1.ConditionTrue, "role created, requeuing to trigger updates")
+			SetCondition(obj, ackv1alpha1.ConditionTypeResourceSynced, corev1.ConditionUnknown, "role created, requeuing to trigger updates")
+			return true, nil
+		case newGeneration || !synced(obj):
+			if err := p.aws.putRolePolicies(ctx, o); err != nil {
+				setRecoverable(obj, awsMessage(err))
+				return true, nil
+			}
+			syncedNow(obj)
+			return true, nil
+		}
+	case *ack.Function:
+		if p.aws == nil {
+			break
+		}
+		var err error
+		switch {
+		case st.ARN() == "":
+			if err = p.aws.createFunction(ctx, o); err == nil {
+				setARNIn(obj, FakeARN(obj, obj.GetAnnotations()[ackv1alpha1.AnnotationRegion]), account)
+			}
+		case newGeneration:
+			err = p.aws.updateFunction(ctx, o)
+		default:
+			err = p.aws.readFunction(ctx, o)
+		}
+		if err != nil {
+			if errors.Is(err, errBusy) {
+				return false, err
+			}
+			setRecoverable(obj, awsMessage(err))
+			return true, nil
+		}
+		// lambda-controller: synced only when Active (or Inactive).
+		if s := ptr.Deref(o.Status.State, ""); s == "Active" || s == "Inactive" {
+			syncedNow(obj)
+		} else {
+			SetCondition(obj, ackv1alpha1.ConditionTypeResourceSynced, corev1.ConditionFalse, "Resource not synced")
+		}
+		return true, nil
+	case *ack.StateMachine:
+		if p.aws == nil {
+			break
+		}
+		switch {
+		case st.ARN() == "":
+			arn, err := p.aws.createStateMachine(ctx, o)
+			if err != nil {
+				setRecoverable(obj, awsMessage(err))
+				return true, nil
+			}
+			setARNIn(obj, arn, account)
+			syncedNow(obj)
+			return true, nil
+		case newGeneration:
+			if err := p.aws.updateStateMachine(ctx, o, st.ARN()); err != nil {
+				setRecoverable(obj, awsMessage(err))
+				return true, nil
+			}
+			// sfn-controller hands the runtime the desired object itself:
+			// its status patch compares it with itself and writes nothing.
+			return false, nil
+		}
+	}
+	return playStatus(obj, account, newGeneration), nil
+}
+
+func synced(obj ack.Object) bool {
+	c := obj.ACKStatus().Condition(ackv1alpha1.ConditionTypeResourceSynced)
+	return c != nil && c.Status == corev1.ConditionTrue
+}
+
+func terminal(obj ack.Object) bool {
+	c := obj.ACKStatus().Condition(ackv1alpha1.ConditionTypeTerminal)
+	return c != nil && c.Status == corev1.ConditionTrue
+}
+
+// syncedNow is a reconcile's end when in sync: ACK.ResourceSynced=True, the
+// retry's Recoverable gone, every condition stamped.
+func syncedNow(obj ack.Object) {
+	st := obj.ACKStatus()
+	st.Conditions = slices.DeleteFunc(st.Conditions, func(c *ackv1alpha1.Condition) bool {
+		return c.Type == ackv1alpha1.ConditionTypeRecoverable
+	})
+	SetCondition(obj, ackv1alpha1.ConditionTypeResourceSynced, corev1.ConditionTrue, "Resource synced successfully")
+	Stamp(obj)
+}
+
+// setRecoverable is a reconcile's end on an AWS error ACK retries.
+func setRecoverable(obj ack.Object, msg string) {
+	SetCondition(obj, ackv1alpha1.ConditionTypeRecoverable, corev1.ConditionTrue, msg)
+	SetCondition(obj, ackv1alpha1.ConditionTypeResourceSynced, corev1.ConditionFalse, "Resource not synced")
+}
