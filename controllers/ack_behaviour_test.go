@@ -15,6 +15,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/util/retry"
 	"k8s.io/utils/ptr"
 
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
@@ -342,9 +343,13 @@ func TestCodeRollsOutBySHA256(t *testing.T) {
 
 	publish := func(key, sha string) {
 		t.Helper()
-		s := getStack(t, ns, stack.Name)
-		s.Spec.Functions[0].Code.S3Key, s.Spec.Functions[0].Code.SHA256 = key, sha
-		if err := k8s.Update(ctx, s); err != nil {
+		// The operator writes the stack's status meanwhile: retried on a
+		// conflict, as kubectl's edit would be.
+		if err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+			s := getStack(t, ns, stack.Name)
+			s.Spec.Functions[0].Code.S3Key, s.Spec.Functions[0].Code.SHA256 = key, sha
+			return k8s.Update(ctx, s)
+		}); err != nil {
 			t.Fatal(err)
 		}
 		eventually(t, waitFor, "the new code applied", func() error {

@@ -127,7 +127,7 @@ func run() error {
 		return err
 	}
 	if simulated {
-		stand := &localack.Controllers{Client: mgr.GetClient(), Scale: *latencyScale, AWS: sim,
+		stand := &localack.Controllers{Client: mgr.GetClient(), Reader: mgr.GetAPIReader(), Scale: *latencyScale, AWS: sim,
 			Recorder: mgr.GetEventRecorder("make-run-local")}
 		if err := mgr.Add(stand); err != nil {
 			return err

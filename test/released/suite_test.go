@@ -31,6 +31,7 @@ import (
 	"github.com/eventstack-io/eventstack-operator/internal/ackcontrollers"
 	"github.com/eventstack-io/eventstack-operator/internal/localaws"
 	"github.com/eventstack-io/eventstack-operator/internal/operator"
+	"github.com/eventstack-io/eventstack-operator/internal/render"
 	"github.com/eventstack-io/eventstack-operator/test/harness"
 	"github.com/eventstack-io/eventstack-operator/test/seed"
 )
@@ -101,9 +102,11 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	ctrlOpts = ackcontrollers.Options{Kubeconfig: kubeconfig, EndpointURL: fake.URL(), Region: "us-east-1", LogDir: dir}
+	ctrlOpts = ackcontrollers.Options{Kubeconfig: kubeconfig, EndpointURL: fake.URL(), Region: "us-east-1", LogDir: dir,
+		// The stacks the stand-in plays are not theirs (standin_test.go).
+		Args: []string{"--watch-selectors", render.LabelStack + "!=" + standInStack}}
 	if os.Getenv("RELEASED_ACK_LOGS") == "debug" {
-		ctrlOpts.Args = []string{"--enable-development-logging", "--log-level", "debug"}
+		ctrlOpts.Args = append(ctrlOpts.Args, "--enable-development-logging", "--log-level", "debug")
 	}
 	controllers, err = ackcontrollers.Start(bins, ctrlOpts)
 	if err != nil {
