@@ -50,9 +50,16 @@ envtest: ## Build (once) or find the test control plane; prints its folder.
 	@echo "$(ENVTEST_ASSETS)"
 
 .PHONY: test
-test: manifests generate fmt vet npm-packages ## Run every test: unit, envtest integration (real ACK CRDs) and end-to-end.
+test: manifests generate fmt vet npm-packages ack-controllers ## Run every test: unit, envtest integration (real ACK CRDs), the released ACK controllers' tier and end-to-end.
 	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" go test ./... -timeout 30m $(GO_TEST_FLAGS) -coverprofile cover.out
 	$(MAKE) --no-print-directory fuzz
+
+# The six released ACK service controllers (from ../shared/ack-controllers or
+# $ACK_CONTROLLERS_DIR), built once and cached by tag outside the checkout;
+# test/released runs them. Prints the releases it has.
+.PHONY: ack-controllers
+ack-controllers: ## Build (once, cached by tag) the released ACK controllers the test tier runs; prints each release and binary.
+	go run ./hack/ack-controllers
 
 # The npm packages the tests use (asl-validator, dynalite), as package-lock.json
 # pins them, installed when missing or older than the lock file: no test is

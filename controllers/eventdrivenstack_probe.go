@@ -52,6 +52,7 @@ func (r *EventDrivenStackReconciler) reconcileProbe(ctx context.Context, s *scop
 		}
 		if memo.isSettled(existing) {
 			s.live[key] = &status.Live{Settled: true}
+			s.idle[key] = true
 			continue
 		}
 		var v probe.Verdict

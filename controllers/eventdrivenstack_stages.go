@@ -36,7 +36,7 @@ func functionStage(s *scope, key status.ChildKey, desired, existing ack.Object) 
 	// The configuration is applied: the code follows once ACK reported on it
 	// and Lambda has finished the update.
 	if existing.GetGeneration() != s.reported[key] || !lambdaIdle(s, key, have) {
-		return nil, "its configuration is being applied; its new code follows (ACK's lambda controller applies one at a time)"
+		return nil, "its new code waits for Lambda to finish the function's last change (ACK's lambda controller applies code and configuration one at a time)"
 	}
 	return desired, ""
 }

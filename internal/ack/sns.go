@@ -49,6 +49,7 @@ type SubscriptionSpec struct {
 	Endpoint           *string `json:"endpoint,omitempty"`
 	RawMessageDelivery *string `json:"rawMessageDelivery,omitempty"`
 	FilterPolicy       *string `json:"filterPolicy,omitempty"`
+	FilterPolicyScope  *string `json:"filterPolicyScope,omitempty"`
 }
 
 // SubscriptionStatus is ACK's sns Subscription status.

@@ -90,6 +90,13 @@ func playStatus(obj ack.Object, account string, changed bool) bool {
 			return true
 		}
 		setARNIn(obj, arn, account)
+		if t, ok := obj.(*ack.Table); ok {
+			// dynamodb-controller reads the new table CREATING and requeues
+			// (requeueWaitWhileCreating): synced on its next reconcile.
+			t.Status.TableStatus = ptr.To("CREATING")
+			SetCondition(obj, ackv1alpha1.ConditionTypeResourceSynced, corev1.ConditionUnknown, unknownSynced)
+			return true
+		}
 		SetCondition(obj, ackv1alpha1.ConditionTypeResourceSynced, corev1.ConditionTrue, "Resource synced successfully")
 		if q, ok := obj.(*ack.Queue); ok {
 			q.Status.QueueURL = ptr.To(strings.Replace(FakeQueueURL(q, region), "/"+AccountID+"/", "/"+account+"/", 1))
@@ -113,6 +120,9 @@ func playStatus(obj ack.Object, account string, changed bool) bool {
 			return c.Type == ackv1alpha1.ConditionTypeRecoverable
 		})
 		SetCondition(obj, ackv1alpha1.ConditionTypeResourceSynced, corev1.ConditionTrue, "Resource synced successfully")
+		if t, ok := obj.(*ack.Table); ok {
+			t.Status.TableStatus = ptr.To("ACTIVE")
+		}
 		return true
 	case changed:
 		if f, ok := obj.(*ack.Function); ok {
@@ -123,6 +133,9 @@ func playStatus(obj ack.Object, account string, changed bool) bool {
 	}
 	return false
 }
+
+// unknownSynced is ACK's message while it requeues to see the outcome.
+const unknownSynced = "Unable to determine if desired resource state matches latest observed state"
 
 // deployCode reports the code a function declares as the code Lambda runs:
 // its sha256, or a hash of its S3 location when it declares none.

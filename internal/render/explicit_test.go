@@ -2,6 +2,7 @@ package render
 
 import (
 	"encoding/json"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"testing"
 
 	ackv1alpha1 "github.com/aws-controllers-k8s/runtime/apis/core/v1alpha1"
@@ -176,5 +177,26 @@ func TestCodeSHA256IsPassedToACK(t *testing.T) {
 	}
 	if got := object[*ack.Function](t, res, "Function", child("event-inventory-processor")).Spec.Code.SHA256; got != nil {
 		t.Errorf("a function without sha256 got %s", *got)
+	}
+}
+
+// sns-controller v1.6.0 compares a subscription's filterPolicyScope with the
+// one SNS reports (MessageAttributes once a filter policy is set): it is
+// written with every filter policy.
+func TestFilterPolicyScopeIsWritten(t *testing.T) {
+	stack := loadSeed(t)
+	stack.Spec.Topics[0].Subscriptions = []v1alpha1.Subscription{
+		{Protocol: "sqs", Queue: "order-queue", FilterPolicy: &apiextensionsv1.JSON{Raw: []byte(`{"kind":["order"]}`)}},
+		{Protocol: "sqs", Queue: "inventory-queue"},
+	}
+	res := mustRender(t, stack, seedObserved())
+	for _, c := range res.Children {
+		sub, ok := c.Object.(*ack.Subscription)
+		if !ok {
+			continue
+		}
+		if scope := deref(sub.Spec.FilterPolicyScope); (sub.Spec.FilterPolicy != nil) != (scope == "MessageAttributes") {
+			t.Errorf("%s: filterPolicy %v with scope %q", c.Name, sub.Spec.FilterPolicy, scope)
+		}
 	}
 }

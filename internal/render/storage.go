@@ -278,6 +278,10 @@ func (b *builder) subscription(t v1alpha1.Topic, s v1alpha1.Subscription) Child 
 	}
 	if s.FilterPolicy != nil && len(s.FilterPolicy.Raw) > 0 {
 		obj.Spec.FilterPolicy = ptr.To(compactJSON(s.FilterPolicy.Raw))
+		// Explicit: SNS reports the scope of a filter policy
+		// (MessageAttributes by default), and ACK's sns controller would
+		// "update" an unset one to nothing, which SNS refuses.
+		obj.Spec.FilterPolicyScope = ptr.To("MessageAttributes")
 	}
 	b.meta(obj, ack.SNSGroupVersion.WithKind("Subscription"), name, component, nil)
 	return b.child(component, "Subscription", name, obj, n)

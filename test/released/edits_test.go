@@ -1,15 +1,23 @@
 package released
 
 import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/utils/ptr"
+	"sigs.k8s.io/yaml"
 
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
+	"github.com/eventstack-io/eventstack-operator/internal/cli"
 	"github.com/eventstack-io/eventstack-operator/internal/localaws"
+	"github.com/eventstack-io/eventstack-operator/internal/localcluster"
+	"github.com/eventstack-io/eventstack-operator/test/fakes3"
 	"github.com/eventstack-io/eventstack-operator/test/harness"
 )
 
@@ -124,8 +132,9 @@ func TestS3KeyOnlyEditIsRefused(t *testing.T) {
 	}
 }
 
-// A deletionPolicy flip changes only annotations, which ACK never reconciles:
-// the stack stays Ready (and the events role is not withheld).
+// A deletionPolicy or adoption flip changes only annotations (and an
+// adopted topic's explicit policy), which ACK never reconciles: the stack
+// stays Ready (and the events role is not withheld).
 func TestDeletionPolicyFlip(t *testing.T) {
 	t.Parallel()
 	stack := seedStack(t, "flip-")
@@ -135,5 +144,60 @@ func TestDeletionPolicyFlip(t *testing.T) {
 		start := time.Now()
 		waitReady(t, stack, settle)
 		t.Logf("deletionPolicy %s: Ready again in %s", p, time.Since(start).Round(100*time.Millisecond))
+	}
+	// Adoption on and off: ACK's adoption annotations alone.
+	for _, a := range []*v1alpha1.Adoption{{Policy: v1alpha1.AdoptionAdoptOrCreate, AccountID: fake.AccountID}, nil} {
+		mustEdit(t, stack, func(s *v1alpha1.EventDrivenStack) { s.Spec.Adoption = a })
+		start := time.Now()
+		waitReady(t, stack, settle)
+		t.Logf("adoption %v: Ready again in %s", a != nil, time.Since(start).Round(100*time.Millisecond))
+	}
+}
+
+// A code edit made as the README says: kubectl eds publish builds the
+// handlers, uploads their zips and writes each new s3Key and sha256 into the
+// stack file; the file applied, lambda-controller deploys them, and the stack
+// is Ready once Lambda runs them.
+func TestCodeEditWithPublish(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("builds the three handlers")
+	}
+	stack := seedStack(t, "pub-")
+	create(t, stack)
+	srv := fakes3.Start(t, "eventstack-artifacts")
+	code.addSource(srv.Object)
+
+	file := filepath.Join(t.TempDir(), "stack.yaml")
+	cur := get(t, stack)
+	doc, err := yaml.Marshal(map[string]any{"apiVersion": v1alpha1.GroupVersion.String(), "kind": "EventDrivenStack",
+		"metadata": map[string]any{"name": cur.Name, "namespace": cur.Namespace}, "spec": cur.Spec})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(file, doc, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out, errOut bytes.Buffer
+	if code := cli.Main(context.Background(), []string{"publish", "-f", file, "--aws-endpoint-url", srv.URL,
+		"--lambdas-dir", filepath.Join(localcluster.RepoRoot(), "lambdas", "cmd")},
+		cli.Streams{In: strings.NewReader(""), Out: &out, Err: &errOut}); code != 0 {
+		t.Fatalf("kubectl eds publish: exit %d\n%s%s", code, out.String(), errOut.String())
+	}
+	published := &v1alpha1.EventDrivenStack{}
+	raw, _ := os.ReadFile(file)
+	if err := yaml.UnmarshalStrict(raw, published); err != nil {
+		t.Fatal(err)
+	}
+	mustEdit(t, stack, func(s *v1alpha1.EventDrivenStack) {
+		for i := range s.Spec.Functions {
+			s.Spec.Functions[i].Code = published.Spec.Functions[i].Code
+		}
+	})
+	waitReady(t, stack, editBound)
+	for _, f := range published.Spec.Functions {
+		if got := lambdaFunction(t, stack, f.Name); got.CodeSha256 != f.Code.SHA256 || f.Code.SHA256 == "" {
+			t.Errorf("%s: Lambda runs %s, the published stack says %s", f.Name, got.CodeSha256, f.Code.SHA256)
+		}
 	}
 }

@@ -74,7 +74,7 @@ func TestStandInAgreesWithTheReleasedControllers(t *testing.T) {
 func conditionSequences(t *testing.T, prefix, name string, started func(ns string)) map[string][]string {
 	stack := seedStack(t, prefix)
 	stack.Name = name
-	rec := &recorder{seqs: map[string][]string{}, seen: map[string]string{}}
+	rec := &recorder{seqs: map[string][]string{}}
 	ctx, stop := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); rec.run(ctx, stack.Namespace, name) }()
@@ -97,32 +97,51 @@ func conditionSequences(t *testing.T, prefix, name string, started func(ns strin
 	return rec.seqs
 }
 
-// recorder records each child's ACK conditions at each of its status writes.
+// recorder records each child's ACK conditions at each of its writes, as a
+// watch delivers them.
 type recorder struct {
+	mu   sync.Mutex
 	seqs map[string][]string
-	seen map[string]string // resourceVersion by child
 }
 
 func (r *recorder) run(ctx context.Context, ns, stack string) {
-	for ctx.Err() == nil {
-		for _, k := range ack.Kinds {
-			list := k.List()
-			if err := k8s.List(ctx, list, client.InNamespace(ns), client.MatchingLabels{render.LabelStack: stack}); err != nil {
-				continue
-			}
-			for _, obj := range list.Objects() {
-				key := k.GVK.Kind + " " + obj.GetAnnotations()[render.AnnotationComponent]
-				if r.seen[key] == obj.GetResourceVersion() {
-					continue
-				}
-				r.seen[key] = obj.GetResourceVersion()
-				state := conditionsOf(obj)
-				if seq := r.seqs[key]; state != "" && (len(seq) == 0 || seq[len(seq)-1] != state) {
-					r.seqs[key] = append(seq, state)
-				}
-			}
+	wc, err := client.NewWithWatch(h.Config, client.Options{Scheme: h.Scheme})
+	if err != nil {
+		panic(err)
+	}
+	var wg sync.WaitGroup
+	for _, k := range ack.Kinds {
+		w, err := wc.Watch(ctx, k.List(), client.InNamespace(ns), client.MatchingLabels{render.LabelStack: stack})
+		if err != nil {
+			panic(err)
 		}
-		time.Sleep(20 * time.Millisecond)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer w.Stop()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case ev, ok := <-w.ResultChan():
+					if !ok {
+						return
+					}
+					if obj, isChild := ev.Object.(ack.Object); isChild {
+						r.record(k.GVK.Kind+" "+obj.GetAnnotations()[render.AnnotationComponent], conditionsOf(obj))
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+func (r *recorder) record(key, state string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if seq := r.seqs[key]; state != "" && (len(seq) == 0 || seq[len(seq)-1] != state) {
+		r.seqs[key] = append(seq, state)
 	}
 }
 

@@ -65,6 +65,11 @@ func TestMain(m *testing.M) {
 
 func run(m *testing.M) int {
 	ctx := context.Background()
+	// kubectl eds publish takes its credentials from the SDK's default chain,
+	// as a user's does: the environment here (the controllers get theirs).
+	for k, v := range map[string]string{"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_EC2_METADATA_DISABLED": "true"} {
+		os.Setenv(k, v)
+	}
 	var err error
 	bins, err = ackcontrollers.Binaries(ctx, os.Stderr)
 	if errors.Is(err, ackcontrollers.ErrNoSource) {
@@ -154,6 +159,13 @@ func (c *codeStore) put(bucket, key string, zip []byte) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.objects[bucket+"/"+key] = zip
+}
+
+// addSource adds a place zips are read from.
+func (c *codeStore) addSource(src func(bucket, key string) ([]byte, bool)) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.more = append(c.more, src)
 }
 
 func (c *codeStore) get(bucket, key, _ string) ([]byte, error) {
