@@ -113,4 +113,3 @@ type callerIdentity struct {
 	UserID  string `xml:"UserId"`
 	Account string `xml:"Account"`
 }
-
