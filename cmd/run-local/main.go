@@ -11,7 +11,9 @@
 // up — and nothing is created in AWS, as the banner and each stack's events
 // say. --aws=real makes the operator call AWS with the default credential
 // chain (or --aws-endpoint-url), without ACK controllers: the ACK children are
-// created and wait for controllers you run yourself.
+// created and wait for controllers you run yourself. --ack=released plays ACK
+// with the six released ACK controllers instead of the stand-in, against the
+// simulated AWS.
 package main
 
 import (
@@ -30,6 +32,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
+	"github.com/eventstack-io/eventstack-operator/internal/ackcontrollers"
 	"github.com/eventstack-io/eventstack-operator/internal/localack"
 	"github.com/eventstack-io/eventstack-operator/internal/localaws"
 	"github.com/eventstack-io/eventstack-operator/internal/localcluster"
@@ -48,6 +51,8 @@ func run() error {
 	dataDir := flag.String("data-dir", filepath.Join(localcluster.RepoRoot(), ".run-local"), "Folder of the control plane's data (etcd) and kubeconfig; kept between runs.")
 	awsMode := flag.String("aws", "simulated", "simulated: a stand-in plays the ACK controllers and an in-memory server AWS, nothing is created in AWS; "+
 		"real: the operator calls AWS (default credential chain, or --aws-endpoint-url) and the ACK children wait for ACK controllers you run.")
+	ackMode := flag.String("ack", "stand-in", "With --aws=simulated, who plays the ACK controllers: stand-in (internal/localack, each kind after its latency) or "+
+		"released (the six released ACK controllers, built from ../shared/ack-controllers once and cached, run as processes against the simulated AWS).")
 	latencyScale := flag.Float64("ack-latency-scale", 0.3, "With --aws=simulated: how fast the stand-in ACK reports children (1 is AWS's pace: a table in 10 s, a function in 5 s).")
 	flag.StringVar(&o.AWSEndpointURL, "aws-endpoint-url", "", "With --aws=real: the endpoint of the operator's AWS calls (an AWS-compatible emulator); default: AWS.")
 	flag.BoolVar(&o.DisableAWS, "disable-aws", false, "With --aws=real: make no AWS call at all.")
@@ -60,6 +65,13 @@ func run() error {
 	simulated := *awsMode == "simulated"
 	if !simulated && *awsMode != "real" {
 		return fmt.Errorf("--aws=%q: want simulated or real", *awsMode)
+	}
+	released := *ackMode == "released"
+	if !released && *ackMode != "stand-in" {
+		return fmt.Errorf("--ack=%q: want stand-in or released", *ackMode)
+	}
+	if released && !simulated {
+		return errors.New("--ack=released runs the released ACK controllers against the simulated AWS: use it with --aws=simulated")
 	}
 
 	// A laptop has no EC2 instance metadata: do not let the SDK's default
@@ -126,7 +138,21 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	if simulated {
+	switch {
+	case released:
+		bins, err := ackcontrollers.Binaries(context.Background(), os.Stderr)
+		if err != nil {
+			return fmt.Errorf("--ack=released: %w", err)
+		}
+		ctrls, err := ackcontrollers.Start(bins, ackcontrollers.Options{Kubeconfig: kubeconfigPath, EndpointURL: sim.URL(),
+			Region: "us-east-1", LogDir: dir})
+		if err != nil {
+			return err
+		}
+		defer ctrls.Stop()
+		notice = "AWS is simulated (make run-local): nothing is created in AWS; the released ACK controllers (" + ctrls.Versions() +
+			") play ACK against an in-memory server on 127.0.0.1 (" + sim.URL() + "); their logs are " + filepath.Join(dir, "*-controller.log") + "."
+	case simulated:
 		stand := &localack.Controllers{Client: mgr.GetClient(), Reader: mgr.GetAPIReader(), Scale: *latencyScale, AWS: sim,
 			Recorder: mgr.GetEventRecorder("make-run-local")}
 		if err := mgr.Add(stand); err != nil {

@@ -323,3 +323,36 @@ func statusSays(s *v1alpha1.EventDrivenStack, kind, name, msg string) bool {
 	}
 	return false
 }
+
+// make run-local RUN_LOCAL_FLAGS=--ack=released: the released ACK
+// controllers play ACK against the simulated AWS (said in the banner); the
+// sample goes to Ready, and kubectl delete leaves nothing in the cluster.
+func TestRunLocalWithTheReleasedControllers(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the six released ACK controllers")
+	}
+	if _, err := os.Stat(filepath.Join(localcluster.RepoRoot(), "..", "shared", "ack-controllers")); err != nil && os.Getenv("ACK_CONTROLLERS_DIR") == "" {
+		t.Skip("the released ACK controllers' source is not beside the checkout (../shared/ack-controllers)")
+	}
+	r := startRunLocal(t, "--ack=released")
+	banner := strings.Join(r.banner, "\n")
+	if !strings.Contains(banner, "the released ACK controllers (") || !strings.Contains(banner, "lambda-controller v1.14.1") {
+		t.Errorf("banner does not name the released controllers:\n%s", banner)
+	}
+	r.kubectl("apply", "-f", localcluster.SeedPath())
+	r.within(2*time.Minute, "the sample Ready", func() error {
+		s := r.stack()
+		if !meta.IsStatusConditionTrue(s.Status.Conditions, v1alpha1.ConditionReady) || s.Status.ObservedGeneration != s.Generation {
+			return fmt.Errorf("%s: %+v", s.Status.Resources, meta.FindStatusCondition(s.Status.Conditions, v1alpha1.ConditionReady))
+		}
+		return nil
+	})
+	r.kubectl("delete", "eds", "event-driven-stack", "--timeout=2m")
+	r.within(time.Minute, "no child left", func() error {
+		if n := len(r.children()); n > 0 {
+			return fmt.Errorf("%d children left", n)
+		}
+		return nil
+	})
+	r.stop()
+}
