@@ -1,8 +1,27 @@
-// Package localaws is an in-memory stand-in for AWS that speaks a small part of the
-// Amazon EventBridge, AWS Lambda and CloudWatch Logs APIs over HTTP on a loopback port, so that
-// code using the real AWS SDK for Go v2 clients can be tested, and make
-// run-local run, offline. Point a
-// client at it with the service Options' BaseEndpoint set to Server.URL().
+// Package localaws is an in-memory stand-in for AWS that speaks, over HTTP on
+// a loopback port, what the operator calls (EventBridge, Lambda permissions
+// and event source mappings, CloudWatch Logs, STS) and everything the six
+// released ACK controllers call for the kinds the operator creates (IAM
+// roles, Lambda functions and event source mappings, SQS queues, SNS topics
+// and subscriptions, DynamoDB tables, Step Functions state machines), so that
+// code using the real AWS SDK for Go v2 clients — the operator, the released
+// controllers in test/released and make run-local --ack=released, the ACK
+// stand-in — can be tested, and make run-local run, offline. Point a client
+// at it with the service Options' BaseEndpoint set to Server.URL().
+//
+// protocol.go speaks each service's wire protocol (JSON 1.0 and 1.1,
+// REST-JSON, query); each service's file begins with what it implements, as
+// AWS documents it, and where it simplifies: iam.go, lambda_functions.go
+// (functions) and lambda_mappings.go, sqs.go, sns.go, dynamodb.go, sfn.go.
+// What AWS does after it answered (a function Pending, then Active; an update
+// InProgress, then Successful; a table CREATING, then ACTIVE; a mapping
+// Creating, then Enabled) takes Server.Delays, read lazily from timestamps.
+// Calls are counted by client: the ACK controllers' (their runtime names
+// itself first in the User-Agent) apart from the code under test's
+// (Calls, MutatingCalls, CallsByClient), and faults hit the code under test
+// unless Fault.IncludeACK says otherwise.
+//
+// The services this file describes in detail:
 //
 // Implemented operations:
 //
@@ -12,10 +31,10 @@
 //     ListTargetsByRule, RemoveTargets, PutEvents. Any other operation answers
 //     400 UnknownOperationException.
 //   - Lambda (REST-JSON): AddPermission (POST), GetPolicy (GET) and
-//     RemovePermission (DELETE) under /2015-03-31/functions/{FunctionName}/policy,
-//     and ListEventSourceMappings (GET /2015-03-31/event-source-mappings/, of
-//     the mappings AddEventSourceMapping made: there is no create call, and
-//     no paging). Any other route answers 404 UnknownOperationException.
+//     RemovePermission (DELETE) under /2015-03-31/functions/{FunctionName}/policy;
+//     functions and event source mappings as lambda_functions.go and
+//     lambda_mappings.go say. Any other route answers 404
+//     UnknownOperationException.
 //   - STS (query protocol, a form-encoded POST /): GetCallerIdentity, which
 //     answers the server's AccountID.
 //   - CloudWatch Logs (JSON 1.1, X-Amz-Target: Logs_20140328.<Operation>):
@@ -39,7 +58,7 @@
 //     ARN; ARNs passed in (EventBusName, FunctionName) are reduced to the
 //     resource name without checking their region or account.
 //   - Everything is strongly consistent: a change is visible to the next call.
-//   - No tags (Tags members are ignored, tagging operations are unknown), no
+//   - EventBridge: no tags (Tags members are ignored, tagging operations are unknown), no
 //     event bus policies, KMS keys, dead-letter or log configuration on buses
 //     (accepted and ignored), no archives, replays, connections, API
 //     destinations, endpoints, partner event sources or managed rules (Force
@@ -63,9 +82,11 @@
 //     NextToken is opaque but only valid for this server.
 //   - Validation messages follow AWS's wording ("1 validation error
 //     detected: ...") but are not guaranteed to match it byte for byte.
-//   - Lambda: every function name exists until DeleteFunction removes it
-//     (then calls on it answer 404 ResourceNotFoundException "Function not
-//     found: <arn>"). A Qualifier (version or alias, in the query or in the
+//   - Lambda permissions: while RequireFunctions is off (the default: tests
+//     that play ACK without making functions), every function name exists for
+//     them until DeleteFunction removes it (then calls on it answer 404
+//     ResourceNotFoundException "Function not found: <arn>"); with it on, only
+//     functions CreateFunction made. A Qualifier (version or alias, in the query or in the
 //     FunctionName) selects a separate policy without checking that the
 //     version or alias exists. Conditions come from SourceArn (ArnLike
 //     AWS:SourceArn), SourceAccount (StringEquals AWS:SourceAccount) and

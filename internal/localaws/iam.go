@@ -1,3 +1,5 @@
+package localaws
+
 // IAM (query protocol: a form-encoded POST / with Version=2010-05-08 and
 // Action=<Operation>) plays the role operations that ACK's iam-controller
 // v1.8.1 calls for its Role kind, as the IAM API Reference documents them:
@@ -70,8 +72,6 @@
 // Test controls: Role returns a snapshot of a role (its policies decoded),
 // DeleteRoleOutOfBand removes one as someone outside would, and Resources
 // lists the role ARNs.
-
-package localaws
 
 import (
 	"bytes"

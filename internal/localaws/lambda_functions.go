@@ -1,3 +1,5 @@
+package localaws
+
 // Lambda (REST-JSON: the operation is the method and the path, errors carry
 // their code in X-Amzn-ErrorType) plays what ACK's lambda-controller v1.14.1
 // calls for its Function and EventSourceMapping kinds, as the Lambda API
@@ -146,8 +148,6 @@
 // DeleteFunction, SetMappingEnabledOutOfBand, AddEventSourceMapping, Policy
 // and RemovePermissionOutOfBand shape or change the state as someone outside
 // the code under test would.
-
-package localaws
 
 import (
 	"archive/zip"

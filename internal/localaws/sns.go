@@ -1,3 +1,5 @@
+package localaws
+
 // SNS (query protocol: a form-encoded POST / with Version=2010-03-31 and
 // Action=<Operation>) plays the operations that ACK's sns-controller v1.6.0
 // calls for its Topic and Subscription kinds, as the Amazon SNS API
@@ -89,8 +91,6 @@
 //
 // Test controls: Topic and Subscriptions return snapshots; ConfirmSubscription
 // confirms a pending subscription.
-
-package localaws
 
 import (
 	"encoding/json"

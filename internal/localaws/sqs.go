@@ -1,3 +1,5 @@
+package localaws
+
 // SQS (JSON 1.0: POST / with X-Amz-Target: AmazonSQS.<Operation>, in
 // query-compatible mode) plays the queue operations that ACK's sqs-controller
 // v1.6.1 calls for its Queue kind, as the Amazon SQS API Reference documents
@@ -77,8 +79,6 @@
 // Test controls: Queue returns a queue's attributes (as GetQueueAttributes
 // All answers them) and tags; SetQueueRecreateDelay sets the
 // QueueDeletedRecently wait.
-
-package localaws
 
 import (
 	"encoding/json"
