@@ -133,7 +133,8 @@ func newIAMState() iamState { return iamState{iamRoles: map[string]*iamRole{}} }
 type iamRole struct {
 	account, name, path, id string
 	created                 time.Time
-	trust                   string // the assume role policy, as given
+	made                    time.Time // created, to the nanosecond
+	trust                   string    // the assume role policy, as given
 	description             string
 	maxSession              int
 	boundary                string
@@ -157,7 +158,9 @@ func (s *Server) iamRoleExists(arn string) bool {
 		return false
 	}
 	r := s.iamRoles[iamKey(account, name)]
-	return r != nil && r.path == path
+	// IAM is eventually consistent: a role is assumable by a service only
+	// some time after CreateRole (Delays.RolePropagation).
+	return r != nil && r.path == path && time.Since(r.made) >= s.Delays.RolePropagation
 }
 
 // iamParseRoleARN splits arn:aws:iam::ACCOUNT:role/PATH/NAME.
@@ -831,7 +834,7 @@ func (s *Server) iamCreateRole(form url.Values) (any, *apiError) {
 		return nil, err
 	}
 	r := &iamRole{account: s.account(), name: name, path: "/", maxSession: iamDefaultSession,
-		created: time.Now().UTC().Truncate(time.Second), inline: map[string]string{}}
+		created: time.Now().UTC().Truncate(time.Second), made: time.Now(), inline: map[string]string{}}
 	if form.Has("Path") {
 		r.path = form.Get("Path")
 		if err := iamCheckPath(r.path); err != nil {

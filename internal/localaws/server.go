@@ -94,6 +94,9 @@ type Delays struct {
 	// TableCreate: a new table is CREATING, then ACTIVE; TableUpdate: an
 	// updated table is UPDATING, then ACTIVE.
 	TableCreate, TableUpdate time.Duration
+	// RolePropagation: IAM is eventually consistent; Lambda refuses a role
+	// ("cannot be assumed by Lambda") until this long after CreateRole.
+	RolePropagation time.Duration
 	// MappingCreate: a new event source mapping is Creating, then Enabled
 	// (or Disabled); MappingUpdate: Updating (Enabling, Disabling), then
 	// Enabled or Disabled.
@@ -104,15 +107,23 @@ type Delays struct {
 // resources: a function a few seconds, a table about ten.
 var DefaultDelays = Delays{
 	FunctionCreate: 3 * time.Second, FunctionUpdate: 2 * time.Second,
-	TableCreate: 8 * time.Second, TableUpdate: 3 * time.Second,
+	TableCreate: 8 * time.Second, TableUpdate: 3 * time.Second, RolePropagation: 2 * time.Second,
 	MappingCreate: 2 * time.Second, MappingUpdate: 2 * time.Second,
+}
+
+// SetDelays changes the delays of a running server; what is in progress
+// ends by the new ones.
+func (s *Server) SetDelays(d Delays) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.Delays = d
 }
 
 // Scaled returns d with every delay multiplied by f.
 func (d Delays) Scaled(f float64) Delays {
 	scale := func(v time.Duration) time.Duration { return time.Duration(float64(v) * f) }
-	return Delays{scale(d.FunctionCreate), scale(d.FunctionUpdate), scale(d.TableCreate), scale(d.TableUpdate),
-		scale(d.MappingCreate), scale(d.MappingUpdate)}
+	return Delays{FunctionCreate: scale(d.FunctionCreate), FunctionUpdate: scale(d.FunctionUpdate), TableCreate: scale(d.TableCreate),
+		TableUpdate: scale(d.TableUpdate), RolePropagation: scale(d.RolePropagation), MappingCreate: scale(d.MappingCreate), MappingUpdate: scale(d.MappingUpdate)}
 }
 
 // Start listens on 127.0.0.1 on a free port and serves in the background. It

@@ -62,7 +62,7 @@ func readOnly(op string) bool {
 
 // waitACKSynced waits until ACK reports every child of a stack synced
 // (ACK.ResourceSynced=True), whatever the operator makes of it.
-func waitACKSynced(t *testing.T, stack *v1alpha1.EventDrivenStack, timeout time.Duration) {
+func waitACKSynced(t testing.TB, stack *v1alpha1.EventDrivenStack, timeout time.Duration) {
 	t.Helper()
 	harness.Eventually(t, timeout, "ACK reports every child synced", func() error {
 		for _, k := range ack.Kinds {

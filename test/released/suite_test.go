@@ -183,7 +183,7 @@ func (c *codeStore) get(bucket, key, _ string) ([]byte, error) {
 }
 
 // zipOf is a zip holding a bootstrap file with content.
-func zipOf(t *testing.T, content string) []byte {
+func zipOf(t testing.TB, content string) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	w := zip.NewWriter(&buf)
@@ -209,7 +209,7 @@ func zipSHA(zip []byte) string {
 // seedStack is the seed stack in a new namespace, its AWS names prefixed (the
 // scenarios share one local AWS account), each function's code a zip in the
 // local S3 with its sha256 declared, as kubectl eds publish leaves it.
-func seedStack(t *testing.T, prefix string) *v1alpha1.EventDrivenStack {
+func seedStack(t testing.TB, prefix string) *v1alpha1.EventDrivenStack {
 	t.Helper()
 	stack := seed.Stack(t, harness.NewNamespace(t, k8s))
 	stack.Spec.NamePrefix = prefix
@@ -224,14 +224,14 @@ func seedStack(t *testing.T, prefix string) *v1alpha1.EventDrivenStack {
 }
 
 // create creates a stack (deleted when the test ends) and waits until it is Ready.
-func create(t *testing.T, stack *v1alpha1.EventDrivenStack) {
+func create(t testing.TB, stack *v1alpha1.EventDrivenStack) {
 	t.Helper()
 	harness.CreateStack(t, k8s, stack, 2*time.Minute)
 	waitReady(t, stack, time.Minute+settle)
 }
 
 // get reads a stack.
-func get(t *testing.T, stack *v1alpha1.EventDrivenStack) *v1alpha1.EventDrivenStack {
+func get(t testing.TB, stack *v1alpha1.EventDrivenStack) *v1alpha1.EventDrivenStack {
 	t.Helper()
 	got := &v1alpha1.EventDrivenStack{}
 	if err := k8s.Get(context.Background(), client.ObjectKeyFromObject(stack), got); err != nil {
@@ -241,7 +241,7 @@ func get(t *testing.T, stack *v1alpha1.EventDrivenStack) *v1alpha1.EventDrivenSt
 }
 
 // waitReady waits until the stack is Ready at its current generation.
-func waitReady(t *testing.T, stack *v1alpha1.EventDrivenStack, timeout time.Duration) *v1alpha1.EventDrivenStack {
+func waitReady(t testing.TB, stack *v1alpha1.EventDrivenStack, timeout time.Duration) *v1alpha1.EventDrivenStack {
 	t.Helper()
 	var got *v1alpha1.EventDrivenStack
 	harness.Eventually(t, timeout, "stack "+stack.Name+" Ready", func() error {
