@@ -251,8 +251,9 @@ func syncedNow(obj ack.Object) {
 	Stamp(obj)
 }
 
-// setRecoverable is a reconcile's end on an AWS error ACK retries.
+// setRecoverable is a reconcile's end on an AWS error ACK retries: the
+// runtime cannot tell whether the resource is in sync.
 func setRecoverable(obj ack.Object, msg string) {
 	SetCondition(obj, ackv1alpha1.ConditionTypeRecoverable, corev1.ConditionTrue, msg)
-	SetCondition(obj, ackv1alpha1.ConditionTypeResourceSynced, corev1.ConditionFalse, "Resource not synced")
+	SetCondition(obj, ackv1alpha1.ConditionTypeResourceSynced, corev1.ConditionUnknown, unknownSynced)
 }

@@ -29,6 +29,7 @@ const iamInline = `{"Version":"2012-10-17","Statement":[{"Sid":"Logs","Effect":"
 func iamStart(t *testing.T) (*Server, *iam.Client) {
 	t.Helper()
 	s := New()
+	s.Delays.RolePropagation = 0 // TestIAMRolePropagation has its own
 	u, err := s.Start()
 	if err != nil {
 		t.Fatal(err)
@@ -829,5 +830,34 @@ func TestIAMRoleAccountsAndOutOfBand(t *testing.T) {
 	// Requests are counted under iam:<Action>.
 	if calls := s.Calls(); calls["iam:CreateRole"] != 3 || calls["iam:GetRole"] != 2 {
 		t.Fatalf("Calls() = %v", calls)
+	}
+}
+
+// IAM is eventually consistent: a new role is not assumable by Lambda until
+// Delays.RolePropagation has passed.
+func TestIAMRolePropagation(t *testing.T) {
+	s := New()
+	s.Delays.RolePropagation = 300 * time.Millisecond
+	u, err := s.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	c := iamClientFor(u, "AKID")
+	out, err := c.CreateRole(context.Background(), &iam.CreateRoleInput{RoleName: aws.String("young"), AssumeRolePolicyDocument: aws.String(iamTrust)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	assumable := func() bool {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.iamRoleExists(aws.ToString(out.Role.Arn))
+	}
+	if assumable() {
+		t.Fatal("a role is assumable right after CreateRole")
+	}
+	time.Sleep(350 * time.Millisecond)
+	if !assumable() {
+		t.Fatal("a role is not assumable after RolePropagation")
 	}
 }

@@ -53,7 +53,15 @@ var (
 // delays is how long the local AWS takes for what it does after answering:
 // half of AWS's usual times (a function Pending for 1.5 s, a table CREATING
 // for 4 s), so that the scenarios show every asynchronous state in little time.
-var delays = localaws.DefaultDelays.Scaled(0.5)
+var delays = func() localaws.Delays {
+	d := localaws.DefaultDelays.Scaled(0.5)
+	// IAM's propagation (Lambda refusing a younger role) is played by
+	// BenchmarkSeedTimeToReady; here it would add retries whose number
+	// depends on timing, not on ACK's rules (TestStandInAgrees... compares
+	// those).
+	d.RolePropagation = 0
+	return d
+}()
 
 // settle is how long a scenario may take to come back to Ready after the
 // local AWS settled (the bound), on top of the slowest delay.
