@@ -44,19 +44,6 @@ import (
 	"github.com/eventstack-io/eventstack-operator/internal/render"
 )
 
-// Lambda is the part of the Lambda API the probes call.
-type Lambda interface {
-	GetFunction(context.Context, *lambda.GetFunctionInput, ...func(*lambda.Options)) (*lambda.GetFunctionOutput, error)
-	GetEventSourceMapping(context.Context, *lambda.GetEventSourceMappingInput, ...func(*lambda.Options)) (*lambda.GetEventSourceMappingOutput, error)
-	UpdateEventSourceMapping(context.Context, *lambda.UpdateEventSourceMappingInput, ...func(*lambda.Options)) (*lambda.UpdateEventSourceMappingOutput, error)
-}
-
-// StepFunctions is the part of the Step Functions API the probes call.
-type StepFunctions interface {
-	DescribeStateMachine(context.Context, *sfn.DescribeStateMachineInput, ...func(*sfn.Options)) (*sfn.DescribeStateMachineOutput, error)
-	ListTagsForResource(context.Context, *sfn.ListTagsForResourceInput, ...func(*sfn.Options)) (*sfn.ListTagsForResourceOutput, error)
-}
-
 // Verdict is what AWS says of a child.
 type Verdict struct {
 	// Settled: AWS holds what the child declares and has finished with it.
@@ -77,7 +64,7 @@ type Verdict struct {
 
 // Function reads the function a child declares from Lambda and compares it
 // with the child's spec (the rendered child, whose strings are whole).
-func Function(ctx context.Context, c Lambda, desired *ack.Function) (Verdict, error) {
+func Function(ctx context.Context, c awsapi.Lambda, desired *ack.Function) (Verdict, error) {
 	out, err := c.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: desired.Spec.Name})
 	if err != nil {
 		if awsapi.IsNotFound(err) {
@@ -225,7 +212,7 @@ func short(sha string) string {
 
 // StateMachine reads the state machine a child declares from Step Functions
 // and compares it with the child's spec (the rendered child).
-func StateMachine(ctx context.Context, c StepFunctions, desired *ack.StateMachine, arn string) (Verdict, error) {
+func StateMachine(ctx context.Context, c awsapi.StepFunctions, desired *ack.StateMachine, arn string) (Verdict, error) {
 	out, err := c.DescribeStateMachine(ctx, &sfn.DescribeStateMachineInput{StateMachineArn: aws.String(arn)})
 	if err != nil {
 		if awsapi.IsNotFound(err) {
@@ -324,7 +311,7 @@ func sameJSON(a, b string) bool {
 
 // Mapping reads an event source mapping from Lambda and compares it with the
 // child's spec (the rendered child).
-func Mapping(ctx context.Context, c Lambda, desired *ack.EventSourceMapping, uuid string) (Verdict, error) {
+func Mapping(ctx context.Context, c awsapi.Lambda, desired *ack.EventSourceMapping, uuid string) (Verdict, error) {
 	out, err := c.GetEventSourceMapping(ctx, &lambda.GetEventSourceMappingInput{UUID: aws.String(uuid)})
 	if err != nil {
 		if awsapi.IsNotFound(err) {
@@ -372,7 +359,7 @@ func derefs(ss []*string) []string {
 
 // MappingState reads an event source mapping's state from Lambda (Enabled,
 // Disabled, Creating, Updating, ...); "" when Lambda has no such mapping.
-func MappingState(ctx context.Context, c Lambda, uuid string) (string, error) {
+func MappingState(ctx context.Context, c awsapi.Lambda, uuid string) (string, error) {
 	out, err := c.GetEventSourceMapping(ctx, &lambda.GetEventSourceMappingInput{UUID: aws.String(uuid)})
 	if err != nil {
 		if awsapi.IsNotFound(err) {
@@ -384,7 +371,7 @@ func MappingState(ctx context.Context, c Lambda, uuid string) (string, error) {
 }
 
 // EnableMapping enables an event source mapping again.
-func EnableMapping(ctx context.Context, c Lambda, uuid string) error {
+func EnableMapping(ctx context.Context, c awsapi.Lambda, uuid string) error {
 	_, err := c.UpdateEventSourceMapping(ctx, &lambda.UpdateEventSourceMappingInput{UUID: aws.String(uuid), Enabled: aws.Bool(true)})
 	if err != nil {
 		return awsapi.Classify("lambda:UpdateEventSourceMapping", err)

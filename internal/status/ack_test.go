@@ -245,3 +245,51 @@ func deployingFunction(have, want string) *ack.Function {
 	f.Spec.Code = &ack.FunctionCode{SHA256: ptr.To(hash(want))}
 	return f
 }
+
+// What AWS itself says (Live) stands over what ACK's status says of a
+// function it last saw Pending or InProgress: Ready once AWS settled it,
+// InProgress while AWS works or holds other values, Stalled with AWS's
+// reason; and it reports the child on, whatever ACK's managedFields say.
+func TestChildWithWhatAWSSays(t *testing.T) {
+	c := render.Child{Kind: "Function", Name: "s-orders"}
+	pending := func() *ack.Function {
+		f := function(ack.FunctionStatus{State: ptr.To("Pending")})
+		f.Status.Conditions = []*ackv1alpha1.Condition{cond(ackv1alpha1.ConditionTypeResourceSynced, corev1.ConditionFalse, "Resource not synced")}
+		f.SetGeneration(2)
+		return written(f, &t1, &t2).(*ack.Function)
+	}
+	inProgress := func() *ack.Function {
+		f := function(ack.FunctionStatus{State: ptr.To("Active"), LastUpdateStatus: ptr.To("InProgress")})
+		f.Status.Conditions = []*ackv1alpha1.Condition{cond(ackv1alpha1.ConditionTypeResourceSynced, corev1.ConditionTrue, "Resource synced successfully")}
+		f.SetGeneration(3)
+		return written(f, &t1, &t2).(*ack.Function)
+	}
+	for _, tc := range []struct {
+		name     string
+		obj      *ack.Function
+		live     *Live
+		state    v1alpha1.ChildState
+		contains string
+	}{
+		{"ACK saw it Pending, nothing asked", pending(), nil, v1alpha1.ChildInProgress, "Pending"},
+		{"ACK saw it Pending, Lambda says settled", pending(), &Live{Settled: true}, v1alpha1.ChildReady, ""},
+		{"ACK saw an update InProgress, nothing asked", inProgress(), nil, v1alpha1.ChildInProgress, "applying the last update"},
+		{"ACK saw an update InProgress, Lambda still works", inProgress(), &Live{Working: "Lambda is applying the last update of the function (InProgress)"}, v1alpha1.ChildInProgress, "(InProgress)"},
+		{"ACK saw an update InProgress, Lambda holds other values", inProgress(), &Live{Differs: "Lambda has memorySize 128, the child declares 512"}, v1alpha1.ChildInProgress, "(ACK has not applied it yet)"},
+		{"ACK saw an update InProgress, Lambda failed it", inProgress(), &Live{Failed: "Lambda's last update of the function failed: EniLimitExceeded"}, v1alpha1.ChildStalled, "EniLimitExceeded"},
+		{"ACK saw an update InProgress, Lambda settled", inProgress(), &Live{Settled: true}, v1alpha1.ChildReady, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := Child(c, tc.obj, nil, v1alpha1.ChildStatus{}, tc.live)
+			if got.State != tc.state || !strings.Contains(got.Message, tc.contains) {
+				t.Fatalf("%s %q, want %s containing %q", got.State, got.Message, tc.state, tc.contains)
+			}
+			if got.Ready != (tc.state == v1alpha1.ChildReady) {
+				t.Errorf("ready %v in state %s", got.Ready, got.State)
+			}
+			if tc.live != nil && tc.live.Settled && got.ObservedGeneration != tc.obj.GetGeneration() {
+				t.Errorf("observedGeneration %d, want the generation AWS settled, %d", got.ObservedGeneration, tc.obj.GetGeneration())
+			}
+		})
+	}
+}
