@@ -52,7 +52,7 @@ func run() error {
 	awsMode := flag.String("aws", "simulated", "simulated: a stand-in plays the ACK controllers and an in-memory server AWS, nothing is created in AWS; "+
 		"real: the operator calls AWS (default credential chain, or --aws-endpoint-url) and the ACK children wait for ACK controllers you run.")
 	ackMode := flag.String("ack", "stand-in", "With --aws=simulated, who plays the ACK controllers: stand-in (internal/localack, each kind after its latency) or "+
-		"released (the six released ACK controllers, built from ../shared/ack-controllers once and cached, run as processes against the simulated AWS).")
+		"released, or real (the six released ACK controllers, built from ../shared/ack-controllers once and cached, run as processes against the simulated AWS).")
 	latencyScale := flag.Float64("ack-latency-scale", 0.3, "With --aws=simulated: how fast the stand-in ACK reports children (1 is AWS's pace: a table in 10 s, a function in 5 s).")
 	flag.StringVar(&o.AWSEndpointURL, "aws-endpoint-url", "", "With --aws=real: the endpoint of the operator's AWS calls (an AWS-compatible emulator); default: AWS.")
 	flag.BoolVar(&o.DisableAWS, "disable-aws", false, "With --aws=real: make no AWS call at all.")
@@ -66,9 +66,9 @@ func run() error {
 	if !simulated && *awsMode != "real" {
 		return fmt.Errorf("--aws=%q: want simulated or real", *awsMode)
 	}
-	released := *ackMode == "released"
+	released := *ackMode == "released" || *ackMode == "real"
 	if !released && *ackMode != "stand-in" {
-		return fmt.Errorf("--ack=%q: want stand-in or released", *ackMode)
+		return fmt.Errorf("--ack=%q: want stand-in or released (or real)", *ackMode)
 	}
 	if released && !simulated {
 		return errors.New("--ack=released runs the released ACK controllers against the simulated AWS: use it with --aws=simulated")
