@@ -420,6 +420,16 @@ func ddbTableNotFound(name string) *apiError {
 	return ddbError("ResourceNotFoundException", "Requested resource not found: Table: "+name+" not found")
 }
 
+// ddbBackupsTableNotFound is how the continuous backups operations answer a
+// missing table (their own code and wording, not ResourceNotFoundException).
+func ddbBackupsTableNotFound(name string) *apiError {
+	return ddbError("TableNotFoundException", "Table not found: "+name)
+}
+
+func ddbIndexNotFound(name string) *apiError {
+	return ddbError("ResourceNotFoundException", "Requested resource not found: Index: "+name+" not found")
+}
+
 // ddbInUse answers a change to a table that is not ACTIVE.
 func ddbInUse(t *ddbTable, status string) *apiError {
 	being := map[string]string{"CREATING": "created", "UPDATING": "updated", "DELETING": "deleted"}[status]
@@ -442,7 +452,9 @@ func (s *Server) ddbTableArn(name string) string {
 	return fmt.Sprintf("arn:aws:dynamodb:%s:%s:table/%s", s.Region, s.account(), name)
 }
 
-func ddbCheckTableName(name, member string) *apiError {
+// ddbCheckName checks a table or index name: both follow the same rule,
+// [a-zA-Z0-9_.-]{3,255}.
+func ddbCheckName(name, member string) *apiError {
 	switch {
 	case name == "":
 		return ddbConstraint(nil, member, "not be null")
@@ -466,26 +478,45 @@ func (s *Server) ddbName(nameOrArn string) (name, arn string, _ *apiError) {
 		}
 		return m[3], nameOrArn, nil
 	}
-	if err := ddbCheckTableName(nameOrArn, "tableName"); err != nil {
+	if err := ddbCheckName(nameOrArn, "tableName"); err != nil {
 		return "", "", err
 	}
 	return nameOrArn, s.ddbTableArn(nameOrArn), nil
 }
 
-// ddbFind returns the table a TableName member names; nil with the name if
-// there is none.
-func (s *Server) ddbFind(nameOrArn string) (*ddbTable, string, *apiError) {
+// ddbFind returns the table a TableName member names. A missing table is
+// answered with notFound(name): every operation refuses one, but not all
+// in the same words (see ddbBackupsTableNotFound).
+func (s *Server) ddbFind(nameOrArn string, notFound func(name string) *apiError) (*ddbTable, *apiError) {
 	name, arn, err := s.ddbName(nameOrArn)
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
 	s.ddbSweep(time.Now())
-	return s.tables[arn], name, nil
+	t := s.tables[arn]
+	if t == nil {
+		return nil, notFound(name)
+	}
+	return t, nil
 }
 
-// ddbFindArn returns the table a ResourceArn member names; nil with the ARN
-// if there is none.
-func (s *Server) ddbFindArn(arn string) (*ddbTable, *apiError) {
+// ddbTableOf decodes a request whose only member is TableName (DescribeTable,
+// DeleteTable, DescribeTimeToLive, DescribeContinuousBackups) and returns
+// the table it names, as ddbFind does.
+func (s *Server) ddbTableOf(body []byte, notFound func(name string) *apiError) (*ddbTable, *apiError) {
+	var in struct {
+		TableName string `json:"TableName"`
+	}
+	if err := decode(body, &in); err != nil {
+		return nil, err
+	}
+	return s.ddbFind(in.TableName, notFound)
+}
+
+// ddbFindArn returns the table a ResourceArn member names. A missing table
+// is answered with notFound(arn): the tag operations and the resource policy
+// operations word it differently.
+func (s *Server) ddbFindArn(arn string, notFound func(arn string) *apiError) (*ddbTable, *apiError) {
 	if arn == "" {
 		return nil, ddbConstraint(nil, "resourceArn", "not be null")
 	}
@@ -493,7 +524,11 @@ func (s *Server) ddbFindArn(arn string) (*ddbTable, *apiError) {
 		return nil, ddbValidation("Invalid TableArn: Invalid ResourceArn provided as input " + arn)
 	}
 	s.ddbSweep(time.Now())
-	return s.tables[arn], nil
+	t := s.tables[arn]
+	if t == nil {
+		return nil, notFound(arn)
+	}
+	return t, nil
 }
 
 // ddbSweep forgets what has finished being deleted by now.
@@ -652,23 +687,9 @@ func ddbCheckProjection(p *ddbProjection, member string) *apiError {
 	return nil
 }
 
-func ddbCheckIndexName(name, member string) *apiError {
-	switch {
-	case name == "":
-		return ddbConstraint(nil, member, "not be null")
-	case len(name) < 3:
-		return ddbConstraint(name, member, "have length greater than or equal to 3")
-	case len(name) > 255:
-		return ddbConstraint(name, member, "have length less than or equal to 255")
-	case !ddbNameRe.MatchString(name):
-		return ddbConstraint(name, member, "satisfy regular expression pattern: [a-zA-Z0-9_.-]+")
-	}
-	return nil
-}
-
 // ddbCheckGSI checks a global secondary index to create under a billing mode.
 func ddbCheckGSI(in ddbIndexIn, billing, member string) *apiError {
-	if err := ddbCheckIndexName(in.IndexName, member+".indexName"); err != nil {
+	if err := ddbCheckName(in.IndexName, member+".indexName"); err != nil {
 		return err
 	}
 	if err := ddbCheckKeySchema(in.KeySchema, member+".keySchema"); err != nil {
@@ -915,7 +936,7 @@ func (s *Server) dynamoCreateTable(body []byte) (any, *apiError) {
 	}
 	for i, l := range in.LocalSecondaryIndexes {
 		member := fmt.Sprintf("localSecondaryIndexes.%d.member", i+1)
-		if err := ddbCheckIndexName(l.IndexName, member+".indexName"); err != nil {
+		if err := ddbCheckName(l.IndexName, member+".indexName"); err != nil {
 			return nil, err
 		}
 		if err := ddbCheckKeySchema(l.KeySchema, member+".keySchema"); err != nil {
@@ -1052,18 +1073,9 @@ func (s *Server) ddbDescribe(t *ddbTable, now time.Time) ddbTableDesc {
 // DescribeTable.
 
 func (s *Server) dynamoDescribeTable(body []byte) (any, *apiError) {
-	var in struct {
-		TableName string `json:"TableName"`
-	}
-	if err := decode(body, &in); err != nil {
-		return nil, err
-	}
-	t, name, err := s.ddbFind(in.TableName)
+	t, err := s.ddbTableOf(body, ddbTableNotFound)
 	if err != nil {
 		return nil, err
-	}
-	if t == nil {
-		return nil, ddbTableNotFound(name)
 	}
 	return map[string]any{"Table": s.ddbDescribe(t, time.Now())}, nil
 }
@@ -1107,12 +1119,9 @@ func (s *Server) dynamoUpdateTable(body []byte) (any, *apiError) {
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
-	t, name, err := s.ddbFind(in.TableName)
+	t, err := s.ddbFind(in.TableName, ddbTableNotFound)
 	if err != nil {
 		return nil, err
-	}
-	if t == nil {
-		return nil, ddbTableNotFound(name)
 	}
 	now := time.Now()
 	if st := t.status(now); st != "ACTIVE" {
@@ -1207,11 +1216,11 @@ func (s *Server) dynamoUpdateTable(body []byte) (any, *apiError) {
 		case u.Delete != nil:
 			createsOrDeletes++
 			if ddbFindIndex(t.gsis, u.Delete.IndexName) == nil {
-				return nil, ddbError("ResourceNotFoundException", "Requested resource not found: Index: "+u.Delete.IndexName+" not found")
+				return nil, ddbIndexNotFound(u.Delete.IndexName)
 			}
 		case u.Update != nil:
 			if ddbFindIndex(t.gsis, u.Update.IndexName) == nil {
-				return nil, ddbError("ResourceNotFoundException", "Requested resource not found: Index: "+u.Update.IndexName+" not found")
+				return nil, ddbIndexNotFound(u.Update.IndexName)
 			}
 			switch tp := u.Update.ProvisionedThroughput; {
 			case billing == ddbPayPerReq && tp != nil:
@@ -1373,18 +1382,9 @@ func ddbCountCreates(updates []ddbIndexUpdate) int {
 // DeleteTable.
 
 func (s *Server) dynamoDeleteTable(body []byte) (any, *apiError) {
-	var in struct {
-		TableName string `json:"TableName"`
-	}
-	if err := decode(body, &in); err != nil {
-		return nil, err
-	}
-	t, name, err := s.ddbFind(in.TableName)
+	t, err := s.ddbTableOf(body, ddbTableNotFound)
 	if err != nil {
 		return nil, err
-	}
-	if t == nil {
-		return nil, ddbTableNotFound(name)
 	}
 	now := time.Now()
 	if st := t.status(now); st != "ACTIVE" {
@@ -1402,18 +1402,9 @@ func (s *Server) dynamoDeleteTable(body []byte) (any, *apiError) {
 // Time to live.
 
 func (s *Server) dynamoDescribeTimeToLive(body []byte) (any, *apiError) {
-	var in struct {
-		TableName string `json:"TableName"`
-	}
-	if err := decode(body, &in); err != nil {
-		return nil, err
-	}
-	t, name, err := s.ddbFind(in.TableName)
+	t, err := s.ddbTableOf(body, ddbTableNotFound)
 	if err != nil {
 		return nil, err
-	}
-	if t == nil {
-		return nil, ddbTableNotFound(name)
 	}
 	type ttlDesc struct {
 		TimeToLiveStatus string `json:"TimeToLiveStatus"`
@@ -1449,12 +1440,9 @@ func (s *Server) dynamoUpdateTimeToLive(body []byte) (any, *apiError) {
 	case len(spec.AttributeName) > 255:
 		return nil, ddbConstraint(spec.AttributeName, "timeToLiveSpecification.attributeName", "have length less than or equal to 255")
 	}
-	t, name, err := s.ddbFind(in.TableName)
+	t, err := s.ddbFind(in.TableName, ddbTableNotFound)
 	if err != nil {
 		return nil, err
-	}
-	if t == nil {
-		return nil, ddbTableNotFound(name)
 	}
 	if st := t.status(time.Now()); st == "CREATING" || st == "DELETING" {
 		return nil, ddbInUse(t, st)
@@ -1500,18 +1488,9 @@ func (s *Server) ddbBackupsDesc(t *ddbTable, now time.Time) any {
 }
 
 func (s *Server) dynamoDescribeContinuousBackups(body []byte) (any, *apiError) {
-	var in struct {
-		TableName string `json:"TableName"`
-	}
-	if err := decode(body, &in); err != nil {
-		return nil, err
-	}
-	t, name, err := s.ddbFind(in.TableName)
+	t, err := s.ddbTableOf(body, ddbBackupsTableNotFound)
 	if err != nil {
 		return nil, err
-	}
-	if t == nil {
-		return nil, ddbError("TableNotFoundException", "Table not found: "+name)
 	}
 	return s.ddbBackupsDesc(t, time.Now()), nil
 }
@@ -1539,19 +1518,16 @@ func (s *Server) dynamoUpdateContinuousBackups(body []byte) (any, *apiError) {
 		return nil, ddbConstraint(*spec.RecoveryPeriodInDays, "pointInTimeRecoverySpecification.recoveryPeriodInDays",
 			"have value between 1 and 35")
 	}
-	t, name, err := s.ddbFind(in.TableName)
+	t, err := s.ddbFind(in.TableName, ddbBackupsTableNotFound)
 	if err != nil {
 		return nil, err
-	}
-	if t == nil {
-		return nil, ddbError("TableNotFoundException", "Table not found: "+name)
 	}
 	now := time.Now()
 	switch t.status(now) {
 	case "CREATING":
 		return nil, ddbError("ContinuousBackupsUnavailableException", "Backups are being enabled for the table: "+t.name+". Please retry later")
 	case "DELETING":
-		return nil, ddbError("TableNotFoundException", "Table not found: "+t.name)
+		return nil, ddbBackupsTableNotFound(t.name)
 	}
 	if *spec.PointInTimeRecoveryEnabled {
 		days := int32(35)
@@ -1581,15 +1557,12 @@ func (t *ddbTable) insightsStatus(now time.Time) string {
 }
 
 func (s *Server) ddbInsightsTarget(tableName, indexName string) (*ddbTable, *apiError) {
-	t, name, err := s.ddbFind(tableName)
+	t, err := s.ddbFind(tableName, ddbTableNotFound)
 	if err != nil {
 		return nil, err
 	}
-	if t == nil {
-		return nil, ddbTableNotFound(name)
-	}
 	if indexName != "" && ddbFindIndex(t.gsis, indexName) == nil {
-		return nil, ddbError("ResourceNotFoundException", "Requested resource not found: Index: "+indexName+" not found")
+		return nil, ddbIndexNotFound(indexName)
 	}
 	return t, nil
 }
@@ -1670,12 +1643,9 @@ func (s *Server) dynamoListTagsOfResource(body []byte) (any, *apiError) {
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
-	t, err := s.ddbFindArn(in.ResourceArn)
+	t, err := s.ddbFindArn(in.ResourceArn, ddbTagsNotFound)
 	if err != nil {
 		return nil, err
-	}
-	if t == nil {
-		return nil, ddbTagsNotFound(in.ResourceArn)
 	}
 	tags := []ddbTag{}
 	for _, k := range sortedKeys(t.tags) {
@@ -1698,12 +1668,9 @@ func (s *Server) dynamoTagResource(body []byte) (any, *apiError) {
 	if err := ddbCheckTags(in.Tags, "tags"); err != nil {
 		return nil, err
 	}
-	t, err := s.ddbFindArn(in.ResourceArn)
+	t, err := s.ddbFindArn(in.ResourceArn, ddbTagsNotFound)
 	if err != nil {
 		return nil, err
-	}
-	if t == nil {
-		return nil, ddbTagsNotFound(in.ResourceArn)
 	}
 	for _, tag := range in.Tags {
 		t.tags[tag.Key] = tag.Value
@@ -1722,12 +1689,9 @@ func (s *Server) dynamoUntagResource(body []byte) (any, *apiError) {
 	if in.TagKeys == nil {
 		return nil, ddbConstraint(nil, "tagKeys", "not be null")
 	}
-	t, err := s.ddbFindArn(in.ResourceArn)
+	t, err := s.ddbFindArn(in.ResourceArn, ddbTagsNotFound)
 	if err != nil {
 		return nil, err
-	}
-	if t == nil {
-		return nil, ddbTagsNotFound(in.ResourceArn)
 	}
 	for _, k := range in.TagKeys {
 		delete(t.tags, k)
@@ -1752,16 +1716,11 @@ func ddbCheckPolicy(doc string) *apiError {
 	return nil
 }
 
-func (s *Server) ddbPolicyTarget(arn string) (*ddbTable, *apiError) {
-	t, err := s.ddbFindArn(arn)
-	if err != nil {
-		return nil, err
-	}
-	if t == nil {
-		m := ddbTableArnRe.FindStringSubmatch(arn)
-		return nil, ddbTableNotFound(m[3])
-	}
-	return t, nil
+// ddbPolicyTableNotFound is how the resource policy operations answer a
+// missing table: by its name, as DescribeTable does, though they are given
+// its ARN (which ddbFindArn has already matched against ddbTableArnRe).
+func ddbPolicyTableNotFound(arn string) *apiError {
+	return ddbTableNotFound(ddbTableArnRe.FindStringSubmatch(arn)[3])
 }
 
 func ddbPolicyNotFound(arn string) *apiError {
@@ -1775,7 +1734,7 @@ func (s *Server) dynamoGetResourcePolicy(body []byte) (any, *apiError) {
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
-	t, err := s.ddbPolicyTarget(in.ResourceArn)
+	t, err := s.ddbFindArn(in.ResourceArn, ddbPolicyTableNotFound)
 	if err != nil {
 		return nil, err
 	}
@@ -1800,7 +1759,7 @@ func (s *Server) dynamoPutResourcePolicy(body []byte) (any, *apiError) {
 	if err := ddbCheckPolicy(in.Policy); err != nil {
 		return nil, err
 	}
-	t, err := s.ddbPolicyTarget(in.ResourceArn)
+	t, err := s.ddbFindArn(in.ResourceArn, ddbPolicyTableNotFound)
 	if err != nil {
 		return nil, err
 	}
@@ -1822,7 +1781,7 @@ func (s *Server) dynamoDeleteResourcePolicy(body []byte) (any, *apiError) {
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
-	t, err := s.ddbPolicyTarget(in.ResourceArn)
+	t, err := s.ddbFindArn(in.ResourceArn, ddbPolicyTableNotFound)
 	if err != nil {
 		return nil, err
 	}
@@ -1865,7 +1824,7 @@ func (s *Server) Table(nameOrArn string) (Table, bool) {
 		BillingMode: t.billing, ReadCapacity: t.throughput.read, WriteCapacity: t.throughput.write,
 		TTLEnabled: t.ttlOn, TTLAttribute: t.ttlAttr, PointInTimeRecovery: t.pitr, SSEKMSKeyArn: t.sseKey,
 		StreamEnabled: t.streamOn, StreamViewType: t.streamView, TableClass: t.class, DeletionProtection: t.protection,
-		ContributorInsights: t.insightsStatus(now), ResourcePolicy: t.policy, Tags: map[string]string{}, Updates: t.updates,
+		ContributorInsights: t.insightsStatus(now), ResourcePolicy: t.policy, Tags: copyStrings(t.tags), Updates: t.updates,
 	}
 	for _, k := range t.keys {
 		out.KeySchema = append(out.KeySchema, TableKey(k))
@@ -1881,9 +1840,6 @@ func (s *Server) Table(nameOrArn string) (Table, bool) {
 	}
 	if t.streamLabel != "" {
 		out.LatestStreamArn = t.arn + "/stream/" + t.streamLabel
-	}
-	for k, v := range t.tags {
-		out.Tags[k] = v
 	}
 	return out, true
 }

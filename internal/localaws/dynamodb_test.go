@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go"
@@ -20,18 +19,7 @@ import (
 // client that does not retry.
 func ddbEnv(t *testing.T, delays Delays) (*Server, *dynamodb.Client) {
 	t.Helper()
-	srv := New()
-	srv.Delays = delays
-	url, err := srv.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Close)
-	cfg := aws.Config{
-		Region:      "us-east-1",
-		Credentials: credentials.NewStaticCredentialsProvider("test", "test", ""),
-		Retryer:     func() aws.Retryer { return aws.NopRetryer{} },
-	}
+	srv, url, cfg := startWithDelays(t, delays)
 	return srv, dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) { o.BaseEndpoint = aws.String(url) })
 }
 

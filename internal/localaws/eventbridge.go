@@ -122,23 +122,15 @@ var eventOps = map[string]func(*Server, []byte) (any, *apiError){
 }
 
 // routeEvents names an EventBridge request's operation and returns its
-// handler, to be called with s.mu held.
-func (s *Server) routeEvents(r *http.Request, _ []byte) (string, handler) {
-	target := r.Header.Get("X-Amz-Target")
-	op, ok := strings.CutPrefix(target, "AWSEvents.")
-	h := eventOps[op]
-	if !ok || h == nil || r.Method != http.MethodPost || r.URL.Path != "/" {
-		if !ok {
-			op = target
-		}
-		return op, func([]byte) (int, any, *apiError) {
-			return 0, nil, &apiError{http.StatusBadRequest, "UnknownOperationException", "Unknown operation " + target}
-		}
+// handler, to be called with s.mu held: the JSON services' rpcRouter, which
+// also answers the requests of unknown targets (serviceOf sends them here),
+// and only on the path /.
+func (s *Server) routeEvents(r *http.Request, body []byte) (string, handler) {
+	op, h := rpcRouter("AWSEvents.", eventOps)(s, r, body)
+	if r.URL.Path != "/" {
+		return op, unknownOperation(r.Header.Get("X-Amz-Target"))
 	}
-	return op, func(body []byte) (int, any, *apiError) {
-		out, err := h(s, body)
-		return http.StatusOK, out, err
-	}
+	return op, h
 }
 
 // Errors and validation.
@@ -477,14 +469,22 @@ func checkPatternObject(obj map[string]any) string {
 	return ""
 }
 
+// ruleRef is a request that names one rule (DescribeRule, DeleteRule,
+// EnableRule, DisableRule).
 type ruleRef struct{ Name, EventBusName string }
 
-func (s *Server) describeRule(body []byte) (any, *apiError) {
+// decodeRuleRef decodes a ruleRef and checks the rule's name.
+func decodeRuleRef(body []byte) (ruleRef, *apiError) {
 	var in ruleRef
 	if err := decode(body, &in); err != nil {
-		return nil, err
+		return in, err
 	}
-	if err := checkName(ruleNameRe, in.Name, "name"); err != nil {
+	return in, checkName(ruleNameRe, in.Name, "name")
+}
+
+func (s *Server) describeRule(body []byte) (any, *apiError) {
+	in, err := decodeRuleRef(body)
+	if err != nil {
 		return nil, err
 	}
 	b, r, err := s.findRule(in.EventBusName, in.Name)
@@ -498,11 +498,8 @@ func (s *Server) describeRule(body []byte) (any, *apiError) {
 }
 
 func (s *Server) deleteRule(body []byte) (any, *apiError) {
-	var in ruleRef
-	if err := decode(body, &in); err != nil {
-		return nil, err
-	}
-	if err := checkName(ruleNameRe, in.Name, "name"); err != nil {
+	in, err := decodeRuleRef(body)
+	if err != nil {
 		return nil, err
 	}
 	b, err := s.findBus(in.EventBusName)
@@ -518,11 +515,8 @@ func (s *Server) deleteRule(body []byte) (any, *apiError) {
 }
 
 func (s *Server) setState(body []byte, state string) (any, *apiError) {
-	var in ruleRef
-	if err := decode(body, &in); err != nil {
-		return nil, err
-	}
-	if err := checkName(ruleNameRe, in.Name, "name"); err != nil {
+	in, err := decodeRuleRef(body)
+	if err != nil {
 		return nil, err
 	}
 	_, r, err := s.findRule(in.EventBusName, in.Name)
@@ -811,10 +805,7 @@ func (t Target) clone() Target {
 	if t.InputTransformer != nil {
 		it := *t.InputTransformer
 		if it.InputPathsMap != nil {
-			it.InputPathsMap = make(map[string]string, len(t.InputTransformer.InputPathsMap))
-			for k, v := range t.InputTransformer.InputPathsMap {
-				it.InputPathsMap[k] = v
-			}
+			it.InputPathsMap = copyStrings(t.InputTransformer.InputPathsMap)
 		}
 		c.InputTransformer = &it
 	}

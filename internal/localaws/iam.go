@@ -218,11 +218,8 @@ func (s *Server) Role(nameOrARN string) (Role, bool) {
 	out := Role{
 		Name: r.name, Path: r.path, Arn: r.arn(), RoleID: r.id, CreateDate: r.created,
 		AssumeRolePolicy: r.trust, Description: r.description, MaxSessionDuration: r.maxSession,
-		PermissionsBoundary: r.boundary, InlinePolicies: make(map[string]string, len(r.inline)),
+		PermissionsBoundary: r.boundary, InlinePolicies: copyStrings(r.inline),
 		AttachedPolicies: append([]string(nil), r.attached...), Tags: make(map[string]string, len(r.tags)),
-	}
-	for k, v := range r.inline {
-		out.InlinePolicies[k] = v
 	}
 	for _, t := range r.tags {
 		out.Tags[t.Key] = t.Value
@@ -351,6 +348,64 @@ func (s *Server) iamRoleOf(form url.Values) (*iamRole, *apiError) {
 	return r, nil
 }
 
+// iamRolePolicyOf finds the role of an inline policy operation and reads
+// the PolicyName it names (the policy need not exist: PutRolePolicy makes
+// it).
+func (s *Server) iamRolePolicyOf(form url.Values) (*iamRole, string, *apiError) {
+	r, err := s.iamRoleOf(form)
+	if err != nil {
+		return nil, "", err
+	}
+	name, err := iamName(form, "PolicyName", "policyName", 128)
+	if err != nil {
+		return nil, "", err
+	}
+	return r, name, nil
+}
+
+// iamInlinePolicyOf is iamRolePolicyOf for the operations that need the
+// policy to exist (GetRolePolicy, DeleteRolePolicy); it returns its
+// document too.
+func (s *Server) iamInlinePolicyOf(form url.Values) (r *iamRole, name, doc string, _ *apiError) {
+	r, name, err := s.iamRolePolicyOf(form)
+	if err != nil {
+		return nil, "", "", err
+	}
+	doc, ok := r.inline[name]
+	if !ok {
+		return nil, "", "", iamNoSuchEntity("The role policy with name " + name + " cannot be found.")
+	}
+	return r, name, doc, nil
+}
+
+// iamPolicyARNOf reads and checks a required managed policy ARN member
+// (AttachRolePolicy's and DetachRolePolicy's PolicyArn,
+// PutRolePermissionsBoundary's PermissionsBoundary).
+func iamPolicyARNOf(form url.Values, param, member string) (string, *apiError) {
+	arn, err := iamRequired(form, param, member)
+	if err != nil {
+		return "", err
+	}
+	if _, _, err := iamPolicyARN(arn, member); err != nil {
+		return "", err
+	}
+	return arn, nil
+}
+
+// iamAttachmentOf finds the role of AttachRolePolicy or DetachRolePolicy
+// and reads the managed policy ARN it names.
+func (s *Server) iamAttachmentOf(form url.Values) (*iamRole, string, *apiError) {
+	r, err := s.iamRoleOf(form)
+	if err != nil {
+		return nil, "", err
+	}
+	arn, err := iamPolicyARNOf(form, "PolicyArn", "policyArn")
+	if err != nil {
+		return nil, "", err
+	}
+	return r, arn, nil
+}
+
 func iamCheckPath(path string) *apiError {
 	if len(path) > 512 {
 		return iamValidation("Value '%s' at 'path' failed to satisfy constraint: Member must have length less than or equal to 512", path)
@@ -398,6 +453,20 @@ func iamPolicyARN(arn, member string) (path, name string, _ *apiError) {
 		return "", "", iamInvalidInput("ARN " + arn + " is not valid.")
 	}
 	return m[2], m[3], nil
+}
+
+// iamCheckTrust checks a role's trust policy (CreateRole's
+// AssumeRolePolicyDocument, UpdateAssumeRolePolicy's PolicyDocument): a
+// valid document within IAM's ACLSizePerRole quota.
+func iamCheckTrust(doc, member string) *apiError {
+	size, err := iamCheckDocument(doc, member, iamTrustPolicy)
+	if err != nil {
+		return err
+	}
+	if size > iamMaxTrustPolicy {
+		return iamLimit(fmt.Sprintf("Cannot exceed quota for ACLSizePerRole: %d", iamMaxTrustPolicy))
+	}
+	return nil
 }
 
 // iamPolicyKind is what a policy document is for.
@@ -861,12 +930,8 @@ func (s *Server) iamCreateRole(form url.Values) (any, *apiError) {
 	if r.tags, err = iamTagsOf(form); err != nil {
 		return nil, err
 	}
-	size, err := iamCheckDocument(trust, "assumeRolePolicyDocument", iamTrustPolicy)
-	if err != nil {
+	if err := iamCheckTrust(trust, "assumeRolePolicyDocument"); err != nil {
 		return nil, err
-	}
-	if size > iamMaxTrustPolicy {
-		return nil, iamLimit(fmt.Sprintf("Cannot exceed quota for ACLSizePerRole: %d", iamMaxTrustPolicy))
 	}
 	r.trust = trust
 	key := iamKey(r.account, name)
@@ -918,12 +983,8 @@ func (s *Server) iamUpdateAssumeRolePolicy(form url.Values) (any, *apiError) {
 	if err != nil {
 		return nil, err
 	}
-	size, err := iamCheckDocument(doc, "policyDocument", iamTrustPolicy)
-	if err != nil {
+	if err := iamCheckTrust(doc, "policyDocument"); err != nil {
 		return nil, err
-	}
-	if size > iamMaxTrustPolicy {
-		return nil, iamLimit(fmt.Sprintf("Cannot exceed quota for ACLSizePerRole: %d", iamMaxTrustPolicy))
 	}
 	r.trust = doc
 	return nil, nil
@@ -945,11 +1006,7 @@ func (s *Server) iamDeleteRole(form url.Values) (any, *apiError) {
 }
 
 func (s *Server) iamPutRolePolicy(form url.Values) (any, *apiError) {
-	r, err := s.iamRoleOf(form)
-	if err != nil {
-		return nil, err
-	}
-	name, err := iamName(form, "PolicyName", "policyName", 128)
+	r, name, err := s.iamRolePolicyOf(form)
 	if err != nil {
 		return nil, err
 	}
@@ -983,32 +1040,17 @@ func iamDocSize(doc string) int {
 }
 
 func (s *Server) iamGetRolePolicy(form url.Values) (any, *apiError) {
-	r, err := s.iamRoleOf(form)
+	r, name, doc, err := s.iamInlinePolicyOf(form)
 	if err != nil {
 		return nil, err
-	}
-	name, err := iamName(form, "PolicyName", "policyName", 128)
-	if err != nil {
-		return nil, err
-	}
-	doc, ok := r.inline[name]
-	if !ok {
-		return nil, iamNoSuchEntity("The role policy with name " + name + " cannot be found.")
 	}
 	return iamGetRolePolicyResult{RoleName: r.name, PolicyName: name, PolicyDocument: iamEncode(doc)}, nil
 }
 
 func (s *Server) iamDeleteRolePolicy(form url.Values) (any, *apiError) {
-	r, err := s.iamRoleOf(form)
+	r, name, _, err := s.iamInlinePolicyOf(form)
 	if err != nil {
 		return nil, err
-	}
-	name, err := iamName(form, "PolicyName", "policyName", 128)
-	if err != nil {
-		return nil, err
-	}
-	if _, ok := r.inline[name]; !ok {
-		return nil, iamNoSuchEntity("The role policy with name " + name + " cannot be found.")
 	}
 	delete(r.inline, name)
 	return nil, nil
@@ -1032,15 +1074,8 @@ func (s *Server) iamListRolePolicies(form url.Values) (any, *apiError) {
 }
 
 func (s *Server) iamAttachRolePolicy(form url.Values) (any, *apiError) {
-	r, err := s.iamRoleOf(form)
+	r, arn, err := s.iamAttachmentOf(form)
 	if err != nil {
-		return nil, err
-	}
-	arn, err := iamRequired(form, "PolicyArn", "policyArn")
-	if err != nil {
-		return nil, err
-	}
-	if _, _, err := iamPolicyARN(arn, "policyArn"); err != nil {
 		return nil, err
 	}
 	for _, a := range r.attached {
@@ -1056,15 +1091,8 @@ func (s *Server) iamAttachRolePolicy(form url.Values) (any, *apiError) {
 }
 
 func (s *Server) iamDetachRolePolicy(form url.Values) (any, *apiError) {
-	r, err := s.iamRoleOf(form)
+	r, arn, err := s.iamAttachmentOf(form)
 	if err != nil {
-		return nil, err
-	}
-	arn, err := iamRequired(form, "PolicyArn", "policyArn")
-	if err != nil {
-		return nil, err
-	}
-	if _, _, err := iamPolicyARN(arn, "policyArn"); err != nil {
 		return nil, err
 	}
 	for i, a := range r.attached {
@@ -1166,11 +1194,8 @@ func (s *Server) iamPutRolePermissionsBoundary(form url.Values) (any, *apiError)
 	if err != nil {
 		return nil, err
 	}
-	arn, err := iamRequired(form, "PermissionsBoundary", "permissionsBoundary")
+	arn, err := iamPolicyARNOf(form, "PermissionsBoundary", "permissionsBoundary")
 	if err != nil {
-		return nil, err
-	}
-	if _, _, err := iamPolicyARN(arn, "permissionsBoundary"); err != nil {
 		return nil, err
 	}
 	r.boundary = arn

@@ -11,11 +11,9 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
-	"github.com/aws/smithy-go"
 )
 
 // iamTrust is a role trust policy as the operator renders it.
@@ -30,12 +28,7 @@ func iamStart(t *testing.T) (*Server, *iam.Client) {
 	t.Helper()
 	s := New()
 	s.Delays.RolePropagation = 0 // TestIAMRolePropagation has its own
-	u, err := s.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.Close)
-	return s, iamClientFor(u, "AKID")
+	return s, iamClientFor(startServer(t, s), "AKID")
 }
 
 func iamClientFor(u, accessKey string) *iam.Client {
@@ -53,17 +46,7 @@ func iamCtx(t *testing.T) context.Context {
 // if target is not nil, that errors.As finds the SDK's typed error in it.
 func iamWant(t *testing.T, err error, code string, status int, target any) {
 	t.Helper()
-	var ae smithy.APIError
-	if !errors.As(err, &ae) {
-		t.Fatalf("want %s, got %v", code, err)
-	}
-	if ae.ErrorCode() != code {
-		t.Fatalf("want code %s, got %s (%v)", code, ae.ErrorCode(), err)
-	}
-	var re *awshttp.ResponseError
-	if !errors.As(err, &re) || re.HTTPStatusCode() != status {
-		t.Fatalf("want HTTP %d for %s, got %v", status, code, err)
-	}
+	wantCode(t, err, code, status)
 	if target != nil && !errors.As(err, target) {
 		t.Fatalf("want %T, got %T (%v)", target, err, err)
 	}
@@ -838,12 +821,7 @@ func TestIAMRoleAccountsAndOutOfBand(t *testing.T) {
 func TestIAMRolePropagation(t *testing.T) {
 	s := New()
 	s.Delays.RolePropagation = 300 * time.Millisecond
-	u, err := s.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.Close)
-	c := iamClientFor(u, "AKID")
+	c := iamClientFor(startServer(t, s), "AKID")
 	out, err := c.CreateRole(context.Background(), &iam.CreateRoleInput{RoleName: aws.String("young"), AssumeRolePolicyDocument: aws.String(iamTrust)})
 	if err != nil {
 		t.Fatal(err)

@@ -158,6 +158,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"regexp"
 	"sort"
@@ -528,24 +529,12 @@ func (s *Server) checkSettings(in *functionSettings, runtime string) *apiError {
 
 // applySettings sets the configuration members a request carries.
 func (c *functionConfig) applySettings(in *functionSettings, name string) *apiError {
-	if in.Runtime != nil {
-		c.Runtime = *in.Runtime
-	}
-	if in.Role != nil {
-		c.Role = *in.Role
-	}
-	if in.Handler != nil {
-		c.Handler = *in.Handler
-	}
-	if in.Description != nil {
-		c.Desc = *in.Description
-	}
-	if in.Timeout != nil {
-		c.Timeout = *in.Timeout
-	}
-	if in.MemorySize != nil {
-		c.MemorySize = *in.MemorySize
-	}
+	setIfGiven(&c.Runtime, in.Runtime)
+	setIfGiven(&c.Role, in.Role)
+	setIfGiven(&c.Handler, in.Handler)
+	setIfGiven(&c.Desc, in.Description)
+	setIfGiven(&c.Timeout, in.Timeout)
+	setIfGiven(&c.MemorySize, in.MemorySize)
 	if in.VpcConfig != nil {
 		v := *in.VpcConfig
 		if v.SubnetIds == nil {
@@ -565,15 +554,10 @@ func (c *functionConfig) applySettings(in *functionSettings, name string) *apiEr
 	if e := in.Environment; e != nil {
 		c.Environment = nil
 		if e.Variables != nil {
-			c.Environment = make(map[string]string, len(e.Variables))
-			for k, v := range e.Variables {
-				c.Environment[k] = v
-			}
+			c.Environment = copyStrings(e.Variables)
 		}
 	}
-	if in.KMSKeyArn != nil {
-		c.KMSKeyArn = *in.KMSKeyArn
-	}
+	setIfGiven(&c.KMSKeyArn, in.KMSKeyArn)
 	if t := in.TracingConfig; t != nil && t.Mode != "" {
 		c.TracingMode = t.Mode
 	}
@@ -717,6 +701,14 @@ func deref(p *string) string {
 		return ""
 	}
 	return *p
+}
+
+// setIfGiven sets *dst to *given when a request carried the member (given
+// is not nil): how an update applies the optional members of a request.
+func setIfGiven[T any](dst, given *T) {
+	if given != nil {
+		*dst = *given
+	}
 }
 
 // Function states, as read at a time.
@@ -1001,9 +993,7 @@ func (s *Server) createFunction(_ lambdaParams, body []byte) (int, any, *apiErro
 	}
 	now := time.Now()
 	f := &lambdaFunction{account: s.account(), name: name, cfg: cfg, tags: map[string]string{}, created: now}
-	for k, v := range in.Tags {
-		f.tags[k] = v
-	}
+	maps.Copy(f.tags, in.Tags)
 	if fail, armed := s.failNextCreate[key]; armed {
 		delete(s.failNextCreate, key)
 		f.createFail = &fail
@@ -1096,6 +1086,16 @@ func (s *Server) checkFunctionRevision(f *lambdaFunction, given *string, now tim
 	return nil
 }
 
+// checkUpdatable refuses an update of a function (UpdateFunctionCode,
+// UpdateFunctionConfiguration) while another change is in progress, or when
+// the request's RevisionId is not the function's.
+func (s *Server) checkUpdatable(f *lambdaFunction, revisionID *string, now time.Time) *apiError {
+	if s.fnBusy(f, now) {
+		return s.updateConflict(f)
+	}
+	return s.checkFunctionRevision(f, revisionID, now)
+}
+
 // startUpdate marks an update of a function as started now.
 func (s *Server) startUpdate(f *lambdaFunction, now time.Time) {
 	f.updated, f.updateFail = now, nil
@@ -1129,10 +1129,7 @@ func (s *Server) updateFunctionConfiguration(p lambdaParams, body []byte) (int, 
 		return 0, nil, err
 	}
 	now := time.Now()
-	if s.fnBusy(f, now) {
-		return 0, nil, s.updateConflict(f)
-	}
-	if err := s.checkFunctionRevision(f, in.RevisionId, now); err != nil {
+	if err := s.checkUpdatable(f, in.RevisionId, now); err != nil {
 		return 0, nil, err
 	}
 	if in.Runtime != nil && *in.Runtime == "" {
@@ -1168,10 +1165,7 @@ func (s *Server) updateFunctionCode(p lambdaParams, body []byte) (int, any, *api
 		}
 	}
 	now := time.Now()
-	if s.fnBusy(f, now) {
-		return 0, nil, s.updateConflict(f)
-	}
-	if err := s.checkFunctionRevision(f, in.RevisionId, now); err != nil {
+	if err := s.checkUpdatable(f, in.RevisionId, now); err != nil {
 		return 0, nil, err
 	}
 	code, err := s.readCode(f.cfg.PackageType, in.functionCodeIn, "updating")
@@ -1358,13 +1352,24 @@ func (s *Server) invokeConfigTarget(p lambdaParams, missing string) (*lambdaFunc
 	return f, nil
 }
 
-func (s *Server) getFunctionEventInvokeConfig(p lambdaParams, _ []byte) (int, any, *apiError) {
+// invokeConfigOf finds the function of an operation on its existing event
+// invoke config (Get, Delete): one without a config answers as one that
+// does not exist.
+func (s *Server) invokeConfigOf(p lambdaParams) (*lambdaFunction, *apiError) {
 	f, err := s.invokeConfigTarget(p, "")
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
 	if f.invoke == nil {
-		return 0, nil, lambdaNotFound("The function " + f.arn(s.Region) + ":$LATEST doesn't have an EventInvokeConfig")
+		return nil, lambdaNotFound("The function " + f.arn(s.Region) + ":$LATEST doesn't have an EventInvokeConfig")
+	}
+	return f, nil
+}
+
+func (s *Server) getFunctionEventInvokeConfig(p lambdaParams, _ []byte) (int, any, *apiError) {
+	f, err := s.invokeConfigOf(p)
+	if err != nil {
+		return 0, nil, err
 	}
 	return http.StatusOK, s.invokeConfigOut(f), nil
 }
@@ -1466,12 +1471,9 @@ func (s *Server) checkDestination(f *lambdaFunction, arn string) *apiError {
 }
 
 func (s *Server) deleteFunctionEventInvokeConfig(p lambdaParams, _ []byte) (int, any, *apiError) {
-	f, err := s.invokeConfigTarget(p, "")
+	f, err := s.invokeConfigOf(p)
 	if err != nil {
 		return 0, nil, err
-	}
-	if f.invoke == nil {
-		return 0, nil, lambdaNotFound("The function " + f.arn(s.Region) + ":$LATEST doesn't have an EventInvokeConfig")
 	}
 	f.invoke = nil
 	return http.StatusNoContent, nil, nil
@@ -1515,11 +1517,7 @@ func (s *Server) listTags(p lambdaParams, _ []byte) (int, any, *apiError) {
 	if err != nil {
 		return 0, nil, err
 	}
-	out := make(map[string]string, len(tags))
-	for k, v := range tags {
-		out[k] = v
-	}
-	return http.StatusOK, map[string]map[string]string{"Tags": out}, nil
+	return http.StatusOK, map[string]map[string]string{"Tags": copyStrings(tags)}, nil
 }
 
 func (s *Server) tagResource(p lambdaParams, body []byte) (int, any, *apiError) {
@@ -1534,19 +1532,12 @@ func (s *Server) tagResource(p lambdaParams, body []byte) (int, any, *apiError) 
 	if len(in.Tags) == 0 {
 		return 0, nil, lambdaInvalid("An error occurred and the request cannot be processed.")
 	}
-	merged := map[string]string{}
-	for k, v := range tags {
-		merged[k] = v
-	}
-	for k, v := range in.Tags {
-		merged[k] = v
-	}
+	merged := copyStrings(tags)
+	maps.Copy(merged, in.Tags)
 	if err := checkTags(merged); err != nil {
 		return 0, nil, err
 	}
-	for k, v := range in.Tags {
-		tags[k] = v
-	}
+	maps.Copy(tags, in.Tags)
 	changed()
 	return http.StatusNoContent, nil, nil
 }
@@ -1622,20 +1613,14 @@ func (s *Server) Function(name string) (Function, bool) {
 		DeadLetterTargetArn: c.DeadLetterTargetArn, TracingMode: c.TracingMode, KMSKeyArn: c.KMSKeyArn,
 		LogFormat: c.Logging.LogFormat, LogGroup: c.Logging.LogGroup, CodeSha256: c.Code.Sha256, CodeSize: c.Code.Size,
 		S3Bucket: c.Code.S3Bucket, S3Key: c.Code.S3Key, S3ObjectVersion: c.Code.S3ObjectVersion, ImageURI: c.Code.ImageURI,
-		RevisionID: f.revision(now), LastModified: f.lastModified, Tags: map[string]string{}}
+		RevisionID: f.revision(now), LastModified: f.lastModified, Tags: copyStrings(f.tags)}
 	out.State, out.StateReasonCode, out.StateReason = s.fnState(f, now)
 	out.LastUpdateStatus, out.LastUpdateStatusReasonCode, out.LastUpdateStatusReason = s.fnLastUpdate(f, now)
 	if c.Environment != nil {
-		out.Environment = map[string]string{}
-		for k, v := range c.Environment {
-			out.Environment[k] = v
-		}
+		out.Environment = copyStrings(c.Environment)
 	}
 	if c.Vpc != nil {
 		out.SubnetIds, out.SecurityGroups = append([]string(nil), c.Vpc.SubnetIds...), append([]string(nil), c.Vpc.SecurityGroupIds...)
-	}
-	for k, v := range f.tags {
-		out.Tags[k] = v
 	}
 	if f.reserved != nil {
 		n := *f.reserved

@@ -3,7 +3,6 @@ package localaws
 import (
 	"archive/zip"
 	"bytes"
-	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
@@ -14,7 +13,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
@@ -37,15 +35,7 @@ var lmDelays = Delays{FunctionCreate: 200 * time.Millisecond, FunctionUpdate: 20
 
 func newLambdaEnv(t *testing.T, d Delays) *lmEnv {
 	t.Helper()
-	srv := New()
-	srv.Delays = d
-	url, err := srv.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Close)
-	cfg := aws.Config{Region: region, Credentials: credentials.NewStaticCredentialsProvider("test", "test", ""),
-		Retryer: func() aws.Retryer { return aws.NopRetryer{} }}
+	srv, url, cfg := startWithDelays(t, d)
 	return &lmEnv{
 		srv: srv,
 		lm:  lambda.NewFromConfig(cfg, func(o *lambda.Options) { o.BaseEndpoint = aws.String(url) }),
@@ -823,13 +813,7 @@ func TestLambdaFunctionWire(t *testing.T) {
 	e := newLambdaEnv(t, Delays{})
 	url := e.srv.URL()
 	do := func(method, path, body string) *http.Response {
-		req, _ := http.NewRequestWithContext(context.Background(), method, url+path, strings.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { resp.Body.Close() })
+		resp, _ := rawCall(t, method, url+path, http.Header{"Content-Type": {"application/json"}}, body)
 		return resp
 	}
 	role := e.role(t, "role")

@@ -7,6 +7,7 @@ package localaws
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"strconv"
 	"strings"
@@ -106,6 +107,43 @@ func (s *Server) mappingOf(uuid string) *lambdaMapping {
 		return m
 	}
 	return nil
+}
+
+// existingMapping is the caller's mapping of a UUID; one that does not exist
+// (or is another account's) answers 404.
+func (s *Server) existingMapping(uuid string) (*lambdaMapping, *apiError) {
+	m := s.mappingOf(uuid)
+	if m == nil {
+		return nil, lambdaNotFound(resourceNotFoundMessage)
+	}
+	return m, nil
+}
+
+// mappingInUse is Lambda's answer to an update or delete ("update",
+// "delete") of a mapping that is still changing state.
+func mappingInUse(verb string) *apiError {
+	return &apiError{http.StatusBadRequest, "ResourceInUseException",
+		"Cannot " + verb + " the event source mapping because it is in use."}
+}
+
+// newMapping is a new Enabled mapping with Lambda's defaults for its kind of
+// source: BatchSize 10 for SQS (or an unknown kind), 100 and the stream
+// settings' defaults for Kinesis and DynamoDB streams.
+func newMapping(account, functionArn, sourceArn, kind string, now time.Time) *lambdaMapping {
+	m := &lambdaMapping{uuid: newID(), account: account, functionArn: functionArn, sourceArn: sourceArn, kind: kind,
+		enabled: true, extra: map[string]json.RawMessage{}, tags: map[string]string{}, lastModified: now,
+		responseTypes: []string{}, batchSize: 10}
+	if kind == "kinesis" || kind == "dynamodb" {
+		m.batchSize = 100
+		m.stream = &streamSettings{MaxRecordAge: -1, MaxRetries: -1, Parallelization: 1}
+	}
+	return m
+}
+
+// addMapping stores a new mapping, last in creation order.
+func (s *Server) addMapping(m *lambdaMapping) {
+	s.mappings[m.uuid] = m
+	s.mappingOrder = append(s.mappingOrder, m.uuid)
 }
 
 // sourceKind tells an event source ARN's kind: sqs, kinesis, dynamodb or "".
@@ -326,18 +364,12 @@ func (s *Server) mappingFunction(nameOrArn string) (arn, name string, _ *apiErro
 
 // apply sets the settings a request carries.
 func (m *lambdaMapping) apply(in *mappingIn) {
-	if in.BatchSize != nil {
-		m.batchSize = *in.BatchSize
-	}
-	if in.MaximumBatchingWindowInSeconds != nil {
-		m.window = *in.MaximumBatchingWindowInSeconds
-	}
+	setIfGiven(&m.batchSize, in.BatchSize)
+	setIfGiven(&m.window, in.MaximumBatchingWindowInSeconds)
 	if in.FunctionResponseTypes != nil {
 		m.responseTypes = append([]string{}, (*in.FunctionResponseTypes)...)
 	}
-	if in.Enabled != nil {
-		m.enabled = *in.Enabled
-	}
+	setIfGiven(&m.enabled, in.Enabled)
 	for k, v := range in.extra {
 		if v == nil {
 			delete(m.extra, k)
@@ -349,27 +381,15 @@ func (m *lambdaMapping) apply(in *mappingIn) {
 	if st == nil {
 		return
 	}
-	if in.StartingPosition != nil {
-		st.StartingPosition = *in.StartingPosition
-	}
+	setIfGiven(&st.StartingPosition, in.StartingPosition)
 	if in.StartingPositionTimestamp != nil {
 		st.StartingPositionTimestamp = in.StartingPositionTimestamp
 	}
-	if in.BisectBatchOnFunctionError != nil {
-		st.Bisect = *in.BisectBatchOnFunctionError
-	}
-	if in.MaximumRecordAgeInSeconds != nil {
-		st.MaxRecordAge = *in.MaximumRecordAgeInSeconds
-	}
-	if in.MaximumRetryAttempts != nil {
-		st.MaxRetries = *in.MaximumRetryAttempts
-	}
-	if in.ParallelizationFactor != nil {
-		st.Parallelization = *in.ParallelizationFactor
-	}
-	if in.TumblingWindowInSeconds != nil {
-		st.Tumbling = *in.TumblingWindowInSeconds
-	}
+	setIfGiven(&st.Bisect, in.BisectBatchOnFunctionError)
+	setIfGiven(&st.MaxRecordAge, in.MaximumRecordAgeInSeconds)
+	setIfGiven(&st.MaxRetries, in.MaximumRetryAttempts)
+	setIfGiven(&st.Parallelization, in.ParallelizationFactor)
+	setIfGiven(&st.Tumbling, in.TumblingWindowInSeconds)
 	if d := in.DestinationConfig; d != nil && d.OnFailure != nil {
 		st.OnFailure = deref(d.OnFailure.Destination)
 	}
@@ -455,30 +475,21 @@ func (s *Server) createEventSourceMapping(_ lambdaParams, body []byte) (int, any
 			"Please update or delete the existing mapping with UUID %s", source, fnName, m.uuid))
 	}
 	now := time.Now()
-	m := &lambdaMapping{uuid: newID(), account: s.account(), functionArn: fnArn, sourceArn: source, kind: kind, fifo: fifo,
-		enabled: true, extra: map[string]json.RawMessage{}, tags: map[string]string{}, lastModified: now, responseTypes: []string{}}
-	if kind == "sqs" {
-		m.batchSize = 10
-	} else {
-		m.batchSize = 100
-		m.stream = &streamSettings{MaxRecordAge: -1, MaxRetries: -1, Parallelization: 1}
-	}
+	m := newMapping(s.account(), fnArn, source, kind, now)
+	m.fifo = fifo
 	m.apply(in)
-	for k, v := range in.Tags {
-		m.tags[k] = v
-	}
+	maps.Copy(m.tags, in.Tags)
 	if m.enabled {
 		m.transition, m.until = "Creating", now.Add(s.Delays.MappingCreate)
 	}
-	s.mappings[m.uuid] = m
-	s.mappingOrder = append(s.mappingOrder, m.uuid)
+	s.addMapping(m)
 	return http.StatusAccepted, s.mappingView(m, now), nil
 }
 
 func (s *Server) getEventSourceMapping(p lambdaParams, _ []byte) (int, any, *apiError) {
-	m := s.mappingOf(p.label)
-	if m == nil {
-		return 0, nil, lambdaNotFound(resourceNotFoundMessage)
+	m, err := s.existingMapping(p.label)
+	if err != nil {
+		return 0, nil, err
 	}
 	return http.StatusOK, s.mappingView(m, time.Now()), nil
 }
@@ -488,9 +499,9 @@ func (s *Server) updateEventSourceMapping(p lambdaParams, body []byte) (int, any
 	if err != nil {
 		return 0, nil, err
 	}
-	m := s.mappingOf(p.label)
-	if m == nil {
-		return 0, nil, lambdaNotFound(resourceNotFoundMessage)
+	m, err := s.existingMapping(p.label)
+	if err != nil {
+		return 0, nil, err
 	}
 	in.EventSourceArn, in.Tags = &m.sourceArn, nil
 	if err := s.checkMapping(in, m.kind, m.fifo, m); err != nil {
@@ -504,8 +515,7 @@ func (s *Server) updateEventSourceMapping(p lambdaParams, body []byte) (int, any
 	}
 	now := time.Now()
 	if m.busy(now) {
-		return 0, nil, &apiError{http.StatusBadRequest, "ResourceInUseException",
-			"Cannot update the event source mapping because it is in use."}
+		return 0, nil, mappingInUse("update")
 	}
 	wasEnabled := m.enabled
 	m.functionArn = fnArn
@@ -523,14 +533,13 @@ func (s *Server) updateEventSourceMapping(p lambdaParams, body []byte) (int, any
 }
 
 func (s *Server) deleteEventSourceMapping(p lambdaParams, _ []byte) (int, any, *apiError) {
-	m := s.mappingOf(p.label)
-	if m == nil {
-		return 0, nil, lambdaNotFound(resourceNotFoundMessage)
+	m, err := s.existingMapping(p.label)
+	if err != nil {
+		return 0, nil, err
 	}
 	now := time.Now()
 	if m.busy(now) {
-		return 0, nil, &apiError{http.StatusBadRequest, "ResourceInUseException",
-			"Cannot delete the event source mapping because it is in use."}
+		return 0, nil, mappingInUse("delete")
 	}
 	m.transition, m.until = "Deleting", now.Add(s.Delays.MappingUpdate)
 	m.tags = map[string]string{}
@@ -606,16 +615,11 @@ func (s *Server) AddEventSourceMapping(functionArn, sourceArn string) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	account, _ := s.helperFunctionKey(functionArn)
-	kind := sourceKind(sourceArn)
-	m := &lambdaMapping{uuid: newID(), account: account, functionArn: functionArn, sourceArn: sourceArn, kind: kind,
-		enabled: true, extra: map[string]json.RawMessage{}, tags: map[string]string{}, lastModified: time.Now(),
-		responseTypes: []string{}, batchSize: 10}
-	if kind == "kinesis" || kind == "dynamodb" {
-		m.batchSize = 100
-		m.stream = &streamSettings{StartingPosition: "LATEST", MaxRecordAge: -1, MaxRetries: -1, Parallelization: 1}
+	m := newMapping(account, functionArn, sourceArn, sourceKind(sourceArn), time.Now())
+	if m.stream != nil {
+		m.stream.StartingPosition = "LATEST"
 	}
-	s.mappings[m.uuid] = m
-	s.mappingOrder = append(s.mappingOrder, m.uuid)
+	s.addMapping(m)
 	return m.uuid
 }
 
@@ -633,12 +637,9 @@ func (s *Server) Mapping(uuid string) (EventSourceMapping, bool) {
 	out := EventSourceMapping{UUID: m.uuid, FunctionArn: m.functionArn, EventSourceArn: m.sourceArn, State: m.state(now),
 		Arn: m.arn(s.Region), Enabled: m.enabled, BatchSize: m.batchSize, MaximumBatchingWindowInSeconds: m.window,
 		FunctionResponseTypes: append([]string(nil), m.responseTypes...), StateTransitionReason: "USER_INITIATED",
-		LastModified: m.lastModified, Tags: map[string]string{}, Members: map[string]string{}}
+		LastModified: m.lastModified, Tags: copyStrings(m.tags), Members: map[string]string{}}
 	if m.stream != nil {
 		out.StateTransitionReason = "User action"
-	}
-	for k, v := range m.tags {
-		out.Tags[k] = v
 	}
 	for k, v := range m.extra {
 		out.Members[k] = string(v)

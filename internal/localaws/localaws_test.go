@@ -1,12 +1,12 @@
 package localaws
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"strings"
 	"sync"
@@ -49,22 +49,67 @@ func standardRetryer() aws.Retryer {
 	})
 }
 
-func newEnvWith(t *testing.T, retryer func() aws.Retryer) *env {
+// startServer starts srv, set up as the test wants it (Delays, ...), closes
+// it when the test ends and returns its base URL.
+func startServer(t *testing.T, srv *Server) string {
 	t.Helper()
-	srv := New()
 	url, err := srv.Start()
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(srv.Close)
-	if srv.URL() != url || !strings.HasPrefix(url, "http://127.0.0.1:") {
-		t.Fatalf("URL() = %q, Start() = %q", srv.URL(), url)
-	}
-	cfg := aws.Config{
+	return url
+}
+
+// clientConfig is the SDK configuration of the tests' clients: the server's
+// region, static credentials of its account, and this retryer.
+func clientConfig(retryer func() aws.Retryer) aws.Config {
+	return aws.Config{
 		Region:      region,
 		Credentials: credentials.NewStaticCredentialsProvider("test", "test", ""),
 		Retryer:     retryer,
 	}
+}
+
+// startWithDelays starts a server with these delays and returns it, its URL
+// and the configuration of clients that do not retry, so that a test sees
+// every answer: how the tests of one service (DynamoDB, Step Functions,
+// Lambda) start.
+func startWithDelays(t *testing.T, delays Delays) (*Server, string, aws.Config) {
+	t.Helper()
+	srv := New()
+	srv.Delays = delays
+	url := startServer(t, srv)
+	return srv, url, clientConfig(func() aws.Retryer { return aws.NopRetryer{} })
+}
+
+// rawCall sends a request as is, for the tests of what the SDK does not
+// show (status codes, headers, bodies), and returns the answer with its
+// body read.
+func rawCall(t *testing.T, method, url string, header http.Header, body string) (*http.Response, []byte) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(ctx(t), method, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	maps.Copy(req.Header, header)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	return resp, raw
+}
+
+func newEnvWith(t *testing.T, retryer func() aws.Retryer) *env {
+	t.Helper()
+	srv := New()
+	url := startServer(t, srv)
+	if srv.URL() != url || !strings.HasPrefix(url, "http://127.0.0.1:") {
+		t.Fatalf("URL() = %q, Start() = %q", srv.URL(), url)
+	}
+	cfg := clientConfig(retryer)
 	return &env{
 		srv: srv,
 		url: url,
@@ -945,20 +990,12 @@ func TestWireFormat(t *testing.T) {
 	e := newEnv(t)
 	do := func(method, path, target, body string) (*http.Response, map[string]any) {
 		t.Helper()
-		req, err := http.NewRequestWithContext(ctx(t), method, e.url+path, bytes.NewBufferString(body))
-		if err != nil {
-			t.Fatal(err)
-		}
+		header := http.Header{}
 		if target != "" {
-			req.Header.Set("X-Amz-Target", target)
-			req.Header.Set("Content-Type", "application/x-amz-json-1.1")
+			header.Set("X-Amz-Target", target)
+			header.Set("Content-Type", "application/x-amz-json-1.1")
 		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		raw, _ := io.ReadAll(resp.Body)
+		resp, raw := rawCall(t, method, e.url+path, header, body)
 		var m map[string]any
 		if len(raw) > 0 {
 			if err := json.Unmarshal(raw, &m); err != nil {

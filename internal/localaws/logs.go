@@ -32,20 +32,9 @@ var logOps = map[string]func(*Server, []byte) (any, *apiError){
 }
 
 // routeLogs names a CloudWatch Logs request's operation and returns its
-// handler, to be called with s.mu held.
-func (s *Server) routeLogs(r *http.Request, _ []byte) (string, handler) {
-	target := r.Header.Get("X-Amz-Target")
-	op, _ := strings.CutPrefix(target, "Logs_20140328.")
-	h := logOps[op]
-	if h == nil || r.Method != http.MethodPost {
-		return op, func([]byte) (int, any, *apiError) {
-			return 0, nil, &apiError{http.StatusBadRequest, "UnknownOperationException", "Unknown operation " + target}
-		}
-	}
-	return op, func(body []byte) (int, any, *apiError) {
-		out, err := h(s, body)
-		return http.StatusOK, out, err
-	}
+// handler, to be called with s.mu held: the JSON services' rpcRouter.
+func (s *Server) routeLogs(r *http.Request, body []byte) (string, handler) {
+	return rpcRouter("Logs_20140328.", logOps)(s, r, body)
 }
 
 var logGroupNameRe = regexp.MustCompile(`^[\.\-_/#A-Za-z0-9]{1,512}$`)

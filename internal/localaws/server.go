@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"sort"
@@ -171,9 +172,7 @@ func (s *Server) Calls() map[string]int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := make(map[string]int, len(s.calls))
-	for k, v := range s.calls {
-		out[k] = v
-	}
+	maps.Copy(out, s.calls)
 	return out
 }
 
@@ -438,6 +437,15 @@ func sortedKeys[V any](m map[string]V) []string {
 	return keys
 }
 
+// copyStrings returns a copy of m, never nil: what the snapshots of the test
+// controls (Function, Queue, Topic, Table, ...) and the answers hold, so
+// that changing them does not change the server's state.
+func copyStrings(m map[string]string) map[string]string {
+	out := make(map[string]string, len(m))
+	maps.Copy(out, m)
+	return out
+}
+
 // Resources lists, sorted, the ARN of every resource the server holds that
 // ACK's controllers create for a stack: roles, functions, event source
 // mappings, queues, topics, subscriptions, tables and state machines. A
@@ -460,12 +468,15 @@ func (s *Server) Resources() []string {
 func (s *Server) CallsByClient() map[string]map[string]int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := map[string]map[string]int{}
-	for c, calls := range s.callsByClient {
-		out[c] = map[string]int{}
-		for op, n := range calls {
-			out[c][op] = n
-		}
+	return copyCounts(s.callsByClient)
+}
+
+// copyCounts returns a deep copy of call counts kept by some key (client,
+// account) then by service:operation, for a caller to keep.
+func copyCounts(counts map[string]map[string]int) map[string]map[string]int {
+	out := make(map[string]map[string]int, len(counts))
+	for key, calls := range counts {
+		out[key] = maps.Clone(calls)
 	}
 	return out
 }

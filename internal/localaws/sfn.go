@@ -616,8 +616,18 @@ func (s *Server) sfnDeleteStateMachine(body []byte) (any, *apiError) {
 	return struct{}{}, nil
 }
 
-func sfnResourceNotFound(arn string) *apiError {
-	return sfnError("ResourceNotFound", "Resource not found: '"+arn+"'")
+// sfnTagged returns the state machine a tag operation's resourceArn names.
+// The tag operations answer a missing one with ResourceNotFound, not the
+// StateMachineDoesNotExist of the state machine operations.
+func (s *Server) sfnTagged(arn string) (*sfnMachine, *apiError) {
+	m, err := s.sfnFind(arn, "resourceArn")
+	if err != nil {
+		return nil, err
+	}
+	if m == nil {
+		return nil, sfnError("ResourceNotFound", "Resource not found: '"+arn+"'")
+	}
+	return m, nil
 }
 
 func (s *Server) sfnListTagsForResource(body []byte) (any, *apiError) {
@@ -627,12 +637,9 @@ func (s *Server) sfnListTagsForResource(body []byte) (any, *apiError) {
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
-	m, err := s.sfnFind(in.ResourceArn, "resourceArn")
+	m, err := s.sfnTagged(in.ResourceArn)
 	if err != nil {
 		return nil, err
-	}
-	if m == nil {
-		return nil, sfnResourceNotFound(in.ResourceArn)
 	}
 	tags := []sfnTag{}
 	for _, k := range sortedKeys(m.tags) {
@@ -652,12 +659,9 @@ func (s *Server) sfnTagResource(body []byte) (any, *apiError) {
 	if in.Tags == nil {
 		return nil, sfnConstraint(nil, "tags", "not be null")
 	}
-	m, err := s.sfnFind(in.ResourceArn, "resourceArn")
+	m, err := s.sfnTagged(in.ResourceArn)
 	if err != nil {
 		return nil, err
-	}
-	if m == nil {
-		return nil, sfnResourceNotFound(in.ResourceArn)
 	}
 	existing := 0
 	for k := range m.tags {
@@ -689,12 +693,9 @@ func (s *Server) sfnUntagResource(body []byte) (any, *apiError) {
 	if in.TagKeys == nil {
 		return nil, sfnConstraint(nil, "tagKeys", "not be null")
 	}
-	m, err := s.sfnFind(in.ResourceArn, "resourceArn")
+	m, err := s.sfnTagged(in.ResourceArn)
 	if err != nil {
 		return nil, err
-	}
-	if m == nil {
-		return nil, sfnResourceNotFound(in.ResourceArn)
 	}
 	for _, k := range in.TagKeys {
 		delete(m.tags, k)
@@ -732,16 +733,13 @@ func (s *Server) StateMachine(nameOrArn string) (StateMachine, bool) {
 	out := StateMachine{
 		Name: m.name, Arn: m.arn, Status: m.status(), Definition: m.definition, RoleArn: m.roleArn, Type: m.typ,
 		Logging:        StateMachineLogging{Level: m.logging.Level, IncludeExecutionData: m.logging.IncludeExecutionData},
-		TracingEnabled: m.tracing.Enabled, Tags: map[string]string{}, Created: m.created, Updated: m.updated,
+		TracingEnabled: m.tracing.Enabled, Tags: copyStrings(m.tags), Created: m.created, Updated: m.updated,
 		RevisionID: m.revision, Updates: m.updates,
 	}
 	for _, d := range m.logging.Destinations {
 		if d.CloudWatchLogsLogGroup != nil {
 			out.Logging.Destinations = append(out.Logging.Destinations, d.CloudWatchLogsLogGroup.LogGroupArn)
 		}
-	}
-	for k, v := range m.tags {
-		out.Tags[k] = v
 	}
 	return out, true
 }

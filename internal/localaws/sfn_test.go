@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 )
@@ -18,18 +17,7 @@ import (
 // Functions client that does not retry.
 func sfnEnv(t *testing.T, delays Delays) (*Server, *sfn.Client) {
 	t.Helper()
-	srv := New()
-	srv.Delays = delays
-	url, err := srv.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Close)
-	cfg := aws.Config{
-		Region:      "us-east-1",
-		Credentials: credentials.NewStaticCredentialsProvider("test", "test", ""),
-		Retryer:     func() aws.Retryer { return aws.NopRetryer{} },
-	}
+	srv, url, cfg := startWithDelays(t, delays)
 	return srv, sfn.NewFromConfig(cfg, func(o *sfn.Options) { o.BaseEndpoint = aws.String(url) })
 }
 

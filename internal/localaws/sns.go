@@ -95,6 +95,7 @@ package localaws
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -211,6 +212,17 @@ func snsInvalid(format string, args ...any) *apiError {
 
 func snsNotFound(what string) *apiError {
 	return &apiError{http.StatusNotFound, "NotFound", what + " does not exist"}
+}
+
+// snsTagLimitExceeded answers tags beyond snsMaxTags (CreateTopic,
+// TagResource).
+func snsTagLimitExceeded() *apiError {
+	return &apiError{http.StatusBadRequest, "TagLimitExceeded", "Could not complete request: tag quota of per resource exceeded"}
+}
+
+// snsTopicArnResult is CreateTopic's answer, for a new or an existing topic.
+type snsTopicArnResult struct {
+	TopicArn string `xml:"TopicArn"`
 }
 
 // snsMap reads a query map member: Name.entry.N.key and Name.entry.N.value.
@@ -426,10 +438,7 @@ func snsTopicAttribute(name, value string, fifo bool) (string, *apiError) {
 
 // snsTopicAttributesOf answers a topic's attributes.
 func (s *Server) snsTopicAttributesOf(t *snsTopic) map[string]string {
-	out := map[string]string{}
-	for k, v := range t.attrs {
-		out[k] = v
-	}
+	out := copyStrings(t.attrs)
 	out["TopicArn"] = t.arn
 	out["Owner"] = t.account
 	out["EffectiveDeliveryPolicy"] = snsDefaultDeliveryPolicy
@@ -511,12 +520,10 @@ func (s *Server) snsCreateTopic(form url.Values) (any, *apiError) {
 		if fifoGiven && fifo != t.fifo {
 			return nil, snsInvalid("Invalid parameter: Attributes Reason: Topic already exists with different attributes")
 		}
-		return struct {
-			TopicArn string `xml:"TopicArn"`
-		}{arn}, nil
+		return snsTopicArnResult{arn}, nil
 	}
 	if len(tags) > snsMaxTags {
-		return nil, &apiError{http.StatusBadRequest, "TagLimitExceeded", "Could not complete request: tag quota of per resource exceeded"}
+		return nil, snsTagLimitExceeded()
 	}
 	t := &snsTopic{arn: arn, account: account, name: name, fifo: fifo, tags: tags, dataProtectionPolicy: dpp,
 		attrs: map[string]string{"Policy": snsDefaultPolicy(arn, account), "DisplayName": ""}}
@@ -526,9 +533,7 @@ func (s *Server) snsCreateTopic(form url.Values) (any, *apiError) {
 		}
 	}
 	s.topics[arn] = t
-	return struct {
-		TopicArn string `xml:"TopicArn"`
-	}{arn}, nil
+	return snsTopicArnResult{arn}, nil
 }
 
 func snsSameMap(a, b map[string]string) bool {
@@ -628,11 +633,9 @@ func (s *Server) snsTagResource(form url.Values) (any, *apiError) {
 		}
 	}
 	if n > snsMaxTags {
-		return nil, &apiError{http.StatusBadRequest, "TagLimitExceeded", "Could not complete request: tag quota of per resource exceeded"}
+		return nil, snsTagLimitExceeded()
 	}
-	for k, v := range tags {
-		t.tags[k] = v
-	}
+	maps.Copy(t.tags, tags)
 	return struct{}{}, nil
 }
 
@@ -866,10 +869,7 @@ func snsFilterValue(key string, v any) string {
 
 // snsSubscriptionAttributesOf answers a subscription's attributes.
 func (s *Server) snsSubscriptionAttributesOf(sub *snsSubscription) map[string]string {
-	out := map[string]string{}
-	for k, v := range sub.attrs {
-		out[k] = v
-	}
+	out := copyStrings(sub.attrs)
 	out["SubscriptionArn"] = sub.arn
 	out["TopicArn"] = sub.topicArn
 	out["Owner"] = sub.owner
@@ -1076,11 +1076,7 @@ func (s *Server) Topic(name string) (Topic, bool) {
 	if t == nil {
 		return Topic{}, false
 	}
-	tags := map[string]string{}
-	for k, v := range t.tags {
-		tags[k] = v
-	}
-	return Topic{Name: t.name, Arn: t.arn, Attributes: s.snsTopicAttributesOf(t), Tags: tags}, true
+	return Topic{Name: t.name, Arn: t.arn, Attributes: s.snsTopicAttributesOf(t), Tags: copyStrings(t.tags)}, true
 }
 
 // Subscriptions returns snapshots of a topic's subscriptions (pending ones

@@ -1,10 +1,8 @@
 package localaws
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -615,23 +613,15 @@ func TestSNSCrossAccountAndWire(t *testing.T) {
 	}
 
 	// The query wire format.
-	form := url.Values{"Action": {"GetTopicAttributes"}, "Version": {"2010-03-31"}, "TopicArn": {arn}}
-	resp, err := http.Post(e.url+"/", "application/x-www-form-urlencoded", bytes.NewBufferString(form.Encode()))
-	if err != nil {
-		t.Fatal(err)
+	post := func(form url.Values) (*http.Response, []byte) {
+		t.Helper()
+		return rawCall(t, "POST", e.url+"/", http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}, form.Encode())
 	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
+	resp, body := post(url.Values{"Action": {"GetTopicAttributes"}, "Version": {"2010-03-31"}, "TopicArn": {arn}})
 	if resp.StatusCode != 200 || !strings.Contains(string(body), `<GetTopicAttributesResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><GetTopicAttributesResult><Attributes><entry><key>`) {
 		t.Fatalf("GetTopicAttributes: %d %s", resp.StatusCode, body)
 	}
-	form = url.Values{"Action": {"Publish"}, "Version": {"2010-03-31"}, "TopicArn": {arn}, "Message": {"m"}}
-	resp, err = http.Post(e.url+"/", "application/x-www-form-urlencoded", bytes.NewBufferString(form.Encode()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ = io.ReadAll(resp.Body)
-	resp.Body.Close()
+	resp, body = post(url.Values{"Action": {"Publish"}, "Version": {"2010-03-31"}, "TopicArn": {arn}, "Message": {"m"}})
 	if resp.StatusCode != 400 || !strings.Contains(string(body), "<Code>InvalidAction</Code>") {
 		t.Fatalf("Publish: %d %s", resp.StatusCode, body)
 	}

@@ -83,6 +83,7 @@ package localaws
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -214,6 +215,19 @@ func (s *Server) sqsQueueByURL(raw string) (*sqsQueue, *apiError) {
 		return nil, sqsNoQueue()
 	}
 	return q, nil
+}
+
+// sqsDecodeQueue decodes a request about one queue into in (a pointer to
+// the operation's request shape) and finds the queue its QueueUrl names:
+// how every operation but CreateQueue and GetQueueUrl starts. queueURL
+// points at in's QueueUrl member, read once in is decoded. (The shapes keep
+// their own QueueUrl field rather than embedding a shared one: the JSON
+// decoder names the field's path in its errors, which clients see.)
+func (s *Server) sqsDecodeQueue(body []byte, in any, queueURL *string) (*sqsQueue, *apiError) {
+	if err := decode(body, in); err != nil {
+		return nil, err
+	}
+	return s.sqsQueueByURL(*queueURL)
 }
 
 // sqsQueueExists reports whether a queue ARN names a queue that exists (call
@@ -437,13 +451,8 @@ func (s *Server) sqsCheckAttributes(given map[string]string, fifo bool, queueArn
 		}
 		out[name] = v
 	}
-	merged := map[string]string{}
-	for k, v := range current {
-		merged[k] = v
-	}
-	for k, v := range out {
-		merged[k] = v
-	}
+	merged := copyStrings(current)
+	maps.Copy(merged, out)
 	if merged["KmsMasterKeyId"] != "" && merged["SqsManagedSseEnabled"] == "true" {
 		if _, set := out["SqsManagedSseEnabled"]; set {
 			return nil, sqsError("InvalidAttributeName", "You can use one type of server-side encryption (SSE) at one time. You can either enable KMS SSE or SQS SSE.")
@@ -483,9 +492,7 @@ func (q *sqsQueue) all() map[string]string {
 		"CreatedTimestamp":                      strconv.FormatInt(q.created.Unix(), 10),
 		"LastModifiedTimestamp":                 strconv.FormatInt(q.modified.Unix(), 10),
 	}
-	for k, v := range q.attrs {
-		out[k] = v
-	}
+	maps.Copy(out, q.attrs)
 	if q.attrs["KmsMasterKeyId"] != "" && q.attrs["KmsDataKeyReusePeriodSeconds"] == "" {
 		out["KmsDataKeyReusePeriodSeconds"] = "300"
 	}
@@ -595,9 +602,7 @@ func (s *Server) sqsCreateQueue(body []byte) (any, *apiError) {
 		q.attrs["FifoThroughputLimit"] = "perQueue"
 	}
 	q.apply(attrs)
-	for k, v := range in.Tags {
-		q.tags[k] = v
-	}
+	maps.Copy(q.tags, in.Tags)
 	s.queues[arn] = q
 	delete(s.deleted, arn)
 	return map[string]string{"QueueUrl": q.url()}, nil
@@ -627,10 +632,7 @@ func (s *Server) sqsGetQueueAttributes(body []byte) (any, *apiError) {
 		QueueUrl       string
 		AttributeNames []string
 	}
-	if err := decode(body, &in); err != nil {
-		return nil, err
-	}
-	q, err := s.sqsQueueByURL(in.QueueUrl)
+	q, err := s.sqsDecodeQueue(body, &in, &in.QueueUrl)
 	if err != nil {
 		return nil, err
 	}
@@ -656,10 +658,7 @@ func (s *Server) sqsSetQueueAttributes(body []byte) (any, *apiError) {
 		QueueUrl   string
 		Attributes map[string]string
 	}
-	if err := decode(body, &in); err != nil {
-		return nil, err
-	}
-	q, err := s.sqsQueueByURL(in.QueueUrl)
+	q, err := s.sqsDecodeQueue(body, &in, &in.QueueUrl)
 	if err != nil {
 		return nil, err
 	}
@@ -677,10 +676,7 @@ func (s *Server) sqsSetQueueAttributes(body []byte) (any, *apiError) {
 
 func (s *Server) sqsDeleteQueue(body []byte) (any, *apiError) {
 	var in struct{ QueueUrl string }
-	if err := decode(body, &in); err != nil {
-		return nil, err
-	}
-	q, err := s.sqsQueueByURL(in.QueueUrl)
+	q, err := s.sqsDecodeQueue(body, &in, &in.QueueUrl)
 	if err != nil {
 		return nil, err
 	}
@@ -691,10 +687,7 @@ func (s *Server) sqsDeleteQueue(body []byte) (any, *apiError) {
 
 func (s *Server) sqsListQueueTags(body []byte) (any, *apiError) {
 	var in struct{ QueueUrl string }
-	if err := decode(body, &in); err != nil {
-		return nil, err
-	}
-	q, err := s.sqsQueueByURL(in.QueueUrl)
+	q, err := s.sqsDecodeQueue(body, &in, &in.QueueUrl)
 	if err != nil {
 		return nil, err
 	}
@@ -709,10 +702,7 @@ func (s *Server) sqsTagQueue(body []byte) (any, *apiError) {
 		QueueUrl string
 		Tags     map[string]string
 	}
-	if err := decode(body, &in); err != nil {
-		return nil, err
-	}
-	q, err := s.sqsQueueByURL(in.QueueUrl)
+	q, err := s.sqsDecodeQueue(body, &in, &in.QueueUrl)
 	if err != nil {
 		return nil, err
 	}
@@ -722,9 +712,7 @@ func (s *Server) sqsTagQueue(body []byte) (any, *apiError) {
 	if err := sqsCheckTags(q.name, q.tags, in.Tags); err != nil {
 		return nil, err
 	}
-	for k, v := range in.Tags {
-		q.tags[k] = v
-	}
+	maps.Copy(q.tags, in.Tags)
 	return nil, nil
 }
 
@@ -733,10 +721,7 @@ func (s *Server) sqsUntagQueue(body []byte) (any, *apiError) {
 		QueueUrl string
 		TagKeys  []string
 	}
-	if err := decode(body, &in); err != nil {
-		return nil, err
-	}
-	q, err := s.sqsQueueByURL(in.QueueUrl)
+	q, err := s.sqsDecodeQueue(body, &in, &in.QueueUrl)
 	if err != nil {
 		return nil, err
 	}
@@ -771,11 +756,7 @@ func (s *Server) Queue(name string) (Queue, bool) {
 	if q == nil {
 		return Queue{}, false
 	}
-	tags := map[string]string{}
-	for k, v := range q.tags {
-		tags[k] = v
-	}
-	return Queue{Name: q.name, URL: q.url(), Arn: q.arn(), Attributes: q.all(), Tags: tags}, true
+	return Queue{Name: q.name, URL: q.url(), Arn: q.arn(), Attributes: q.all(), Tags: copyStrings(q.tags)}, true
 }
 
 // SetQueueRecreateDelay sets how long after DeleteQueue a queue of the same

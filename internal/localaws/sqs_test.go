@@ -1,10 +1,8 @@
 package localaws
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -453,15 +451,9 @@ func TestSQSWireFormat(t *testing.T) {
 	e := newEnv(t)
 	post := func(target, body string) (*http.Response, map[string]any) {
 		t.Helper()
-		req, _ := http.NewRequestWithContext(ctx(t), "POST", e.url+"/", bytes.NewBufferString(body))
-		req.Header.Set("X-Amz-Target", target)
-		req.Header.Set("Content-Type", "application/x-amz-json-1.0")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		raw, _ := io.ReadAll(resp.Body)
+		resp, raw := rawCall(t, "POST", e.url+"/", http.Header{
+			"X-Amz-Target": {target}, "Content-Type": {"application/x-amz-json-1.0"},
+		}, body)
 		var m map[string]any
 		_ = json.Unmarshal(raw, &m)
 		return resp, m

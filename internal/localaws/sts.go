@@ -84,14 +84,7 @@ func (s *Server) account() string {
 func (s *Server) CallsByAccount() map[string]map[string]int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := map[string]map[string]int{}
-	for acct, calls := range s.callsByAccount {
-		out[acct] = map[string]int{}
-		for op, n := range calls {
-			out[acct][op] = n
-		}
-	}
-	return out
+	return copyCounts(s.callsByAccount)
 }
 
 // AssumedRoles lists the roles AssumeRole gave credentials for, in order.
