@@ -220,11 +220,10 @@ func StateMachine(ctx context.Context, c awsapi.StepFunctions, desired *ack.Stat
 		}
 		return Verdict{}, awsapi.Classify("states:DescribeStateMachine", err)
 	}
-	v := Verdict{Idle: true}
 	if out.Status == sfntypes.StateMachineStatusDeleting {
-		v.Working = "Step Functions is deleting the state machine"
-		return v, nil
+		return Verdict{Working: "Step Functions is deleting the state machine"}, nil
 	}
+	v := Verdict{Idle: true}
 	if d := stateMachineDiffers(desired, out); d != "" {
 		v.Differs = d
 		return v, nil
@@ -331,7 +330,7 @@ func Mapping(ctx context.Context, c awsapi.Lambda, desired *ack.EventSourceMappi
 		types = append(types, string(t))
 	}
 	switch {
-	case ptr.Deref(s.Enabled, true) && state != "Enabled":
+	case ptr.Deref(s.Enabled, true) != (state == "Enabled"):
 		v.Differs = "Lambda reports the mapping " + state
 	case s.BatchSize != nil && int64(ptr.Deref(out.BatchSize, 0)) != *s.BatchSize:
 		v.Differs = fmt.Sprintf("Lambda has batch size %d", ptr.Deref(out.BatchSize, 0))
