@@ -8,7 +8,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/eventstack-io/eventstack-operator/internal/ack"
-	"github.com/eventstack-io/eventstack-operator/internal/status"
 )
 
 // stackMemo is what the reconciles of one stack learned that must outlive a
@@ -18,16 +17,17 @@ import (
 //     seen to have acted on. An apply of annotations alone moves the
 //     operator's managedFields time past ACK's last report without a new
 //     generation, so after it only this record says the child is reported;
-//   - settled: by child UID, the generation AWS itself was seen to hold
-//     (reconcileProbe), and when, so that it is not asked again until the
-//     generation changes or ACK reports anew;
+//   - settled: by child UID, the version of the child (its resourceVersion)
+//     when AWS itself was seen to hold it (reconcileProbe), so that AWS is
+//     not asked again until someone writes the child (ACK reporting anew,
+//     the operator applying a change);
 //   - mappingsAt: when the stack's event source mappings were last read;
 //   - reclaim: components whose own AWS resource the next render asks ACK
 //     to adopt (reclaimLostCreate).
 type stackMemo struct {
 	mu         sync.Mutex
 	reported   map[types.UID]int64
-	settled    map[types.UID]settledAt
+	settled    map[types.UID]string
 	mappingsAt time.Time
 	reclaim    map[string]bool
 }
@@ -36,7 +36,7 @@ type stackMemo struct {
 // stack that is gone forgets it.
 func (r *EventDrivenStackReconciler) memo(s *scope) *stackMemo {
 	v, _ := r.memos.LoadOrStore(client.ObjectKeyFromObject(s.stack), &stackMemo{
-		reported: map[types.UID]int64{}, settled: map[types.UID]settledAt{}, reclaim: map[string]bool{}})
+		reported: map[types.UID]int64{}, settled: map[types.UID]string{}, reclaim: map[string]bool{}})
 	return v.(*stackMemo)
 }
 
@@ -56,24 +56,17 @@ func (m *stackMemo) report(uid types.UID, gen int64) {
 	}
 }
 
-// settledAt is a child's generation when AWS was seen to hold it, and when.
-type settledAt struct {
-	generation int64
-	at         time.Time
-}
-
-// isSettled says whether AWS was seen to hold the child as it is now: at its
-// generation, and with no status write by ACK since (the API server's times
-// are whole seconds: a write in the second of the look is taken as after it).
+// isSettled says whether AWS was seen to hold the child as it is now: no
+// write of it since.
 func (m *stackMemo) isSettled(obj ack.Object) bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	s, ok := m.settled[obj.GetUID()]
-	return ok && s.generation == obj.GetGeneration() && status.ReportedAt(obj).Time.Before(s.at.Truncate(time.Second))
+	rv, ok := m.settled[obj.GetUID()]
+	return ok && rv == obj.GetResourceVersion()
 }
 
 func (m *stackMemo) settle(obj ack.Object) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.settled[obj.GetUID()] = settledAt{obj.GetGeneration(), time.Now()}
+	m.settled[obj.GetUID()] = obj.GetResourceVersion()
 }
