@@ -291,10 +291,6 @@ func appliedAt(obj ack.Object) metav1.Time {
 	return metav1.Time{}
 }
 
-// ReportedAt is when ACK (a manager other than the operator) last changed
-// the child's status; zero when it never did.
-func ReportedAt(obj ack.Object) metav1.Time { return reportedAt(obj) }
-
 // reportedAt is when a manager other than the operator (ACK) last changed the
 // child's status.
 func reportedAt(obj ack.Object) metav1.Time {
