@@ -50,6 +50,18 @@ func (r *EventDrivenStackReconciler) reconcileProbe(ctx context.Context, s *scop
 		if c.Object == nil || existing == nil || existing.ACKStatus().ARN() == "" && !lostCreate(existing) {
 			continue
 		}
+		if m, isMapping := existing.(*ack.EventSourceMapping); isMapping && mappingsDue {
+			// At each resync, whatever else is known of it.
+			err := ensureClients()
+			if err == nil {
+				err = r.enableMapping(ctx, s, clients.Lambda, m, c.Object.(*ack.EventSourceMapping))
+			}
+			if err != nil {
+				// Read again at the next resync; the rest goes on.
+				log.FromContext(ctx).Info("could not read an event source mapping from Lambda", "name", c.Name, "error", err.Error())
+				mappingsDue = false
+			}
+		}
 		if memo.isSettled(existing) {
 			s.live[key] = &status.Live{Settled: true}
 			s.idle[key] = true
@@ -78,16 +90,6 @@ func (r *EventDrivenStackReconciler) reconcileProbe(ctx context.Context, s *scop
 			}
 		case *ack.EventSourceMapping:
 			m := existing.(*ack.EventSourceMapping)
-			if mappingsDue {
-				if err = ensureClients(); err == nil {
-					err = r.enableMapping(ctx, s, clients.Lambda, m, want)
-				}
-				if err != nil {
-					// Read again at the next resync; the rest goes on.
-					log.FromContext(ctx).Info("could not read an event source mapping from Lambda", "name", c.Name, "error", err.Error())
-					mappingsDue, err = false, nil
-				}
-			}
 			if uuid := ptr.Deref(m.Status.UUID, ""); uuid == "" || existing.GetGeneration() == s.reported[key] && !ackCannotTell(existing) {
 				continue
 			}
