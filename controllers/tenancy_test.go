@@ -174,7 +174,7 @@ func TestGuardrailsAtAdmission(t *testing.T) {
 	mapped := map[string]string{tenancy.AnnotationOwnerAccountID: "111111111111",
 		tenancy.AnnotationAllowedCodeBuckets: "eventstack-artifacts"}
 	ns := tenantNamespace(t, mapped)
-	good := func() *v1alpha1.EventDrivenStack { return prefixed(t, ns, ns+"-") }
+	good := func() *v1alpha1.EventDrivenStack { return prefixed(t, ns, ns+"--") }
 	admitted(t, good())
 
 	cases := []struct {
@@ -184,7 +184,7 @@ func TestGuardrailsAtAdmission(t *testing.T) {
 		want   []string
 	}{
 		{"namePrefix", func(s *v1alpha1.EventDrivenStack) { s.Spec.NamePrefix = "other-" }, map[string]string{tenancy.AnnotationNamePrefix: "other-"},
-			[]string{"spec.namePrefix", `must have a namePrefix that starts with "` + ns + `-"`, "--name-prefix-pattern"}},
+			[]string{"spec.namePrefix", `must have a namePrefix that starts with "` + ns + `--"`, "--name-prefix-pattern"}},
 		{"adoption", func(s *v1alpha1.EventDrivenStack) {
 			s.Spec.Adoption = &v1alpha1.Adoption{Policy: v1alpha1.AdoptionAdoptOrCreate, AccountID: "111111111111"}
 		}, map[string]string{tenancy.AnnotationAllowAdoption: "true"}, []string{"spec.adoption.policy", "adopting existing AWS resources is not allowed"}},
@@ -217,17 +217,17 @@ func TestGuardrailsAtAdmission(t *testing.T) {
 			relaxed := tenantNamespace(t, ann)
 			s = good()
 			s.Namespace = relaxed
-			s.Spec.NamePrefix = relaxed + "-"
+			s.Spec.NamePrefix = relaxed + "--"
 			tc.mutate(s)
 			admitted(t, s)
 		})
 	}
 	t.Run("unmapped namespace", func(t *testing.T) {
 		unmapped := tenantNamespace(t, map[string]string{tenancy.AnnotationAllowedCodeBuckets: "eventstack-artifacts"})
-		refused(t, prefixed(t, unmapped, unmapped+"-"), "metadata.namespace", "is not mapped to an AWS account", "--require-account-mapping")
+		refused(t, prefixed(t, unmapped, unmapped+"--"), "metadata.namespace", "is not mapped to an AWS account", "--require-account-mapping")
 		noRole := tenantNamespace(t, map[string]string{tenancy.AnnotationOwnerAccountID: "333333333333",
 			tenancy.AnnotationAllowedCodeBuckets: "eventstack-artifacts"})
-		refused(t, prefixed(t, noRole, noRole+"-"), "is mapped to AWS account 333333333333", "has no role for that account")
+		refused(t, prefixed(t, noRole, noRole+"--"), "is mapped to AWS account 333333333333", "has no role for that account")
 	})
 }
 
@@ -244,7 +244,7 @@ func TestNamespacesMappedToAccounts(t *testing.T) {
 		ns := tenantNamespace(t, map[string]string{tenancy.AnnotationOwnerAccountID: acct,
 			tenancy.AnnotationAllowedCodeBuckets: "eventstack-artifacts"})
 		before := fake.CallsByAccount()
-		stack := prefixed(t, ns, ns+"-")
+		stack := prefixed(t, ns, ns+"--")
 		createStack(t, stack)
 		playACKUntilReady(t, ns, stack.Name)
 		after := fake.CallsByAccount()
@@ -257,7 +257,7 @@ func TestNamespacesMappedToAccounts(t *testing.T) {
 			}
 		}
 		role := children(t, ns)["Role/event-driven-stack.event-order-processor"].(*ack.Role)
-		if p := *role.Spec.InlinePolicies["eventstack"]; !strings.Contains(p, "arn:aws:dynamodb:us-east-1:"+acct+":table/"+ns+"-event-driven-orders") {
+		if p := *role.Spec.InlinePolicies["eventstack"]; !strings.Contains(p, "arn:aws:dynamodb:us-east-1:"+acct+":table/"+ns+"--event-driven-orders") {
 			t.Errorf("the role's policy does not name the table in account %s: %s", acct, p)
 		}
 		bus := getStack(t, ns, stack.Name).Status.Outputs["eventBus.custom-event-bus.arn"]

@@ -334,12 +334,31 @@ type Subscription struct {
 	// +optional
 	RawMessageDelivery bool `json:"rawMessageDelivery,omitempty"`
 
-	// FilterPolicy is an SNS filter policy on message attributes.
+	// FilterPolicy is an SNS filter policy, on message attributes unless
+	// filterPolicyScope says MessageBody.
 	// +optional
 	// +kubebuilder:validation:Type=object
 	// +kubebuilder:pruning:PreserveUnknownFields
 	FilterPolicy *apiextensionsv1.JSON `json:"filterPolicy,omitempty"`
+
+	// FilterPolicyScope is what the filter policy filters: MessageAttributes
+	// (SNS's default, used when unset) or MessageBody, the properties of a
+	// JSON message body, where policies may nest objects. Used only with a
+	// filterPolicy.
+	// +optional
+	// +kubebuilder:validation:Enum=MessageAttributes;MessageBody
+	FilterPolicyScope FilterPolicyScope `json:"filterPolicyScope,omitempty"`
 }
+
+// FilterPolicyScope is what an SNS filter policy applies to.
+type FilterPolicyScope string
+
+const (
+	// FilterPolicyScopeMessageAttributes filters on message attributes.
+	FilterPolicyScopeMessageAttributes FilterPolicyScope = "MessageAttributes"
+	// FilterPolicyScopeMessageBody filters on the message body's properties.
+	FilterPolicyScopeMessageBody FilterPolicyScope = "MessageBody"
+)
 
 // KeyType is a DynamoDB scalar attribute type.
 // +kubebuilder:validation:Enum=S;N;B

@@ -3,16 +3,19 @@
 // AWS would refuse is refused at admission instead of being handed to the
 // ACK sfn controller, which would retry it forever.
 //
-// It checks structure only: the fields each state and nested object may and
-// must have, their JSON types and ranges, the transitions between states and
-// that every state can be reached. It does not parse JSONPath, intrinsic
-// function or JSONata expressions beyond their outer shape, and it does not
-// check that a Resource ARN or an error name exists.
+// It checks the fields each state and nested object may and must have, their
+// JSON types and ranges, the transitions between states and that every state
+// can be reached; a Task's Resource against the integrations Step Functions
+// offers and the patterns each supports (integrations.go); JSONPath paths and
+// reference paths (jsonpath.go) and intrinsic functions with their arities
+// (intrinsics.go). It does not parse JSONata expressions beyond their outer
+// shape, and it does not check that an ARN names something that exists.
 //
 // Strings may hold the operator's ${kind:name} references (e.g.
-// "FunctionName": "${function:x}"): they are plain strings to this package,
-// and a Task Resource that is exactly one reference is accepted as the ARN
-// the operator substitutes later.
+// "FunctionName": "${function:x}"), checked unresolved: they are plain
+// strings to this package but in a Task's Resource, where only a reference
+// that resolves to a function's ARN is accepted (a table's resolves to its
+// name, a queue's to its URL: nothing a Task runs).
 //
 // Where AWS's behaviour is not documented, the check is lenient: a false
 // refusal would block a workflow AWS runs.
@@ -20,7 +23,6 @@ package asl
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -300,9 +302,16 @@ func otherLanguage(ql string) string {
 func (c *checker) state(st *object, path string) (edges []edge, terminal bool) {
 	ql := c.queryLanguage
 	if v, ok := st.get("QueryLanguage"); ok {
-		if v != jsonPath && v != jsonata {
+		switch {
+		case v != jsonPath && v != jsonata:
 			c.add(field(path, "QueryLanguage"), "must be %q or %q, not %s", jsonPath, jsonata, describe(v))
-		} else {
+		case v == jsonPath && c.queryLanguage == jsonata:
+			// "If JSONata is specified at the top level, JSONPath cannot be
+			// used in the state machine definition" (a state may move from
+			// JSONPath to JSONata, not back).
+			c.add(field(path, "QueryLanguage"), "the state machine's QueryLanguage is JSONata: a state of it cannot use JSONPath")
+			ql = jsonPath // its fields are checked as what they are meant to be
+		default:
 			ql = v.(string)
 		}
 	}
@@ -355,20 +364,24 @@ func (c *checker) state(st *object, path string) (edges []edge, terminal bool) {
 	// Common fields.
 	c.stringField(st, path, "Comment")
 	for _, k := range []string{"InputPath", "OutputPath", "ResultPath"} {
+		kind := anyPath
+		if k == "ResultPath" {
+			kind = resultPath
+		}
 		if v, ok := get(k); ok && v != nil {
-			c.path(v, field(path, k))
+			c.path(v, field(path, k), kind)
 		}
 	}
-	for _, k := range []string{"Parameters", "ResultSelector", "ItemSelector", "Credentials"} {
-		if v, ok := get(k); ok && ql == jsonPath {
-			c.template(v, field(path, k))
+	for _, k := range []string{"Parameters", "ResultSelector", "ItemSelector", "Credentials", "Arguments", "Output"} {
+		if v, ok := get(k); ok {
+			c.payload(v, field(path, k), ql)
 		}
 	}
 	if v, ok := get("Assign"); ok {
 		if _, isObject := v.(*object); !isObject {
 			c.add(field(path, "Assign"), "must be an object of variables, not %s", describe(v))
-		} else if ql == jsonPath {
-			c.template(v, field(path, "Assign"))
+		} else {
+			c.payload(v, field(path, "Assign"), ql)
 		}
 	}
 	if v, ok := get("Arguments"); ok {
@@ -427,9 +440,7 @@ func (c *checker) state(st *object, path string) (edges []edge, terminal bool) {
 		}
 		for _, k := range []string{"ErrorPath", "CausePath"} {
 			if v, ok := get(k); ok {
-				if s, isString := v.(string); !isString || !(strings.HasPrefix(s, "$") || strings.HasPrefix(s, "States.")) {
-					c.add(field(path, k), "must be a path ($...) or an intrinsic function (States....), not %s", describe(v))
-				}
+				c.failPath(v, field(path, k))
 			}
 		}
 	case "Parallel":
@@ -458,10 +469,19 @@ func (c *checker) stringField(o *object, path, key string) {
 	}
 }
 
-// path checks a JSONPath-valued field: a string starting with $.
-func (c *checker) path(v any, path string) {
-	if s, ok := v.(string); !ok || !strings.HasPrefix(s, "$") {
-		c.add(path, "must be a path starting with $, not %s", describe(v))
+// failPath checks a Fail state's ErrorPath or CausePath: "a reference path
+// or an intrinsic function" (Fail workflow state).
+func (c *checker) failPath(v any, path string) {
+	s, isString := v.(string)
+	switch {
+	case isString && strings.HasPrefix(s, "$"):
+		c.path(v, path, referencePath)
+	case isString && strings.HasPrefix(s, "States."):
+		if err := checkIntrinsic(s); err != nil {
+			c.add(path, "is not a valid intrinsic function call: %v", err)
+		}
+	default:
+		c.add(path, "must be a path ($...) or an intrinsic function (States....), not %s", describe(v))
 	}
 }
 
@@ -478,10 +498,20 @@ func isJSONata(v any) bool {
 	return ok && len(s) >= 4 && strings.HasPrefix(s, "{%") && strings.HasSuffix(s, "%}")
 }
 
+// payload checks a payload template (Parameters, ResultSelector,
+// ItemSelector, Credentials, Assign...) in its state's query language.
+func (c *checker) payload(v any, path, ql string) {
+	if ql == jsonata {
+		c.noDollarKeys(v, path)
+	} else {
+		c.template(v, path)
+	}
+}
+
 // template checks a JSONPath payload template (Parameters, ResultSelector,
 // ItemSelector, Assign...): a field whose name ends in .$ holds a path or an
-// intrinsic function, and no two fields are the same name once .$ is
-// stripped.
+// intrinsic function, valid as such, and no two fields are the same name
+// once .$ is stripped.
 func (c *checker) template(v any, path string) {
 	switch t := v.(type) {
 	case *object:
@@ -491,8 +521,8 @@ func (c *checker) template(v any, path string) {
 				if t.has(base) {
 					c.add(fp, "%q and %q are the same field once .$ is stripped", base, k)
 				}
-				if s, ok := t.vals[k].(string); !ok || !(strings.HasPrefix(s, "$") || strings.HasPrefix(s, "States.")) {
-					c.add(fp, "a field ending in .$ holds a path ($...) or an intrinsic function (States....), not %s", describe(t.vals[k]))
+				if msg := payloadValue(t.vals[k]); msg != "" {
+					c.add(fp, "%s", msg)
 				}
 				continue
 			}
@@ -505,19 +535,34 @@ func (c *checker) template(v any, path string) {
 	}
 }
 
-// arnPattern is asl-validator's ARN format (any AWS partition).
-var arnPattern = regexp.MustCompile(`(?i)^arn:aws[a-z-]*:[^:\n]+:[^:\n]*:\d*:[^:/*\n]+([:/].*[^:/\n]+)?$`)
-
-// reference is a Resource that is one of the operator's ${...} references,
-// replaced by an ARN before the definition reaches AWS.
-var reference = regexp.MustCompile(`^\$\{[^}]+\}$`)
+// noDollarKeys refuses a field name ending in .$ in a JSONata state: "After
+// selecting JSONata ... you will not use .$ on JSON object key names"
+// (Transforming data with JSONata); such a field is not evaluated, its
+// JSONPath would reach the service as text.
+func (c *checker) noDollarKeys(v any, path string) {
+	switch t := v.(type) {
+	case *object:
+		for _, k := range t.keys {
+			fp := field(path, k)
+			if strings.HasSuffix(k, ".$") {
+				c.add(fp, "a JSONata state does not use .$ on field names: write %q with a JSONata expression {%% ... %%} as its value", strings.TrimSuffix(k, ".$"))
+				continue
+			}
+			c.noDollarKeys(t.vals[k], fp)
+		}
+	case []any:
+		for i, e := range t {
+			c.noDollarKeys(e, index(path, i))
+		}
+	}
+}
 
 func (c *checker) task(path, ql string, get func(string) (any, bool)) {
 	has := func(k string) bool { _, ok := get(k); return ok }
 	if r, ok := get("Resource"); !ok {
 		c.add(path, "a Task state needs a Resource (the ARN of what it runs)")
-	} else if s, isString := r.(string); !isString || !(arnPattern.MatchString(s) || reference.MatchString(s)) {
-		c.add(field(path, "Resource"), "must be an ARN (arn:partition:service:region:account:resource), not %s", describe(r))
+	} else {
+		c.resource(r, field(path, "Resource"))
 	}
 	for _, k := range []string{"TimeoutSeconds", "HeartbeatSeconds"} {
 		if v, ok := get(k); ok {
@@ -526,7 +571,7 @@ func (c *checker) task(path, ql string, get func(string) (any, bool)) {
 			}
 		}
 		if v, ok := get(k + "Path"); ok {
-			c.path(v, field(path, k+"Path"))
+			c.path(v, field(path, k+"Path"), referencePath)
 		}
 		c.atMostOne(path, has, k, k+"Path")
 	}
@@ -559,7 +604,7 @@ func (c *checker) wait(path, ql string, has func(string) bool, get func(string) 
 	}
 	for _, k := range []string{"SecondsPath", "TimestampPath"} {
 		if v, ok := get(k); ok {
-			c.path(v, field(path, k))
+			c.path(v, field(path, k), referencePath)
 		}
 	}
 }
@@ -630,11 +675,11 @@ func (c *checker) mapState(path, ql string, has func(string) bool, get func(stri
 			}
 		}
 		if v, ok := get(k + "Path"); ok {
-			c.path(v, field(path, k+"Path"))
+			c.path(v, field(path, k+"Path"), referencePath)
 		}
 	}
 	if v, ok := get("ItemsPath"); ok {
-		c.path(v, field(path, "ItemsPath"))
+		c.path(v, field(path, "ItemsPath"), referencePath)
 	}
 	if v, ok := get("Items"); ok {
 		if _, isArray := v.([]any); !isArray && !isJSONata(v) {
@@ -656,16 +701,47 @@ func (c *checker) mapState(path, ql string, has func(string) bool, get func(stri
 			c.add(field(path, k), "must be an object, not %s", describe(v))
 			continue
 		}
+		kp := field(path, k)
 		if k == "ItemReader" && !o.has("Resource") {
-			c.add(field(path, k), "an ItemReader needs a Resource")
+			c.add(kp, "an ItemReader needs a Resource")
 		}
 		if r, ok := o.get("Resource"); ok {
-			if s, isString := r.(string); !isString || !(arnPattern.MatchString(s) || reference.MatchString(s)) {
-				c.add(field(field(path, k), "Resource"), "must be an ARN, not %s", describe(r))
+			allowed := itemReaderResources
+			if k == "ResultWriter" {
+				allowed = resultWriterResources
+			}
+			c.mapResource(r, field(kp, "Resource"), k, allowed)
+		}
+		// Their input is Parameters in JSONPath and Arguments in JSONata
+		// ("Map state", ItemReader and ResultWriter fields), as a state's.
+		for _, in := range []string{"Parameters", "Arguments"} {
+			p, ok := o.get(in)
+			if !ok {
+				continue
+			}
+			if (in == "Parameters") != (ql == jsonPath) {
+				c.add(field(kp, in), "%s is a %s field: an %s whose state's QueryLanguage is %s takes %s",
+					in, otherLanguage(ql), k, ql, map[bool]string{true: "Parameters", false: "Arguments"}[ql == jsonPath])
+				continue
+			}
+			c.payload(p, field(kp, in), ql)
+		}
+		if k == "ItemBatcher" {
+			if b, ok := o.get("BatchInput"); ok {
+				c.payload(b, field(kp, "BatchInput"), ql)
 			}
 		}
-		if p, ok := o.get("Parameters"); ok && ql == jsonPath {
-			c.template(p, field(field(path, k), "Parameters"))
+		if k == "ItemBatcher" && ql == jsonPath {
+			for _, f := range []string{"MaxItemsPerBatchPath", "MaxInputBytesPerBatchPath"} {
+				if v, ok := o.get(f); ok {
+					c.path(v, field(kp, f), referencePath)
+				}
+			}
+		}
+		if rc, ok := o.vals["ReaderConfig"].(*object); ok && k == "ItemReader" && ql == jsonPath {
+			if v, ok := rc.get("MaxItemsPath"); ok {
+				c.path(v, field(field(kp, "ReaderConfig"), "MaxItemsPath"), referencePath)
+			}
 		}
 	}
 }

@@ -58,6 +58,16 @@ var invalidCorpus = map[string]string{
 	"unreachable-state.json":                  "$.States.Orphan",
 	"wait-seconds-and-timestamp.json":         "$.States.W.Timestamp",
 	"wait-without-duration.json":              "$.States.W",
+	"resource-dynamodb-scan.json":             "$.States.Scan.Resource",
+	"resource-lambda-invoke-sync.json":        "$.States.Work.Resource",
+	"resource-table-reference.json":           "$.States.Save.Resource",
+	"resource-sdk-sync.json":                  "$.States.List.Resource",
+	"result-path-wildcard.json":               "$.States.P.ResultPath",
+	"items-path-filter.json":                  "$.States.M.ItemsPath",
+	"intrinsic-unknown.json":                  "$.States.P.Parameters['id.$']",
+	"intrinsic-array-range-arity.json":        "$.States.P.Parameters['r.$']",
+	"jsonata-dollar-field.json":               "$.States.P.Output['id.$']",
+	"choice-variable-wildcard.json":           "$.States.C.Choices[0].Variable",
 }
 
 // laxOracle lists the corpus files on which asl-validator 4.0.0 is known to
@@ -74,6 +84,23 @@ var laxOracle = map[string]string{
 	// field". asl-validator's Choice schema lists End, and counts it as a
 	// terminal state.
 	"choice-with-end.json": "asl-validator's Choice schema allows End",
+	// "Integrating optimized services": the optimized DynamoDB integration
+	// is getItem, putItem, updateItem and deleteItem; Lambda's invoke has no
+	// .sync; AWS SDK integrations have no .sync. asl-validator checks that a
+	// Resource has the shape of an ARN, not what it integrates.
+	"resource-dynamodb-scan.json":      "asl-validator does not know which optimized integrations exist",
+	"resource-lambda-invoke-sync.json": "asl-validator does not know which patterns an integration offers",
+	"resource-sdk-sync.json":           "asl-validator does not know that AWS SDK integrations have no .sync",
+	// forOracle gives asl-validator every Resource reference as a Lambda
+	// ARN; a table's reference resolves to its name, no ARN at all.
+	"resource-table-reference.json": "forOracle turns the table's reference into a Lambda ARN",
+	// "Intrinsic functions for JSONPath states": States.ArrayRange takes
+	// three arguments; asl-path-validator's grammar checks the arity of the
+	// one-argument functions and of States.MathAdd only.
+	"intrinsic-array-range-arity.json": "asl-path-validator does not check the arity of States.ArrayRange",
+	// "Transforming data with JSONata": "you will not use .$ on JSON object
+	// key names"; asl-validator's JSONata schemas take any field name.
+	"jsonata-dollar-field.json": "asl-validator takes .$ field names in a JSONata state",
 }
 
 // corpus reads the definitions of testdata/<dir>, by file name.

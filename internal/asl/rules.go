@@ -102,8 +102,15 @@ func (c *checker) catch(v any, path, ql string) (edges []edge) {
 			continue
 		}
 		for _, k := range o.keys {
-			switch k {
-			case "ErrorEquals", "Next", "ResultPath", "Comment", "Assign", "Output":
+			switch {
+			case k == "ErrorEquals" || k == "Next" || k == "Comment" || k == "Assign":
+			// "Error handling in Step Functions", Catch: ResultPath is
+			// JSONPath only, Output JSONata only.
+			case k == "ResultPath" && ql == jsonata:
+				c.add(field(cp, k), "ResultPath is a JSONPath field: a catcher of a state whose QueryLanguage is JSONata has Output instead")
+			case k == "Output" && ql == jsonPath:
+				c.add(field(cp, k), "Output is a JSONata field: a catcher of a state whose QueryLanguage is JSONPath has ResultPath instead")
+			case k == "ResultPath" || k == "Output":
 			default:
 				c.add(field(cp, k), "not a field of a catcher")
 			}
@@ -112,14 +119,17 @@ func (c *checker) catch(v any, path, ql string) (edges []edge) {
 			c.add(field(cp, "ErrorEquals"), "the catcher for %s must be the last one: catchers after it never match", statesAll)
 		}
 		c.stringField(o, cp, "Comment")
-		if rp, ok := o.get("ResultPath"); ok && rp != nil {
-			c.path(rp, field(cp, "ResultPath"))
+		if rp, ok := o.get("ResultPath"); ok && rp != nil && ql == jsonPath {
+			c.path(rp, field(cp, "ResultPath"), resultPath)
+		}
+		if out, ok := o.get("Output"); ok && ql == jsonata {
+			c.payload(out, field(cp, "Output"), ql)
 		}
 		if a, ok := o.get("Assign"); ok {
 			if _, isObject := a.(*object); !isObject {
 				c.add(field(cp, "Assign"), "must be an object of variables, not %s", describe(a))
-			} else if ql == jsonPath {
-				c.template(a, field(cp, "Assign"))
+			} else {
+				c.payload(a, field(cp, "Assign"), ql)
 			}
 		}
 		if n, ok := o.get("Next"); !ok {
@@ -254,7 +264,7 @@ func (c *checker) rule(o *object, path string, top bool) {
 	if variable, ok := o.get("Variable"); !ok {
 		c.add(path, "a comparison needs Variable, the path of the value it compares")
 	} else {
-		c.path(variable, field(path, "Variable"))
+		c.path(variable, field(path, "Variable"), referencePath)
 	}
 	switch {
 	case slices.Contains(stringOps, op):
@@ -270,7 +280,7 @@ func (c *checker) rule(o *object, path string, top bool) {
 			c.add(vp, "must be true or false, not %s", describe(v))
 		}
 	case slices.Contains(pathOps, op):
-		c.path(v, vp)
+		c.path(v, vp, referencePath)
 	}
 }
 
@@ -289,7 +299,12 @@ func (c *checker) jsonataRule(o *object, path string) {
 	if a, ok := o.get("Assign"); ok {
 		if _, isObject := a.(*object); !isObject {
 			c.add(field(path, "Assign"), "must be an object of variables, not %s", describe(a))
+		} else {
+			c.noDollarKeys(a, field(path, "Assign"))
 		}
+	}
+	if out, ok := o.get("Output"); ok {
+		c.noDollarKeys(out, field(path, "Output"))
 	}
 	cond, ok := o.get("Condition")
 	switch {

@@ -60,6 +60,18 @@ var validPatterns = []struct {
 	{"pretty printed", "{\n  \"source\": [ \"orders\" ],\n  \"detail\": { \"total\": [ { \"numeric\": [ \">\", 100 ] } ] }\n}\n"},
 	{"duplicate key, last wins", `{"detail":{"location":[{"prefix":"us-"}],"location":[{"anything-but":"us-east"}]}}`},
 	{"depth 20", nested(19)},
+	// Event Ruler's README and LocalStack's recording of AWS (October 2025):
+	// anything-but takes lists of prefixes and suffixes.
+	{"AWS: anything-but prefix list", `{"detail":{"state":[{"anything-but":{"prefix":["init","test"]}}]}}`},
+	{"anything-but suffix list", `{"detail":{"FileName":[{"anything-but":{"suffix":[".txt",".md"]}}]}}`},
+	{"empty prefix, suffix, equals-ignore-case, wildcard", `{"a":[{"prefix":""}],"b":[{"suffix":""}],"c":[{"equals-ignore-case":""}],"d":[{"wildcard":""}]}`},
+	{"anything-but empty wildcard and ignore case", `{"a":[{"anything-but":{"wildcard":""}}],"b":[{"anything-but":{"equals-ignore-case":""}}]}`},
+	{"wildcard escapes", `{"f":[{"wildcard":"a\\*b\\\\c*"}]}`},
+	{"wildcard stars apart", `{"f":[{"wildcard":"*a*b*"}]}`},
+	{"cidr /31 and /0", `{"ip":[{"cidr":"10.0.0.0/31"},{"cidr":"0.0.0.0/0"}]}`},
+	{"cidr IPv6 /127", `{"ip":[{"cidr":"2001:db8::/127"}]}`},
+	{"cidr with host bits", `{"ip":[{"cidr":"10.0.0.1/24"}]}`},
+	{"reserved words outside $or", `{"prefix":["a"],"detail":{"numeric":[1]},"$or":[{"x":["1"]},{"y":["2"]}]}`},
 }
 
 // invalidPatterns are refused with exactly this path and a message holding msg.
@@ -111,7 +123,24 @@ var invalidPatterns = []struct {
 	{"anything-but empty list", `{"s":[{"anything-but":[]}]}`, "s[0].anything-but", "must not be empty"},
 	{"anything-but mixed list", `{"s":[{"anything-but":["a",1]}]}`, "s[0].anything-but[1]", "only strings or only numbers, got a number after a string"},
 	{"anything-but null in list", `{"s":[{"anything-but":[null]}]}`, "s[0].anything-but[0]", "must be a string or a number, got null"},
-	{"anything-but prefix list", `{"s":[{"anything-but":{"prefix":["a","b"]}}]}`, "s[0].anything-but.prefix", "anything-but prefix must be a string, got array"},
+	{"anything-but prefix with ignore case", `{"s":[{"anything-but":{"prefix":{"equals-ignore-case":"a"}}}]}`, "s[0].anything-but.prefix", "must be a string or a list of strings, got object"},
+	{"anything-but prefix list with a number", `{"s":[{"anything-but":{"prefix":[123,"test"]}}]}`, "s[0].anything-but.prefix[0]", "list element must be a string, got number"},
+	{"anything-but empty prefix", `{"s":[{"anything-but":{"prefix":""}}]}`, "s[0].anything-but.prefix", `must not be empty (EventBridge: "Null prefix/suffix not allowed")`},
+	{"anything-but empty suffix in a list", `{"s":[{"anything-but":{"suffix":[".txt",""]}}]}`, "s[0].anything-but.suffix[1]", "anything-but suffix must not be empty"},
+	{"wildcard consecutive stars", `{"EventBusArn":[{"wildcard":"arn:aws:events:us-east-1:**:event-bus/*"}]}`, "EventBusArn[0].wildcard", `consecutive wildcard characters at position 26 ("Consecutive wildcard characters at pos 26")`},
+	{"wildcard escaping a letter", `{"f":[{"wildcard":"a\\b*"}]}`, "f[0].wildcard", "invalid escape at position 2"},
+	{"wildcard ending in a backslash", `{"f":[{"wildcard":"dir*\\"}]}`, "f[0].wildcard", "invalid escape at position 5"},
+	{"anything-but wildcard list with stars", `{"s":[{"anything-but":{"wildcard":["*/lib/*","*/**"]}}]}`, "s[0].anything-but.wildcard[1]", "consecutive wildcard characters at position 3"},
+	{"cidr /32", `{"ip":[{"cidr":"10.0.0.1/32"}]}`, "ip[0].cidr", `"IPv4 mask bits must be < 32"`},
+	{"cidr IPv6 /128", `{"ip":[{"cidr":"2001:db8::1/128"}]}`, "ip[0].cidr", `"IPv6 mask bits must be < 128"`},
+	{"cidr IPv4-mapped IPv6 /32", `{"ip":[{"cidr":"::ffff:a00:1/32"}]}`, "ip[0].cidr", `"IPv4 mask bits must be < 32"`},
+	{"cidr IPv4 in IPv6 form", `{"ip":[{"cidr":"::ffff:10.0.0.1/120"}]}`, "ip[0].cidr", `Nonstandard IP address: ::ffff:10.0.0.1`},
+	{"cidr negative length", `{"ip":[{"cidr":"10.0.0.0/-1"}]}`, "ip[0].cidr", "must not be negative"},
+	{"cidr length not a number", `{"ip":[{"cidr":"bad-/64filter"}]}`, "ip[0].cidr", "mask bits must be an integer"},
+	{"cidr two slashes", `{"ip":[{"cidr":"10.0.0.0/8/8"}]}`, "ip[0].cidr", "one '/' required"},
+	{"cidr not an address", `{"ip":[{"cidr":"xx.11.xx/8"}]}`, "ip[0].cidr", "Nonstandard IP address: xx.11.xx"},
+	{"$or branch naming a matcher", `{"$or":[{"prefix":["a"]},{"b":["c"]}]}`, "$or[0].prefix", `"prefix" is a reserved word`},
+	{"$or nested field naming an operator", `{"detail":{"$or":[{"a":{">=":["x"]}},{"b":["c"]}]}}`, "detail.$or[0].a.>=", "cannot name a field inside $or"},
 	{"anything-but wildcard number list", `{"s":[{"anything-but":{"wildcard":["*a",1]}}]}`, "s[0].anything-but.wildcard[1]", "must be a string, got number"},
 	{"anything-but ignore case empty list", `{"s":[{"anything-but":{"equals-ignore-case":[]}}]}`, "s[0].anything-but.equals-ignore-case", "must not be empty"},
 	{"anything-but numeric inside", `{"s":[{"anything-but":{"numeric":[">",1]}}]}`, "s[0].anything-but", `unknown anything-but matcher "numeric"`},
@@ -215,4 +244,25 @@ func FuzzCheck(f *testing.F) {
 			t.Fatalf("Check accepted a non-object %q", data)
 		}
 	})
+}
+
+// UsesWildcard finds a wildcard anywhere a pattern can hold one: such a rule
+// counts toward EventBridge's 30 rules containing wildcards per bus.
+func TestUsesWildcard(t *testing.T) {
+	for _, tc := range []struct {
+		pattern string
+		want    bool
+	}{
+		{`{"source":["orders"]}`, false},
+		{`{"source":[{"prefix":"ord"}],"detail":{"f":[{"anything-but":{"prefix":"x"}}]}}`, false},
+		{`{"source":["orders",{"wildcard":"ord*"}]}`, true},
+		{`{"detail":{"path":[{"anything-but":{"wildcard":["*/lib/*"]}}]}}`, true},
+		{`{"detail":{"$or":[{"a":["x"]},{"b":{"c":[{"wildcard":"*.png"}]}}]}}`, true},
+		{`{"wildcard":["*"]}`, false},              // a field named wildcard, matched exactly
+		{`{"source":[{"wildcard":"a**"}]}`, false}, // refused by Check: no rule is created
+	} {
+		if got := eventpattern.UsesWildcard([]byte(tc.pattern)); got != tc.want {
+			t.Errorf("UsesWildcard(%s) = %v, want %v", tc.pattern, got, tc.want)
+		}
+	}
 }

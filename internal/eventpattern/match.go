@@ -35,14 +35,15 @@ import (
 //     by their text ("300, 300.0, and 3.0e2 are not considered equal"); true,
 //     false and null; null and "" are different values.
 //   - prefix, suffix, equals-ignore-case, wildcard and cidr match strings only.
-//   - numeric matches JSON numbers only, "between -1.0e9 and +1.0e9
-//     inclusive, with ... six digits to the right of the decimal point":
-//     an event number outside that range matches no numeric condition, and
-//     numbers are compared rounded to six decimals.
+//   - numeric matches JSON numbers only, "between -5.0e9 and +5.0e9
+//     inclusive, with 15 digits of precision, or six digits to the right of
+//     the decimal point": an event number outside that range matches no
+//     numeric condition, and numbers are compared rounded to six decimals.
 //   - anything-but needs a value and matches one it does not exclude:
-//     numbers are excluded by equal value, strings by text (or prefix, suffix,
-//     case-insensitive text, wildcard); a value of another type is not
-//     excluded.
+//     numbers are excluded by equal value, strings by text (or by any of a
+//     list of prefixes, suffixes, case-insensitive texts or wildcards); a
+//     value of another type is not excluded (LocalStack's recording of AWS:
+//     anything-but a wildcard matches null and 123).
 //   - exists is about leaf values: a field exists when it holds a string, a
 //     number, a boolean, null, or an array holding one. An object is not a
 //     leaf ("exists matching only works on leaf nodes").
@@ -379,10 +380,9 @@ func hasSuffixFold(s, suffix string) bool {
 	return true
 }
 
-// wildcardMatch matches s against a wildcard pattern: * matches any run of
-// characters, none included; \* is a literal * and \\ a literal \. (Event
-// Ruler refuses ** and other escapes when the rule is created; here ** is *
-// and another \x is literal.)
+// wildcardMatch matches s against a wildcard pattern that Check accepted: *
+// matches any run of characters, none included; \* is a literal * and \\ a
+// literal \ (Check refuses ** and any other escape, as Event Ruler does).
 func wildcardMatch(pattern, s string) bool {
 	parts := splitWildcard(pattern)
 	if len(parts) == 1 {
@@ -434,9 +434,10 @@ func inCIDR(cidr string, v any) bool {
 	return ip != nil && err == nil && block.Contains(ip)
 }
 
-// Numeric matching's documented limits.
+// Numeric matching's documented limits ("Comparison operators for use in
+// event patterns", Numeric matching).
 const (
-	numericLimit     = 1e9
+	numericLimit     = 5e9
 	numericPrecision = 1e6 // six digits to the right of the decimal point
 )
 
@@ -447,7 +448,7 @@ func numericValue(text string) (float64, bool) {
 	if err != nil || f < -numericLimit || f > numericLimit {
 		return 0, false
 	}
-	// Within ±1e9 the scaled value is below 2^53: exact as a float64.
+	// Within ±5e9 the scaled value is below 2^53: exact as a float64.
 	return math.Round(f * numericPrecision), true
 }
 

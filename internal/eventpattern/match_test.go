@@ -209,6 +209,13 @@ var contentFilteringPage = []pair{
 	{"anything-but wildcard, /lib/", `{"detail":{"FilePath":[{"anything-but":{"wildcard":"*/lib/*"}}]}}`, ec2(`{"FilePath":"/usr/lib/libc.so"}`), false, "detail.FilePath"},
 	{"anything-but wildcards", `{"detail":{"FilePath":[{"anything-but":{"wildcard":["*/lib/*","*/bin/*"]}}]}}`, ec2(`{"FilePath":"/etc/hosts"}`), true, ""},
 	{"anything-but wildcards, /bin/", `{"detail":{"FilePath":[{"anything-but":{"wildcard":["*/lib/*","*/bin/*"]}}]}}`, ec2(`{"FilePath":"/usr/bin/ls"}`), false, "detail.FilePath"},
+	// Lists of prefixes and suffixes (Event Ruler README; LocalStack's
+	// recording of AWS, content_anything_prefix_list).
+	{"anything-but prefixes", `{"detail":{"state":[{"anything-but":{"prefix":["init","test"]}}]}}`, ec2(`{"state":"post-init"}`), true, ""},
+	{"anything-but prefixes, test-1", `{"detail":{"state":[{"anything-but":{"prefix":["init","test"]}}]}}`, ec2(`{"state":"test-1"}`), false, "detail.state"},
+	{"anything-but suffixes, .md", `{"detail":{"FileName":[{"anything-but":{"suffix":[".txt",".md"]}}]}}`, ec2(`{"FileName":"a.md"}`), false, "detail.FileName"},
+	{"anything-but wildcard, null", `{"detail":{"FilePath":[{"anything-but":{"wildcard":"*/dir/*"}}]}}`, ec2(`{"FilePath":null}`), true, ""},
+	{"anything-but wildcard, a number", `{"detail":{"FilePath":[{"anything-but":{"wildcard":"*/dir/*"}}]}}`, ec2(`{"FilePath":123}`), true, ""},
 	// Numeric matching: "only matches events that are true for all fields".
 	{"numeric", numericPattern, ec2(`{"c-count":5,"d-count":3,"x-limit":301.8}`), true, ""},
 	{"numeric, c-count 0", numericPattern, ec2(`{"c-count":0,"d-count":3,"x-limit":301.8}`), false, "detail.c-count"},
@@ -216,6 +223,8 @@ var contentFilteringPage = []pair{
 	{"numeric, x-limit 302", numericPattern, ec2(`{"c-count":5,"d-count":3,"x-limit":302}`), false, "detail.x-limit"},
 	{"numeric, a string", numericPattern, ec2(`{"c-count":"5","d-count":3,"x-limit":301.8}`), false, "detail.c-count"},
 	{"numeric, six decimals", numericPattern, ec2(`{"c-count":5.0000001,"d-count":3,"x-limit":3.018e2}`), true, ""},
+	{"numeric within ±5.0e9", `{"detail":{"bytes":[{"numeric":[">",4e9]}]}}`, ec2(`{"bytes":4500000000}`), true, ""},
+	{"numeric beyond 5.0e9", `{"detail":{"bytes":[{"numeric":[">",4e9]}]}}`, ec2(`{"bytes":6000000000}`), false, "detail.bytes"},
 	// IP address matching, "for IPv4 and IPv6 addresses".
 	{"cidr", `{"detail":{"sourceIPAddress":[{"cidr":"10.0.0.0/24"}]}}`, ec2(`{"sourceIPAddress":"10.0.0.255"}`), true, ""},
 	{"cidr, another network", `{"detail":{"sourceIPAddress":[{"cidr":"10.0.0.0/24"}]}}`, ec2(`{"sourceIPAddress":"10.0.1.1"}`), false, "detail.sourceIPAddress"},
@@ -347,7 +356,7 @@ var ourRules = []pair{
 	{"wildcard: an escaped star is not a wildcard", `{"name":[{"wildcard":"a\\*b"}]}`, `{"name":"axxb"}`, false, "name"},
 	{"wildcard: several stars", `{"name":[{"wildcard":"*Title*"}]}`, `{"name":"The Title Page"}`, true, ""},
 	{"wildcard: the whole string", `{"name":[{"wildcard":"*.png"}]}`, `{"name":"a.png.txt"}`, false, "name"},
-	{"numeric beyond the limits", `{"x":[{"numeric":[">",0]}]}`, `{"x":2e9}`, false, "x"},
+	{"numeric beyond the limits", `{"x":[{"numeric":[">",0]}]}`, `{"x":6e9}`, false, "x"},
 	{"a pattern object against a string", `{"detail":{"state":["running"]}}`, `{"detail":"running"}`, false, "detail.state"},
 	{"nested $or", `{"source":["aws.cloudwatch"],"$or":[{"metricName":["CPUUtilization"]},{"namespace":["AWS/EC2"],"$or":[{"metricId":[1234]},{"spaceId":[1000]}]}]}`,
 		cloudWatch(`"metricName":"DiskReadOps","namespace":"AWS/EC2","spaceId":1000`), true, ""},

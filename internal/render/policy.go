@@ -3,6 +3,7 @@ package render
 import (
 	"encoding/json"
 	"sort"
+	"strings"
 )
 
 // PolicyDocument is an IAM policy document. Statements keep the order they were
@@ -26,8 +27,11 @@ type Statement struct {
 func newPolicy() *PolicyDocument { return &PolicyDocument{Version: "2012-10-17"} }
 
 // allow adds a statement allowing actions on resources, merging it into an
-// earlier statement with the same Sid.
+// earlier statement with the same Sid. The Sid keeps only its letters and
+// digits: IAM refuses any other character in a statement id
+// (MalformedPolicyDocument, "Statement IDs (SID) must be alpha-numeric").
 func (p *PolicyDocument) allow(sid string, actions []string, resources ...string) {
+	sid = statementID(sid)
 	for i := range p.Statement {
 		if p.Statement[i].Sid == sid {
 			p.Statement[i].Action = sortedUnique(append(p.Statement[i].Action, actions...))
@@ -38,6 +42,17 @@ func (p *PolicyDocument) allow(sid string, actions []string, resources ...string
 	p.Statement = append(p.Statement, Statement{
 		Sid: sid, Effect: "Allow", Action: sortedUnique(actions), Resource: sortedUnique(resources),
 	})
+}
+
+// statementID is s with every character IAM refuses in a Sid dropped: IAM
+// takes [0-9A-Za-z]* (IAM JSON policy elements, Sid).
+func statementID(s string) string {
+	return strings.Map(func(r rune) rune {
+		if ('0' <= r && r <= '9') || ('A' <= r && r <= 'Z') || ('a' <= r && r <= 'z') {
+			return r
+		}
+		return -1
+	}, s)
 }
 
 // JSON returns the document as compact JSON.

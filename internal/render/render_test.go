@@ -659,7 +659,7 @@ func TestWorkflowRoleIsLeastPrivilege(t *testing.T) {
 		if c.Object == nil {
 			t.Fatalf("the role needs %v, want nothing", c.Needs)
 		}
-		want := `{"Version":"2012-10-17","Statement":[{"Sid":"None","Effect":"Deny","Action":["none:null"],"Resource":["*"]}]}`
+		want := `{"Version":"2012-10-17","Statement":[{"Sid":"None","Effect":"Deny","Action":["*"],"Resource":["*"]}]}`
 		if got := inlinePolicy(t, c.Object.(*ack.Role)); got != want {
 			t.Errorf("policy = %s, want %s", got, want)
 		}

@@ -281,7 +281,11 @@ func (b *builder) subscription(t v1alpha1.Topic, s v1alpha1.Subscription) Child 
 		// Explicit: SNS reports the scope of a filter policy
 		// (MessageAttributes by default), and ACK's sns controller would
 		// "update" an unset one to nothing, which SNS refuses.
-		obj.Spec.FilterPolicyScope = ptr.To("MessageAttributes")
+		scope := v1alpha1.FilterPolicyScopeMessageAttributes
+		if s.FilterPolicyScope != "" {
+			scope = s.FilterPolicyScope
+		}
+		obj.Spec.FilterPolicyScope = ptr.To(string(scope))
 	}
 	b.meta(obj, ack.SNSGroupVersion.WithKind("Subscription"), name, component, nil)
 	return b.child(component, "Subscription", name, obj, n)

@@ -96,8 +96,31 @@ func (d *Definition) ExternalCalls() []ExternalCall {
 	return out
 }
 
+// componentCall is an optimised integration that calls one of the stack's
+// components: the IAM action it needs, the parameter that names the
+// component and the component's kind.
+type componentCall struct {
+	action, key string
+	kind        refs.Kind
+}
+
+// componentCalls are the optimised integrations (without their pattern
+// suffix) the generated role grants on the stack's own components.
+var componentCalls = map[string]componentCall{
+	"lambda:invoke":       {"lambda:InvokeFunction", "FunctionName", refs.Function},
+	"dynamodb:getItem":    {"dynamodb:GetItem", "TableName", refs.Table},
+	"dynamodb:putItem":    {"dynamodb:PutItem", "TableName", refs.Table},
+	"dynamodb:updateItem": {"dynamodb:UpdateItem", "TableName", refs.Table},
+	"dynamodb:deleteItem": {"dynamodb:DeleteItem", "TableName", refs.Table},
+	"sns:publish":         {"sns:Publish", "TopicArn", refs.Topic},
+	"sqs:sendMessage":     {"sqs:SendMessage", "QueueUrl", refs.Queue},
+}
+
 // classifyTask returns what a Task state calls on the stack's components,
-// or, when it calls anything else, what that is.
+// or, when it calls anything else, what that is. Only a reference of the
+// kind the call takes counts (a function's ARN as Resource, a table's in
+// TableName...): anything else is named as an external call, so that the
+// role never grants an action on a component of another kind.
 func classifyTask(state map[string]any) ([]Access, string) {
 	resource, _ := state["Resource"].(string)
 	params, _ := state["Parameters"].(map[string]any)
@@ -105,36 +128,36 @@ func classifyTask(state map[string]any) ([]Access, string) {
 		params, _ = state["Arguments"].(map[string]any)
 	}
 	if found, _ := refs.Find(resource); len(found) > 0 {
-		return accessesOf("lambda:InvokeFunction", found), ""
+		if len(found) == 1 && found[0].Text == resource && found[0].Kind == refs.Function && found[0].Attr == refs.ARN {
+			return accessesOf("lambda:InvokeFunction", found), ""
+		}
+		return nil, resource
 	}
 	_, integration, ok := strings.Cut(resource, ":states:::")
 	if !ok {
 		return nil, resource
 	}
-	integration = strings.TrimSuffix(strings.TrimSuffix(integration, ".sync"), ".waitForTaskToken")
-	var action, key string
-	switch integration {
-	case "lambda:invoke":
-		action, key = "lambda:InvokeFunction", "FunctionName"
-	case "dynamodb:getItem", "dynamodb:putItem", "dynamodb:updateItem", "dynamodb:deleteItem":
-		action = "dynamodb:" + strings.ToUpper(integration[len("dynamodb:"):][:1]) + integration[len("dynamodb:")+1:]
-		key = "TableName"
-	case "sns:publish":
-		action, key = "sns:Publish", "TopicArn"
-	case "sqs:sendMessage":
-		action, key = "sqs:SendMessage", "QueueUrl"
-	default:
+	for _, suffix := range []string{".sync:2", ".sync", ".waitForTaskToken"} {
+		integration = strings.TrimSuffix(integration, suffix)
+	}
+	call, ok := componentCalls[integration]
+	if !ok {
 		return nil, integration
 	}
-	if _, dynamic := params[key+".$"]; dynamic {
-		return nil, integration + " of the " + key + " given at run time"
+	if _, dynamic := params[call.key+".$"]; dynamic {
+		return nil, integration + " of the " + call.key + " given at run time"
 	}
-	v, _ := params[key].(string)
+	v, _ := params[call.key].(string)
 	found, _ := refs.Find(v)
 	if len(found) == 0 {
 		return nil, integration + " of " + v
 	}
-	return accessesOf(action, found), ""
+	for _, r := range found {
+		if r.Kind != call.kind {
+			return nil, integration + " of " + v + ", which names no " + string(call.kind)
+		}
+	}
+	return accessesOf(call.action, found), ""
 }
 
 func accessesOf(action string, found []refs.Ref) []Access {
@@ -166,8 +189,8 @@ func (b *builder) workflowRole(w v1alpha1.Workflow, def *Definition) (Child, err
 			p.allow("InvokeFunctions", []string{a.Action}, arn, arn+":*")
 		case refs.Table:
 			// One statement per action, so that each table gets only
-			// what the tasks do on it.
-			p.allow("Table"+strings.TrimPrefix(a.Action, "dynamodb:"), []string{a.Action}, arn)
+			// what the tasks do on it (TableGetItem, TablePutItem...).
+			p.allow("Table"+a.Action[strings.Index(a.Action, ":")+1:], []string{a.Action}, arn)
 		case refs.Topic:
 			p.allow("Topics", []string{a.Action}, arn)
 		case refs.Queue:
@@ -183,8 +206,9 @@ func (b *builder) workflowRole(w v1alpha1.Workflow, def *Definition) (Child, err
 		p.allow("LogDelivery", sfnLogDeliveryActions, "*")
 	}
 	if len(p.Statement) == 0 {
-		// IAM refuses an empty policy; this one allows nothing real.
-		p.Statement = append(p.Statement, Statement{Sid: "None", Effect: "Deny", Action: []string{"none:null"}, Resource: []string{"*"}})
+		// IAM refuses a policy without statements; this one allows
+		// nothing, with an action every policy grammar knows.
+		p.Statement = append(p.Statement, Statement{Sid: "None", Effect: "Deny", Action: []string{"*"}, Resource: []string{"*"}})
 	}
 	return b.role(Key(roleKind, w.Name), name, roleAWSName(b.stack, w.Name),
 		"Role of Step Functions state machine "+awsName(b.stack, w.Name), "states.amazonaws.com", p, n), nil

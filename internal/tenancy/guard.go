@@ -12,6 +12,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
+	"github.com/eventstack-io/eventstack-operator/internal/render"
 )
 
 // Guard applies a Policy with what it reads from the cluster: namespaces,
@@ -60,14 +61,29 @@ func (g *Guard) Check(ctx context.Context, stack *v1alpha1.EventDrivenStack) (Ve
 		return Verdict{}, fmt.Errorf("reading namespace %s: %w", stack.Namespace, err)
 	}
 	var v Verdict
-	v.Forbidden = g.Policy.Check(stack, ns)
+	var others []*corev1.Namespace
+	if g.Policy.applies(ns) {
+		list := &corev1.NamespaceList{}
+		if err := g.Reader.List(ctx, list); err != nil {
+			return v, fmt.Errorf("listing the namespaces, whose name prefixes the stack's names may not fall under: %w", err)
+		}
+		for i := range list.Items {
+			others = append(others, &list.Items[i])
+		}
+	}
+	v.Forbidden = g.Policy.Check(stack, ns, others...)
 	roleMap, err := g.roleMapFor(ctx, ns)
 	if err != nil {
 		return v, err
 	}
 	v.Account, v.AccountErr = g.Policy.AccountOf(ns, roleMap, g.ackNamespace())
-	claimers := map[string][]*v1alpha1.EventDrivenStack{}
 	accounts := map[string]string{stack.Namespace: v.Account.ID}
+	generated, err := g.generatedRoles(ctx, stack, ns, accounts)
+	if err != nil {
+		return v, err
+	}
+	v.Forbidden = append(v.Forbidden, generated...)
+	claimers := map[string][]*v1alpha1.EventDrivenStack{}
 	for _, key := range NameKeys(stack) {
 		list := &v1alpha1.EventDrivenStackList{}
 		if err := g.Reader.List(ctx, list, client.MatchingFields{IndexAWSNames: key}); err != nil {
@@ -78,18 +94,64 @@ func (g *Guard) Check(ctx context.Context, stack *v1alpha1.EventDrivenStack) (Ve
 			if other.UID == stack.UID {
 				continue
 			}
-			acct, ok := accounts[other.Namespace]
-			if !ok {
-				acct = g.accountID(ctx, other.Namespace)
-				accounts[other.Namespace] = acct
-			}
-			if acct == v.Account.ID { // names are unique per account
+			if g.accountOf(ctx, other.Namespace, accounts) == v.Account.ID { // names are unique per account
 				claimers[key] = append(claimers[key], other)
 			}
 		}
 	}
 	v.Conflicts = Conflicts(stack, claimers)
 	return v, nil
+}
+
+// generatedRoles refuses the roles a stack names (roleARN, a task's
+// Credentials) that the operator generates for a stack of another
+// namespace, where the platform restricts roles: whatever the allowlists
+// and prefixes say, a team does not run as another team's least-privilege
+// roles. A role whose owner's account is not known is refused too.
+func (g *Guard) generatedRoles(ctx context.Context, stack *v1alpha1.EventDrivenStack, ns *corev1.Namespace,
+	accounts map[string]string) (field.ErrorList, error) {
+	if !g.Policy.applies(ns) || !g.Policy.RoleARNs.Restricted {
+		return nil, nil
+	}
+	var errs field.ErrorList
+	for _, r := range roleRefs(stack) {
+		role, ok := ParseRoleARN(r.arn.Text)
+		if r.arn.RunTime || !ok {
+			continue // Check refuses them
+		}
+		key := NameKey("", render.AWSName{Kind: "Role", Name: role.Name, Global: true})
+		list := &v1alpha1.EventDrivenStackList{}
+		if err := g.Reader.List(ctx, list, client.MatchingFields{IndexAWSNames: key}); err != nil {
+			return nil, fmt.Errorf("listing the stacks that take %s: %w", key, err)
+		}
+		for i := range list.Items {
+			other := &list.Items[i]
+			if other.Namespace == stack.Namespace {
+				continue
+			}
+			if acct := g.accountOf(ctx, other.Namespace, accounts); acct != "" && acct != role.Account {
+				continue
+			}
+			msg := fmt.Sprintf("role %s is the role the operator generates for stack %s/%s: a stack may not run as another namespace's roles",
+				r.arn.Text, other.Namespace, other.Name)
+			if r.where != "" {
+				msg = r.where + ": " + msg
+			}
+			errs = append(errs, field.Forbidden(r.at, msg))
+			break
+		}
+	}
+	return errs, nil
+}
+
+// accountOf is a namespace's account ID, remembered in accounts.
+func (g *Guard) accountOf(ctx context.Context, namespace string, accounts map[string]string) string {
+	acct, ok := accounts[namespace]
+	if !ok {
+		acct = g.accountID(ctx, namespace)
+		accounts[namespace] = acct
+	}
+	return acct
 }
 
 // Account returns the account of a namespace's stacks.

@@ -18,6 +18,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
+	"github.com/eventstack-io/eventstack-operator/internal/asl"
 	"github.com/eventstack-io/eventstack-operator/internal/render"
 )
 
@@ -36,6 +37,10 @@ const (
 	// AnnotationAllowedCodeBuckets adds comma-separated patterns of the S3
 	// buckets the namespace's function code may come from.
 	AnnotationAllowedCodeBuckets = "stacks.eventstack.io/allowed-code-buckets"
+	// AnnotationAllowedDataBuckets adds comma-separated patterns of the S3
+	// buckets the namespace's workflows may read items from and write
+	// results to (a Distributed Map's ItemReader and ResultWriter).
+	AnnotationAllowedDataBuckets = "stacks.eventstack.io/allowed-data-buckets"
 	// AnnotationAllowedImageRepositories adds comma-separated patterns of the
 	// ECR repositories (registry/repository) the function images may come from.
 	AnnotationAllowedImageRepositories = "stacks.eventstack.io/allowed-image-repositories"
@@ -98,7 +103,9 @@ func splitList(s string) []string {
 type Policy struct {
 	// NamePrefix is what every stack's namePrefix must start with, {namespace}
 	// standing for its namespace ("" requires nothing); AnnotationNamePrefix
-	// overrides it for one namespace. It keeps the teams' AWS names apart.
+	// overrides it for one namespace. It keeps the teams' AWS names apart: no
+	// name or role a stack takes may fall under another namespace's prefix
+	// (prefixes.go says why "{namespace}--" does it for every namespace).
 	NamePrefix string
 	// Adoption of existing AWS resources (spec.adoption).
 	Adoption Mode
@@ -106,13 +113,18 @@ type Policy struct {
 	RoleARNs Allowlist
 	// CodeBuckets a function's zip may come from.
 	CodeBuckets Allowlist
+	// DataBuckets a workflow's Distributed Map may read items from and write
+	// results to, where ExternalCalls are not allowed (workflows.go).
+	DataBuckets Allowlist
 	// ImageRepositories a function's image may come from (registry/repository).
 	ImageRepositories Allowlist
 	// ExternalCalls: workflow tasks that call something other than the
-	// stack's own components.
+	// stack's own components, or name their target at run time.
 	ExternalCalls Mode
 	// RequireAccount refuses stacks in a namespace that is not mapped to an
-	// AWS account (ACK's owner-account-id annotation and role map).
+	// AWS account (ACK's owner-account-id annotation and role map), and an
+	// adoption account other than the namespace's: it is the account of
+	// every ARN the operator derives for the stack.
 	RequireAccount bool
 	// Namespaces are the namespaces the guardrails apply to (by label); nil
 	// is every namespace. Stacks elsewhere (the platform's own) are not
@@ -130,18 +142,22 @@ func (p Policy) applies(ns *corev1.Namespace) bool {
 func Open() Policy { return Policy{Adoption: Allowed, ExternalCalls: Allowed} }
 
 // Strict is the policy for an operator shared by teams: names prefixed by
-// the namespace, adoption, custom roles, code buckets, image repositories and
-// external calls only where the platform annotates the namespace, and every
-// namespace mapped to an account.
+// the namespace and "--" (prefix-free: prefixes.go), adoption, custom roles,
+// code and data buckets, image repositories and external calls only where
+// the platform annotates the namespace, and every namespace mapped to an
+// account.
 func Strict() Policy {
-	return Policy{NamePrefix: "{namespace}-", Adoption: Annotated, RoleARNs: Allowlist{Restricted: true},
-		CodeBuckets: Allowlist{Restricted: true}, ImageRepositories: Allowlist{Restricted: true},
+	return Policy{NamePrefix: "{namespace}" + PrefixSeparator, Adoption: Annotated, RoleARNs: Allowlist{Restricted: true},
+		CodeBuckets: Allowlist{Restricted: true}, DataBuckets: Allowlist{Restricted: true}, ImageRepositories: Allowlist{Restricted: true},
 		ExternalCalls: Annotated, RequireAccount: true}
 }
 
 // Check returns every guardrail the stack breaks in its namespace, each at
-// its field, saying the rule and where it comes from.
-func (p Policy) Check(stack *v1alpha1.EventDrivenStack, ns *corev1.Namespace) field.ErrorList {
+// its field, saying the rule and where it comes from. others are the
+// cluster's other namespaces, whose name prefixes the stack's names and
+// roles may not fall under (the Guard passes them; without them only the
+// prefix-free pattern's namespaces are kept apart).
+func (p Policy) Check(stack *v1alpha1.EventDrivenStack, ns *corev1.Namespace, others ...*corev1.Namespace) field.ErrorList {
 	if !p.applies(ns) {
 		return nil
 	}
@@ -150,22 +166,21 @@ func (p Policy) Check(stack *v1alpha1.EventDrivenStack, ns *corev1.Namespace) fi
 	ann := ns.GetAnnotations()
 	nsName := ns.GetName()
 
-	if want, from := p.namePrefix(ns); want != "" && !strings.HasPrefix(stack.Spec.NamePrefix, want) {
-		errs = append(errs, field.Forbidden(spec.Child("namePrefix"), fmt.Sprintf(
-			"stacks in namespace %s must have a namePrefix that starts with %q (%s): it keeps the teams' AWS names apart", nsName, want, from)))
-	}
+	errs = append(errs, p.checkNames(stack, ns, others)...)
 	if a := stack.Spec.Adoption; a != nil && a.Policy == v1alpha1.AdoptionAdoptOrCreate && !allowed(p.Adoption, ann[AnnotationAllowAdoption]) {
 		errs = append(errs, field.Forbidden(spec.Child("adoption", "policy"), fmt.Sprintf(
 			"adopting existing AWS resources is not allowed in namespace %s (%s)", nsName, modeRule(p.Adoption, "--adoption", AnnotationAllowAdoption))))
+	}
+	if a, acct := stack.Spec.Adoption, ann[AnnotationOwnerAccountID]; p.RequireAccount && a != nil && a.AccountID != "" && acct != "" && a.AccountID != acct {
+		errs = append(errs, field.Forbidden(spec.Child("adoption", "accountID"), fmt.Sprintf(
+			"account %s is not namespace %s's account %s (%s): every ARN the operator derives for the stack is in its namespace's account "+
+				"(operator flag --require-account-mapping)", a.AccountID, nsName, acct, AnnotationOwnerAccountID)))
 	}
 	roles := p.RoleARNs.with(ann[AnnotationAllowedRoleARNs])
 	buckets := p.CodeBuckets.with(ann[AnnotationAllowedCodeBuckets])
 	images := p.ImageRepositories.with(ann[AnnotationAllowedImageRepositories])
 	for i, f := range stack.Spec.Functions {
 		at := spec.Child("functions").Index(i)
-		if f.RoleARN != "" && !roles.allows(f.RoleARN, nsName) {
-			errs = append(errs, field.Forbidden(at.Child("roleARN"), notAllowed("role", f.RoleARN, nsName, roles, "--allowed-role-arns", AnnotationAllowedRoleARNs)))
-		}
 		if f.Code.S3Bucket != "" && !buckets.allows(f.Code.S3Bucket, nsName) {
 			errs = append(errs, field.Forbidden(at.Child("code", "s3Bucket"), notAllowed("code bucket", f.Code.S3Bucket, nsName, buckets, "--allowed-code-buckets", AnnotationAllowedCodeBuckets)))
 		}
@@ -174,25 +189,152 @@ func (p Policy) Check(stack *v1alpha1.EventDrivenStack, ns *corev1.Namespace) fi
 				"--allowed-image-repositories", AnnotationAllowedImageRepositories)))
 		}
 	}
+	for _, r := range roleRefs(stack) {
+		errs = append(errs, p.checkRole(r, roles, ns, others)...)
+	}
+	external := allowed(p.ExternalCalls, ann[AnnotationAllowExternalCalls])
+	data := p.DataBuckets.with(ann[AnnotationAllowedDataBuckets])
 	for i, w := range stack.Spec.Workflows {
-		at := spec.Child("workflows").Index(i)
-		if w.RoleARN != "" && !roles.allows(w.RoleARN, nsName) {
-			errs = append(errs, field.Forbidden(at.Child("roleARN"), notAllowed("role", w.RoleARN, nsName, roles, "--allowed-role-arns", AnnotationAllowedRoleARNs)))
-		}
-		if allowed(p.ExternalCalls, ann[AnnotationAllowExternalCalls]) {
+		if external {
 			continue
 		}
-		def, err := render.ParseDefinition(w)
+		at := spec.Child("workflows").Index(i).Child("definition")
+		targets, err := asl.FindTargets(w.Definition)
 		if err != nil {
 			continue // validation names it
 		}
-		for _, c := range def.ExternalCalls() {
-			errs = append(errs, field.Forbidden(at.Child("definition"), fmt.Sprintf(
-				"state %s calls %s, which is not a component of this stack: workflows may call resources outside their stack only where the platform allows it in namespace %s (%s)",
-				c.State, c.Calls, nsName, modeRule(p.ExternalCalls, "--external-workflow-calls", AnnotationAllowExternalCalls))))
+		rule := fmt.Sprintf("workflows may call resources outside their stack, or name what they call at run time, only where the platform allows it in namespace %s (%s)",
+			nsName, modeRule(p.ExternalCalls, "--external-workflow-calls", AnnotationAllowExternalCalls))
+		for _, c := range targets.Calls {
+			if c.In == "Task" {
+				if calls := externalCall(c); calls != "" {
+					errs = append(errs, field.Forbidden(at, fmt.Sprintf("state %s calls %s, which is not a component of this stack: %s", c.State, calls, rule)))
+				}
+				continue
+			}
+			refused, bucket, bucketOnly := dataAccess(c)
+			switch {
+			case refused != "" && (data.Restricted || !bucketOnly):
+				errs = append(errs, field.Forbidden(at, refused+": "+rule))
+			case bucket != "" && !data.allows(bucket, nsName):
+				errs = append(errs, field.Forbidden(at, fmt.Sprintf("state %s's %s: %s", c.State, c.In,
+					notAllowed("data bucket", bucket, nsName, data, "--allowed-data-buckets", AnnotationAllowedDataBuckets))))
+			}
 		}
 	}
 	return errs
+}
+
+// checkNames refuses a namePrefix the namespace may not have, and the AWS
+// names that fall under another namespace's prefix: at spec.namePrefix when
+// the namePrefix itself does, else at each name's field.
+func (p Policy) checkNames(stack *v1alpha1.EventDrivenStack, ns *corev1.Namespace, others []*corev1.Namespace) field.ErrorList {
+	var errs field.ErrorList
+	at := field.NewPath("spec", "namePrefix")
+	nsName := ns.GetName()
+	want, from := p.namePrefix(ns)
+	if _, set := ns.GetAnnotations()[AnnotationNamePrefix]; !set && strings.Contains(nsName, PrefixSeparator) {
+		if _, _, free := prefixFree(p.NamePrefix); free {
+			errs = append(errs, field.Forbidden(at, fmt.Sprintf(
+				"namespace %s holds %q, which ends the namespace in the name prefixes that keep the teams' AWS names apart (%s): "+
+					"the platform gives it a prefix without %q with the namespace annotation %s", nsName, PrefixSeparator, from, PrefixSeparator, AnnotationNamePrefix)))
+			return errs
+		}
+	}
+	if want != "" && !strings.HasPrefix(stack.Spec.NamePrefix, want) {
+		errs = append(errs, field.Forbidden(at, fmt.Sprintf(
+			"stacks in namespace %s must have a namePrefix that starts with %q (%s): it keeps the teams' AWS names apart", nsName, want, from)))
+	}
+	if owner, prefix, found := p.prefixOwner(stack.Spec.NamePrefix, ns, others); found {
+		return append(errs, field.Forbidden(at, underPrefix("namePrefix", stack.Spec.NamePrefix, owner, prefix)))
+	}
+	for _, n := range render.AWSNames(stack) {
+		if owner, prefix, found := p.prefixOwner(stem(n.Name), ns, others); found {
+			errs = append(errs, field.Forbidden(fieldPath(n.Field), underPrefix(n.Kind, n.Name, owner, prefix)))
+		}
+	}
+	return errs
+}
+
+// roleRef is a role the stack runs something as.
+type roleRef struct {
+	at *field.Path
+	// where, for a role named in a workflow's definition: the state and field.
+	where string
+	arn   asl.Value
+}
+
+// roleRefs are the roles a stack names: functions' and workflows' roleARN,
+// and the Credentials.RoleArn of its workflows' states.
+func roleRefs(stack *v1alpha1.EventDrivenStack) []roleRef {
+	var out []roleRef
+	spec := field.NewPath("spec")
+	for i, f := range stack.Spec.Functions {
+		if f.RoleARN != "" {
+			out = append(out, roleRef{at: spec.Child("functions").Index(i).Child("roleARN"), arn: asl.Value{Text: f.RoleARN}})
+		}
+	}
+	for i, w := range stack.Spec.Workflows {
+		at := spec.Child("workflows").Index(i)
+		if w.RoleARN != "" {
+			out = append(out, roleRef{at: at.Child("roleARN"), arn: asl.Value{Text: w.RoleARN}})
+		}
+		targets, err := asl.FindTargets(w.Definition)
+		if err != nil {
+			continue
+		}
+		for _, c := range targets.Credentials {
+			out = append(out, roleRef{at: at.Child("definition"), where: fmt.Sprintf("state %s's Credentials.%s", c.State, c.RoleArn.Field), arn: c.RoleArn})
+		}
+	}
+	return out
+}
+
+// checkRole refuses a role outside the namespace's allowlist (compared as
+// IAM resolves it), one named at run time where the list is restricted, and
+// one whose name falls under another namespace's prefix.
+func (p Policy) checkRole(r roleRef, roles Allowlist, ns *corev1.Namespace, others []*corev1.Namespace) field.ErrorList {
+	say := func(msg string) field.ErrorList {
+		if r.where != "" {
+			msg = r.where + ": " + msg
+		}
+		return field.ErrorList{field.Forbidden(r.at, msg)}
+	}
+	nsName := ns.GetName()
+	if r.arn.RunTime {
+		if !roles.Restricted {
+			return nil
+		}
+		return say(fmt.Sprintf("the role is given at run time (%s): a task runs as a role the platform allows in namespace %s, written in the definition "+
+			"(operator flag --allowed-role-arns and namespace annotation %s)", r.arn.Text, nsName, AnnotationAllowedRoleARNs))
+	}
+	role, ok := ParseRoleARN(r.arn.Text)
+	if !ok {
+		if !roles.Restricted {
+			return nil
+		}
+		return say(fmt.Sprintf("%q is not an IAM role ARN (arn:PARTITION:iam::ACCOUNT:role/[PATH/]NAME)", r.arn.Text))
+	}
+	if !roles.allowsRole(r.arn.Text, nsName) {
+		return say(notAllowed("role", r.arn.Text, nsName, roles, "--allowed-role-arns", AnnotationAllowedRoleARNs) +
+			"; patterns are compared with the role's path and name apart (docs/multi-tenancy.md)")
+	}
+	if owner, prefix, found := p.prefixOwner(role.Name, ns, others); found {
+		return say(underPrefix("role", r.arn.Text+" (name "+role.Name+")", owner, prefix) + ": a stack may not run as another namespace's roles")
+	}
+	return nil
+}
+
+// fieldPath turns an AWSName's field, "spec.tables[0].name (...)", into a
+// path.
+func fieldPath(s string) *field.Path {
+	s, _, _ = strings.Cut(s, " (")
+	parts := strings.Split(s, ".")
+	p := field.NewPath(parts[0])
+	for _, part := range parts[1:] {
+		p = p.Child(part)
+	}
+	return p
 }
 
 // namePrefix is the prefix the namespace's stacks must start with, and where

@@ -25,7 +25,7 @@ func TestStrictPolicy(t *testing.T) {
 	p := Strict()
 	seedIn := func() *v1alpha1.EventDrivenStack {
 		s := seed.Stack(t, "team-a")
-		s.Spec.NamePrefix = "team-a-"
+		s.Spec.NamePrefix = "team-a--"
 		return s
 	}
 	cases := []struct {
@@ -36,16 +36,18 @@ func TestStrictPolicy(t *testing.T) {
 		inMessage string
 	}{
 		{"no namePrefix", func(s *v1alpha1.EventDrivenStack) { s.Spec.NamePrefix = "" }, map[string]string{AnnotationNamePrefix: ""},
-			"spec.namePrefix", `must have a namePrefix that starts with "team-a-" (operator flag --name-prefix-pattern={namespace}-)`},
+			"spec.namePrefix", `must have a namePrefix that starts with "team-a--" (operator flag --name-prefix-pattern={namespace}--)`},
 		{"another team's prefix", func(s *v1alpha1.EventDrivenStack) { s.Spec.NamePrefix = "team-b-" }, map[string]string{AnnotationNamePrefix: "team-b-"},
-			"spec.namePrefix", `"team-a-"`},
+			"spec.namePrefix", `"team-a--"`},
+		{"the former default prefix", func(s *v1alpha1.EventDrivenStack) { s.Spec.NamePrefix = "team-a-" }, map[string]string{AnnotationNamePrefix: "team-a-"},
+			"spec.namePrefix", `"team-a--"`},
 		{"adoption", func(s *v1alpha1.EventDrivenStack) {
 			s.Spec.Adoption = &v1alpha1.Adoption{Policy: v1alpha1.AdoptionAdoptOrCreate, AccountID: "123456789012"}
 		}, map[string]string{AnnotationAllowAdoption: "true"}, "spec.adoption.policy", "adopting existing AWS resources is not allowed in namespace team-a"},
 		{"a role of the platform's", func(s *v1alpha1.EventDrivenStack) {
 			s.Spec.Functions[0].RoleARN = "arn:aws:iam::123456789012:role/admin"
 		},
-			map[string]string{AnnotationAllowedRoleARNs: "arn:aws:iam::*:role/{namespace}-*, arn:aws:iam::123456789012:role/admin"},
+			map[string]string{AnnotationAllowedRoleARNs: "arn:aws:iam::*:role/{namespace}--*, arn:aws:iam::123456789012:role/admin"},
 			"spec.functions[0].roleARN", `role "arn:aws:iam::123456789012:role/admin" is not one the platform allows in namespace team-a (allowed: none`},
 		{"code from any bucket", func(s *v1alpha1.EventDrivenStack) {}, map[string]string{AnnotationAllowedCodeBuckets: "eventstack-*"},
 			"spec.functions[0].code.s3Bucket", `code bucket "eventstack-artifacts"`},
@@ -196,7 +198,7 @@ func TestFlags(t *testing.T) {
 	var f Flags
 	fs := flag.NewFlagSet("x", flag.ContinueOnError)
 	f.Bind(fs)
-	if err := fs.Parse([]string{"--tenancy=strict", "--adoption=allowed", "--allowed-role-arns=*", "--require-account-mapping=false",
+	if err := fs.Parse([]string{"--tenancy=strict", "--adoption=allowed", "--allowed-role-arns=*", "--require-account-mapping=false", "--allowed-data-buckets=*",
 		"--tenancy-namespace-selector=tenant=true"}); err != nil {
 		t.Fatal(err)
 	}
@@ -204,7 +206,7 @@ func TestFlags(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.NamePrefix != "{namespace}-" || p.Adoption != Allowed || p.RoleARNs.Restricted || !p.CodeBuckets.Restricted || p.RequireAccount ||
+	if p.NamePrefix != "{namespace}--" || p.Adoption != Allowed || p.RoleARNs.Restricted || !p.CodeBuckets.Restricted || p.DataBuckets.Restricted || p.RequireAccount ||
 		p.Namespaces.String() != "tenant=true" {
 		t.Errorf("policy %+v", p)
 	}

@@ -51,6 +51,7 @@ func (v *validator) awsConstraints(spec *field.Path, stack *v1alpha1.EventDriven
 	for i, f := range s.Functions {
 		p := spec.Child("functions").Index(i)
 		v.lambdaFunction(p, f)
+		v.lambdaRoleAndImage(p, f) // lambda.go
 		for j, c := range f.Consumes {
 			v.queueConsumer(p.Child("consumes").Index(j), f, c)
 		}
@@ -64,6 +65,8 @@ func (v *validator) awsConstraints(spec *field.Path, stack *v1alpha1.EventDriven
 	}
 	v.roleNameClashes(spec)
 	v.eventsDLQNameClash(spec, stack.Name)
+	v.sameEndpointSubscriptions(spec) // subscriptions.go
+	v.wildcardRules(spec)             // eventbridge_quotas.go
 }
 
 // Tags.
@@ -156,7 +159,7 @@ func (v *validator) subscription(p *field.Path, sub v1alpha1.Subscription) {
 			sub.Protocol, sub.Protocol)))
 	}
 	if sub.FilterPolicy != nil && len(sub.FilterPolicy.Raw) > 0 {
-		if msg := checkFilterPolicy(sub.FilterPolicy.Raw); msg != "" {
+		if msg := checkFilterPolicy(sub.FilterPolicy.Raw, string(sub.FilterPolicyScope)); msg != "" {
 			v.errs = append(v.errs, field.Invalid(p.Child("filterPolicy"), string(sub.FilterPolicy.Raw), msg))
 		}
 	}

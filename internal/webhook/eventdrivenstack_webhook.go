@@ -85,6 +85,8 @@ func (v StackValidator) invalid(ctx context.Context, obj *v1alpha1.EventDrivenSt
 		for _, c := range verdict.Conflicts {
 			errs = append(errs, field.Forbidden(fieldPath(c.Name.Field), c.Error()))
 		}
+		// Roles of another account than the namespace's, which Validate cannot see.
+		errs = append(errs, validation.CrossAccountRoles(obj, verdict.Account.ID)...)
 	}
 	if len(errs) == 0 {
 		return nil

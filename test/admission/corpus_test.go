@@ -15,6 +15,7 @@
 //	# namespace: <name>                                                   (default "team-a")
 //	# annotation: <key>=<value>                                           (on the namespace; repeatable)
 //	# existing: <namespace>/<file in corpus/existing>                     (a stack there already; repeatable)
+//	# rolemap: <account>=<role ARN>                                       (in ACK's role map; repeatable)
 package admission
 
 import (
@@ -48,6 +49,7 @@ type header struct {
 	namespace   string
 	annotations map[string]string
 	existing    []string
+	rolemap     map[string]string
 }
 
 func readCase(t *testing.T, path string) (header, *v1alpha1.EventDrivenStack, []byte) {
@@ -56,7 +58,7 @@ func readCase(t *testing.T, path string) (header, *v1alpha1.EventDrivenStack, []
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := header{namespace: "team-a", annotations: map[string]string{}}
+	h := header{namespace: "team-a", annotations: map[string]string{}, rolemap: map[string]string{}}
 	for _, line := range strings.Split(string(raw), "\n") {
 		if !strings.HasPrefix(line, "# ") {
 			continue
@@ -82,6 +84,9 @@ func readCase(t *testing.T, path string) (header, *v1alpha1.EventDrivenStack, []
 			h.annotations[k] = v
 		case "existing":
 			h.existing = append(h.existing, value)
+		case "rolemap":
+			k, v, _ := strings.Cut(value, "=")
+			h.rolemap[k] = v
 		}
 	}
 	if h.rule == "" {
@@ -115,6 +120,9 @@ func validator(t *testing.T, h header, stack *v1alpha1.EventDrivenStack) webhook
 		other.Namespace = ns
 		other.UID = types.UID("existing-" + ns + "-" + file)
 		objs = append(objs, other, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}})
+	}
+	if len(h.rolemap) > 0 {
+		objs = append(objs, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: tenancy.DefaultACKSystemNamespace, Name: tenancy.RoleAccountMap}, Data: h.rolemap})
 	}
 	c := fake.NewClientBuilder().WithScheme(scheme).WithObjects(objs...).
 		WithIndex(&v1alpha1.EventDrivenStack{}, tenancy.IndexAWSNames, func(obj client.Object) []string {

@@ -1,11 +1,17 @@
 // Package specfuzz sends random EventDrivenStack specs through validation, the
 // child builders and the API server: none may panic, and each is either refused
-// by the API server with a message naming a field, or builds children that the
-// real ACK CRDs accept with strict field validation.
+// by the API server with every cause naming a field under spec, or builds
+// children that the real ACK CRDs accept with strict field validation. The
+// specs include the languages inside a spec (grammars_test.go): Step
+// Functions definitions, EventBridge patterns, SNS filter policies, Lambda
+// image URIs and role ARNs, half of them in a namespace mapped to an AWS
+// account, where a function's role must be of that account.
 package specfuzz
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -14,8 +20,11 @@ import (
 	"time"
 
 	"go.uber.org/zap/zapcore"
+	corev1 "k8s.io/api/core/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
@@ -26,6 +35,7 @@ import (
 	"github.com/eventstack-io/eventstack-operator/internal/localcluster"
 	"github.com/eventstack-io/eventstack-operator/internal/operator"
 	"github.com/eventstack-io/eventstack-operator/internal/render"
+	"github.com/eventstack-io/eventstack-operator/internal/tenancy"
 	"github.com/eventstack-io/eventstack-operator/internal/validation"
 	"github.com/eventstack-io/eventstack-operator/test/seed"
 )
@@ -72,44 +82,109 @@ func TestMain(m *testing.M) {
 // specs is how many random specs the test sends.
 const specs = 1000
 
+// mappedNamespace is mapped to mappedAccount (ACK's owner-account-id
+// annotation and role map), the account predict builds the children in.
+const (
+	mappedNamespace = "specfuzz-mapped"
+	mappedAccount   = "123456789012"
+)
+
 func TestRandomSpecs(t *testing.T) {
 	ctx := context.Background()
+	mapNamespace(ctx, t)
+	all := append(append([]mutator(nil), mutators...), grammarMutators...)
 	rng := rand.New(rand.NewPCG(20261126, 1))
-	refused, accepted, children := 0, 0, 0
+	refused, accepted, children, distinct := 0, 0, 0, 0
+	// judged holds the children an ACK CRD already accepted (judgedKey):
+	// most children of a spec are the seed's, unchanged by its mutations,
+	// and are sent to the API server once.
+	judged := map[string]bool{}
+	// verdicts counts, per mutator, the specs it was applied to that were
+	// refused [0] and accepted [1].
+	verdicts := map[string]*[2]int{}
+	tally := func(applied []string, accepted bool) {
+		for _, name := range applied {
+			if verdicts[name] == nil {
+				verdicts[name] = &[2]int{}
+			}
+			if accepted {
+				verdicts[name][1]++
+			} else {
+				verdicts[name][0]++
+			}
+		}
+	}
 	for i := 0; i < specs; i++ {
-		stack := seed.Stack(t, "default")
-		stack.Name = fmt.Sprintf("fuzz-%d", i)
+		namespace := pick(rng, []string{"default", mappedNamespace})
+		stack := seed.Stack(t, namespace)
+		// One name for every spec: the creates are dry runs, so the names
+		// never clash, and the children of two specs that differ in a
+		// part that does not reach them are the same objects (judged).
+		stack.Name = "fuzz"
+		// Every other spec mutates only the languages inside the spec: with
+		// the other mutations (most of which the spec's checks refuse) too,
+		// few specs holding a generated definition, pattern or policy would
+		// be admitted, and the invariants on admitted specs would rarely
+		// see one.
+		pool := all
+		if i%2 == 1 {
+			pool = grammarMutators
+		}
 		mutations := 1 + rng.IntN(4)
 		applied := make([]string, 0, mutations)
 		for j := 0; j < mutations; j++ {
-			m := mutators[rng.IntN(len(mutators))]
+			m := pool[rng.IntN(len(pool))]
 			m.apply(rng, &stack.Spec)
 			applied = append(applied, m.name)
 		}
-		label := fmt.Sprintf("spec %d (%s)", i, strings.Join(applied, ", "))
+		label := fmt.Sprintf("spec %d in %s (%s)", i, namespace, strings.Join(applied, ", "))
 
 		goErrs := noPanic(t, label, func() any { return validation.Validate(stack) })
+		goErrList, _ := goErrs.(field.ErrorList)
+		for _, e := range goErrList {
+			if !underSpec(e.Field) {
+				t.Errorf("%s: Validate reports %q, not a field under spec: %v", label, e.Field, e)
+			}
+		}
 		err := waitForWebhook(func() error { return k8s.Create(ctx, stack.DeepCopy(), client.DryRunAll) })
 		if err != nil {
 			if !apierrors.IsInvalid(err) && !apierrors.IsBadRequest(err) {
 				t.Errorf("%s: refused, but not as invalid: %v", label, err)
-			} else if !strings.Contains(err.Error(), "spec") {
+			} else if fields := refusedFields(err); len(fields) == 0 {
 				t.Errorf("%s: refused without naming a field: %v", label, err)
+			} else {
+				for _, f := range fields {
+					if !underSpec(f) {
+						t.Errorf("%s: refused at %q, not a field under spec: %v", label, f, err)
+					}
+				}
 			}
 			refused++
+			tally(applied, false)
 			// The builders must not panic on it either.
 			noPanic(t, label, func() any { r, _ := render.Render(stack, render.Observed{}); return r })
 			continue
 		}
 		accepted++
-		if errs, _ := goErrs.(interface{ ToAggregate() error }); errs != nil && errs.ToAggregate() != nil {
-			t.Errorf("%s: the API server accepted what Validate refuses: %v", label, errs.ToAggregate())
+		tally(applied, true)
+		if len(goErrList) > 0 {
+			t.Errorf("%s: the API server accepted what Validate refuses: %v", label, goErrList.ToAggregate())
 			continue
+		}
+		// No function may take a role of another account than the stack's,
+		// where admission knows it (Lambda: "Cross-account pass role is not
+		// allowed.").
+		if account := stackAccount(stack); account != "" {
+			for j, f := range stack.Spec.Functions {
+				if parts := strings.Split(f.RoleARN, ":"); len(parts) > 4 && parts[4] != account {
+					t.Errorf("%s: admitted spec.functions[%d].roleARN %s, of another account than the stack's, %s", label, j, f.RoleARN, account)
+				}
+			}
 		}
 		// Accepted: build every child as it will be once ACK reported,
 		// and the real ACK CRDs must accept each with strict validation.
 		stack.UID = "00000000-0000-4000-8000-000000000000"
-		p, perr := predict.New(stack.Spec.Region, "123456789012")
+		p, perr := predict.New(stack.Spec.Region, mappedAccount)
 		if perr != nil {
 			t.Fatalf("%s: %v", label, perr)
 		}
@@ -135,19 +210,104 @@ func TestRandomSpecs(t *testing.T) {
 				continue
 			}
 			obj := c.Object.DeepCopyObject().(client.Object)
+			key := judgedKey(obj)
+			if judged[key] {
+				children++
+				continue
+			}
 			//nolint:staticcheck // Patch with client.Apply is the SSA call that takes field validation.
 			if err := k8s.Patch(ctx, obj, client.Apply, client.FieldOwner(render.FieldManager), client.ForceOwnership,
 				client.FieldValidation("Strict"), client.DryRunAll); err != nil {
 				t.Errorf("%s: %s %s refused by its ACK CRD: %v", label, c.Kind, c.Name, err)
+				continue
 			}
+			judged[key] = true
 			children++
+			distinct++
 		}
 	}
-	t.Logf("%d random specs: %d refused at admission with a field named, %d accepted, whose %d children the ACK CRDs accepted",
-		specs, refused, accepted, children)
+	t.Logf("%d random specs: %d refused at admission with a field named, %d accepted, whose %d children the ACK CRDs accepted (%d distinct ones applied)",
+		specs, refused, accepted, children, distinct)
 	if refused == 0 || accepted == 0 {
 		t.Errorf("the generator is lopsided: %d refused, %d accepted", refused, accepted)
 	}
+	// Each language's generator must yield specs on both sides, or one of
+	// the invariants holds vacuously for it.
+	var lines []string
+	for _, m := range grammarMutators {
+		v := verdicts[m.name]
+		if v == nil {
+			v = &[2]int{}
+		}
+		lines = append(lines, fmt.Sprintf("%s %d/%d", m.name, v[0], v[1]))
+		if v[0] == 0 || v[1] == 0 {
+			t.Errorf("the %s generator is lopsided: %d specs refused, %d accepted", m.name, v[0], v[1])
+		}
+	}
+	t.Logf("the languages' generators, specs refused/accepted: %s", strings.Join(lines, ", "))
+}
+
+// judgedKey is a child as its CRD judges it: its kind and JSON.
+func judgedKey(obj client.Object) string {
+	b, err := json.Marshal(obj)
+	if err != nil {
+		return fmt.Sprintf("unmarshalable %T %p", obj, obj) // never judged twice
+	}
+	return fmt.Sprintf("%T %s", obj, b)
+}
+
+// mapNamespace creates mappedNamespace, annotated with its account, and
+// ACK's role map that maps the account, as a platform admin would.
+func mapNamespace(ctx context.Context, t *testing.T) {
+	t.Helper()
+	for _, obj := range []client.Object{
+		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: tenancy.DefaultACKSystemNamespace}},
+		&corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: tenancy.DefaultACKSystemNamespace, Name: tenancy.RoleAccountMap},
+			Data: map[string]string{mappedAccount: "arn:aws:iam::" + mappedAccount + ":role/ack"}},
+		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: mappedNamespace,
+			Annotations: map[string]string{tenancy.AnnotationOwnerAccountID: mappedAccount}}},
+	} {
+		if err := k8s.Create(ctx, obj); err != nil && !apierrors.IsAlreadyExists(err) {
+			t.Fatal(err)
+		}
+	}
+}
+
+// stackAccount is the stack's account where admission knows it:
+// spec.adoption.accountID, else its namespace's; "" where it is unknown.
+func stackAccount(stack *v1alpha1.EventDrivenStack) string {
+	switch {
+	case stack.Spec.Adoption != nil && stack.Spec.Adoption.AccountID != "":
+		return stack.Spec.Adoption.AccountID
+	case stack.Namespace == mappedNamespace:
+		return mappedAccount
+	}
+	return ""
+}
+
+// refusedFields are the fields an API server's refusal names, one per
+// cause. The note the API server adds when schema errors kept it from
+// running the CEL rules ("some validation rules were not checked because
+// the object was invalid"), which names no field, is not a cause of the
+// refusal and is left out.
+func refusedFields(err error) []string {
+	var status apierrors.APIStatus
+	if !errors.As(err, &status) || status.Status().Details == nil {
+		return nil
+	}
+	var out []string
+	for _, c := range status.Status().Details.Causes {
+		if strings.Contains(c.Message, "some validation rules were not checked") {
+			continue
+		}
+		out = append(out, c.Field)
+	}
+	return out
+}
+
+// underSpec reports whether a field path is a field of the spec.
+func underSpec(path string) bool {
+	return strings.HasPrefix(path, "spec.")
 }
 
 // waitForWebhook retries a call while the webhook server is still starting.
