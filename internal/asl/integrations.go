@@ -1,6 +1,7 @@
 package asl
 
 import (
+	"maps"
 	"regexp"
 	"slices"
 	"sort"
@@ -235,7 +236,7 @@ func (c *checker) integration(resource, partition, rest, path string) {
 	patterns, known := actions[action]
 	if !known {
 		c.add(path, "%q: %s is not an optimized integration: the optimized %s integration offers %s (\"Integrating optimized services\"); call other API actions through the AWS SDK integration arn:%s:states:::aws-sdk:%s:%s",
-			resource, base, service, strings.Join(sortedKeys(actions), ", "), partition, sdkService(service), action)
+			resource, base, service, strings.Join(slices.Sorted(maps.Keys(actions)), ", "), partition, sdkService(service), action)
 		return
 	}
 	if !slices.Contains(patterns, p) {
@@ -270,14 +271,6 @@ func patternList(patterns []Pattern) string {
 	return strings.Join(names, ", ")
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
 
 // howToCall says, for each kind of component a Task does not run directly,
 // which integration reaches it and with which parameter.

@@ -250,7 +250,7 @@ func (p Policy) checkNames(stack *v1alpha1.EventDrivenStack, ns *corev1.Namespac
 	}
 	for _, n := range render.AWSNames(stack) {
 		if owner, prefix, found := p.prefixOwner(stem(n.Name), ns, others); found {
-			errs = append(errs, field.Forbidden(fieldPath(n.Field), underPrefix(n.Kind, n.Name, owner, prefix)))
+			errs = append(errs, field.Forbidden(FieldPath(n.Field), underPrefix(n.Kind, n.Name, owner, prefix)))
 		}
 	}
 	return errs
@@ -325,9 +325,9 @@ func (p Policy) checkRole(r roleRef, roles Allowlist, ns *corev1.Namespace, othe
 	return nil
 }
 
-// fieldPath turns an AWSName's field, "spec.tables[0].name (...)", into a
+// FieldPath turns an AWSName's field, "spec.tables[0].name (...)", into a
 // path.
-func fieldPath(s string) *field.Path {
+func FieldPath(s string) *field.Path {
 	s, _, _ = strings.Cut(s, " (")
 	parts := strings.Split(s, ".")
 	p := field.NewPath(parts[0])

@@ -6,7 +6,6 @@ package webhook
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -83,7 +82,7 @@ func (v StackValidator) invalid(ctx context.Context, obj *v1alpha1.EventDrivenSt
 			errs = append(errs, field.Forbidden(field.NewPath("metadata", "namespace"), verdict.AccountErr.Error()))
 		}
 		for _, c := range verdict.Conflicts {
-			errs = append(errs, field.Forbidden(fieldPath(c.Name.Field), c.Error()))
+			errs = append(errs, field.Forbidden(tenancy.FieldPath(c.Name.Field), c.Error()))
 		}
 		// Roles of another account than the namespace's, which Validate cannot see.
 		errs = append(errs, validation.CrossAccountRoles(obj, verdict.Account.ID)...)
@@ -94,13 +93,3 @@ func (v StackValidator) invalid(ctx context.Context, obj *v1alpha1.EventDrivenSt
 	return apierrors.NewInvalid(v1alpha1.GroupVersion.WithKind("EventDrivenStack").GroupKind(), obj.Name, errs)
 }
 
-// fieldPath turns "spec.tables[0].name (...)" into a field path.
-func fieldPath(s string) *field.Path {
-	s, _, _ = strings.Cut(s, " (")
-	parts := strings.Split(s, ".")
-	p := field.NewPath(parts[0])
-	for _, part := range parts[1:] {
-		p = p.Child(part)
-	}
-	return p
-}
