@@ -1,6 +1,8 @@
 package render
 
 import (
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -141,4 +143,143 @@ func Mismatches(stack *v1alpha1.EventDrivenStack, obs Observed) []Mismatch {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Component < out[j].Component })
 	return out
+}
+
+// Inputs are everything render takes of a stack's state: what ACK reported of
+// its children (Observed), and what the operator observes itself that decides
+// what a child may use yet. Render decides from them what is withheld and what
+// waits (Effective, MappingLookups, Stale), so that the controller only
+// observes, and the graph (BuildGraph) follows the same rules.
+type Inputs struct {
+	Observed
+	// UnsyncedRoles are the components of roles ("role/<function or
+	// workflow>", "events-role/<workflow>") whose ARN ACK reported but which
+	// ACK has not reported synced with the operator's last change
+	// (status.RoleUsable). ACK's iam controller reports a role's ARN right
+	// after CreateRole and puts its inline policies on its next reconcile: a
+	// function or state machine created in between could not assume the
+	// role, or would lack its permissions, and would churn in ACK. Effective
+	// withholds their ARN, unless what uses the role exists already (an update
+	// of the role does not hold it up).
+	UnsyncedRoles map[string]bool
+	// EventBridge is the stack's bus as the operator read it from EventBridge;
+	// nil when it was not read (no bus, no credentials). Its rules' ARNs are
+	// what the queues' and the EventBridge dead-letter queue's access policies
+	// and the Lambda permissions name.
+	EventBridge *SeenBus
+}
+
+// SeenBus is a bus as read from EventBridge.
+type SeenBus struct {
+	// ARN of the bus; "" while it does not exist.
+	ARN string
+	// Rules are the ARNs of the rules on the bus, by their name in AWS (the
+	// stack's and, on an adopted bus, others').
+	Rules map[string]string
+}
+
+// Effective is what the children are rendered with: Observed, without the ARNs
+// of the roles withheld (Withheld), with the bus's and the stack's rules' ARNs
+// as read from EventBridge. ARNs is a copy: in is left as it is.
+func (in Inputs) Effective(stack *v1alpha1.EventDrivenStack) Observed {
+	obs := in.Observed
+	obs.ARNs = maps.Clone(in.ARNs)
+	if obs.ARNs == nil {
+		obs.ARNs = map[string]string{}
+	}
+	for _, component := range in.Withheld() {
+		delete(obs.ARNs, component)
+	}
+	if bus, spec := in.EventBridge, stack.Spec.EventBus; bus != nil && spec != nil {
+		if bus.ARN != "" {
+			obs.ARNs[EventBusKey(spec.Name)] = bus.ARN
+		}
+		for _, r := range stack.Spec.Rules {
+			if arn := bus.Rules[awsName(stack, r.Name)]; arn != "" {
+				obs.ARNs[RuleKey(r.Name)] = arn
+			}
+		}
+	}
+	return obs
+}
+
+// Withheld lists, sorted, the roles whose reported ARN is kept from their
+// users: unsynced (UnsyncedRoles), and used by a function or state machine
+// that does not exist yet. A role EventBridge assumes is always withheld
+// while unsynced: a rule's target is put at once.
+func (in Inputs) Withheld() []string {
+	var out []string
+	for component, unsynced := range in.UnsyncedRoles {
+		if !unsynced || in.ARNs[component] == "" {
+			continue
+		}
+		kind, name, _ := strings.Cut(component, "/")
+		if refs.Kind(kind) == roleKind && (in.Children[Key(refs.Function, name)] != nil || in.Children[Key(refs.Workflow, name)] != nil) {
+			continue
+		}
+		out = append(out, component)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// MappingLookup is an event source mapping the operator looks up in Lambda
+// before render builds it: a stack that adopts takes over an existing mapping
+// of the function and the queue, and ACK adopts a mapping by UUID only.
+type MappingLookup struct {
+	// Component is the mapping's key in Observed.MappingUUIDs.
+	Component string
+	// FunctionARN and QueueARN are what the mapping connects, as reported.
+	FunctionARN, QueueARN string
+}
+
+// MappingLookups lists the look-ups a render with obs waits for: for a stack
+// that adopts, each mapping not created yet and not looked up yet whose
+// function's and queue's ARNs are known. The operator records each answer
+// in Observed.MappingUUIDs ("" when Lambda has none); until then the mapping
+// waits (LookupOfMapping).
+func MappingLookups(stack *v1alpha1.EventDrivenStack, obs Observed) []MappingLookup {
+	if a := stack.Spec.Adoption; a == nil || a.Policy != v1alpha1.AdoptionAdoptOrCreate {
+		return nil
+	}
+	var out []MappingLookup
+	for _, f := range stack.Spec.Functions {
+		for _, c := range f.Consumes {
+			key := MappingKey(f.Name, c.Queue)
+			if _, looked := obs.MappingUUIDs[key]; looked || obs.Children[key] != nil {
+				continue
+			}
+			fn, queue := obs.ARNs[Key(refs.Function, f.Name)], obs.ARNs[Key(refs.Queue, c.Queue)]
+			if fn == "" || queue == "" {
+				continue
+			}
+			out = append(out, MappingLookup{Component: key, FunctionARN: fn, QueueARN: queue})
+		}
+	}
+	return out
+}
+
+// Stale reports whether rendering the stack with in builds any child
+// otherwise than rendered: after the routing step learned rules' ARNs, say,
+// whether a child names one it did not know (a queue's access policy) and so
+// is worth another reconcile now rather than at the next watch event.
+func Stale(stack *v1alpha1.EventDrivenStack, rendered *Result, in Inputs) (bool, error) {
+	now, err := Render(stack, in.Effective(stack))
+	if err != nil {
+		return false, err
+	}
+	if len(now.Children) != len(rendered.Children) {
+		return true, nil
+	}
+	for i, c := range now.Children {
+		was := rendered.Children[i]
+		if c.Kind != was.Kind || c.Name != was.Name || (c.Object == nil) != (was.Object == nil) ||
+			!slices.Equal(c.Needs, was.Needs) || !slices.Equal(c.Partial, was.Partial) {
+			return true, nil
+		}
+		if c.Object != nil && c.Object.GetAnnotations()[AnnotationSpecHash] != was.Object.GetAnnotations()[AnnotationSpecHash] {
+			return true, nil
+		}
+	}
+	return false, nil
 }
