@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -13,6 +14,7 @@ import (
 	"github.com/eventstack-io/eventstack-operator/internal/cli/manifest"
 	"github.com/eventstack-io/eventstack-operator/internal/cli/predict"
 	"github.com/eventstack-io/eventstack-operator/internal/cli/stackfile"
+	"github.com/eventstack-io/eventstack-operator/internal/render"
 )
 
 type renderOptions struct {
@@ -22,6 +24,7 @@ type renderOptions struct {
 	ownerUID    string
 	eventBridge bool
 	output      string
+	graph       string
 }
 
 func newRenderCommand(s Streams) *cobra.Command {
@@ -47,15 +50,37 @@ jsonpath='{.metadata.uid}'); with it, each object is exactly what the operator a
 
 With --eventbridge it prints instead the EventBridge bus, rules, targets and Lambda
 permissions the operator creates through the AWS API, as the inputs of those calls:
-{"CreateEventBus": {...}, "PutRule": [...], "PutTargets": [...], "AddPermission": [...]}.`,
+{"CreateEventBus": {...}, "PutRule": [...], "PutTargets": [...], "AddPermission": [...]}.
+
+With --graph it prints instead the stack's dependency graph, computed by the
+operator's own builders under the operator's own waiting rules: every child and
+what the operator makes itself (bus, rules and their targets, log groups), in the
+wave of reconciles in which each can be made (each after ACK reported what the
+previous one made), what each waits for (AWS checks the value: it is made once
+the value is reported) and what it only names (derived from the name: nothing
+waits), and why. --graph (or --graph=text) prints text, --graph=dot Graphviz DOT
+(kubectl eds render -f stack.yaml --graph=dot | dot -Tsvg > graph.svg): one
+cluster per wave, solid edges where a node waits, dashed where it names.`,
 		Example: `  kubectl eds render -f stack.yaml | kubectl apply --server-side --dry-run=server -f -
   kubectl eds render -f stack.yaml --account-id 123456789012 -o json
   kubectl eds render -f stack.yaml -n shop --owner-uid "$(kubectl get eds -n shop shop -o jsonpath='{.metadata.uid}')"
-  kubectl eds render -f stack.yaml --eventbridge`,
+  kubectl eds render -f stack.yaml --eventbridge
+  kubectl eds render -f stack.yaml --graph
+  kubectl eds render -f stack.yaml --graph=dot | dot -Tsvg > graph.svg`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if o.eventBridge && cmd.Flags().Changed("output") && o.output != "json" {
 				return fmt.Errorf("--eventbridge prints JSON only")
+			}
+			if cmd.Flags().Changed("graph") {
+				if !slices.Contains(GraphFormats, o.graph) {
+					return fmt.Errorf("--graph=%s: want %s", o.graph, strings.Join(GraphFormats, " or "))
+				}
+				for _, other := range []string{"eventbridge", "output", "owner-uid"} {
+					if cmd.Flags().Changed(other) {
+						return fmt.Errorf("--graph prints the graph only: it takes no --%s", other)
+					}
+				}
 			}
 			return o.run(s)
 		},
@@ -67,6 +92,8 @@ permissions the operator creates through the AWS API, as the inputs of those cal
 	f.StringVar(&o.ownerUID, "owner-uid", "", "UID of the stack in the cluster: print each child with its owner reference (default: none)")
 	f.BoolVar(&o.eventBridge, "eventbridge", false, "Print the EventBridge bus, rules, targets and Lambda permissions as AWS API inputs (JSON)")
 	f.StringVarP(&o.output, "output", "o", "yaml", "Output format: "+strings.Join(manifest.Formats, " or "))
+	f.StringVar(&o.graph, "graph", "", "Print the dependency graph instead: --graph or --graph=text, --graph=dot (Graphviz)")
+	f.Lookup("graph").NoOptDefVal = "text"
 	_ = cmd.MarkFlagRequired("filename")
 	return cmd
 }
@@ -86,6 +113,15 @@ func (o *renderOptions) run(s Streams) error {
 	p, err := predict.New(stack.Spec.Region, account)
 	if err != nil {
 		return fmt.Errorf("--account-id: %w", err)
+	}
+	if o.graph != "" {
+		// From nothing, as a new stack starts; the account known, as the
+		// operator knows it (adoption, ACK's reports, or STS).
+		g, err := render.BuildGraph(stack, render.Inputs{Observed: render.Observed{Account: p.AccountID}})
+		if err != nil {
+			return err
+		}
+		return writeGraph(s.Out, g, o.graph)
 	}
 	obs, err := predict.Resolve(stack, p)
 	if err != nil {

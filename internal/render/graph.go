@@ -419,17 +419,17 @@ func why(from, to *Node, e Edge) string {
 	if !e.Needs {
 		switch from.Kind {
 		case "Role":
-			return "its inline policy names it"
+			return "in its inline policy"
 		case "Function":
-			return "its environment or dead-letter queue names it"
+			return "in its environment or dead-letter queue"
 		case "StateMachine":
-			return "its definition names it"
+			return "in its definition"
 		case "Queue", "Topic":
-			return "its access policy names it"
+			return "in its access policy"
 		case "Subscription":
-			return "its endpoint"
+			return "as its endpoint"
 		}
-		return "it names it"
+		return "in its spec"
 	}
 	switch {
 	case from.Kind == "Rule" && toKind == string(eventsDLQKind):
@@ -439,7 +439,7 @@ func why(from, to *Node, e Edge) string {
 	case from.Kind == "Rule":
 		return "its target"
 	case toKind == string(roleKind):
-		return "the role it runs as: given once ACK reports the role synced with its inline policies"
+		return "the role it runs as, given once ACK reports the role synced with its inline policies"
 	case from.Kind == "Queue":
 		return "its redrive policy"
 	case from.Kind == "EventSourceMapping" && to.Kind == "Function":

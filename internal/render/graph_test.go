@@ -114,12 +114,12 @@ func TestGraphOfTheSeed(t *testing.T) {
 	}
 	// What only names another: derived, so no wave waits for it.
 	for _, want := range []Edge{
-		{From: "role/event-order-processor", To: "table/event-driven-orders", What: "ARN", Why: "its inline policy names it"},
-		{From: "function/event-order-processor", To: "topic/event-notifications", What: "ARN", Why: "its environment or dead-letter queue names it"},
-		{From: "function/event-order-processor", To: "queue/order-dlq", What: "URL", Why: "its environment or dead-letter queue names it"},
-		{From: "workflow/event-driven-workflow", To: "function/event-order-processor", What: "ARN", Why: "its definition names it"},
-		{From: "events-role/event-driven-workflow", To: "workflow/event-driven-workflow", What: "ARN", Why: "its inline policy names it"},
-		{From: "eventbridge/dlq", To: "rule/order-events-rule", What: "ARN", Why: "its access policy names it"},
+		{From: "role/event-order-processor", To: "table/event-driven-orders", What: "ARN", Why: "in its inline policy"},
+		{From: "function/event-order-processor", To: "topic/event-notifications", What: "ARN", Why: "in its environment or dead-letter queue"},
+		{From: "function/event-order-processor", To: "queue/order-dlq", What: "URL", Why: "in its environment or dead-letter queue"},
+		{From: "workflow/event-driven-workflow", To: "function/event-order-processor", What: "ARN", Why: "in its definition"},
+		{From: "events-role/event-driven-workflow", To: "workflow/event-driven-workflow", What: "ARN", Why: "in its inline policy"},
+		{From: "eventbridge/dlq", To: "rule/order-events-rule", What: "ARN", Why: "in its access policy"},
 	} {
 		if !slices.Contains(g.Edges, want) {
 			t.Errorf("no edge %+v", want)
