@@ -271,7 +271,6 @@ func patternList(patterns []Pattern) string {
 	return strings.Join(names, ", ")
 }
 
-
 // howToCall says, for each kind of component a Task does not run directly,
 // which integration reaches it and with which parameter.
 var howToCall = map[refs.Kind]string{

@@ -92,4 +92,3 @@ func (v StackValidator) invalid(ctx context.Context, obj *v1alpha1.EventDrivenSt
 	}
 	return apierrors.NewInvalid(v1alpha1.GroupVersion.WithKind("EventDrivenStack").GroupKind(), obj.Name, errs)
 }
-
