@@ -1,6 +1,7 @@
 // Package cli is the kubectl plugin of eventstack-operator, kubectl-eds:
 //
 //	kubectl eds render -f stack.yaml      what the operator would create, offline
+//	kubectl eds render -f stack.yaml --graph   what waits for what, and why (--graph=dot: Graphviz)
 //	kubectl eds status NAME               where a stack stands, as a tree
 //	kubectl eds put-events NAME           send test events to a stack's bus
 //	kubectl eds match -f stack.yaml       which rules an event matches, offline
@@ -49,7 +50,8 @@ func NewCommand(s Streams) *cobra.Command {
 		Long: `kubectl eds works with EventDrivenStacks (stacks.eventstack.io/v1alpha1):
 
   render      prints, offline, every ACK object the operator would create for a
-              stack file, or the EventBridge API calls it would make
+              stack file, or the EventBridge API calls it would make, or (--graph)
+              what waits for what, wave by wave, as text or DOT
   status      prints where a stack in the cluster stands, child by child
   put-events  sends test events to a stack's EventBridge bus (--dry-run: sends
               nothing, prints what match prints)
