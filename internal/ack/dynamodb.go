@@ -3,6 +3,7 @@ package ack
 import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/utils/ptr"
 )
 
 // DynamoDBGroupVersion is the group and version of ACK's DynamoDB resources.
@@ -61,3 +62,34 @@ type TableList struct {
 
 // ACKStatus implements Object.
 func (t *Table) ACKStatus() *Status { return &t.Status.Status }
+
+// Objects implements ObjectList.
+func (l *TableList) Objects() []Object { return items(l.Items) }
+
+func compactTable(o *Table, c Compactor) {
+	o.Spec.Tags = c.TagList(o.Spec.Tags)
+	for _, a := range o.Spec.AttributeDefinitions {
+		if a != nil {
+			a.AttributeName, a.AttributeType = c.Intern(a.AttributeName), c.Intern(a.AttributeType)
+		}
+	}
+	for _, k := range o.Spec.KeySchema {
+		if k != nil {
+			k.AttributeName, k.KeyType = c.Intern(k.AttributeName), c.Intern(k.KeyType)
+		}
+	}
+	o.Spec.BillingMode = c.Intern(o.Spec.BillingMode)
+	o.Status.TableStatus = c.Intern(o.Status.TableStatus)
+}
+
+func assessTable(o *Table) Assessment {
+	switch s := ptr.Deref(o.Status.TableStatus, ""); s {
+	case "ARCHIVED", "ARCHIVING", "INACCESSIBLE_ENCRYPTION_CREDENTIALS":
+		// ACK reports an ARCHIVED table synced.
+		return Assessment{Stalled: "DynamoDB reports the table " + s +
+			": its KMS key is not accessible (restore the key's access, then restore the table)"}
+	case "CREATING", "UPDATING":
+		return Assessment{InProgress: "DynamoDB reports the table " + s}
+	}
+	return Assessment{}
+}

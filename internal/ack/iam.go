@@ -42,3 +42,18 @@ type RoleList struct {
 
 // ACKStatus implements Object.
 func (r *Role) ACKStatus() *Status { return &r.Status.Status }
+
+// Objects implements ObjectList.
+func (l *RoleList) Objects() []Object { return items(l.Items) }
+
+func digestRole(o *Role, digest func(*string)) {
+	digest(o.Spec.AssumeRolePolicyDocument)
+	for _, p := range o.Spec.InlinePolicies {
+		digest(p)
+	}
+}
+
+func compactRole(o *Role, c Compactor) {
+	o.Spec.Tags = c.TagList(o.Spec.Tags)
+	o.Status.RoleID = nil // never read
+}

@@ -3,6 +3,7 @@ package ack
 import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/utils/ptr"
 )
 
 // LambdaGroupVersion is the group and version of ACK's Lambda resources.
@@ -143,3 +144,105 @@ type EventSourceMappingList struct {
 
 // ACKStatus implements Object.
 func (e *EventSourceMapping) ACKStatus() *Status { return &e.Status.Status }
+
+// Objects implements ObjectList.
+func (l *FunctionList) Objects() []Object { return items(l.Items) }
+
+// Objects implements ObjectList.
+func (l *EventSourceMappingList) Objects() []Object { return items(l.Items) }
+
+// lambdaRefusals: lambda-controller has no terminal codes at the pinned release.
+var lambdaRefusals = []string{"InvalidParameterValueException:", "CodeStorageExceededException:", "CodeVerificationFailedException:",
+	"InvalidCodeSignatureException:", "RequestTooLargeException:"}
+
+func digestFunction(o *Function, digest func(*string)) {
+	if o.Spec.Environment != nil {
+		for _, v := range o.Spec.Environment.Variables {
+			digest(v)
+		}
+	}
+}
+
+func compactFunction(o *Function, c Compactor) {
+	o.Spec.Tags = c.TagMap(o.Spec.Tags)
+	o.Spec.PackageType, o.Spec.Runtime, o.Spec.Handler = c.Intern(o.Spec.PackageType), c.Intern(o.Spec.Runtime), c.Intern(o.Spec.Handler)
+	for i, a := range o.Spec.Architectures {
+		o.Spec.Architectures[i] = c.Intern(a)
+	}
+	if code := o.Spec.Code; code != nil {
+		code.S3Bucket = c.Intern(code.S3Bucket)
+	}
+	if t := o.Spec.TracingConfig; t != nil {
+		t.Mode = c.Intern(t.Mode)
+	}
+	if e := o.Spec.Environment; e != nil && len(e.Variables) > 0 {
+		vars := make(map[string]*string, len(e.Variables))
+		for k, v := range e.Variables {
+			vars[c.Key(k)] = v
+		}
+		e.Variables = vars
+	}
+	s := &o.Status
+	s.State, s.LastUpdateStatus = c.Intern(s.State), c.Intern(s.LastUpdateStatus)
+}
+
+func assessFunction(o *Function) Assessment {
+	st := o.Status
+	switch {
+	case ptr.Deref(st.State, "") == "Failed":
+		// ACK never marks it synced, nor terminal: it would retry for ever.
+		return Assessment{Stalled: "Lambda reports the function Failed: " + orUnknown(st.StateReason)}
+	case ptr.Deref(st.LastUpdateStatus, "") == "Failed":
+		// ACK reports it synced whatever its last update did.
+		return Assessment{Stalled: "Lambda's last update of the function failed: " + orUnknown(st.LastUpdateStatusReason)}
+	case deploying(o):
+		// ACK reports it synced on the old code until Lambda reports
+		// the new code's hash.
+		return Assessment{InProgress: "deploying code " + shortSHA(*o.Spec.Code.SHA256) + " (Lambda runs " + shortSHA(ptr.Deref(st.CodeSHA256, "")) + ")"}
+	case ptr.Deref(st.LastUpdateStatus, "") == "InProgress":
+		return Assessment{InProgress: "Lambda is applying the last update of the function"}
+	case ptr.Deref(st.State, "") == "Pending":
+		return Assessment{InProgress: "Lambda is creating the function (Pending): " + orUnknown(st.StateReason)}
+	}
+	return Assessment{}
+}
+
+// deploying reports whether a zip function declares code (its sha256) that
+// Lambda does not run yet.
+func deploying(f *Function) bool {
+	if ptr.Deref(f.Spec.PackageType, "Zip") != "Zip" || f.Spec.Code == nil || f.Spec.Code.SHA256 == nil {
+		return false
+	}
+	return ptr.Deref(f.Status.CodeSHA256, "") != *f.Spec.Code.SHA256
+}
+
+// shortSHA is the first 8 characters of a code hash, for messages.
+func shortSHA(sha string) string {
+	if sha == "" {
+		return "nothing yet"
+	}
+	return sha[:min(8, len(sha))]
+}
+
+func orUnknown(s *string) string {
+	if v := ptr.Deref(s, ""); v != "" {
+		return v
+	}
+	return "no reason given"
+}
+
+func compactEventSourceMapping(o *EventSourceMapping, c Compactor) {
+	for i, t := range o.Spec.FunctionResponseTypes {
+		o.Spec.FunctionResponseTypes[i] = c.Intern(t)
+	}
+	o.Status.State = c.Intern(o.Status.State)
+}
+
+func assessEventSourceMapping(o *EventSourceMapping) Assessment {
+	if s := ptr.Deref(o.Status.State, ""); s != "" && s != "Enabled" {
+		// ACK reports a mapping synced whatever its state, and reads the
+		// state again only at its resync.
+		return Assessment{Note: "Lambda's state of the mapping when ACK last read it: " + s}
+	}
+	return Assessment{}
+}

@@ -15,26 +15,6 @@ type ObjectList interface {
 	Objects() []Object
 }
 
-// Kind describes one ACK kind this operator creates.
-// +kubebuilder:object:generate=false
-type Kind struct {
-	GVK  schema.GroupVersionKind
-	New  func() Object
-	List func() ObjectList
-}
-
-// Kinds lists every ACK kind this operator creates, in the order children are reported.
-var Kinds = []Kind{
-	{IAMGroupVersion.WithKind("Role"), func() Object { return &Role{} }, func() ObjectList { return &RoleList{} }},
-	{DynamoDBGroupVersion.WithKind("Table"), func() Object { return &Table{} }, func() ObjectList { return &TableList{} }},
-	{SQSGroupVersion.WithKind("Queue"), func() Object { return &Queue{} }, func() ObjectList { return &QueueList{} }},
-	{SNSGroupVersion.WithKind("Topic"), func() Object { return &Topic{} }, func() ObjectList { return &TopicList{} }},
-	{SNSGroupVersion.WithKind("Subscription"), func() Object { return &Subscription{} }, func() ObjectList { return &SubscriptionList{} }},
-	{LambdaGroupVersion.WithKind("Function"), func() Object { return &Function{} }, func() ObjectList { return &FunctionList{} }},
-	{LambdaGroupVersion.WithKind("EventSourceMapping"), func() Object { return &EventSourceMapping{} }, func() ObjectList { return &EventSourceMappingList{} }},
-	{SFNGroupVersion.WithKind("StateMachine"), func() Object { return &StateMachine{} }, func() ObjectList { return &StateMachineList{} }},
-}
-
 // AddToScheme registers every kind of Kinds, and its list, with a scheme.
 func AddToScheme(s *runtime.Scheme) error {
 	seen := map[schema.GroupVersion]bool{}
@@ -48,30 +28,6 @@ func AddToScheme(s *runtime.Scheme) error {
 	}
 	return nil
 }
-
-// Objects implements ObjectList.
-func (l *QueueList) Objects() []Object { return items(l.Items) }
-
-// Objects implements ObjectList.
-func (l *TopicList) Objects() []Object { return items(l.Items) }
-
-// Objects implements ObjectList.
-func (l *SubscriptionList) Objects() []Object { return items(l.Items) }
-
-// Objects implements ObjectList.
-func (l *TableList) Objects() []Object { return items(l.Items) }
-
-// Objects implements ObjectList.
-func (l *FunctionList) Objects() []Object { return items(l.Items) }
-
-// Objects implements ObjectList.
-func (l *EventSourceMappingList) Objects() []Object { return items(l.Items) }
-
-// Objects implements ObjectList.
-func (l *StateMachineList) Objects() []Object { return items(l.Items) }
-
-// Objects implements ObjectList.
-func (l *RoleList) Objects() []Object { return items(l.Items) }
 
 // items returns pointers to a list's items as Objects.
 func items[T any, P interface {

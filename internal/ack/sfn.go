@@ -66,3 +66,19 @@ type StateMachineList struct {
 
 // ACKStatus implements Object.
 func (s *StateMachine) ACKStatus() *Status { return &s.Status.Status }
+
+// Objects implements ObjectList.
+func (l *StateMachineList) Objects() []Object { return items(l.Items) }
+
+// sfnRefusals: sfn-controller has no terminal codes at the pinned release.
+var sfnRefusals = []string{"InvalidDefinition:", "InvalidArn:", "InvalidName:", "InvalidLoggingConfiguration:", "InvalidTracingConfiguration:"}
+
+func digestStateMachine(o *StateMachine, digest func(*string)) { digest(o.Spec.Definition) }
+
+func compactStateMachine(o *StateMachine, c Compactor) {
+	o.Spec.Tags = c.TagList(o.Spec.Tags)
+	o.Spec.Type = c.Intern(o.Spec.Type)
+	if l := o.Spec.LoggingConfiguration; l != nil {
+		l.Level = c.Intern(l.Level)
+	}
+}

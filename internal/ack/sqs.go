@@ -45,3 +45,18 @@ type QueueList struct {
 
 // ACKStatus implements Object.
 func (q *Queue) ACKStatus() *Status { return &q.Status.Status }
+
+// Objects implements ObjectList.
+func (l *QueueList) Objects() []Object { return items(l.Items) }
+
+func digestQueue(o *Queue, digest func(*string)) {
+	digest(o.Spec.Policy)
+	digest(o.Spec.RedrivePolicy)
+}
+
+func compactQueue(o *Queue, c Compactor) {
+	o.Spec.Tags = c.TagMap(o.Spec.Tags)
+	o.Spec.VisibilityTimeout = c.Intern(o.Spec.VisibilityTimeout)
+	o.Spec.MessageRetentionPeriod = c.Intern(o.Spec.MessageRetentionPeriod)
+	o.Status.QueueARN = nil // ACKResourceMetadata has it
+}

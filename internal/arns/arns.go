@@ -58,6 +58,12 @@ func (s Scope) QueueURL(name string) string {
 // Function is a Lambda function's ARN (unqualified).
 func (s Scope) Function(name string) string { return s.arn("lambda", "function:"+name) }
 
+// EventSourceMapping is the ARN of a Lambda event source mapping, by the
+// UUID Lambda gives it.
+func (s Scope) EventSourceMapping(uuid string) string {
+	return s.arn("lambda", "event-source-mapping:"+uuid)
+}
+
 // StateMachine is a Step Functions state machine's ARN.
 func (s Scope) StateMachine(name string) string { return s.arn("states", "stateMachine:"+name) }
 
@@ -65,6 +71,10 @@ func (s Scope) StateMachine(name string) string { return s.arn("states", "stateM
 func (s Scope) Role(name string) string {
 	return fmt.Sprintf("arn:%s:iam::%s:role/%s", s.Partition(), s.Account, name)
 }
+
+// Subscription is the ARN of an SNS subscription: its topic's ARN and the
+// id SNS gives it.
+func Subscription(topicARN, id string) string { return topicARN + ":" + id }
 
 // EventBus is a custom EventBridge bus's ARN.
 func (s Scope) EventBus(name string) string { return s.arn("events", "event-bus/"+name) }

@@ -14,6 +14,8 @@ func TestFormats(t *testing.T) {
 		{s.QueueURL("q"), "https://sqs.us-east-1.amazonaws.com/123456789012/q"},
 		{cn.QueueURL("q"), "https://sqs.cn-north-1.amazonaws.com.cn/123456789012/q"},
 		{s.Function("f"), "arn:aws:lambda:us-east-1:123456789012:function:f"},
+		{s.EventSourceMapping("a1b2"), "arn:aws:lambda:us-east-1:123456789012:event-source-mapping:a1b2"},
+		{Subscription(s.Topic("notes"), "a1b2"), "arn:aws:sns:us-east-1:123456789012:notes:a1b2"},
 		{s.StateMachine("saga"), "arn:aws:states:us-east-1:123456789012:stateMachine:saga"},
 		{gov.Role("r"), "arn:aws-us-gov:iam::123456789012:role/r"},
 		{cn.EventBus("bus"), "arn:aws-cn:events:cn-north-1:123456789012:event-bus/bus"},

@@ -43,36 +43,17 @@ func SameString(want, have string) bool {
 }
 
 // DigestSpec replaces in place, in a child's spec, the strings the operator
-// sets and never reads back by their Digest: a state machine's definition, a
-// role's trust and inline policies, a queue's or topic's access policy, a
-// queue's redrive policy, a subscription's filter policy and a function's
-// environment values. What the operator reads of them stays readable: whether
+// sets and never reads back by their Digest: those its kind's row in ack.Kinds
+// names (ack.Kind.Digest: a state machine's definition, a role's trust and
+// inline policies, a queue's or topic's access policy, a queue's redrive
+// policy, a subscription's filter policy and a function's environment values). What the operator reads of them stays readable: whether
 // a queue's or topic's policy, or a queue's redrive policy, is set at all
 // (render's storage.go reads prior.Spec.Policy != nil). The operator's cache
 // applies it to every child it holds (internal/operator); the strings are most
 // of a child's size.
 func DigestSpec(obj ack.Object) {
-	switch o := obj.(type) {
-	case *ack.StateMachine:
-		digestPtr(o.Spec.Definition)
-	case *ack.Role:
-		digestPtr(o.Spec.AssumeRolePolicyDocument)
-		for _, p := range o.Spec.InlinePolicies {
-			digestPtr(p)
-		}
-	case *ack.Queue:
-		digestPtr(o.Spec.Policy)
-		digestPtr(o.Spec.RedrivePolicy)
-	case *ack.Topic:
-		digestPtr(o.Spec.Policy)
-	case *ack.Subscription:
-		digestPtr(o.Spec.FilterPolicy)
-	case *ack.Function:
-		if o.Spec.Environment != nil {
-			for _, v := range o.Spec.Environment.Variables {
-				digestPtr(v)
-			}
-		}
+	if k := ack.KindOf(obj); k != nil {
+		k.Digest(obj, digestPtr) // which strings: each kind's row says
 	}
 }
 

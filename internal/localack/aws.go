@@ -19,6 +19,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/eventstack-io/eventstack-operator/internal/ack"
+	"github.com/eventstack-io/eventstack-operator/internal/arns"
 	"github.com/eventstack-io/eventstack-operator/internal/awsapi"
 	"github.com/eventstack-io/eventstack-operator/internal/localaws"
 )
@@ -222,7 +223,7 @@ func (a *awsSide) createStateMachine(ctx context.Context, m *ack.StateMachine) (
 	var exists *sfntypes.StateMachineAlreadyExists
 	if errors.As(err, &exists) {
 		// Left from a stack deleted before: this child's, updated.
-		arn := "arn:aws:states:" + a.server.Region + ":" + a.server.AccountID + ":stateMachine:" + ptr.Deref(s.Name, "")
+		arn := arns.Scope{Region: a.server.Region, Account: a.server.AccountID}.StateMachine(ptr.Deref(s.Name, ""))
 		return arn, a.updateStateMachine(ctx, m, arn)
 	}
 	if err != nil {

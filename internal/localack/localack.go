@@ -29,16 +29,6 @@ import (
 const Notice = "AWS is simulated (make run-local): nothing is created in AWS; a stand-in plays the ACK controllers " +
 	"and an in-memory server on 127.0.0.1 plays EventBridge, Lambda, CloudWatch Logs and STS"
 
-// Latency is how long AWS takes to create or change a resource of each kind,
-// in this model (an assumption: a table takes about 10 s, a role a few
-// seconds for IAM, a function about 5 s); Default is the rest.
-var Latency = map[string]time.Duration{
-	"Table": 10 * time.Second, "Role": 3 * time.Second, "Function": 5 * time.Second, "EventSourceMapping": 5 * time.Second,
-}
-
-// Default is the latency of the kinds Latency does not list.
-const Default = time.Second
-
 // Controllers plays the ACK controllers for every child in the cluster.
 type Controllers struct {
 	// Client writes the children's status; Reader, when set, reads them
@@ -96,7 +86,7 @@ func (c *Controllers) playAll(ctx context.Context) error {
 			return err
 		}
 		for _, obj := range list.Objects() {
-			if !obj.GetDeletionTimestamp().IsZero() || now.Sub(changedAt(obj)) < c.latency(k.GVK.Kind) {
+			if !obj.GetDeletionTimestamp().IsZero() || now.Sub(changedAt(obj)) < c.latency(k) {
 				continue
 			}
 			account, err := NamespaceAccount(ctx, c.Client, obj.GetNamespace())
@@ -111,11 +101,11 @@ func (c *Controllers) playAll(ctx context.Context) error {
 	return nil
 }
 
-func (c *Controllers) latency(kind string) time.Duration {
-	d, ok := Latency[kind]
-	if !ok {
-		d = Default
-	}
+// latency is how long AWS takes to create or change a resource of a kind,
+// in this model (ack.Kind.Latency, an assumption: a table takes about 10 s, a
+// role a few seconds for IAM, a function about 5 s), scaled.
+func (c *Controllers) latency(k ack.Kind) time.Duration {
+	d := k.Latency
 	if c.Scale > 0 {
 		d = time.Duration(float64(d) * c.Scale)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
-	"fmt"
 	"slices"
 	"strings"
 
@@ -15,38 +14,29 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/eventstack-io/eventstack-operator/internal/ack"
+	"github.com/eventstack-io/eventstack-operator/internal/arns"
 )
 
 // AccountID is the AWS account the tests' fake ARNs name.
 const AccountID = "123456789012"
 
-// FakeARN is the ARN ACK would report for a child in region.
-func FakeARN(obj ack.Object, region string) string {
-	p := "arn:aws:"
-	switch o := obj.(type) {
-	case *ack.Queue:
-		return fmt.Sprintf("%ssqs:%s:%s:%s", p, region, AccountID, ptr.Deref(o.Spec.QueueName, ""))
-	case *ack.Topic:
-		return fmt.Sprintf("%ssns:%s:%s:%s", p, region, AccountID, ptr.Deref(o.Spec.Name, ""))
-	case *ack.Subscription:
-		return fmt.Sprintf("%s:%s", ptr.Deref(o.Spec.TopicARN, ""), o.UID)
-	case *ack.Table:
-		return fmt.Sprintf("%sdynamodb:%s:%s:table/%s", p, region, AccountID, ptr.Deref(o.Spec.TableName, ""))
-	case *ack.Function:
-		return fmt.Sprintf("%slambda:%s:%s:function:%s", p, region, AccountID, ptr.Deref(o.Spec.Name, ""))
-	case *ack.EventSourceMapping:
-		return fmt.Sprintf("%slambda:%s:%s:event-source-mapping:%s", p, region, AccountID, o.UID)
-	case *ack.StateMachine:
-		return fmt.Sprintf("%sstates:%s:%s:stateMachine:%s", p, region, AccountID, ptr.Deref(o.Spec.Name, ""))
-	case *ack.Role:
-		return fmt.Sprintf("%siam::%s:role/%s", p, AccountID, ptr.Deref(o.Spec.Name, ""))
+// FakeARN is the ARN ACK would report for a child in region, in AccountID.
+func FakeARN(obj ack.Object, region string) string { return fakeARNIn(obj, region, AccountID) }
+
+// fakeARNIn is the ARN ACK would report for a child in a region of an
+// account: its kind's (ack.Kind.ARN), the child's UID standing for an id AWS
+// generates; "" for a kind this operator does not create.
+func fakeARNIn(obj ack.Object, region, account string) string {
+	k := ack.KindOf(obj)
+	if k == nil {
+		return ""
 	}
-	return ""
+	return k.ARN(obj, arns.Scope{Region: region, Account: account}, string(obj.GetUID()))
 }
 
-// FakeQueueURL is the URL SQS would give a queue.
+// FakeQueueURL is the URL SQS would give a queue, in AccountID.
 func FakeQueueURL(q *ack.Queue, region string) string {
-	return fmt.Sprintf("https://sqs.%s.amazonaws.com/%s/%s", region, AccountID, ptr.Deref(q.Spec.QueueName, ""))
+	return arns.Scope{Region: region, Account: AccountID}.QueueURL(ptr.Deref(q.Spec.QueueName, ""))
 }
 
 // NamespaceAccount is the account ACK creates a namespace's resources in:
@@ -80,7 +70,7 @@ func playStatus(obj ack.Object, account string, changed bool) bool {
 	st := obj.ACKStatus()
 	region := obj.GetAnnotations()[ackv1alpha1.AnnotationRegion]
 	synced := st.Condition(ackv1alpha1.ConditionTypeResourceSynced)
-	arn := strings.Replace(FakeARN(obj, region), ":"+AccountID+":", ":"+account+":", 1)
+	arn := fakeARNIn(obj, region, account)
 	switch {
 	case st.ARN() == "":
 		if _, isRole := obj.(*ack.Role); isRole {
@@ -99,7 +89,7 @@ func playStatus(obj ack.Object, account string, changed bool) bool {
 		}
 		SetCondition(obj, ackv1alpha1.ConditionTypeResourceSynced, corev1.ConditionTrue, "Resource synced successfully")
 		if q, ok := obj.(*ack.Queue); ok {
-			q.Status.QueueURL = ptr.To(strings.Replace(FakeQueueURL(q, region), "/"+AccountID+"/", "/"+account+"/", 1))
+			q.Status.QueueURL = ptr.To(arns.Scope{Region: region, Account: account}.QueueURL(ptr.Deref(q.Spec.QueueName, "")))
 			q.Status.QueueARN = ptr.To(arn)
 		}
 		if f, ok := obj.(*ack.Function); ok {

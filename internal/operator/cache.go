@@ -46,7 +46,7 @@ func compactChild(in any) (any, error) {
 	}
 	compactMeta(obj)
 	drift.DigestSpec(obj)
-	compactSpec(obj)
+	compactKind(obj)
 	compactStatus(obj)
 	return obj, nil
 }
@@ -218,68 +218,25 @@ func sharedBool(b *bool) *bool {
 	}
 }
 
-// compactSpec shares what the children's specs repeat: the stack's tags, and
-// settings (runtimes, billing modes, key names, ...).
-func compactSpec(obj ack.Object) {
-	switch o := obj.(type) {
-	case *ack.Role:
-		o.Spec.Tags = shareTagList(o.Spec.Tags)
-	case *ack.Table:
-		o.Spec.Tags = shareTagList(o.Spec.Tags)
-		for _, a := range o.Spec.AttributeDefinitions {
-			if a != nil {
-				a.AttributeName, a.AttributeType = internPtr(a.AttributeName), internPtr(a.AttributeType)
-			}
-		}
-		for _, k := range o.Spec.KeySchema {
-			if k != nil {
-				k.AttributeName, k.KeyType = internPtr(k.AttributeName), internPtr(k.KeyType)
-			}
-		}
-		o.Spec.BillingMode = internPtr(o.Spec.BillingMode)
-	case *ack.Queue:
-		o.Spec.Tags = shareTagMap(o.Spec.Tags)
-		o.Spec.VisibilityTimeout = internPtr(o.Spec.VisibilityTimeout)
-		o.Spec.MessageRetentionPeriod = internPtr(o.Spec.MessageRetentionPeriod)
-	case *ack.Topic:
-		o.Spec.Tags = shareTagList(o.Spec.Tags)
-	case *ack.Subscription:
-		o.Spec.Protocol = internPtr(o.Spec.Protocol)
-		o.Spec.RawMessageDelivery = internPtr(o.Spec.RawMessageDelivery)
-	case *ack.Function:
-		o.Spec.Tags = shareTagMap(o.Spec.Tags)
-		o.Spec.PackageType, o.Spec.Runtime, o.Spec.Handler = internPtr(o.Spec.PackageType), internPtr(o.Spec.Runtime), internPtr(o.Spec.Handler)
-		for i, a := range o.Spec.Architectures {
-			o.Spec.Architectures[i] = internPtr(a)
-		}
-		if c := o.Spec.Code; c != nil {
-			c.S3Bucket = internPtr(c.S3Bucket)
-		}
-		if t := o.Spec.TracingConfig; t != nil {
-			t.Mode = internPtr(t.Mode)
-		}
-		if e := o.Spec.Environment; e != nil && len(e.Variables) > 0 {
-			vars := make(map[string]*string, len(e.Variables))
-			for k, v := range e.Variables {
-				vars[intern(k)] = v
-			}
-			e.Variables = vars
-		}
-	case *ack.EventSourceMapping:
-		for i, t := range o.Spec.FunctionResponseTypes {
-			o.Spec.FunctionResponseTypes[i] = internPtr(t)
-		}
-	case *ack.StateMachine:
-		o.Spec.Tags = shareTagList(o.Spec.Tags)
-		o.Spec.Type = internPtr(o.Spec.Type)
-		if l := o.Spec.LoggingConfiguration; l != nil {
-			l.Level = internPtr(l.Level)
-		}
+// compactKind shares what the children's specs and statuses repeat (the
+// stack's tags, settings: runtimes, billing modes, key names, ...) and drops
+// what ACK reports that the operator never reads: what, each kind's row in
+// ack.Kinds says (ack.Kind.Compact).
+func compactKind(obj ack.Object) {
+	if k := ack.KindOf(obj); k != nil {
+		k.Compact(obj, compactor{})
 	}
 }
 
-// compactStatus interns ACK's status of a child, and drops what ACK reports
-// that the operator does not read.
+// compactor is the cache's interners, as ack.Kind.Compact takes them.
+type compactor struct{}
+
+func (compactor) Intern(p *string) *string                          { return internPtr(p) }
+func (compactor) Key(s string) string                               { return intern(s) }
+func (compactor) TagList(tags []*ack.Tag) []*ack.Tag                { return shareTagList(tags) }
+func (compactor) TagMap(tags map[string]*string) map[string]*string { return shareTagMap(tags) }
+
+// compactStatus interns ACK's status of a child, the part every kind has.
 func compactStatus(obj ack.Object) {
 	st := obj.ACKStatus()
 	if m := st.ACKResourceMetadata; m != nil {
@@ -293,21 +250,6 @@ func compactStatus(obj ack.Object) {
 		}
 	}
 	st.Conditions = shareConditions(st.Conditions)
-	switch o := obj.(type) {
-	case *ack.Queue:
-		o.Status.QueueARN = nil // ACKResourceMetadata has it
-	case *ack.Role:
-		o.Status.RoleID = nil
-	case *ack.Function:
-		s := &o.Status
-		s.State, s.LastUpdateStatus = internPtr(s.State), internPtr(s.LastUpdateStatus)
-	case *ack.EventSourceMapping:
-		o.Status.State = internPtr(o.Status.State)
-	case *ack.Table:
-		o.Status.TableStatus = internPtr(o.Status.TableStatus)
-	case *ack.Subscription:
-		o.Status.PendingConfirmation = internPtr(o.Status.PendingConfirmation)
-	}
 }
 
 // shareConditions returns ACK's conditions without their times (ACK stamps

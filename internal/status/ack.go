@@ -9,25 +9,14 @@ import (
 	ackv1alpha1 "github.com/aws-controllers-k8s/runtime/apis/core/v1alpha1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/utils/ptr"
 
 	"github.com/eventstack-io/eventstack-operator/internal/ack"
 	"github.com/eventstack-io/eventstack-operator/internal/render"
 )
 
 // Assessment is what a child's kind-specific ACK status says beyond ACK's
-// conditions (docs/ack-behaviour.md has the controller source of each case).
-type Assessment struct {
-	// Stalled: the child cannot get further without a change (a name taken
-	// in AWS, a function Lambda marked Failed, an archived table).
-	Stalled string
-	// InProgress: AWS is still working on it although ACK may report it
-	// synced (a function update in progress).
-	InProgress string
-	// Note: worth saying on a ready child (a subscription awaiting its
-	// confirmation).
-	Note string
-}
+// conditions (ack.Kind.Assess).
+type Assessment = ack.Assessment
 
 // Live is what AWS itself says of a child where ACK's status cannot tell
 // (package probe asks; see Child).
@@ -47,74 +36,10 @@ func Assess(kind string, obj ack.Object) Assessment {
 	if msg := refused(kind, obj); msg != "" {
 		return Assessment{Stalled: msg}
 	}
-	switch o := obj.(type) {
-	case *ack.Function:
-		st := o.Status
-		switch {
-		case ptr.Deref(st.State, "") == "Failed":
-			// ACK never marks it synced, nor terminal: it would retry for ever.
-			return Assessment{Stalled: "Lambda reports the function Failed: " + orUnknown(st.StateReason)}
-		case ptr.Deref(st.LastUpdateStatus, "") == "Failed":
-			// ACK reports it synced whatever its last update did.
-			return Assessment{Stalled: "Lambda's last update of the function failed: " + orUnknown(st.LastUpdateStatusReason)}
-		case deploying(o):
-			// ACK reports it synced on the old code until Lambda reports
-			// the new code's hash.
-			return Assessment{InProgress: "deploying code " + shortSHA(*o.Spec.Code.SHA256) + " (Lambda runs " + shortSHA(ptr.Deref(st.CodeSHA256, "")) + ")"}
-		case ptr.Deref(st.LastUpdateStatus, "") == "InProgress":
-			return Assessment{InProgress: "Lambda is applying the last update of the function"}
-		case ptr.Deref(st.State, "") == "Pending":
-			return Assessment{InProgress: "Lambda is creating the function (Pending): " + orUnknown(st.StateReason)}
-		}
-	case *ack.Table:
-		switch s := ptr.Deref(o.Status.TableStatus, ""); s {
-		case "ARCHIVED", "ARCHIVING", "INACCESSIBLE_ENCRYPTION_CREDENTIALS":
-			// ACK reports an ARCHIVED table synced.
-			return Assessment{Stalled: "DynamoDB reports the table " + s +
-				": its KMS key is not accessible (restore the key's access, then restore the table)"}
-		case "CREATING", "UPDATING":
-			return Assessment{InProgress: "DynamoDB reports the table " + s}
-		}
-	case *ack.Subscription:
-		if ptr.Deref(o.Status.PendingConfirmation, "") == "true" {
-			// ACK reports a subscription synced while it awaits confirmation.
-			return Assessment{Note: "pending confirmation: SNS sent a confirmation request to the endpoint, which gets no message until its owner confirms"}
-		}
-	case *ack.EventSourceMapping:
-		if s := ptr.Deref(o.Status.State, ""); s != "" && s != "Enabled" {
-			// ACK reports a mapping synced whatever its state, and reads
-			// the state again only at its resync.
-			return Assessment{Note: "Lambda's state of the mapping when ACK last read it: " + s}
-		}
+	if k := ack.KindOf(obj); k != nil {
+		return k.Assess(obj) // what ready means for the kind
 	}
 	return Assessment{}
-}
-
-// deploying reports whether a zip function declares code (its sha256) that
-// Lambda does not run yet.
-func deploying(f *ack.Function) bool {
-	if ptr.Deref(f.Spec.PackageType, "Zip") != "Zip" || f.Spec.Code == nil || f.Spec.Code.SHA256 == nil {
-		return false
-	}
-	return ptr.Deref(f.Status.CodeSHA256, "") != *f.Spec.Code.SHA256
-}
-
-// shortSHA is the first 8 characters of a code hash, for messages.
-func shortSHA(sha string) string {
-	if sha == "" {
-		return "nothing yet"
-	}
-	return sha[:min(8, len(sha))]
-}
-
-// neverTransient are AWS error codes, by ACK controller, that only a change
-// of the spec can fix but that the controller does not mark terminal (lambda
-// and sfn have no terminal codes at the pinned releases): ACK would retry
-// them for ever.
-var neverTransient = map[string][]string{
-	"lambda": {"InvalidParameterValueException:", "CodeStorageExceededException:", "CodeVerificationFailedException:",
-		"InvalidCodeSignatureException:", "RequestTooLargeException:"},
-	"sfn": {"InvalidDefinition:", "InvalidArn:", "InvalidName:", "InvalidLoggingConfiguration:", "InvalidTracingConfiguration:"},
 }
 
 // refused says, when ACK retries an error AWS will answer the same way each
@@ -125,19 +50,16 @@ func refused(kind string, obj ack.Object) string {
 		return ""
 	}
 	msg := conditionMessage(rec)
-	for _, code := range neverTransient[ACKController[kind]] {
+	k := ack.KindNamed(kind)
+	if k == nil {
+		return ""
+	}
+	for _, code := range k.Refusals {
 		if strings.HasPrefix(msg, code) {
 			return "AWS refuses it (ACK retries it for ever): " + msg
 		}
 	}
 	return ""
-}
-
-func orUnknown(s *string) string {
-	if v := ptr.Deref(s, ""); v != "" {
-		return v
-	}
-	return "no reason given"
 }
 
 // resourceAlreadyExists is ACK's terminal message for a resource found by
@@ -193,21 +115,12 @@ func nameTaken(kind string, obj ack.Object) string {
 		kind, awsNameOf(obj), how, msg)
 }
 
-// awsNameOf is the name a child gives its AWS resource.
+// awsNameOf is the name a child gives its AWS resource, else the child's.
 func awsNameOf(obj ack.Object) string {
-	switch o := obj.(type) {
-	case *ack.Role:
-		return ptr.Deref(o.Spec.Name, "")
-	case *ack.Table:
-		return ptr.Deref(o.Spec.TableName, "")
-	case *ack.Queue:
-		return ptr.Deref(o.Spec.QueueName, "")
-	case *ack.Topic:
-		return ptr.Deref(o.Spec.Name, "")
-	case *ack.Function:
-		return ptr.Deref(o.Spec.Name, "")
-	case *ack.StateMachine:
-		return ptr.Deref(o.Spec.Name, "")
+	if k := ack.KindOf(obj); k != nil {
+		if name := k.AWSName(obj); name != "" {
+			return name
+		}
 	}
 	return obj.GetName()
 }

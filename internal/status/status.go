@@ -25,11 +25,16 @@ import (
 type ChildKey struct{ Kind, Name string }
 
 // ACKController names the ACK service controller that reconciles a kind, for
-// messages that tell the user what a child waits for.
-var ACKController = map[string]string{
-	"Queue": "sqs", "Topic": "sns", "Subscription": "sns", "Table": "dynamodb",
-	"Function": "lambda", "EventSourceMapping": "lambda", "StateMachine": "sfn", "Role": "iam",
-}
+// messages that tell the user what a child waits for: each kind's
+// ack.Kind.Controller, by kind ("" for the operator's own: EventBus, Rule,
+// LogGroup).
+var ACKController = func() map[string]string {
+	m := make(map[string]string, len(ack.Kinds))
+	for _, k := range ack.Kinds {
+		m[k.GVK.Kind] = k.Controller
+	}
+	return m
+}()
 
 // Child says where one child stands. existing is the child on the API
 // server (nil before it is created); all holds every child, to tell a waiting

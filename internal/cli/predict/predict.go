@@ -53,30 +53,15 @@ func (p Predictor) Partition() string { return arns.Partition(p.Region) }
 
 func (p Predictor) scope() arns.Scope { return arns.Scope{Region: p.Region, Account: p.AccountID} }
 
-// ARN is the ARN AWS gives the resource of an ACK child; "" for a kind it
-// does not know.
+// ARN is the ARN AWS gives the resource of an ACK child (its kind's
+// ack.Kind.ARN, with a placeholder for an id AWS generates); "" for a kind
+// it does not know.
 func (p Predictor) ARN(obj ack.Object) string {
-	s := p.scope()
-	switch o := obj.(type) {
-	case *ack.Queue:
-		return s.Queue(ptr.Deref(o.Spec.QueueName, ""))
-	case *ack.Topic:
-		return s.Topic(ptr.Deref(o.Spec.Name, ""))
-	case *ack.Subscription:
-		// AWS appends a generated id to the topic's ARN.
-		return ptr.Deref(o.Spec.TopicARN, s.Topic("unknown-topic")) + ":" + placeholderID(o)
-	case *ack.Table:
-		return s.Table(ptr.Deref(o.Spec.TableName, ""))
-	case *ack.Function:
-		return s.Function(ptr.Deref(o.Spec.Name, ""))
-	case *ack.EventSourceMapping:
-		return fmt.Sprintf("arn:%s:lambda:%s:%s:event-source-mapping:%s", s.Partition(), p.Region, p.AccountID, placeholderID(o))
-	case *ack.StateMachine:
-		return s.StateMachine(ptr.Deref(o.Spec.Name, ""))
-	case *ack.Role:
-		return s.Role(ptr.Deref(o.Spec.Name, ""))
+	k := ack.KindOf(obj)
+	if k == nil {
+		return ""
 	}
-	return ""
+	return k.ARN(obj, p.scope(), placeholderID(obj))
 }
 
 // QueueURL is the URL SQS gives a queue.
