@@ -179,31 +179,11 @@ func newBuilder(stack *v1alpha1.EventDrivenStack, obs Observed) *builder {
 // needs records the values a child waits for.
 type needs []Dependency
 
-// componentChild maps a component kind to the ACK kind and child name that report its values.
+// componentChild maps a component kind to the kind and name of the child that
+// reports its values (the components table).
 func (b *builder) componentChild(kind refs.Kind, name string) (string, string) {
-	switch kind {
-	case refs.Queue:
-		return "Queue", childName(b.stack, name)
-	case refs.Topic:
-		return "Topic", childName(b.stack, name)
-	case refs.Table:
-		return "Table", childName(b.stack, name)
-	case refs.Function:
-		return "Function", childName(b.stack, name)
-	case refs.Workflow:
-		return "StateMachine", childName(b.stack, name)
-	case roleKind:
-		return "Role", childName(b.stack, name)
-	case eventsRoleKind:
-		return "Role", eventsRoleChildName(b.stack, name)
-	case refs.EventBus:
-		return "EventBus", awsName(b.stack, name)
-	case ruleKind:
-		return "Rule", awsName(b.stack, name)
-	case eventsDLQKind:
-		return "Queue", eventsDLQChildName(b.stack)
-	case LogGroupKind:
-		return "LogGroup", LogGroupName(b.stack, name)
+	if c, ok := components[kind]; ok {
+		return c.kind, c.child(b.stack, name)
 	}
 	return string(kind), name
 }
