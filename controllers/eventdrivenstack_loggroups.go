@@ -63,7 +63,7 @@ func (r *EventDrivenStackReconciler) ensureLogGroups(ctx context.Context, s *sco
 		lg, err := r.ensureLogGroup(ctx, s, clients.Logs, name, wanted[w])
 		if err != nil {
 			errs = append(errs, err)
-			st.State, st.Message = failedState(err), awsapi.Brief(err)
+			st.State, st.Message = outcome.ChildState(err), awsapi.Brief(err)
 		} else {
 			st.State, st.Ready, st.ARN = v1alpha1.ChildReady, true, lg.ARN
 			st.Message = "retention " + strconv.Itoa(int(lg.RetentionDays)) + " days"
@@ -75,13 +75,13 @@ func (r *EventDrivenStackReconciler) ensureLogGroups(ctx context.Context, s *sco
 		if err := loggroups.Delete(ctx, clients.Logs, e.Name); err != nil {
 			errs = append(errs, err)
 			s.logGroupStatus = append(s.logGroupStatus, v1alpha1.ChildStatus{Kind: kindLogGroup, Name: e.Name, ARN: e.ARN,
-				State: failedState(err), Message: "being deleted (its workflow no longer logs): " + awsapi.Brief(err)})
+				State: outcome.ChildState(err), Message: "being deleted (its workflow no longer logs): " + awsapi.Brief(err)})
 			continue
 		}
 		forgetInventory(s.stack, kindLogGroup, e.Name)
 		r.forgetLogGroup(s.stack, e.Name)
 	}
-	return firstByKind(errs)
+	return outcome.First(errs)
 }
 
 // ensureLogGroup returns a log group as it is once created with its

@@ -7,7 +7,11 @@
 //     and the watch on the child brings the next reconcile.
 package outcome
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
+)
 
 // terminalError marks an error that retrying cannot fix.
 type terminalError struct {
@@ -34,4 +38,32 @@ func IsTerminal(err error) (string, bool) {
 		return t.reason, true
 	}
 	return "", false
+}
+
+// ChildState is the state of a status line whose last attempt failed with
+// err: Stalled when retrying cannot fix it, InProgress otherwise.
+func ChildState(err error) v1alpha1.ChildState {
+	if _, terminal := IsTerminal(err); terminal {
+		return v1alpha1.ChildStalled
+	}
+	return v1alpha1.ChildInProgress
+}
+
+// First returns a transient error of errs if there is one (a retry may fix
+// it), else the first terminal one, else nil: what a family of AWS calls that
+// each had their turn returns.
+func First(errs []error) error {
+	var terminal error
+	for _, err := range errs {
+		if err == nil {
+			continue
+		}
+		if _, t := IsTerminal(err); !t {
+			return err
+		}
+		if terminal == nil {
+			terminal = err
+		}
+	}
+	return terminal
 }
