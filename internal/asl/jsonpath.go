@@ -205,7 +205,7 @@ func (p *pathParser) bracket() error {
 	switch c := p.peek(); {
 	case c == '\'' || c == '"':
 		for {
-			if _, err := p.quoted(); err != nil {
+			if err := p.quoted(); err != nil {
 				return err
 			}
 			p.spaces()
@@ -247,26 +247,22 @@ func (p *pathParser) bracket() error {
 	return p.expect(']')
 }
 
-// quoted reads a quoted name.
-func (p *pathParser) quoted() (string, error) {
+// quoted reads past a quoted name: its closing quote, with backslash escapes.
+func (p *pathParser) quoted() error {
 	q := p.s[p.pos]
 	p.pos++
-	var b strings.Builder
 	for p.pos < len(p.s) {
-		c := p.s[p.pos]
-		switch {
+		switch c := p.s[p.pos]; {
 		case c == '\\' && p.pos+1 < len(p.s):
-			b.WriteByte(p.s[p.pos+1])
 			p.pos += 2
 		case c == q:
 			p.pos++
-			return b.String(), nil
+			return nil
 		default:
-			b.WriteByte(c)
 			p.pos++
 		}
 	}
-	return "", p.errorf("the quoted name is not closed with %c", q)
+	return p.errorf("the quoted name is not closed with %c", q)
 }
 
 // indexes reads [n], [-n], [a:b(:c)], [a,b,...].
@@ -341,7 +337,7 @@ func (p *pathParser) balanced() error {
 				return nil
 			}
 		case '\'', '"':
-			if _, err := p.quoted(); err != nil {
+			if err := p.quoted(); err != nil {
 				return err
 			}
 			continue

@@ -237,8 +237,8 @@ func (c *checker) rule(o *object, path string, top bool) {
 	op := ops[0]
 	v, _ := o.get(op)
 	vp := field(path, op)
-	switch {
-	case op == "And" || op == "Or":
+	switch op {
+	case "And", "Or":
 		rules, isArray := v.([]any)
 		if !isArray || len(rules) == 0 {
 			c.add(vp, "must be a non-empty array of rules, not %s", describe(v))
@@ -252,7 +252,7 @@ func (c *checker) rule(o *object, path string, top bool) {
 			}
 		}
 		return
-	case op == "Not":
+	case "Not":
 		if n, ok := v.(*object); ok {
 			c.rule(n, vp, false)
 		} else {

@@ -40,9 +40,10 @@ func envelope(field, value string) string {
 	end := start
 	for depth := 0; ; end++ {
 		c := ev[end]
-		if c == '[' || c == '{' {
+		switch c {
+		case '[', '{':
 			depth++
-		} else if c == ']' || c == '}' {
+		case ']', '}':
 			depth--
 		}
 		if depth == 0 && (c == ',' || (c == '}' && end == len(ev)-1)) {

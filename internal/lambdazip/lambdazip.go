@@ -43,7 +43,7 @@ import (
 // Lambda API spell them.
 const (
 	ARM64  = "arm64"
-	X86_64 = "x86_64"
+	X86_64 = "x86_64" //nolint:revive // Lambda's own spelling of the architecture
 )
 
 // LambdaMaxBytes is Lambda's limit on a function's unzipped code: 250 MB.

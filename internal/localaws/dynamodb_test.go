@@ -53,7 +53,7 @@ func ddbGet(t *testing.T, c *dynamodb.Client, name string) *ddbtypes.TableDescri
 
 // ddbWait polls DescribeTable until the table has the status, for at most
 // five seconds.
-func ddbWait(t *testing.T, c *dynamodb.Client, name string, want ddbtypes.TableStatus) *ddbtypes.TableDescription {
+func ddbWait(t *testing.T, c *dynamodb.Client, name string, want ddbtypes.TableStatus) *ddbtypes.TableDescription { //nolint:unparam // the call says which table and which status it waits for
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for {

@@ -371,7 +371,7 @@ func TestIAMInlinePolicies(t *testing.T) {
 	iamCreate(t, c, "big")
 	base := len(big(0))
 	if _, err := c.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String("big"), PolicyName: aws.String("one"),
-		PolicyDocument: aws.String(strings.Replace(big(6000-base), ",", ",\n    ", -1))}); err != nil {
+		PolicyDocument: aws.String(strings.ReplaceAll(big(6000-base), ",", ",\n    "))}); err != nil {
 		t.Fatal(err)
 	}
 	_, err = c.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String("big"), PolicyName: aws.String("two"), PolicyDocument: aws.String(big(4241 - base))})
@@ -478,7 +478,7 @@ func TestIAMMalformedPolicyDocument(t *testing.T) {
 	}
 	base := len(long(0))
 	if _, err := c.UpdateAssumeRolePolicy(ctx, &iam.UpdateAssumeRolePolicyInput{RoleName: aws.String("r"),
-		PolicyDocument: aws.String(strings.Replace(long(2048-base), ",", ", ", -1))}); err != nil {
+		PolicyDocument: aws.String(strings.ReplaceAll(long(2048-base), ",", ", "))}); err != nil {
 		t.Fatalf("2048 characters: %v", err)
 	}
 	_, err = c.UpdateAssumeRolePolicy(ctx, &iam.UpdateAssumeRolePolicyInput{RoleName: aws.String("r"), PolicyDocument: aws.String(long(2049 - base))})

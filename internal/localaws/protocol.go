@@ -172,7 +172,7 @@ func writeOK(w http.ResponseWriter, service, op string, status int, out any) {
 		buf.WriteString(`<` + op + `Response xmlns="` + svc.xmlns + `">`)
 		if out != nil {
 			if err := xml.NewEncoder(&buf).EncodeElement(out, xml.StartElement{Name: xml.Name{Local: op + "Result"}}); err != nil {
-				writeError(w, service, op, &apiError{http.StatusInternalServerError, "InternalFailure", err.Error()})
+				writeError(w, service, &apiError{http.StatusInternalServerError, "InternalFailure", err.Error()})
 				return
 			}
 		}
@@ -192,7 +192,7 @@ func writeOK(w http.ResponseWriter, service, op string, status int, out any) {
 	}
 	b, err := json.Marshal(out)
 	if err != nil {
-		writeError(w, service, op, &apiError{http.StatusInternalServerError, "InternalException", err.Error()})
+		writeError(w, service, &apiError{http.StatusInternalServerError, "InternalException", err.Error()})
 		return
 	}
 	w.WriteHeader(status)
@@ -220,7 +220,7 @@ type queryError struct {
 }
 
 // writeError answers a request that failed.
-func writeError(w http.ResponseWriter, service, op string, e *apiError) {
+func writeError(w http.ResponseWriter, service string, e *apiError) {
 	svc := services[service]
 	w.Header().Set("X-Amzn-Requestid", newID())
 	fault := "Sender"

@@ -328,7 +328,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 	service := serviceOf(r)
 	if err != nil {
-		writeError(w, service, "", &apiError{http.StatusBadRequest, "SerializationException", "Could not read the request body: " + err.Error()})
+		writeError(w, service, &apiError{http.StatusBadRequest, "SerializationException", "Could not read the request body: " + err.Error()})
 		return
 	}
 	service, op, handle := s.route(service, r, body)
@@ -367,7 +367,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if fault != nil && !afterApplying {
-		writeError(w, service, op, fault)
+		writeError(w, service, fault)
 		return
 	}
 
@@ -380,7 +380,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		apiErr = fault
 	}
 	if apiErr != nil {
-		writeError(w, service, op, apiErr)
+		writeError(w, service, apiErr)
 		return
 	}
 	writeOK(w, service, op, status, out)

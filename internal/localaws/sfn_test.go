@@ -28,9 +28,10 @@ const (
 	sagaDef2     = `{"Comment":"v2","StartAt":"Done","States":{"Done":{"Type":"Pass","End":true}}}`
 )
 
-func sagaInput(name string) *sfn.CreateStateMachineInput {
+// sagaInput creates the state machine saga.
+func sagaInput() *sfn.CreateStateMachineInput {
 	return &sfn.CreateStateMachineInput{
-		Name: aws.String(name), Definition: aws.String(sagaDef), RoleArn: aws.String(sagaRole),
+		Name: aws.String("saga"), Definition: aws.String(sagaDef), RoleArn: aws.String(sagaRole),
 		Type: sfntypes.StateMachineTypeExpress,
 		LoggingConfiguration: &sfntypes.LoggingConfiguration{Level: sfntypes.LogLevelAll, IncludeExecutionData: true,
 			Destinations: []sfntypes.LogDestination{{CloudWatchLogsLogGroup: &sfntypes.CloudWatchLogsLogGroup{LogGroupArn: aws.String(sagaLogGroup)}}}},
@@ -47,7 +48,7 @@ func TestSFNStateMachineLifecycle(t *testing.T) {
 	const arn = "arn:aws:states:us-east-1:123456789012:stateMachine:saga"
 
 	start := time.Now()
-	created, err := c.CreateStateMachine(ctx, sagaInput("saga"))
+	created, err := c.CreateStateMachine(ctx, sagaInput())
 	if err != nil || aws.ToString(created.StateMachineArn) != arn || created.CreationDate == nil || created.CreationDate.Before(start.Add(-time.Second)) {
 		t.Fatalf("CreateStateMachine: %+v, %v", created, err)
 	}
@@ -70,7 +71,7 @@ func TestSFNStateMachineLifecycle(t *testing.T) {
 
 	// Idempotent: the same definition, type and configurations return the
 	// existing state machine; a different role is ignored, as AWS documents.
-	again := sagaInput("saga")
+	again := sagaInput()
 	again.RoleArn = aws.String("arn:aws:iam::123456789012:role/other")
 	again.Tags = nil
 	same, err := c.CreateStateMachine(ctx, again)
@@ -80,14 +81,14 @@ func TestSFNStateMachineLifecycle(t *testing.T) {
 	if m, _ := srv.StateMachine("saga"); m.RoleArn != sagaRole || m.Tags["team"] != "a" {
 		t.Fatalf("an idempotent create changed the state machine: %+v", m)
 	}
-	different := sagaInput("saga")
+	different := sagaInput()
 	different.Definition = aws.String(sagaDef2)
 	_, err = c.CreateStateMachine(ctx, different)
 	var exists *sfntypes.StateMachineAlreadyExists
 	if !errors.As(err, &exists) || exists.ErrorMessage() != "State Machine Already Exists: '"+arn+"'" {
 		t.Fatalf("CreateStateMachine with another definition: %v", err)
 	}
-	different = sagaInput("saga")
+	different = sagaInput()
 	different.Type = sfntypes.StateMachineTypeStandard
 	if _, err = c.CreateStateMachine(ctx, different); !errors.As(err, &exists) {
 		t.Fatalf("CreateStateMachine with another type: %v", err)
@@ -136,7 +137,7 @@ func TestSFNStateMachineLifecycle(t *testing.T) {
 	if !errors.As(err, &deleting) {
 		t.Fatalf("UpdateStateMachine while DELETING: %v", err)
 	}
-	if _, err = c.CreateStateMachine(ctx, sagaInput("saga")); !errors.As(err, &deleting) {
+	if _, err = c.CreateStateMachine(ctx, sagaInput()); !errors.As(err, &deleting) {
 		t.Fatalf("CreateStateMachine while DELETING: %v", err)
 	}
 	must(c.DeleteStateMachine(ctx, &sfn.DeleteStateMachineInput{StateMachineArn: aws.String(arn)}))(t)
@@ -167,7 +168,7 @@ func TestSFNStateMachineLifecycle(t *testing.T) {
 	}
 	// Deleting what is not there succeeds, as in AWS; the name is free again.
 	must(c.DeleteStateMachine(ctx, &sfn.DeleteStateMachineInput{StateMachineArn: aws.String(arn)}))(t)
-	must(c.CreateStateMachine(ctx, sagaInput("saga")))(t)
+	must(c.CreateStateMachine(ctx, sagaInput()))(t)
 
 	calls := srv.Calls()
 	if calls["states:CreateStateMachine"] != 6 || calls["states:DeleteStateMachine"] != 3 || calls["states:DescribeStateMachine"] < 3 {
@@ -220,7 +221,7 @@ func TestSFNValidation(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			in := sagaInput("saga")
+			in := sagaInput()
 			tc.modify(in)
 			_, err := c.CreateStateMachine(ctx, in)
 			if !errors.As(err, tc.target) || !strings.Contains(err.Error(), tc.msg) {
@@ -265,7 +266,7 @@ func TestSFNValidation(t *testing.T) {
 func TestSFNTags(t *testing.T) {
 	srv, c := sfnEnv(t, Delays{})
 	ctx := ddbCtx(t)
-	arn := aws.ToString(must(c.CreateStateMachine(ctx, sagaInput("saga")))(t).StateMachineArn)
+	arn := aws.ToString(must(c.CreateStateMachine(ctx, sagaInput()))(t).StateMachineArn)
 	list := func() string {
 		out := must(c.ListTagsForResource(ctx, &sfn.ListTagsForResourceInput{ResourceArn: aws.String(arn)}))(t)
 		var got []string

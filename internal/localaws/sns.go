@@ -825,7 +825,7 @@ func snsFilterObject(obj map[string]any, scope string) (keys, combos int, reason
 				return 0, 0, "Empty arrays are not allowed"
 			}
 			for _, m := range v {
-				if r := snsFilterValue(k, m); r != "" {
+				if r := snsFilterValue(m); r != "" {
 					return 0, 0, r
 				}
 			}
@@ -849,7 +849,7 @@ func snsFilterObject(obj map[string]any, scope string) (keys, combos int, reason
 }
 
 // snsFilterValue checks one value of a filter policy's array.
-func snsFilterValue(key string, v any) string {
+func snsFilterValue(v any) string {
 	switch m := v.(type) {
 	case string, float64, bool, nil:
 		return ""

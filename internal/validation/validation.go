@@ -201,9 +201,9 @@ const (
 
 func (v *validator) awsNameLengths(spec *field.Path) {
 	prefix := len(v.spec.NamePrefix)
-	check := func(p *field.Path, name string, max int) {
-		if prefix+len(name) > max {
-			v.errs = append(v.errs, field.TooLong(p, name, max-prefix))
+	check := func(p *field.Path, name string, limit int) {
+		if prefix+len(name) > limit {
+			v.errs = append(v.errs, field.TooLong(p, name, limit-prefix))
 		}
 	}
 	s := v.spec

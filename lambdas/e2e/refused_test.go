@@ -23,12 +23,12 @@ import (
 
 // orderEvent is an Order Created event whose detail is the seed's with one
 // JSON fragment replaced.
-func orderEvent(id, old, new string) string {
+func orderEvent(id, old, replacement string) string {
 	detail := `{"order_id":"ORD-BAD","customer_id":"CUST-001","items":[{"item_id":"ITEM-001","quantity":2,"price":29.99}],"total":59.98,"timestamp":"2024-01-15T10:00:00Z"}`
 	if old != "" && !strings.Contains(detail, old) {
 		panic("fragment not in the detail: " + old)
 	}
-	return eventBridge(id, "orders", "Order Created", strings.Replace(detail, old, new, 1))
+	return eventBridge(id, "orders", "Order Created", strings.Replace(detail, old, replacement, 1))
 }
 
 // refusedCase is an input a function must refuse.

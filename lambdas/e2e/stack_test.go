@@ -121,9 +121,9 @@ func eventBridge(id, source, detailType, detail string) string {
 }
 
 // sqsBatch is a batch from an event source mapping; bodies by message id.
-func sqsBatch(messages ...[2]string) string {
+func sqsBatch(bodies ...[2]string) string {
 	var ev awsevents.SQSEvent
-	for _, m := range messages {
+	for _, m := range bodies {
 		ev.Records = append(ev.Records, awsevents.SQSMessage{
 			MessageId: m[0], ReceiptHandle: "rh-" + m[0], Body: m[1], EventSource: "aws:sqs",
 			EventSourceARN: "arn:aws:sqs:us-east-1:123456789012:order-queue", AWSRegion: "us-east-1",

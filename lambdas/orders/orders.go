@@ -408,12 +408,12 @@ func orUnknown(s string) string {
 	return s
 }
 
-// clip cuts s to at most max bytes, on a rune boundary.
-func clip(s string, max int) string {
-	if len(s) <= max {
+// clip cuts s to at most limit bytes, on a rune boundary.
+func clip(s string, limit int) string {
+	if len(s) <= limit {
 		return s
 	}
-	cut := max
+	cut := limit
 	for cut > 0 && !utf8.RuneStart(s[cut]) {
 		cut--
 	}

@@ -52,7 +52,7 @@ type header struct {
 	rolemap     map[string]string
 }
 
-func readCase(t *testing.T, path string) (header, *v1alpha1.EventDrivenStack, []byte) {
+func readCase(t *testing.T, path string) (header, *v1alpha1.EventDrivenStack) {
 	t.Helper()
 	raw, err := os.ReadFile(path)
 	if err != nil {
@@ -99,7 +99,7 @@ func readCase(t *testing.T, path string) (header, *v1alpha1.EventDrivenStack, []
 	if stack.Namespace == "" {
 		stack.Namespace = h.namespace
 	}
-	return h, stack, raw
+	return h, stack
 }
 
 // validator is the webhook as the operator runs it, over a cluster holding
@@ -116,7 +116,7 @@ func validator(t *testing.T, h header, stack *v1alpha1.EventDrivenStack) webhook
 	objs := []client.Object{&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: stack.Namespace, Annotations: h.annotations}}}
 	for _, e := range h.existing {
 		ns, file, _ := strings.Cut(e, "/")
-		_, other, _ := readCase(t, filepath.Join("corpus", "existing", file))
+		_, other := readCase(t, filepath.Join("corpus", "existing", file))
 		other.Namespace = ns
 		other.UID = types.UID("existing-" + ns + "-" + file)
 		objs = append(objs, other, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}})
@@ -153,7 +153,7 @@ func TestBadSpecsAreRefused(t *testing.T) {
 	}
 	for _, path := range cases {
 		t.Run(filepath.Base(path), func(t *testing.T) {
-			h, stack, _ := readCase(t, path)
+			h, stack := readCase(t, path)
 			if h.field == "" || len(h.messages) == 0 {
 				t.Fatalf("a bad spec needs '# field:' and '# message:' headers")
 			}
@@ -193,7 +193,7 @@ func TestGoodSpecsAtTheLimitsAreAccepted(t *testing.T) {
 	}
 	for _, path := range cases {
 		t.Run(filepath.Base(path), func(t *testing.T) {
-			h, stack, _ := readCase(t, path)
+			h, stack := readCase(t, path)
 			if _, err := validator(t, h, stack).ValidateCreate(context.Background(), stack); err != nil {
 				t.Fatalf("refused (%s):\n%v", h.rule, err)
 			}

@@ -123,7 +123,7 @@ func StartWith(fake *localaws.Server, configure func(*operator.Options)) (*Harne
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- mgr.Start(ctx) }()
-	h.stop = append(h.stop, func() { cancel(); <-done })
+	h.stop = append(h.stop, func() { cancel(); <-done }) //nolint:errcheck // waits for the manager to stop; its error after cancel is the shutdown's, not the test's
 	ok = true
 	return h, nil
 }

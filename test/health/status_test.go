@@ -47,14 +47,14 @@ func waitForStatus(t *testing.T, ns, what string, check func(*unstructured.Unstr
 	return u
 }
 
-// conditionIs returns a check that a condition has a status.
-func conditionIs(conditionType, want string) func(*unstructured.Unstructured) error {
+// conditionTrue returns a check that a condition is True.
+func conditionTrue(conditionType string) func(*unstructured.Unstructured) error {
 	return func(u *unstructured.Unstructured) error {
 		c, err := conditionOf(u, conditionType)
 		if err != nil {
 			return err
 		}
-		if c["status"] != want {
+		if c["status"] != "True" {
 			return fmt.Errorf("%s is %v (%v)", conditionType, c["status"], c["message"])
 		}
 		return nil
@@ -68,7 +68,7 @@ func playACKUntilReady(t *testing.T, ns string) *unstructured.Unstructured {
 		if _, err := localack.PlayACK(context.Background(), k8s, fake, ns, nil); err != nil {
 			return err
 		}
-		return conditionIs(v1alpha1.ConditionReady, "True")(u)
+		return conditionTrue(v1alpha1.ConditionReady)(u)
 	})
 }
 
@@ -140,7 +140,7 @@ func TestFreshStackIsProgressing(t *testing.T) {
 		if ready["status"] != "False" || ready["reason"] != v1alpha1.ReasonWaitingForDependencies {
 			return fmt.Errorf("Ready %v %v", ready["status"], ready["reason"])
 		}
-		return conditionIs(v1alpha1.ConditionReconciling, "True")(u)
+		return conditionTrue(v1alpha1.ConditionReconciling)(u)
 	})
 
 	readyMsg := messageOf(u, v1alpha1.ConditionReady)
@@ -164,7 +164,7 @@ func TestReadyStackIsHealthy(t *testing.T) {
 	evalKstatus(t, u, status.CurrentStatus, "Resource is Ready")
 
 	edited := editSpec(t, ns, "edited")
-	if _, err := conditionOf(edited, v1alpha1.ConditionReady); err != nil || conditionIs(v1alpha1.ConditionReady, "True")(edited) != nil {
+	if _, err := conditionOf(edited, v1alpha1.ConditionReady); err != nil || conditionTrue(v1alpha1.ConditionReady)(edited) != nil {
 		t.Fatalf("the edit read back should still carry the old Ready=True: %v", edited.Object["status"])
 	}
 	evalLua(t, edited, progressing, waitingMessage(edited))
@@ -197,7 +197,7 @@ func TestStalledStackIsDegraded(t *testing.T) {
 	if err := k8s.Status().Update(ctx, fn); err != nil {
 		t.Fatal(err)
 	}
-	u := waitForStatus(t, ns, "stack Stalled", conditionIs(v1alpha1.ConditionStalled, "True"))
+	u := waitForStatus(t, ns, "stack Stalled", conditionTrue(v1alpha1.ConditionStalled))
 
 	stalledMsg := messageOf(u, v1alpha1.ConditionStalled)
 	mustContain(t, "Stalled message", stalledMsg, "event-driven-stack.event-notification-processor", "the S3 key does not exist")
@@ -205,7 +205,7 @@ func TestStalledStackIsDegraded(t *testing.T) {
 	evalKstatus(t, u, status.FailedStatus, stalledMsg)
 
 	edited := editSpec(t, ns, "fix-attempt")
-	if conditionIs(v1alpha1.ConditionStalled, "True")(edited) != nil {
+	if conditionTrue(v1alpha1.ConditionStalled)(edited) != nil {
 		t.Fatalf("the edit read back should still carry the old Stalled=True: %v", edited.Object["status"])
 	}
 	evalLua(t, edited, progressing, waitingMessage(edited))
@@ -217,7 +217,7 @@ func TestStalledStackIsDegraded(t *testing.T) {
 		if _, err := localack.PlayACK(ctx, k8s, fake, ns, nil); err != nil {
 			return err
 		}
-		return conditionIs(v1alpha1.ConditionStalled, "True")(u)
+		return conditionTrue(v1alpha1.ConditionStalled)(u)
 	})
 	evalLua(t, again, degraded, messageOf(again, v1alpha1.ConditionStalled))
 	evalKstatus(t, again, status.FailedStatus, messageOf(again, v1alpha1.ConditionStalled))

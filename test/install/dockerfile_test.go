@@ -67,9 +67,9 @@ func (b goBuild) flags() (map[string]string, []string) {
 }
 
 // dockerBuildStage returns the Dockerfile's `go build` command, with its ARGs
-// expanded from buildArgs, and the path in the build stage of the file the
-// final stage copies into the image.
-func dockerBuildStage(t *testing.T, buildArgs map[string]string) (goBuild, string) {
+// expanded from buildArgs, after checking that the file it writes is the one
+// the final stage copies into the image.
+func dockerBuildStage(t *testing.T, buildArgs map[string]string) goBuild {
 	t.Helper()
 	f, err := os.Open(filepath.Join(localcluster.RepoRoot(), "Dockerfile"))
 	if err != nil {
@@ -149,10 +149,10 @@ func dockerBuildStage(t *testing.T, buildArgs map[string]string) (goBuild, strin
 		if path.Join(s.workdir, out) != shipped {
 			t.Errorf("the build stage writes %s, the image ships %s", path.Join(s.workdir, out), shipped)
 		}
-		return b, shipped
+		return b
 	}
 	t.Fatalf("the Dockerfile has no stage %s", from)
-	return goBuild{}, ""
+	return goBuild{}
 }
 
 // makeBuildTarget returns the `go build` command of the Makefile's build target.
@@ -325,7 +325,7 @@ func hostPlatform() map[string]string {
 // CGO_ENABLED=0, -trimpath, -ldflags "-s -w", ./cmd. Only the output file
 // and the target platform differ.
 func TestDockerfileBuildsLikeMakeBuild(t *testing.T) {
-	docker, _ := dockerBuildStage(t, hostPlatform())
+	docker := dockerBuildStage(t, hostPlatform())
 	mk := makeBuildTarget(t)
 	dEnv, dArgs := docker.flags()
 	mEnv, mArgs := mk.flags()
@@ -340,7 +340,7 @@ func TestDockerfileBuildsLikeMakeBuild(t *testing.T) {
 		t.Errorf("built for this machine, the Dockerfile targets %s/%s", docker.env["GOOS"], docker.env["GOARCH"])
 	}
 	// Without --platform's TARGETOS, the build stage still targets Linux.
-	if b, _ := dockerBuildStage(t, map[string]string{"TARGETARCH": "arm64"}); b.env["GOOS"] != "linux" || b.env["GOARCH"] != "arm64" {
+	if b := dockerBuildStage(t, map[string]string{"TARGETARCH": "arm64"}); b.env["GOOS"] != "linux" || b.env["GOARCH"] != "arm64" {
 		t.Errorf("with TARGETARCH=arm64 only, the Dockerfile targets %s/%s", b.env["GOOS"], b.env["GOARCH"])
 	}
 }
@@ -353,7 +353,7 @@ func TestDockerfileBuildProducesAStaticBinary(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("the image is Linux; the ELF checks need a Linux build")
 	}
-	docker, _ := dockerBuildStage(t, hostPlatform())
+	docker := dockerBuildStage(t, hostPlatform())
 	contextDir := dockerBuildContext(t)
 	out, i, err := docker.output()
 	if err != nil {

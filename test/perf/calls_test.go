@@ -73,7 +73,7 @@ func BenchmarkCallsPerStack(b *testing.B) {
 		run := newRun()
 		ns := namespace(b, fmt.Sprintf("perf-%03d-calls", run))
 		op := startOperator(b, defaultOperator())
-		player := startACKPlayer(b, ns, 4)
+		player := startACKPlayer(b, ns)
 		cpu := sampleCPU()
 
 		// Creation.

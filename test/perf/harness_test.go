@@ -143,7 +143,7 @@ func onExit(f func()) {
 }
 
 func TestMain(m *testing.M) {
-	var w io.Writer = io.Discard
+	w := io.Discard
 	if settings.verbose {
 		w = os.Stderr
 	}
@@ -252,10 +252,10 @@ func namespace(b *testing.B, name string) string {
 // prefixes unique in the process. Every copy has names of the same length.
 func seedStacks(b *testing.B, ns string, run, n int) []*v1alpha1.EventDrivenStack {
 	b.Helper()
-	seed := seed.Stack(b, ns)
+	base := seed.Stack(b, ns)
 	out := make([]*v1alpha1.EventDrivenStack, n)
 	for i := range out {
-		s := seed.DeepCopy()
+		s := base.DeepCopy()
 		s.Name = fmt.Sprintf("event-driven-stack-%04d", i)
 		s.Spec.NamePrefix = fmt.Sprintf("r%03d-%04d-", run%1000, i)
 		out[i] = s
@@ -827,11 +827,11 @@ func (l *ackLatency) String() string {
 		r(l.byKind["EventSourceMapping"]), r(l.byKind["Queue"]), r(l.byKind["Topic"]), r(l.byKind["Subscription"]), r(l.byKind["StateMachine"]))
 }
 
-// startACKPlayer starts a player on a namespace with the given writers, which
+// startACKPlayer starts a player on a namespace with four writers, which
 // reports each child at once.
-func startACKPlayer(b *testing.B, ns string, writers int) *ackPlayer {
+func startACKPlayer(b *testing.B, ns string) *ackPlayer {
 	b.Helper()
-	return startACKPlayerWith(b, ns, writers, nil)
+	return startACKPlayerWith(b, ns, 4, nil)
 }
 
 // startACKPlayerWith starts a player that reports each child after the
@@ -1044,14 +1044,13 @@ func (p *ackPlayer) ready(ctx context.Context) (ready, current int) {
 
 // waitUntil polls cond every 25 ms until it is true; it fails the benchmark
 // after the phase timeout, or when the player failed.
-func waitUntil(b *testing.B, p *ackPlayer, what string, cond func() (bool, string)) time.Duration {
+func waitUntil(b *testing.B, p *ackPlayer, what string, cond func() (bool, string)) {
 	b.Helper()
-	start := time.Now()
-	deadline := start.Add(settings.phaseTimeout)
+	deadline := time.Now().Add(settings.phaseTimeout)
 	for {
 		ok, state := cond()
 		if ok {
-			return time.Since(start)
+			return
 		}
 		if p != nil {
 			if err := p.err(); err != nil {

@@ -276,7 +276,7 @@ func benchMemory(b *testing.B, bin, kubeconfig string, n int) {
 	time.Sleep(2 * time.Second)
 	idle := sampleManager(b, pid, url)
 
-	player := startACKPlayer(b, ns, 4)
+	player := startACKPlayer(b, ns)
 	defer player.stop()
 	cpu0 := pidCPU(pid)
 	all0 := sampleCPU()

@@ -599,7 +599,7 @@ func unavoidableCPU(b *testing.B, run, n int) minimalCPU {
 	b.Helper()
 	ctx := context.Background()
 	ns := namespace(b, fmt.Sprintf("perf-%03d-min", run))
-	player := startACKPlayer(b, ns, 4)
+	player := startACKPlayer(b, ns)
 	stopWatch := watchNamespace(b, ns)
 	stacks := seedStacks(b, ns, run, n)
 	p, err := predict.New(stacks[0].Spec.Region, localack.AccountID)

@@ -119,7 +119,7 @@ func benchThroughput(b *testing.B, n int, oc operatorConfig) {
 		// The operator.
 		opNS := namespace(b, fmt.Sprintf("perf-%03d-op", run))
 		op := startOperator(b, oc)
-		player := startACKPlayer(b, opNS, 4)
+		player := startACKPlayer(b, opNS)
 		awsBefore := awsCalls()
 		recBefore := reconcileCounts()
 		stacks := seedStacks(b, opNS, run, n)

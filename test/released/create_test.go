@@ -38,10 +38,10 @@ func TestSeedIsReadyThenIdleCostsNothing(t *testing.T) {
 	time.Sleep(60 * time.Second)
 
 	calls := fake.CallsByClient()
-	for client, ops := range calls {
+	for caller, ops := range calls {
 		for op, n := range ops {
 			if !readOnly(op) {
-				t.Errorf("idle: %s made %d %s calls", client, n, op)
+				t.Errorf("idle: %s made %d %s calls", caller, n, op)
 			}
 		}
 	}

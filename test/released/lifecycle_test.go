@@ -40,7 +40,7 @@ func kind(name string) ack.Kind {
 }
 
 // ownResources are the resources of the local AWS named with prefix.
-func ownResources(prefix string) []string {
+func ownResources(prefix string) []string { //nolint:unparam // the prefix is the stack's namePrefix, named where the stack is made
 	var out []string
 	for _, arn := range fake.Resources() {
 		if strings.Contains(arn, ":"+prefix) || strings.Contains(arn, "/"+prefix) {

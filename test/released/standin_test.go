@@ -30,9 +30,9 @@ const standInStack = "standin"
 func TestStandInAgreesWithTheReleasedControllers(t *testing.T) {
 	t.Parallel()
 	var wg sync.WaitGroup
-	var real, standIn map[string][]string
+	var released, standIn map[string][]string
 	wg.Add(2)
-	go func() { defer wg.Done(); real = conditionSequences(t, "cmpa-", "event-driven-stack", nil) }()
+	go func() { defer wg.Done(); released = conditionSequences(t, "cmpa-", "event-driven-stack", nil) }()
 	go func() {
 		defer wg.Done()
 		ctx, stop := context.WithCancel(context.Background())
@@ -54,17 +54,17 @@ func TestStandInAgreesWithTheReleasedControllers(t *testing.T) {
 		return
 	}
 	var names []string
-	for n := range real {
+	for n := range released {
 		names = append(names, n)
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		if r, s := strings.Join(real[n], " → "), strings.Join(standIn[n], " → "); r != s {
+		if r, s := strings.Join(released[n], " → "), strings.Join(standIn[n], " → "); r != s {
 			t.Errorf("%s:\n  released controllers: %s\n  stand-in:             %s", n, r, s)
 		}
 	}
-	if len(real) != len(standIn) || len(real) == 0 {
-		t.Errorf("%d children with the released controllers, %d with the stand-in", len(real), len(standIn))
+	if len(released) != len(standIn) || len(released) == 0 {
+		t.Errorf("%d children with the released controllers, %d with the stand-in", len(released), len(standIn))
 	}
 }
 

@@ -163,10 +163,10 @@ type codeStore struct {
 	more []func(bucket, key string) ([]byte, bool)
 }
 
-func (c *codeStore) put(bucket, key string, zip []byte) {
+func (c *codeStore) put(bucket, key string, archive []byte) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.objects[bucket+"/"+key] = zip
+	c.objects[bucket+"/"+key] = archive
 }
 
 // addSource adds a place zips are read from.
@@ -209,8 +209,8 @@ func zipOf(t testing.TB, content string) []byte {
 }
 
 // zipSHA is Lambda's CodeSha256 of a zip.
-func zipSHA(zip []byte) string {
-	sum := sha256.Sum256(zip)
+func zipSHA(archive []byte) string {
+	sum := sha256.Sum256(archive)
 	return base64.StdEncoding.EncodeToString(sum[:])
 }
 
@@ -224,9 +224,9 @@ func seedStack(t testing.TB, prefix string) *v1alpha1.EventDrivenStack {
 	for i := range stack.Spec.Functions {
 		c := &stack.Spec.Functions[i].Code
 		c.S3Key = prefix + c.S3Key
-		zip := zipOf(t, "handler of "+prefix+stack.Spec.Functions[i].Name+" v1")
-		code.put(c.S3Bucket, c.S3Key, zip)
-		c.SHA256 = zipSHA(zip)
+		archive := zipOf(t, "handler of "+prefix+stack.Spec.Functions[i].Name+" v1")
+		code.put(c.S3Bucket, c.S3Key, archive)
+		c.SHA256 = zipSHA(archive)
 	}
 	return stack
 }
@@ -249,14 +249,11 @@ func get(t testing.TB, stack *v1alpha1.EventDrivenStack) *v1alpha1.EventDrivenSt
 }
 
 // waitReady waits until the stack is Ready at its current generation.
-func waitReady(t testing.TB, stack *v1alpha1.EventDrivenStack, timeout time.Duration) *v1alpha1.EventDrivenStack {
+func waitReady(t testing.TB, stack *v1alpha1.EventDrivenStack, timeout time.Duration) {
 	t.Helper()
-	var got *v1alpha1.EventDrivenStack
 	harness.Eventually(t, timeout, "stack "+stack.Name+" Ready", func() error {
-		got = get(t, stack)
-		return readyAtGeneration(got)
+		return readyAtGeneration(get(t, stack))
 	})
-	return got
 }
 
 func readyAtGeneration(s *v1alpha1.EventDrivenStack) error {

@@ -83,7 +83,7 @@ func TestCrashAndRestart(t *testing.T) {
 	playWhileDown(t, ns)
 
 	// 4. A fourth process converges.
-	op = startOperator(t, dir, "operator-4")
+	startOperator(t, dir, "operator-4")
 	took := playACKUntilReady(t, ns, stack.Name)
 	stack, err := getStack(ctx, ns, stack.Name)
 	if err != nil {

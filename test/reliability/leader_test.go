@@ -279,7 +279,7 @@ func testLeaderHandover(t *testing.T, sig syscall.Signal, tag string) {
 		time.Since(changed).Round(time.Millisecond), time.Since(stopped).Round(time.Millisecond), sig)
 	// Ready again once ACK reported on the changed queue.
 	playACKUntilReady(t, ns1, s1.Name)
-	took = playACKUntilReady(t, ns2, s2.Name)
+	playACKUntilReady(t, ns2, s2.Name)
 	t.Logf("stack 2, created after the %v, Ready %s after the takeover (%s after its creation)",
 		sig, (time.Since(stopped) - takeover).Round(time.Millisecond), time.Since(changed).Round(time.Millisecond))
 	s2, err = getStack(ctx, ns2, s2.Name)

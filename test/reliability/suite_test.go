@@ -223,9 +223,9 @@ func logDir(t *testing.T) string {
 }
 
 // startOperator launches the manager binary and waits until it serves its metrics.
-func startOperator(t *testing.T, dir, name string, extra ...string) *operatorProcess {
+func startOperator(t *testing.T, dir, name string) *operatorProcess {
 	t.Helper()
-	p := launch(t, dir, name, extra...)
+	p := launch(t, dir, name)
 	p.waitServing(t)
 	return p
 }

@@ -337,9 +337,9 @@ type mutator struct {
 	apply func(*rand.Rand, *v1alpha1.EventDrivenStackSpec)
 }
 
-// names mixes valid component names, names of existing components and
-// invalid ones (uppercase, too long, double dash, empty).
-func name(r *rand.Rand, s *v1alpha1.EventDrivenStackSpec) string {
+// name picks from a pool that mixes valid component names, names of the
+// seed's components and invalid ones (uppercase, too long, double dash, empty).
+func name(r *rand.Rand) string {
 	pool := []string{"order-queue", "order-dlq", "event-driven-orders", "event-order-processor", "event-notifications",
 		"event-driven-workflow", "x", "new-thing", "a1-b2", "Bad_Name", "double--dash", "-lead", strings.Repeat("n", 70), ""}
 	return pool[r.IntN(len(pool))]
@@ -397,16 +397,16 @@ var mutators = []mutator{
 			return
 		}
 		q := &s.Queues[r.IntN(len(s.Queues))]
-		q.DeadLetter = &v1alpha1.DeadLetter{Queue: name(r, s), MaxReceiveCount: number(r)}
+		q.DeadLetter = &v1alpha1.DeadLetter{Queue: name(r), MaxReceiveCount: number(r)}
 	}},
 	{"add queue", func(r *rand.Rand, s *v1alpha1.EventDrivenStackSpec) {
-		s.Queues = append(s.Queues, v1alpha1.Queue{Name: name(r, s)})
+		s.Queues = append(s.Queues, v1alpha1.Queue{Name: name(r)})
 	}},
 	{"rename table", func(r *rand.Rand, s *v1alpha1.EventDrivenStackSpec) {
 		if len(s.Tables) == 0 {
 			return
 		}
-		s.Tables[r.IntN(len(s.Tables))].Name = name(r, s)
+		s.Tables[r.IntN(len(s.Tables))].Name = name(r)
 	}},
 	{"sort key", func(r *rand.Rand, s *v1alpha1.EventDrivenStackSpec) {
 		if len(s.Tables) == 0 {
@@ -432,7 +432,7 @@ var mutators = []mutator{
 		if f.Uses == nil {
 			f.Uses = &v1alpha1.FunctionUses{}
 		}
-		f.Uses.Queues = append(f.Uses.Queues, v1alpha1.QueueUse{Name: name(r, s), Access: v1alpha1.QueueAccess([]string{"Send", "Receive"}[r.IntN(2)])})
+		f.Uses.Queues = append(f.Uses.Queues, v1alpha1.QueueUse{Name: name(r), Access: v1alpha1.QueueAccess([]string{"Send", "Receive"}[r.IntN(2)])})
 	}},
 	{"environment", func(r *rand.Rand, s *v1alpha1.EventDrivenStackSpec) {
 		keys := []string{"MODE", "AWS_REGION", "ORDERS_TABLE", "_HANDLER", "DEBUG"}
@@ -458,13 +458,13 @@ var mutators = []mutator{
 		t := v1alpha1.RuleTarget{}
 		switch r.IntN(5) {
 		case 0:
-			t.Function = name(r, s)
+			t.Function = name(r)
 		case 1:
-			t.Workflow = name(r, s)
+			t.Workflow = name(r)
 		case 2:
-			t.Queue = name(r, s)
+			t.Queue = name(r)
 		case 3:
-			t.Topic = name(r, s)
+			t.Topic = name(r)
 		}
 		if len(s.Rules) == 0 {
 			return
@@ -478,7 +478,7 @@ var mutators = []mutator{
 	{"subscription", func(r *rand.Rand, s *v1alpha1.EventDrivenStackSpec) {
 		sub := v1alpha1.Subscription{Protocol: v1alpha1.SubscriptionProtocol([]string{"sqs", "https", "email", "lambda"}[r.IntN(4)])}
 		if r.IntN(2) == 0 {
-			sub.Queue = name(r, s)
+			sub.Queue = name(r)
 		} else {
 			sub.Endpoint = "https://example.com/hook"
 		}

@@ -13,6 +13,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -43,7 +44,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	if fs.NArg() == 0 {
-		return fmt.Errorf("usage: buildzip [-arch arm64|x86_64] [-o DIR] [-max-bytes N] ./lambdas/cmd/FUNCTION ...")
+		return errors.New("usage: buildzip [-arch arm64|x86_64] [-o DIR] [-max-bytes N] ./lambdas/cmd/FUNCTION [./lambdas/cmd/FUNCTION]")
 	}
 	lambdaArch, err := lambdazip.Architecture(*arch)
 	if err != nil {

@@ -110,11 +110,11 @@ func sqsText(s string) bool {
 	return true
 }
 
-// clip cuts s to at most max bytes on a rune boundary, and makes it valid
+// clip cuts s to at most limit bytes on a rune boundary, and makes it valid
 // UTF-8 and sendable.
-func clip(s string, max int) string {
-	if len(s) > max {
-		cut := max
+func clip(s string, limit int) string {
+	if len(s) > limit {
+		cut := limit
 		for cut > 0 && !utf8.RuneStart(s[cut]) {
 			cut--
 		}

@@ -233,8 +233,8 @@ func quantity(p *problems, field, lit string, present bool) (int64, bool) {
 	return 0, false
 }
 
-// money parses an amount of at least 0 in whole cents, at most max cents.
-func money(p *problems, field, lit string, present bool, max int64) (Cents, bool) {
+// money parses an amount of at least 0 in whole cents, at most limit cents.
+func money(p *problems, field, lit string, present bool, limit int64) (Cents, bool) {
 	if !present {
 		return 0, false
 	}
@@ -242,8 +242,8 @@ func money(p *problems, field, lit string, present bool, max int64) (Cents, bool
 	switch {
 	case errors.Is(err, errTooPrecise):
 		p.add(field, "%s has more than 2 decimal places", clip(lit))
-	case errors.Is(err, errOutOfRange) || (err == nil && v > max):
-		p.add(field, "%s is more than %s", clip(lit), Cents(max))
+	case errors.Is(err, errOutOfRange) || (err == nil && v > limit):
+		p.add(field, "%s is more than %s", clip(lit), Cents(limit))
 	case err != nil:
 		p.add(field, "%s %v", clip(lit), err)
 	case v < 0:

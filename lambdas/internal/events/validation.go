@@ -69,15 +69,15 @@ func (p *problems) id(field, v string) {
 }
 
 // text checks a free-form string: valid UTF-8, no control characters, at
-// most max bytes; required when required is set.
-func (p *problems) text(field, v string, max int, required bool) {
+// most limit bytes; required when required is set.
+func (p *problems) text(field, v string, limit int, required bool) {
 	switch {
 	case v == "":
 		if required {
 			p.add(field, "is required")
 		}
-	case len(v) > max:
-		p.add(field, "is %d bytes long, more than %d", len(v), max)
+	case len(v) > limit:
+		p.add(field, "is %d bytes long, more than %d", len(v), limit)
 	case !utf8.ValidString(v):
 		p.add(field, "is not valid UTF-8")
 	case strings.IndexFunc(v, func(r rune) bool { return unicode.IsControl(r) && r != '\n' && r != '\t' && r != '\r' }) >= 0:
@@ -102,11 +102,11 @@ func (p *problems) timestamp(field, v string) time.Time {
 // clip shortens a value quoted in a problem, so a huge input does not make a
 // huge log line.
 func clip(s string) string {
-	const max = 64
-	if len(s) <= max {
+	const maxLen = 64
+	if len(s) <= maxLen {
 		return s
 	}
-	cut := max
+	cut := maxLen
 	for cut > 0 && !utf8.RuneStart(s[cut]) {
 		cut--
 	}
