@@ -18,7 +18,7 @@ import (
 )
 
 // kindLogGroup is the inventory kind of a workflow's CloudWatch Logs log group.
-const kindLogGroup = "LogGroup"
+const kindLogGroup = loggroups.Kind
 
 // reconcileLogGroups creates the log groups the stack's workflows log to
 // (Step Functions refuses a logging configuration whose log group does not
@@ -38,10 +38,13 @@ func (r *EventDrivenStackReconciler) reconcileDeferredErrors(_ context.Context, 
 }
 
 func (r *EventDrivenStackReconciler) ensureLogGroups(ctx context.Context, s *scope) error {
-	wanted := render.LogGroups(s.stack) // by workflow: retention in days
+	days := render.LogGroups(s.stack) // by workflow: retention in days
+	var wanted []loggroups.Want
 	names := map[string]bool{}
-	for w := range wanted {
-		names[render.LogGroupName(s.stack, w)] = true
+	for _, w := range slices.Sorted(maps.Keys(days)) {
+		name := render.LogGroupName(s.stack, w)
+		names[name] = true
+		wanted = append(wanted, loggroups.Want{Component: render.Key(render.LogGroupKind, w), Name: name, RetentionDays: days[w]})
 	}
 	var stale []v1alpha1.AWSResource
 	for _, e := range inventory(s.stack, kindLogGroup) {
@@ -56,63 +59,30 @@ func (r *EventDrivenStackReconciler) ensureLogGroups(ctx context.Context, s *sco
 	if err != nil {
 		return err
 	}
-	var errs []error
-	for _, w := range slices.Sorted(maps.Keys(wanted)) {
-		name := render.LogGroupName(s.stack, w)
-		st := v1alpha1.ChildStatus{Kind: kindLogGroup, Name: name, Component: string(render.LogGroupKind) + "/" + w}
-		lg, err := r.ensureLogGroup(ctx, s, clients.Logs, name, wanted[w])
-		if err != nil {
-			errs = append(errs, err)
-			st.State, st.Message = outcome.ChildState(err), awsapi.Brief(err)
-		} else {
-			st.State, st.Ready, st.ARN = v1alpha1.ChildReady, true, lg.ARN
-			st.Message = "retention " + strconv.Itoa(int(lg.RetentionDays)) + " days"
-			s.observed.ARNs[render.Key(render.LogGroupKind, w)] = lg.ARN
+	out := loggroups.Ensure(ctx, clients.Logs, wanted, stale, render.Tags(s.stack), stackInventory{r: r, s: s},
+		logGroupMemos{r: r, stack: s.stack})
+	for _, l := range out.Lines {
+		if l.Err == nil {
+			s.observed.ARNs[l.Component] = l.ARN
 		}
-		s.logGroupStatus = append(s.logGroupStatus, st)
+		s.logGroupStatus = append(s.logGroupStatus, logGroupLine(l))
 	}
-	for _, e := range stale {
-		if err := loggroups.Delete(ctx, clients.Logs, e.Name); err != nil {
-			errs = append(errs, err)
-			s.logGroupStatus = append(s.logGroupStatus, v1alpha1.ChildStatus{Kind: kindLogGroup, Name: e.Name, ARN: e.ARN,
-				State: outcome.ChildState(err), Message: "being deleted (its workflow no longer logs): " + awsapi.Brief(err)})
-			continue
-		}
-		forgetInventory(s.stack, kindLogGroup, e.Name)
-		r.forgetLogGroup(s.stack, e.Name)
-	}
-	return outcome.First(errs)
+	return out.Err
 }
 
-// ensureLogGroup returns a log group as it is once created with its
-// retention: from what was read within the resync interval (the operator is
-// its only writer), else read from CloudWatch Logs, and created or changed
-// where it differs.
-func (r *EventDrivenStackReconciler) ensureLogGroup(ctx context.Context, s *scope, logs awsapi.Logs, name string, days int32) (loggroups.LogGroup, error) {
-	if lg, ok := r.knownLogGroup(s.stack, name); ok && lg.RetentionDays == days {
-		return lg, nil
+// logGroupLine is a log group's status line.
+func logGroupLine(l loggroups.Line) v1alpha1.ChildStatus {
+	st := v1alpha1.ChildStatus{Kind: kindLogGroup, Name: l.Name, Component: l.Component}
+	switch {
+	case l.Stale:
+		st.ARN, st.State, st.Message = l.ARN, outcome.ChildState(l.Err), "being deleted (its workflow no longer logs): "+awsapi.Brief(l.Err)
+	case l.Err != nil:
+		st.State, st.Message = outcome.ChildState(l.Err), awsapi.Brief(l.Err)
+	default:
+		st.State, st.Ready, st.ARN = v1alpha1.ChildReady, true, l.ARN
+		st.Message = "retention " + strconv.Itoa(int(l.RetentionDays)) + " days"
 	}
-	have, err := loggroups.Describe(ctx, logs, name)
-	if err != nil {
-		r.forgetLogGroup(s.stack, name)
-		return have, err
-	}
-	if !have.Exists {
-		if err := r.recordIntent(ctx, s, v1alpha1.AWSResource{Kind: kindLogGroup, Name: name}); err != nil {
-			return have, err
-		}
-	}
-	lg, err := loggroups.Ensure(ctx, logs, have, days, render.Tags(s.stack))
-	if err != nil {
-		if _, refused := outcome.IsTerminal(err); refused && !have.Exists {
-			forgetInventory(s.stack, kindLogGroup, name) // nothing was created
-		}
-		r.forgetLogGroup(s.stack, name)
-		return lg, err
-	}
-	recordInventory(s.stack, v1alpha1.AWSResource{Kind: kindLogGroup, Name: name, ARN: lg.ARN})
-	r.rememberLogGroup(s.stack, lg)
-	return lg, nil
+	return st
 }
 
 // deleteLogGroups deletes the log groups the inventory lists, for a stack
@@ -129,11 +99,8 @@ func (r *EventDrivenStackReconciler) deleteLogGroups(ctx context.Context, s *sco
 	if err != nil {
 		return err
 	}
-	for _, g := range groups {
-		if err := loggroups.Delete(ctx, clients.Logs, g.Name); err != nil {
-			return &deletingError{kind: kindLogGroup, name: g.Name, err: err}
-		}
-		forgetInventory(s.stack, kindLogGroup, g.Name)
+	if name, err := loggroups.DeleteAll(ctx, clients.Logs, groups, stackInventory{r: r, s: s}); err != nil {
+		return &deletingError{kind: kindLogGroup, name: name, err: err}
 	}
 	return nil
 }
@@ -147,6 +114,19 @@ type logGroupMemo struct {
 func logGroupKey(stack *v1alpha1.EventDrivenStack, name string) string {
 	return string(stack.UID) + "/" + name
 }
+
+// logGroupMemos is what is remembered of one stack's log groups, as
+// loggroups.Ensure reads and changes it.
+type logGroupMemos struct {
+	r     *EventDrivenStackReconciler
+	stack *v1alpha1.EventDrivenStack
+}
+
+func (m logGroupMemos) Known(name string) (loggroups.LogGroup, bool) {
+	return m.r.knownLogGroup(m.stack, name)
+}
+func (m logGroupMemos) Remember(lg loggroups.LogGroup) { m.r.rememberLogGroup(m.stack, lg) }
+func (m logGroupMemos) Forget(name string)             { m.r.forgetLogGroup(m.stack, name) }
 
 func (r *EventDrivenStackReconciler) knownLogGroup(stack *v1alpha1.EventDrivenStack, name string) (loggroups.LogGroup, bool) {
 	v, ok := r.logGroups.Load(logGroupKey(stack, name))

@@ -46,9 +46,9 @@ func Describe(ctx context.Context, logs awsapi.Logs, name string) (LogGroup, err
 	return lg, nil
 }
 
-// Ensure creates the log group when it does not exist, and sets its
+// ensureGroup creates the log group when it does not exist, and sets its
 // retention when it differs; it returns the log group as it is then.
-func Ensure(ctx context.Context, logs awsapi.Logs, have LogGroup, retentionDays int32, tags map[string]string) (LogGroup, error) {
+func ensureGroup(ctx context.Context, logs awsapi.Logs, have LogGroup, retentionDays int32, tags map[string]string) (LogGroup, error) {
 	if !have.Exists {
 		_, err := logs.CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: &have.Name, Tags: tags})
 		if err != nil && !awsapi.IsConflict(err) { // a conflict: created meanwhile
