@@ -11,6 +11,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	kerrors "k8s.io/apimachinery/pkg/util/errors"
 	"k8s.io/utils/ptr"
+	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
@@ -25,7 +26,12 @@ import (
 
 // reconcileObserve reads the stack's children (from the cache) and what ACK
 // reported of them: ARNs, and queue URLs.
-func (r *EventDrivenStackReconciler) reconcileObserve(ctx context.Context, s *scope) error {
+func (r *EventDrivenStackReconciler) reconcileObserve(ctx context.Context, s *scope) (ctrl.Result, error) {
+	return ctrl.Result{}, r.observe(ctx, s)
+}
+
+// observe reads the stack's children and what ACK reported of them into s.
+func (r *EventDrivenStackReconciler) observe(ctx context.Context, s *scope) error {
 	s.existing = map[status.ChildKey]ack.Object{}
 	s.reported = map[status.ChildKey]int64{}
 	memo := r.memo(s)
@@ -160,9 +166,11 @@ func (r *EventDrivenStackReconciler) listChildren(ctx context.Context, k ack.Kin
 }
 
 // reconcileChildren applies every child that can be built and differs from
-// what the API server has. An unchanged child costs no write.
-func (r *EventDrivenStackReconciler) reconcileChildren(ctx context.Context, s *scope) error {
+// what the API server has. An unchanged child costs no write; a child whose
+// change is put off asks for the reconcile that applies it.
+func (r *EventDrivenStackReconciler) reconcileChildren(ctx context.Context, s *scope) (ctrl.Result, error) {
 	var errs []error
+	var res ctrl.Result
 	now := time.Now()
 	r.sweepApplied(s)
 	for _, c := range s.rendered.Children {
@@ -174,34 +182,10 @@ func (r *EventDrivenStackReconciler) reconcileChildren(ctx context.Context, s *s
 		if !drift.NeedsApply(c.Object, existing) {
 			continue
 		}
-		if _, put := s.deferred[key]; put {
-			continue
-		}
-		if why := undeployableCode(existing, c.Object); why != "" {
-			// Without the webhook, the one place that saw the old spec.
-			s.refused[key] = why
-			continue
-		}
-		obj, why := functionStage(s, key, c.Object, existing)
+		obj, wait := r.toApply(s, key, c.Object, existing, now)
 		if obj == nil {
-			s.deferred[key] = why
-			s.requeueAfter(probeAgain)
+			res = soonest(res, requeue(wait))
 			continue
-		}
-		if wait := r.appliedNotShown(s, key, obj, existing); wait > 0 {
-			// Applied by an earlier reconcile; the cache has not shown it yet.
-			s.requeueAfter(wait)
-			s.deferred[key] = "applied; waits for the operator's cache to show it"
-			continue
-		}
-		if existing != nil {
-			if wait := status.ApplyDelay(existing, now); wait > 0 {
-				// ACK wrote its status this very second: apply in the
-				// next, so that its next status write tells it acted.
-				s.requeueAfter(wait)
-				s.deferred[key] = "a change is about to be applied (in the second after ACK's last status write)"
-				continue
-			}
 		}
 		applied, err := r.apply(ctx, obj)
 		if err != nil {
@@ -212,7 +196,7 @@ func (r *EventDrivenStackReconciler) reconcileChildren(ctx context.Context, s *s
 			// Annotations alone: ACK will not report on it, and only the
 			// status records that the child stays reported. Written now,
 			// not coalesced, so that a restart does not lose it.
-			s.statusNow = true
+			s.annotationsOnly = true
 		}
 		// What AWS said was of the child before this change.
 		delete(s.live, key)
@@ -221,7 +205,41 @@ func (r *EventDrivenStackReconciler) reconcileChildren(ctx context.Context, s *s
 		s.existing[key] = applied
 		r.recordApplied(s, key, applied)
 	}
-	return kerrors.NewAggregate(errs)
+	return res, kerrors.NewAggregate(errs)
+}
+
+// toApply returns what to apply of a child that differs from what the API
+// server has; or nil when its change is put off (s.deferred says why; wait is
+// when to try again, 0 for no sooner than the next watch event) or refused
+// (s.refused).
+func (r *EventDrivenStackReconciler) toApply(s *scope, key status.ChildKey, desired, existing ack.Object, now time.Time) (ack.Object, time.Duration) {
+	if _, put := s.deferred[key]; put {
+		return nil, 0
+	}
+	if why := undeployableCode(existing, desired); why != "" {
+		// Without the webhook, the one place that saw the old spec.
+		s.refused[key] = why
+		return nil, 0
+	}
+	obj, why := functionStage(s, key, desired, existing)
+	if obj == nil {
+		s.deferred[key] = why
+		return nil, probeAgain
+	}
+	if wait := r.appliedNotShown(s, key, obj, existing); wait > 0 {
+		// Applied by an earlier reconcile; the cache has not shown it yet.
+		s.deferred[key] = "applied; waits for the operator's cache to show it"
+		return nil, wait
+	}
+	if existing != nil {
+		if wait := status.ApplyDelay(existing, now); wait > 0 {
+			// ACK wrote its status this very second: apply in the
+			// next, so that its next status write tells it acted.
+			s.deferred[key] = "a change is about to be applied (in the second after ACK's last status write)"
+			return nil, wait
+		}
+	}
+	return obj, 0
 }
 
 // undeployableCode says why a function's new zip location is not applied: it
@@ -267,7 +285,7 @@ func (r *EventDrivenStackReconciler) apply(ctx context.Context, obj ack.Object) 
 // reconcilePrune deletes the children that no component of the spec produces
 // any more. It runs only after every apply succeeded, so a failed apply never
 // leaves the stack with fewer children than it had.
-func (r *EventDrivenStackReconciler) reconcilePrune(ctx context.Context, s *scope) error {
+func (r *EventDrivenStackReconciler) reconcilePrune(ctx context.Context, s *scope) (ctrl.Result, error) {
 	wanted := make(map[status.ChildKey]bool, len(s.rendered.Children))
 	for _, c := range s.rendered.Children {
 		wanted[status.ChildKey{Kind: c.Kind, Name: c.Name}] = true
@@ -283,7 +301,7 @@ func (r *EventDrivenStackReconciler) reconcilePrune(ctx context.Context, s *scop
 		}
 		delete(s.existing, key)
 	}
-	return kerrors.NewAggregate(errs)
+	return ctrl.Result{}, kerrors.NewAggregate(errs)
 }
 
 // deleteChildren deletes every child of a stack being deleted. ACK deletes

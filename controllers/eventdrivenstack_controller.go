@@ -11,6 +11,7 @@ import (
 	"golang.org/x/time/rate"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/types"
 	kerrors "k8s.io/apimachinery/pkg/util/errors"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/tools/events"
@@ -75,7 +76,9 @@ type EventDrivenStackReconciler struct {
 	memos sync.Map
 }
 
-// scope carries what one reconcile of one stack fetched and decided.
+// scope carries what one reconcile of one stack observed, and what its steps
+// did that the status reports; what should happen next is each step's result
+// and error.
 type scope struct {
 	stack *v1alpha1.EventDrivenStack
 	// original is the stack as read, to patch its status against.
@@ -99,10 +102,6 @@ type scope struct {
 	bus     *routing.Bus
 	// routingStatus is where the bus and each rule stand.
 	routingStatus []v1alpha1.ChildStatus
-	// requeueSoon: rules got ARNs, which children's policies now need.
-	requeueSoon bool
-	// retryAfter: a child's apply was put off (status.ApplyDelay).
-	retryAfter time.Duration
 	// deferred are the children whose change was put off, and why.
 	deferred map[status.ChildKey]string
 	// refused are the children whose change is not applied until the spec
@@ -112,20 +111,12 @@ type scope struct {
 	// tell (reconcileProbe), and idle whether AWS takes a change of them now.
 	live map[status.ChildKey]*status.Live
 	idle map[status.ChildKey]bool
-	// statusDue: progress left unwritten, to be written after this long.
-	statusDue time.Duration
-	// statusNow: the status is written now, not coalesced (it records what
-	// only it records: a child reported after an apply of annotations alone).
-	statusNow bool
-	// stepErr is the error the reconcile stopped on, for the event's note.
-	stepErr error
-	// logGroupStatus is where the workflows' log groups stand, and
-	// logGroupsErr why they could not be made, returned after the children.
+	// annotationsOnly: a child's apply changed its annotations alone, so
+	// that only the status records that it stays reported (written now, not
+	// coalesced).
+	annotationsOnly bool
+	// logGroupStatus is where the workflows' log groups stand.
 	logGroupStatus []v1alpha1.ChildStatus
-	logGroupsErr   error
-	// routingErr is why the routing could not be read; the children are
-	// applied anyway.
-	routingErr error
 	// policies are the operator's statements in each function's policy, by
 	// function ARN, as read (or remembered) and then changed.
 	policies map[string]map[string]routing.Statement
@@ -154,79 +145,145 @@ const Finalizer = "stacks.eventstack.io/routing"
 // +kubebuilder:rbac:groups="",resources=configmaps,resourceNames=ack-role-account-map,verbs=get
 
 // Reconcile brings one stack's children in line with its spec and reports
-// where they stand. Its steps run in order; each returns an error typed by
-// what should happen next (see package outcome).
+// where they stand: get, the finalizer, then the steps in order (those of a
+// stack being deleted, or of a live one), each returning its result and an
+// error typed by what should happen next (see package outcome); the status is
+// computed and written once, in finish.
 func (r *EventDrivenStackReconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.Result, retErr error) {
 	start := time.Now()
 	stack := &v1alpha1.EventDrivenStack{}
 	if err := r.Get(ctx, req.NamespacedName, stack); err != nil {
 		if apierrors.IsNotFound(err) {
-			r.lastStatus.Delete(req.NamespacedName)
-			r.applied.Delete(req.NamespacedName)
-			r.memos.Delete(req.NamespacedName)
-			r.forgetRouting(req.NamespacedName)
+			r.forget(req.NamespacedName)
 			metrics.ForgetStack(req.String())
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
-	if !stack.DeletionTimestamp.IsZero() {
-		return r.reconcileDelete(ctx, stack)
+	deleting := !stack.DeletionTimestamp.IsZero()
+	if deleting && !controllerutil.ContainsFinalizer(stack, Finalizer) {
+		return ctrl.Result{}, nil
 	}
-	if err := r.patchFinalizers(ctx, stack, controllerutil.AddFinalizer); err != nil {
-		// Before anything is created, so that nothing is ever lost track of.
-		return ctrl.Result{}, err
+	if !deleting {
+		if err := r.patchFinalizers(ctx, stack, controllerutil.AddFinalizer); err != nil {
+			// Before anything is created, so that nothing is ever lost track of.
+			return ctrl.Result{}, err
+		}
 	}
-
 	s := &scope{stack: stack, original: stack.DeepCopy()}
 	var stepErr error
-	defer func() {
-		s.stepErr = stepErr
-		r.computeStatus(s, stepErr)
-		retErr = kerrors.NewAggregate([]error{retErr, r.patchStatus(ctx, s)})
-		if s.statusDue > 0 && (res.RequeueAfter == 0 || s.statusDue < res.RequeueAfter) {
-			// Progress not written yet: it is, when its interval ends.
-			res.RequeueAfter = s.statusDue
-		}
-		recordMetrics(start, req.String(), s.stack, retErr)
-	}()
-
-	for _, step := range []func(context.Context, *scope) error{
-		r.reconcileValidation,
-		r.reconcileObserve,
-		r.reconcileObserveRouting,
-		r.reconcileLogGroups,
-		r.reconcileRender,
-		r.reconcileProbe,
-		r.reconcileChildren,
-		r.reconcileRouting,
-		r.reconcilePrune,
-		r.reconcileDeferredErrors,
-	} {
-		if stepErr = step(ctx, s); stepErr != nil {
-			if reason, terminal := outcome.IsTerminal(stepErr); terminal {
-				// A spec change (or an IAM fix) is needed: no hot retry;
-				// a spec change or the next resync brings the next reconcile.
-				log.FromContext(ctx).Info("stalled", "reason", reason, "error", stepErr.Error())
-				return r.resync(stack), nil
-			}
-			return ctrl.Result{}, stepErr
-		}
+	defer func() { res, retErr = r.finish(ctx, s, start, res, stepErr) }()
+	steps := []step{
+		{run: r.reconcileValidation},
+		{run: r.reconcileObserve},
+		{run: r.reconcileObserveRouting},
+		{run: r.reconcileLogGroups},
+		{run: r.reconcileRender},
+		{run: r.reconcileProbe},
+		{run: r.reconcileChildren},
+		{run: r.reconcileRouting},
+		{run: r.reconcilePrune, onlyAfterSuccess: true},
 	}
-	if s.requeueSoon {
-		// Rules got their ARNs: render the policies that name them now.
-		s.requeueAfter(time.Second)
+	if deleting {
+		steps = []step{{run: r.reconcileDelete}}
 	}
-	if s.retryAfter > 0 {
-		return ctrl.Result{RequeueAfter: s.retryAfter}, nil
-	}
-	return r.resync(stack), nil
+	res, stepErr = runSteps(ctx, s, steps)
+	return res, stepErr
 }
 
-// requeueAfter asks for the next reconcile within d at the latest.
-func (s *scope) requeueAfter(d time.Duration) {
-	if s.retryAfter == 0 || d < s.retryAfter {
-		s.retryAfter = d
+// step is one part of a reconcile: what it observes or does goes to the
+// scope; what should happen next is its result and its error.
+type step struct {
+	run func(context.Context, *scope) (ctrl.Result, error)
+	// onlyAfterSuccess: it runs only when every step before it succeeded,
+	// deferred errors included (prune removes nothing while anything failed).
+	onlyAfterSuccess bool
+}
+
+// runSteps runs the steps in order and aggregates their results (the soonest
+// requeue) and errors. An error stops the steps after it unless it is
+// outcome.Deferred: the routing read and the log groups defer theirs, so that
+// the children are applied without AWS access too.
+func runSteps(ctx context.Context, s *scope, steps []step) (ctrl.Result, error) {
+	var res ctrl.Result
+	var errs []error
+	for _, st := range steps {
+		if st.onlyAfterSuccess && len(errs) > 0 {
+			break
+		}
+		r, err := st.run(ctx, s)
+		res = soonest(res, r)
+		if err == nil {
+			continue
+		}
+		errs = append(errs, err)
+		if !outcome.IsDeferred(err) {
+			break
+		}
 	}
+	return res, outcome.Aggregate(errs)
+}
+
+// soonest is the result that requeues soonest of a and b.
+func soonest(a, b ctrl.Result) ctrl.Result {
+	if a.RequeueAfter == 0 || (b.RequeueAfter > 0 && b.RequeueAfter < a.RequeueAfter) {
+		return b
+	}
+	return a
+}
+
+// forget drops everything remembered of a stack that is gone.
+func (r *EventDrivenStackReconciler) forget(key types.NamespacedName) {
+	r.lastStatus.Delete(key)
+	r.applied.Delete(key)
+	r.memos.Delete(key)
+	r.forgetRouting(key)
+}
+
+// requeue is a result that asks for the next reconcile after d.
+func requeue(d time.Duration) ctrl.Result { return ctrl.Result{RequeueAfter: d} }
+
+// finish is the one status writer: it computes the stack's status from the
+// scope and the steps' error (a stack being deleted: where its deletion
+// stands; none once it let go), writes it when it changed, and turns the
+// steps' result and error into the reconcile's: a terminal error stalls the
+// stack (no error, the next try at the resync interval), a stack whose steps
+// asked nothing is resynced.
+func (r *EventDrivenStackReconciler) finish(ctx context.Context, s *scope, start time.Time, res ctrl.Result, stepErr error) (ctrl.Result, error) {
+	deleting := !s.stack.DeletionTimestamp.IsZero()
+	if deleting && !controllerutil.ContainsFinalizer(s.stack, Finalizer) {
+		return ctrl.Result{}, stepErr // it let go: nothing is left to report on
+	}
+	if deleting {
+		setDeletingStatus(s.stack, stepErr)
+	} else {
+		computeStatus(s, stepErr, r.AWS != nil)
+		r.rememberReported(s)
+	}
+	due, writeErr := r.patchStatus(ctx, s, stepErr)
+	reason, terminal := outcome.IsTerminal(stepErr)
+	switch {
+	case terminal:
+		// A spec change (or an IAM fix) is needed: no hot retry; a spec
+		// change or the next resync brings the next reconcile.
+		log.FromContext(ctx).Info("stalled", "reason", reason, "error", stepErr.Error())
+		res, stepErr = r.resync(s.stack), nil
+		if deleting {
+			res = requeue(r.stalledRetry())
+		}
+	case stepErr != nil:
+		res = ctrl.Result{}
+	case res.IsZero():
+		res = r.resync(s.stack)
+	}
+	if due > 0 && (res.RequeueAfter == 0 || due < res.RequeueAfter) {
+		// Progress not written yet: it is, when its interval ends.
+		res.RequeueAfter = due
+	}
+	err := kerrors.NewAggregate([]error{stepErr, writeErr})
+	if !deleting {
+		recordMetrics(start, client.ObjectKeyFromObject(s.stack).String(), s.stack, err)
+	}
+	return res, err
 }
 
 // rateLimiter is controller-runtime's default (per-stack exponential backoff
@@ -315,32 +372,32 @@ func (r *EventDrivenStackReconciler) patchFinalizers(ctx context.Context, stack 
 // reached the API server without the webhook, or before the platform's rules
 // changed, is stalled, not half-built: the spec's own checks, the platform's
 // guardrails, its namespace's account, and the names other stacks own.
-func (r *EventDrivenStackReconciler) reconcileValidation(ctx context.Context, s *scope) error {
+func (r *EventDrivenStackReconciler) reconcileValidation(ctx context.Context, s *scope) (ctrl.Result, error) {
 	if errs := validation.Validate(s.stack); len(errs) > 0 {
-		return outcome.Terminal(v1alpha1.ReasonInvalidSpec, errs.ToAggregate())
+		return ctrl.Result{}, outcome.Terminal(v1alpha1.ReasonInvalidSpec, errs.ToAggregate())
 	}
 	if r.Tenancy == nil {
-		return nil
+		return ctrl.Result{}, nil
 	}
 	v, err := r.Tenancy.Check(ctx, s.stack)
 	if err != nil {
-		return err
+		return ctrl.Result{}, err
 	}
 	switch {
 	case len(v.Forbidden) > 0:
-		return outcome.Terminal(v1alpha1.ReasonForbidden, v.Forbidden.ToAggregate())
+		return ctrl.Result{}, outcome.Terminal(v1alpha1.ReasonForbidden, v.Forbidden.ToAggregate())
 	case v.AccountErr != nil:
-		return outcome.Terminal(v1alpha1.ReasonAccountNotMapped, v.AccountErr)
+		return ctrl.Result{}, outcome.Terminal(v1alpha1.ReasonAccountNotMapped, v.AccountErr)
 	case len(v.Conflicts) > 0:
 		// Never adopted, shared or counted as ready: nothing is built.
 		errs := make([]error, len(v.Conflicts))
 		for i, c := range v.Conflicts {
 			errs[i] = c
 		}
-		return outcome.Terminal(v1alpha1.ReasonNameOwnedByAnotherStack, errors.Join(errs...))
+		return ctrl.Result{}, outcome.Terminal(v1alpha1.ReasonNameOwnedByAnotherStack, errors.Join(errs...))
 	}
 	s.account, s.accountKnown = v.Account, true
-	return nil
+	return ctrl.Result{}, nil
 }
 
 // clients returns the AWS clients of the stack's account: the operator's
@@ -361,13 +418,13 @@ func (r *EventDrivenStackReconciler) clients(ctx context.Context, s *scope) (*aw
 }
 
 // reconcileRender builds the children from the spec and what ACK reported.
-func (r *EventDrivenStackReconciler) reconcileRender(_ context.Context, s *scope) error {
+func (r *EventDrivenStackReconciler) reconcileRender(_ context.Context, s *scope) (ctrl.Result, error) {
 	res, err := render.Render(s.stack, s.observed)
 	if err != nil {
-		return outcome.Terminal(v1alpha1.ReasonInvalidSpec, err)
+		return ctrl.Result{}, outcome.Terminal(v1alpha1.ReasonInvalidSpec, err)
 	}
 	s.rendered = res
-	return nil
+	return ctrl.Result{}, nil
 }
 
 // SetupWithManager watches the stacks and every ACK kind the operator creates.

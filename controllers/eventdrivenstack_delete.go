@@ -9,7 +9,6 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
-	kerrors "k8s.io/apimachinery/pkg/util/errors"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
@@ -37,27 +36,15 @@ var errNoAWS = outcome.Terminal(v1alpha1.ReasonDeleting, errors.New("the operato
 // The status is the inventory: what it never recorded is not waited for, so a
 // stack that never reached AWS (no credentials, say) goes at once. While the
 // stack cannot go, its status says so (reason Deleting, what it waits for, the
-// AWS error and the way to let go), and it is retried with backoff, or at the
-// resync interval when only a change can help.
-func (r *EventDrivenStackReconciler) reconcileDelete(ctx context.Context, stack *v1alpha1.EventDrivenStack) (ctrl.Result, error) {
-	r.forgetRouting(client.ObjectKeyFromObject(stack))
-	if !controllerutil.ContainsFinalizer(stack, Finalizer) {
-		return ctrl.Result{}, nil
+// AWS error and the way to let go: setDeletingStatus, written by finish), and
+// it is retried with backoff, or at the resync interval when only a change
+// can help.
+func (r *EventDrivenStackReconciler) reconcileDelete(ctx context.Context, s *scope) (ctrl.Result, error) {
+	r.forgetRouting(client.ObjectKeyFromObject(s.stack))
+	if err := r.finalize(ctx, s); err != nil {
+		return ctrl.Result{}, err
 	}
-	s := &scope{stack: stack, original: stack.DeepCopy()}
-	err := r.finalize(ctx, s)
-	if err == nil {
-		return ctrl.Result{}, client.IgnoreNotFound(r.patchFinalizers(ctx, stack, controllerutil.RemoveFinalizer))
-	}
-	setDeletingStatus(s.stack, err)
-	if perr := r.patchStatus(ctx, s); perr != nil {
-		return ctrl.Result{}, kerrors.NewAggregate([]error{err, perr})
-	}
-	if _, terminal := outcome.IsTerminal(err); terminal {
-		// Only a fix (of IAM, of credentials) or Retain can help: no hot retry.
-		return ctrl.Result{RequeueAfter: r.stalledRetry()}, nil
-	}
-	return ctrl.Result{}, err
+	return ctrl.Result{}, client.IgnoreNotFound(r.patchFinalizers(ctx, s.stack, controllerutil.RemoveFinalizer))
 }
 
 // finalize releases what the stack holds, by its deletion policy.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/types"
+	ctrl "sigs.k8s.io/controller-runtime"
 
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
 	"github.com/eventstack-io/eventstack-operator/internal/awsapi"
@@ -25,16 +26,9 @@ const kindLogGroup = loggroups.Kind
 // exist), keeps their retention, and deletes those of workflows that no
 // longer log; their ARNs are what the state machines are rendered with. Like
 // the bus, each is recorded in the inventory before it is created. Its error
-// does not hold up the children: it is returned after them.
-func (r *EventDrivenStackReconciler) reconcileLogGroups(ctx context.Context, s *scope) error {
-	s.logGroupsErr = r.ensureLogGroups(ctx, s)
-	return nil
-}
-
-// reconcileDeferredErrors returns the errors of the operator's own AWS calls
-// that were put off so that the children could be applied first.
-func (r *EventDrivenStackReconciler) reconcileDeferredErrors(_ context.Context, s *scope) error {
-	return s.logGroupsErr
+// is deferred: it does not hold up the children, and is returned with theirs.
+func (r *EventDrivenStackReconciler) reconcileLogGroups(ctx context.Context, s *scope) (ctrl.Result, error) {
+	return ctrl.Result{}, outcome.Deferred(r.ensureLogGroups(ctx, s))
 }
 
 func (r *EventDrivenStackReconciler) ensureLogGroups(ctx context.Context, s *scope) error {

@@ -7,6 +7,7 @@ import (
 	ackv1alpha1 "github.com/aws-controllers-k8s/runtime/apis/core/v1alpha1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/utils/ptr"
+	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 
@@ -27,100 +28,136 @@ const probeAgain = 2 * time.Second
 // and enabled again); a child ACK calls "already exists" that the stack's own
 // create made. What it learns stands over ACK's status (status.Child); a
 // child AWS is still working on is asked about again soon.
-func (r *EventDrivenStackReconciler) reconcileProbe(ctx context.Context, s *scope) error {
+func (r *EventDrivenStackReconciler) reconcileProbe(ctx context.Context, s *scope) (ctrl.Result, error) {
 	s.live = map[status.ChildKey]*status.Live{}
 	s.idle = map[status.ChildKey]bool{}
 	if r.AWS == nil || s.rendered == nil {
-		return nil
+		return ctrl.Result{}, nil
 	}
 	memo := r.memo(s)
-	var clients *awsapi.Clients
-	ensureClients := func() error {
-		if clients != nil {
-			return nil
-		}
-		c, err := r.clients(ctx, s)
-		clients = c
-		return err
-	}
-	mappingsDue := r.mappingsDue(memo)
+	p := &prober{r: r, s: s, memo: memo, mappingsDue: r.mappingsDue(memo)}
+	var res ctrl.Result
 	for _, c := range s.rendered.Children {
-		key := status.ChildKey{Kind: c.Kind, Name: c.Name}
-		existing := s.existing[key]
-		if c.Object == nil || existing == nil || existing.ACKStatus().ARN() == "" && !lostCreate(existing) {
-			continue
-		}
-		if m, isMapping := existing.(*ack.EventSourceMapping); isMapping && mappingsDue {
-			// At each resync, whatever else is known of it.
-			err := ensureClients()
-			if err == nil {
-				err = r.enableMapping(ctx, s, clients.Lambda, m, c.Object.(*ack.EventSourceMapping))
-			}
-			if err != nil {
-				// Read again at the next resync; the rest goes on.
-				log.FromContext(ctx).Info("could not read an event source mapping from Lambda", "name", c.Name, "error", err.Error())
-				mappingsDue = false
-			}
-		}
-		if memo.isSettled(existing) {
-			s.live[key] = &status.Live{Settled: true}
-			s.idle[key] = true
-			continue
-		}
-		var v probe.Verdict
-		var err error
-		switch want := c.Object.(type) {
-		case *ack.Function:
-			if !functionNeedsProbe(existing.(*ack.Function), s.reported[key]) {
-				continue
-			}
-			if err = ensureClients(); err == nil {
-				v, err = probe.Function(ctx, clients.Lambda, want)
-			}
-			if err == nil && lostCreate(existing) {
-				r.reclaimLostCreate(ctx, s, memo, c, existing, v)
-				continue
-			}
-		case *ack.StateMachine:
-			if existing.GetGeneration() == s.reported[key] && !ackCannotTell(existing) {
-				continue // ACK reported on it: its status tells
-			}
-			if err = ensureClients(); err == nil {
-				v, err = probe.StateMachine(ctx, clients.StepFunctions, want, existing.ACKStatus().ARN())
-			}
-		case *ack.EventSourceMapping:
-			m := existing.(*ack.EventSourceMapping)
-			if uuid := ptr.Deref(m.Status.UUID, ""); uuid == "" || existing.GetGeneration() == s.reported[key] && !ackCannotTell(existing) {
-				continue
-			}
-			if err = ensureClients(); err == nil {
-				v, err = probe.Mapping(ctx, clients.Lambda, want, ptr.Deref(m.Status.UUID, ""))
-			}
-		default:
-			continue
-		}
-		if err != nil {
-			// ACK's status stands; the next reconcile asks again.
-			log.FromContext(ctx).Info("could not ask AWS how a child stands", "kind", c.Kind, "name", c.Name, "error", err.Error())
-			s.requeueAfter(probeAgain)
-			continue
-		}
-		s.live[key] = &status.Live{Settled: v.Settled, Working: v.Working, Differs: v.Differs, Failed: v.Failed}
-		s.idle[key] = v.Idle
-		switch {
-		case v.Settled:
-			memo.settle(existing)
-			s.reported[key] = existing.GetGeneration()
-		case v.Failed == "":
-			s.requeueAfter(probeAgain)
-		}
+		res = soonest(res, p.child(ctx, c))
 	}
-	if mappingsDue {
+	if p.mappingsDue {
 		memo.mu.Lock()
 		memo.mappingsAt = time.Now()
 		memo.mu.Unlock()
 	}
-	return nil
+	return res, nil
+}
+
+// prober asks AWS about one stack's children, with the stack's clients made
+// when first needed.
+type prober struct {
+	r       *EventDrivenStackReconciler
+	s       *scope
+	memo    *stackMemo
+	clients *awsapi.Clients
+	// mappingsDue: the mappings are read at this reconcile (once per resync
+	// interval); false again after a read failed.
+	mappingsDue bool
+}
+
+func (p *prober) ensureClients(ctx context.Context) error {
+	if p.clients != nil {
+		return nil
+	}
+	c, err := p.r.clients(ctx, p.s)
+	p.clients = c
+	return err
+}
+
+// child asks AWS about one child where ACK's status cannot tell, records
+// what it said, and returns when to ask again.
+func (p *prober) child(ctx context.Context, c render.Child) ctrl.Result {
+	s := p.s
+	key := status.ChildKey{Kind: c.Kind, Name: c.Name}
+	existing := s.existing[key]
+	if c.Object == nil || existing == nil || existing.ACKStatus().ARN() == "" && !lostCreate(existing) {
+		return ctrl.Result{}
+	}
+	if m, isMapping := existing.(*ack.EventSourceMapping); isMapping && p.mappingsDue {
+		p.repairMapping(ctx, c, m)
+	}
+	if p.memo.isSettled(existing) {
+		s.live[key] = &status.Live{Settled: true}
+		s.idle[key] = true
+		return ctrl.Result{}
+	}
+	v, asked, err := p.ask(ctx, c, key, existing)
+	if !asked {
+		return ctrl.Result{}
+	}
+	if _, fn := c.Object.(*ack.Function); fn && err == nil && lostCreate(existing) {
+		return p.r.reclaimLostCreate(ctx, s, p.memo, c, existing, v)
+	}
+	if err != nil {
+		// ACK's status stands; the next reconcile asks again.
+		log.FromContext(ctx).Info("could not ask AWS how a child stands", "kind", c.Kind, "name", c.Name, "error", err.Error())
+		return requeue(probeAgain)
+	}
+	s.live[key] = &status.Live{Settled: v.Settled, Working: v.Working, Differs: v.Differs, Failed: v.Failed}
+	s.idle[key] = v.Idle
+	switch {
+	case v.Settled:
+		p.memo.settle(existing)
+		s.reported[key] = existing.GetGeneration()
+	case v.Failed == "":
+		return requeue(probeAgain)
+	}
+	return ctrl.Result{}
+}
+
+// repairMapping reads a mapping at each resync, whatever else is known of
+// it, and enables it again when it was disabled outside the stack.
+func (p *prober) repairMapping(ctx context.Context, c render.Child, m *ack.EventSourceMapping) {
+	err := p.ensureClients(ctx)
+	if err == nil {
+		err = p.r.enableMapping(ctx, p.s, p.clients.Lambda, m, c.Object.(*ack.EventSourceMapping))
+	}
+	if err != nil {
+		// Read again at the next resync; the rest goes on.
+		log.FromContext(ctx).Info("could not read an event source mapping from Lambda", "name", c.Name, "error", err.Error())
+		p.mappingsDue = false
+	}
+}
+
+// ask asks AWS how a child stands; asked is false where ACK's status tells.
+func (p *prober) ask(ctx context.Context, c render.Child, key status.ChildKey, existing ack.Object) (probe.Verdict, bool, error) {
+	reported := p.s.reported[key]
+	switch want := c.Object.(type) {
+	case *ack.Function:
+		if !functionNeedsProbe(existing.(*ack.Function), reported) {
+			return probe.Verdict{}, false, nil
+		}
+		if err := p.ensureClients(ctx); err != nil {
+			return probe.Verdict{}, true, err
+		}
+		v, err := probe.Function(ctx, p.clients.Lambda, want)
+		return v, true, err
+	case *ack.StateMachine:
+		if existing.GetGeneration() == reported && !ackCannotTell(existing) {
+			return probe.Verdict{}, false, nil // ACK reported on it: its status tells
+		}
+		if err := p.ensureClients(ctx); err != nil {
+			return probe.Verdict{}, true, err
+		}
+		v, err := probe.StateMachine(ctx, p.clients.StepFunctions, want, existing.ACKStatus().ARN())
+		return v, true, err
+	case *ack.EventSourceMapping:
+		uuid := ptr.Deref(existing.(*ack.EventSourceMapping).Status.UUID, "")
+		if uuid == "" || existing.GetGeneration() == reported && !ackCannotTell(existing) {
+			return probe.Verdict{}, false, nil
+		}
+		if err := p.ensureClients(ctx); err != nil {
+			return probe.Verdict{}, true, err
+		}
+		v, err := probe.Mapping(ctx, p.clients.Lambda, want, uuid)
+		return v, true, err
+	}
+	return probe.Verdict{}, false, nil
 }
 
 // functionNeedsProbe says whether ACK's status of a function cannot tell
@@ -206,21 +243,20 @@ func lostCreate(obj ack.Object) bool {
 // what a new object asks it to adopt, so the child is deleted (ACK deletes
 // nothing in AWS for an object it does not manage) and made again with ACK's
 // adoption annotations.
-func (r *EventDrivenStackReconciler) reclaimLostCreate(ctx context.Context, s *scope, m *stackMemo, c render.Child, existing ack.Object, v probe.Verdict) {
+func (r *EventDrivenStackReconciler) reclaimLostCreate(ctx context.Context, s *scope, m *stackMemo, c render.Child, existing ack.Object, v probe.Verdict) ctrl.Result {
 	if v.Owner != s.stack.Namespace+"/"+s.stack.Name {
-		return // someone else's: the child says the name is taken
+		return ctrl.Result{} // someone else's: the child says the name is taken
 	}
 	for _, f := range existing.GetFinalizers() {
 		if f == "finalizers."+existing.GetObjectKind().GroupVersionKind().Group+"/"+c.Kind {
-			return // ACK manages it after all: never delete what ACK would delete in AWS
+			return ctrl.Result{} // ACK manages it after all: never delete what ACK would delete in AWS
 		}
 	}
 	m.mu.Lock()
 	m.reclaim[c.Component] = true
 	m.mu.Unlock()
 	if err := r.Delete(ctx, existing, client.Preconditions{UID: ptr.To(existing.GetUID())}); client.IgnoreNotFound(err) != nil {
-		s.requeueAfter(probeAgain)
-		return
+		return requeue(probeAgain)
 	}
 	key := status.ChildKey{Kind: c.Kind, Name: c.Name}
 	delete(s.existing, key)
@@ -230,7 +266,7 @@ func (r *EventDrivenStackReconciler) reclaimLostCreate(ctx context.Context, s *s
 		r.Recorder.Eventf(s.stack, nil, corev1.EventTypeNormal, "Reclaimed", "Adopt",
 			"%s %s: the answer to ACK's create was lost and the retry found the stack's own resource; ACK adopts it", c.Kind, c.Name)
 	}
-	s.requeueAfter(time.Second)
+	return requeue(time.Second)
 }
 
 // reclaimed are the components the next render asks ACK to adopt (see

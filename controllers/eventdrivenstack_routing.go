@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
@@ -20,11 +21,11 @@ import (
 // reconcileObserveRouting reads the stack's bus, rules and targets from
 // EventBridge, so that the children render with the rules' ARNs (queue and
 // topic policies, the EventBridge dead-letter queue's policy name them).
-// Its error does not stop the ACK children from being applied (without AWS
-// credentials, say): it is kept for reconcileRouting to return.
-func (r *EventDrivenStackReconciler) reconcileObserveRouting(ctx context.Context, s *scope) error {
-	s.routingErr = r.observeRouting(ctx, s)
-	return nil
+// Its error is deferred: it does not stop the ACK children from being applied
+// (without AWS credentials, say); reconcileRouting, finding no bus read, does
+// nothing.
+func (r *EventDrivenStackReconciler) reconcileObserveRouting(ctx context.Context, s *scope) (ctrl.Result, error) {
+	return ctrl.Result{}, outcome.Deferred(r.observeRouting(ctx, s))
 }
 
 func (r *EventDrivenStackReconciler) observeRouting(ctx context.Context, s *scope) error {
@@ -69,12 +70,9 @@ func (r *EventDrivenStackReconciler) observeRouting(ctx context.Context, s *scop
 // Lambda permissions they need, then removes rules and permissions the spec no
 // longer has (routing.Ensure). Each rule's outcome is a line of the status; an
 // error that a retry can fix is returned after every rule had its turn.
-func (r *EventDrivenStackReconciler) reconcileRouting(ctx context.Context, s *scope) error {
-	if s.routingErr != nil {
-		return s.routingErr
-	}
+func (r *EventDrivenStackReconciler) reconcileRouting(ctx context.Context, s *scope) (ctrl.Result, error) {
 	if s.bus == nil || s.clients == nil {
-		return nil
+		return ctrl.Result{}, nil
 	}
 	reported := map[string]bool{}
 	for _, c := range s.original.Status.Children {
@@ -92,8 +90,11 @@ func (r *EventDrivenStackReconciler) reconcileRouting(ctx context.Context, s *sc
 		r.rememberRouting(s)
 	}
 	s.routingStatus = append(s.routingStatus, routingLines(s, out)...)
-	s.requeueSoon = out.Learned
-	return out.Err
+	if out.Learned {
+		// Rules got their ARNs: render the policies that name them now.
+		return requeue(time.Second), out.Err
+	}
+	return ctrl.Result{}, out.Err
 }
 
 // routingLines are the status lines of routing.Ensure's outcome: the bus's,
@@ -191,7 +192,7 @@ func (s *scope) knownFunctionARNs() []string {
 // and those its status lists.
 func (r *EventDrivenStackReconciler) liveFunctionARNs(ctx context.Context, stack *v1alpha1.EventDrivenStack) ([]string, error) {
 	s := &scope{stack: stack, original: stack}
-	if err := r.reconcileObserve(ctx, s); err != nil {
+	if err := r.observe(ctx, s); err != nil {
 		return nil, err
 	}
 	return s.knownFunctionARNs(), nil

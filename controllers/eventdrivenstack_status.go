@@ -22,9 +22,11 @@ import (
 	"github.com/eventstack-io/eventstack-operator/internal/status"
 )
 
-// computeStatus sets the stack's status from what this reconcile saw and did.
-// stepErr is the error the reconcile stopped on, if any.
-func (r *EventDrivenStackReconciler) computeStatus(s *scope, stepErr error) {
+// computeStatus sets the stack's status from what this reconcile observed and
+// did (the scope) and the error its steps returned, if any; withAWS says
+// whether the operator has AWS access at all. It writes nothing and calls
+// nothing: a pure function of its inputs.
+func computeStatus(s *scope, stepErr error, withAWS bool) {
 	st := &s.stack.Status
 	if s.rendered != nil {
 		prev := make(map[status.ChildKey]v1alpha1.ChildStatus, len(s.original.Status.Children))
@@ -43,9 +45,6 @@ func (r *EventDrivenStackReconciler) computeStatus(s *scope, stepErr error) {
 				before.ObservedGeneration = gen
 			}
 			child := status.Child(c, s.existing[key], s.existing, before, s.live[key])
-			if obj := s.existing[key]; obj != nil && child.ObservedGeneration > 0 {
-				r.memo(s).report(obj.GetUID(), child.ObservedGeneration)
-			}
 			if m, ok := mismatched[c.Component]; ok {
 				// Never kept silently: what named it was rendered again.
 				child.Message = strings.TrimPrefix(child.Message+"; ", "; ") + "ACK reports the ARN " + m.Reported +
@@ -61,7 +60,7 @@ func (r *EventDrivenStackReconciler) computeStatus(s *scope, stepErr error) {
 		}
 		st.Outputs = s.rendered.Outputs
 		st.Children = append(st.Children, s.logGroupStatus...)
-		st.Children = append(st.Children, r.routingStatus(s, stepErr)...)
+		st.Children = append(st.Children, routingStatus(s, stepErr, withAWS)...)
 	}
 	ready := 0
 	for _, c := range st.Children {
@@ -80,14 +79,14 @@ func (r *EventDrivenStackReconciler) computeStatus(s *scope, stepErr error) {
 // routingStatus is where the bus and the rules stand; when the routing was not
 // reached in this reconcile, each says why, so that the stack is never Ready
 // while a rule is missing.
-func (r *EventDrivenStackReconciler) routingStatus(s *scope, stepErr error) []v1alpha1.ChildStatus {
+func routingStatus(s *scope, stepErr error, withAWS bool) []v1alpha1.ChildStatus {
 	bus := s.stack.Spec.EventBus
 	if bus == nil || len(s.routingStatus) > 0 {
 		return s.routingStatus
 	}
 	why := "waits for the ACK children to be applied"
 	switch {
-	case r.AWS == nil:
+	case !withAWS:
 		why = "not created: the operator runs without AWS access (--disable-aws)"
 	case stepErr != nil:
 		why = "not reconciled: " + awsapi.Brief(stepErr)
@@ -109,6 +108,16 @@ func rulesWaitingForBus(s *scope, busName string) []v1alpha1.ChildStatus {
 	return out
 }
 
+// rememberReported records, for each child whose status says ACK reported
+// on it, that generation (see stackMemo.reported).
+func (r *EventDrivenStackReconciler) rememberReported(s *scope) {
+	for _, c := range s.stack.Status.Children {
+		if obj := s.existing[status.ChildKey{Kind: c.Kind, Name: c.Name}]; obj != nil && c.ObservedGeneration > 0 {
+			r.memo(s).report(obj.GetUID(), c.ObservedGeneration)
+		}
+	}
+}
+
 // patchStatus writes the status once, and only when it changed: writing an
 // unchanged status would cost a write and, through the watch, a reconcile.
 // It records an event when Ready or Stalled changes.
@@ -119,8 +128,9 @@ func rulesWaitingForBus(s *scope, busName string) []v1alpha1.ChildStatus {
 //     `kubectl wait` read), and the inventory;
 //   - coalesced: progress alone (children's states and messages, the
 //     ready/total count, outputs, condition messages) is written at most once
-//     per ProgressInterval; the reconcile is requeued for when the interval
-//     ends, so the last progress is written then if nothing else came first.
+//     per ProgressInterval; it returns when the interval ends, for the
+//     reconcile to be requeued then, so the last progress is written then if
+//     nothing else came first.
 //
 // So a stack is written a handful of times from creation to Ready, however
 // ACK spreads its reports of the children, and `kubectl get eds -w` still
@@ -129,35 +139,34 @@ func rulesWaitingForBus(s *scope, busName string) []v1alpha1.ChildStatus {
 // The cache may still hold the stack as it was before the last status write
 // (a child's event can bring the next reconcile first); the status last written
 // for each stack is remembered so that the same status is not written twice.
-func (r *EventDrivenStackReconciler) patchStatus(ctx context.Context, s *scope) error {
+func (r *EventDrivenStackReconciler) patchStatus(ctx context.Context, s *scope, stepErr error) (time.Duration, error) {
 	if equality.Semantic.DeepEqual(s.original.Status, s.stack.Status) {
-		return nil
+		return 0, nil
 	}
 	sum, err := statusHash(&s.stack.Status)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	key := client.ObjectKeyFromObject(s.stack)
 	v, known := r.lastStatus.Load(key)
 	last, _ := v.(writtenStatus)
 	if known && last.uid == s.stack.UID && last.hash == sum {
-		return nil
+		return 0, nil
 	}
 	// Significant against what was last written, not against the cached
 	// stack, which may predate that write.
 	sig := significance(&s.stack.Status)
-	if known && last.uid == s.stack.UID && r.ProgressInterval > 0 && sig == last.significance && !s.statusNow {
+	if known && last.uid == s.stack.UID && r.ProgressInterval > 0 && sig == last.significance && !s.annotationsOnly {
 		if due := time.Until(last.at.Add(r.ProgressInterval)); due > 0 {
-			s.statusDue = due
-			return nil
+			return due, nil
 		}
 	}
 	if err := r.Status().Patch(ctx, s.stack, client.MergeFrom(s.original)); err != nil {
-		return client.IgnoreNotFound(err)
+		return 0, client.IgnoreNotFound(err)
 	}
 	r.lastStatus.Store(key, writtenStatus{uid: s.stack.UID, hash: sum, significance: sig, at: time.Now()})
-	r.recordTransitions(s.original, s.stack, s.stepErr)
-	return nil
+	r.recordTransitions(s.original, s.stack, stepErr)
+	return 0, nil
 }
 
 // writtenStatus is the status last written for a stack: its hash, and its
