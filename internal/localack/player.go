@@ -70,36 +70,15 @@ func playStatus(obj ack.Object, account string, changed bool) bool {
 	st := obj.ACKStatus()
 	region := obj.GetAnnotations()[ackv1alpha1.AnnotationRegion]
 	synced := st.Condition(ackv1alpha1.ConditionTypeResourceSynced)
-	arn := fakeARNIn(obj, region, account)
+	scope := arns.Scope{Region: region, Account: account}
+	m := modelOf(obj)
 	switch {
 	case st.ARN() == "":
-		if _, isRole := obj.(*ack.Role); isRole {
-			setARNIn(obj, arn, account)
-			SetCondition(obj, ackv1alpha1.ConditionTypeRecoverable, corev1.ConditionTrue, "role created, requeuing to trigger updates")
-			SetCondition(obj, ackv1alpha1.ConditionTypeResourceSynced, corev1.ConditionUnknown, "role created, requeuing to trigger updates")
-			return true
-		}
-		setARNIn(obj, arn, account)
-		if t, ok := obj.(*ack.Table); ok {
-			// dynamodb-controller reads the new table CREATING and requeues
-			// (requeueWaitWhileCreating): synced on its next reconcile.
-			t.Status.TableStatus = ptr.To("CREATING")
-			SetCondition(obj, ackv1alpha1.ConditionTypeResourceSynced, corev1.ConditionUnknown, unknownSynced)
-			return true
+		setARNIn(obj, fakeARNIn(obj, region, account), account)
+		if m.created != nil && m.created(obj, scope) {
+			return true // the controller requeues (a role's policies, a table CREATING)
 		}
 		SetCondition(obj, ackv1alpha1.ConditionTypeResourceSynced, corev1.ConditionTrue, "Resource synced successfully")
-		if q, ok := obj.(*ack.Queue); ok {
-			q.Status.QueueURL = ptr.To(arns.Scope{Region: region, Account: account}.QueueURL(ptr.Deref(q.Spec.QueueName, "")))
-			q.Status.QueueARN = ptr.To(arn)
-		}
-		if f, ok := obj.(*ack.Function); ok {
-			f.Status.State, f.Status.LastUpdateStatus = ptr.To("Active"), ptr.To("Successful")
-			deployCode(f)
-		}
-		if m, ok := obj.(*ack.EventSourceMapping); ok {
-			// Read straight after CreateEventSourceMapping.
-			m.Status.UUID, m.Status.State = ptr.To(string(m.UID)), ptr.To("Creating")
-		}
 		return true
 	case synced == nil || synced.Status != corev1.ConditionTrue:
 		if st.Condition(ackv1alpha1.ConditionTypeTerminal) != nil {
@@ -110,13 +89,13 @@ func playStatus(obj ack.Object, account string, changed bool) bool {
 			return c.Type == ackv1alpha1.ConditionTypeRecoverable
 		})
 		SetCondition(obj, ackv1alpha1.ConditionTypeResourceSynced, corev1.ConditionTrue, "Resource synced successfully")
-		if t, ok := obj.(*ack.Table); ok {
-			t.Status.TableStatus = ptr.To("ACTIVE")
+		if m.synced != nil {
+			m.synced(obj)
 		}
 		return true
 	case changed:
-		if f, ok := obj.(*ack.Function); ok {
-			deployCode(f) // UpdateFunctionCode, when the declared hash changed
+		if m.updated != nil {
+			m.updated(obj)
 		}
 		Stamp(obj)
 		return true

@@ -10,7 +10,6 @@ import (
 	ackv1alpha1 "github.com/aws-controllers-k8s/runtime/apis/core/v1alpha1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/eventstack-io/eventstack-operator/internal/ack"
@@ -143,88 +142,13 @@ func (p *Player) triggered(obj ack.Object) bool {
 // changing its AWS resource when the player has a local AWS; it reports
 // whether the runtime writes a status.
 func (p *Player) reconcile(ctx context.Context, obj ack.Object, account string) (bool, error) {
-	st := obj.ACKStatus()
 	p.mu.Lock()
 	last, seen := p.reconciled[obj.GetUID()]
 	p.mu.Unlock()
 	newGeneration := seen && last != obj.GetGeneration() || !seen && changedSinceReported(obj)
-	switch o := obj.(type) {
-	case *ack.Role:
-		if p.aws == nil {
-			break
-		}
-		switch {
-		case st.ARN() == "":
-			arn, err := p.aws.createRole(ctx, o)
-			if err != nil {
-				setRecoverable(obj, awsMessage(err))
-				return true, nil
-			}
-			setARNIn(obj, arn, account)
-			// iam-controller publishes the ARN right after CreateRole and
-			// puts the policies on its next reconcile.
-			SetCondition(obj, ackv1alpha1.ConditionTypeRecoverable, corev1.ConditionTrue, "role created, requeuing to trigger updates")
-			SetCondition(obj, ackv1alpha1.ConditionTypeResourceSynced, corev1.ConditionUnknown, "role created, requeuing to trigger updates")
-			return true, nil
-		case newGeneration || !synced(obj):
-			if err := p.aws.putRolePolicies(ctx, o); err != nil {
-				setRecoverable(obj, awsMessage(err))
-				return true, nil
-			}
-			syncedNow(obj)
-			return true, nil
-		}
-	case *ack.Function:
-		if p.aws == nil {
-			break
-		}
-		var err error
-		switch {
-		case st.ARN() == "":
-			if err = p.aws.createFunction(ctx, o); err == nil {
-				setARNIn(obj, FakeARN(obj, obj.GetAnnotations()[ackv1alpha1.AnnotationRegion]), account)
-			}
-		case newGeneration:
-			err = p.aws.updateFunction(ctx, o)
-		default:
-			err = p.aws.readFunction(ctx, o)
-		}
-		if err != nil {
-			if errors.Is(err, errBusy) {
-				return false, err
-			}
-			setRecoverable(obj, awsMessage(err))
-			return true, nil
-		}
-		// lambda-controller: synced only when Active (or Inactive).
-		if s := ptr.Deref(o.Status.State, ""); s == "Active" || s == "Inactive" {
-			syncedNow(obj)
-		} else {
-			SetCondition(obj, ackv1alpha1.ConditionTypeResourceSynced, corev1.ConditionFalse, "Resource not synced")
-		}
-		return true, nil
-	case *ack.StateMachine:
-		if p.aws == nil {
-			break
-		}
-		switch {
-		case st.ARN() == "":
-			arn, err := p.aws.createStateMachine(ctx, o)
-			if err != nil {
-				setRecoverable(obj, awsMessage(err))
-				return true, nil
-			}
-			setARNIn(obj, arn, account)
-			syncedNow(obj)
-			return true, nil
-		case newGeneration:
-			if err := p.aws.updateStateMachine(ctx, o, st.ARN()); err != nil {
-				setRecoverable(obj, awsMessage(err))
-				return true, nil
-			}
-			// sfn-controller hands the runtime the desired object itself:
-			// its status patch compares it with itself and writes nothing.
-			return false, nil
+	if m := modelOf(obj); m.aws != nil && p.aws != nil {
+		if handled, write, err := m.aws(ctx, p.aws, obj, account, newGeneration); handled {
+			return write, err
 		}
 	}
 	return playStatus(obj, account, newGeneration), nil
