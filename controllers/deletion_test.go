@@ -41,8 +41,18 @@ func directReconciler(t *testing.T, opts ...func(*config.LoadOptions) error) *co
 // directStack creates the seed stack, with prefix, for a direct reconciler.
 func directStack(t *testing.T, ns, prefix string) (*v1alpha1.EventDrivenStack, ctrl.Request) {
 	t.Helper()
+	return directStackWith(t, ns, prefix, nil)
+}
+
+// directStackWith creates the seed stack, with prefix and edited, for a
+// direct reconciler.
+func directStackWith(t *testing.T, ns, prefix string, edit func(*v1alpha1.EventDrivenStack)) (*v1alpha1.EventDrivenStack, ctrl.Request) {
+	t.Helper()
 	stack := prefixed(t, ns, prefix)
 	stack.Labels = map[string]string{directShardLabel: "direct"}
+	if edit != nil {
+		edit(stack)
+	}
 	if err := k8s.Create(context.Background(), stack); err != nil {
 		t.Fatal(err)
 	}

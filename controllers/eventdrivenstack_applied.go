@@ -1,11 +1,7 @@
 package controllers
 
 import (
-	"sync"
 	"time"
-
-	"k8s.io/apimachinery/pkg/types"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/eventstack-io/eventstack-operator/internal/ack"
 	"github.com/eventstack-io/eventstack-operator/internal/render"
@@ -25,25 +21,10 @@ import (
 // and creates it again.
 const appliedTTL = 5 * time.Second
 
-// appliedMemo holds what a stack's reconciles applied that the cache may not
-// show yet.
-type appliedMemo struct {
-	mu       sync.Mutex
-	children map[status.ChildKey]appliedChild
-}
-
-type appliedChild struct {
-	uid        types.UID
-	generation int64
-	specHash   string
-	at         time.Time
-}
-
 // recordApplied remembers a child the operator just applied, as the API
 // server answered.
 func (r *EventDrivenStackReconciler) recordApplied(s *scope, key status.ChildKey, obj ack.Object) {
-	v, _ := r.applied.LoadOrStore(client.ObjectKeyFromObject(s.stack), &appliedMemo{children: map[status.ChildKey]appliedChild{}})
-	m := v.(*appliedMemo)
+	m := &r.memos.of(s.stack).applied
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.children[key] = appliedChild{uid: obj.GetUID(), generation: obj.GetGeneration(),
@@ -54,12 +35,11 @@ func (r *EventDrivenStackReconciler) recordApplied(s *scope, key status.ChildKey
 // generation or later, or with another UID), and those older than
 // appliedTTL.
 func (r *EventDrivenStackReconciler) sweepApplied(s *scope) {
-	key := client.ObjectKeyFromObject(s.stack)
-	v, ok := r.applied.Load(key)
+	e, ok := r.memos.peek(s.stack)
 	if !ok {
 		return
 	}
-	m := v.(*appliedMemo)
+	m := &e.applied
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	now := time.Now()
@@ -68,9 +48,6 @@ func (r *EventDrivenStackReconciler) sweepApplied(s *scope) {
 			delete(m.children, k)
 		}
 	}
-	if len(m.children) == 0 {
-		r.applied.Delete(key)
-	}
 }
 
 // appliedNotShown reports, for a child that differs from what the cache
@@ -78,11 +55,11 @@ func (r *EventDrivenStackReconciler) sweepApplied(s *scope) {
 // that the cache does not show yet; 0 when there is none, and the child is
 // to be applied.
 func (r *EventDrivenStackReconciler) appliedNotShown(s *scope, key status.ChildKey, desired, cached ack.Object) time.Duration {
-	v, ok := r.applied.Load(client.ObjectKeyFromObject(s.stack))
+	e, ok := r.memos.peek(s.stack)
 	if !ok {
 		return 0
 	}
-	m := v.(*appliedMemo)
+	m := &e.applied
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	a, ok := m.children[key]

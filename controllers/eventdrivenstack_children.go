@@ -34,7 +34,7 @@ func (r *EventDrivenStackReconciler) reconcileObserve(ctx context.Context, s *sc
 func (r *EventDrivenStackReconciler) observe(ctx context.Context, s *scope) error {
 	s.existing = map[status.ChildKey]ack.Object{}
 	s.reported = map[status.ChildKey]int64{}
-	memo := r.memo(s)
+	memo := r.memos.children(s.stack)
 	recorded := map[status.ChildKey]int64{}
 	for _, c := range s.original.Status.Children {
 		recorded[status.ChildKey{Kind: c.Kind, Name: c.Name}] = c.ObservedGeneration
@@ -201,7 +201,6 @@ func (r *EventDrivenStackReconciler) reconcileChildren(ctx context.Context, s *s
 		// What AWS said was of the child before this change.
 		delete(s.live, key)
 		delete(s.idle, key)
-		s.applied++
 		s.existing[key] = applied
 		r.recordApplied(s, key, applied)
 	}

@@ -5,16 +5,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"golang.org/x/time/rate"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
-	"k8s.io/apimachinery/pkg/types"
 	kerrors "k8s.io/apimachinery/pkg/util/errors"
 	"k8s.io/apimachinery/pkg/util/wait"
-	"k8s.io/client-go/tools/events"
 	"k8s.io/client-go/util/workqueue"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -27,109 +24,11 @@ import (
 
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
 	"github.com/eventstack-io/eventstack-operator/internal/ack"
-	"github.com/eventstack-io/eventstack-operator/internal/awsapi"
 	"github.com/eventstack-io/eventstack-operator/internal/metrics"
 	"github.com/eventstack-io/eventstack-operator/internal/outcome"
 	"github.com/eventstack-io/eventstack-operator/internal/render"
-	"github.com/eventstack-io/eventstack-operator/internal/routing"
-	"github.com/eventstack-io/eventstack-operator/internal/status"
-	"github.com/eventstack-io/eventstack-operator/internal/tenancy"
 	"github.com/eventstack-io/eventstack-operator/internal/validation"
 )
-
-// EventDrivenStackReconciler reconciles an EventDrivenStack into its ACK children.
-type EventDrivenStackReconciler struct {
-	client.Client
-	Recorder events.EventRecorder
-	// MaxConcurrentReconciles is how many stacks are reconciled at once.
-	MaxConcurrentReconciles int
-	// Tenancy applies the platform's guardrails, finds the account of a
-	// namespace's stacks and the owner of each AWS name; nil checks nothing
-	// (a reconciler on a plain client, as some tests drive it).
-	Tenancy *tenancy.Guard
-	// AWS gives the EventBridge and Lambda clients; nil leaves the routing
-	// (bus, rules, targets, permissions) alone.
-	AWS *awsapi.Factory
-	// ResyncInterval is how often a stack with a bus is read back from AWS
-	// to repair drift (jittered by up to 10%).
-	ResyncInterval time.Duration
-
-	// ownerIndexed is set once SetupWithManager indexed the cached children
-	// by OwnerIndex.
-	ownerIndexed bool
-
-	// ProgressInterval is the least time between two status writes of a
-	// stack that report progress only (see patchStatus); 0 writes each.
-	ProgressInterval time.Duration
-
-	// lastStatus holds, by stack namespace/name, a writtenStatus: the
-	// status last written.
-	lastStatus sync.Map
-	// routing holds, by stack namespace/name, a *routingMemo.
-	routing sync.Map
-	// applied holds, by stack namespace/name, an *appliedMemo: the children
-	// applied that the cache may not show yet.
-	applied sync.Map
-	// logGroups holds, by stack UID and log group name, a logGroupMemo.
-	logGroups sync.Map
-	// memos holds, by stack namespace/name, a *stackMemo.
-	memos sync.Map
-}
-
-// scope carries what one reconcile of one stack observed, and what its steps
-// did that the status reports; what should happen next is each step's result
-// and error.
-type scope struct {
-	stack *v1alpha1.EventDrivenStack
-	// original is the stack as read, to patch its status against.
-	original *v1alpha1.EventDrivenStack
-	// existing are the stack's children on the API server, by kind and name.
-	existing map[status.ChildKey]ack.Object
-	// reported is, by child, the generation ACK has reported on, as judged
-	// before this reconcile applied anything (status.ReportedGeneration).
-	reported map[status.ChildKey]int64
-	observed render.Observed
-	rendered *render.Result
-	// applied counts the children written in this reconcile.
-	applied int
-
-	// account is where the stack's AWS resources are (its namespace's, as
-	// ACK's); accountKnown once it was looked up.
-	account      tenancy.Account
-	accountKnown bool
-	// clients and bus are the AWS clients and what exists in EventBridge.
-	clients *awsapi.Clients
-	bus     *routing.Bus
-	// routingStatus is where the bus and each rule stand.
-	routingStatus []v1alpha1.ChildStatus
-	// deferred are the children whose change was put off, and why.
-	deferred map[status.ChildKey]string
-	// refused are the children whose change is not applied until the spec
-	// changes, and why.
-	refused map[status.ChildKey]string
-	// live is what AWS itself said of children where ACK's status cannot
-	// tell (reconcileProbe), and idle whether AWS takes a change of them now.
-	live map[status.ChildKey]*status.Live
-	idle map[status.ChildKey]bool
-	// annotationsOnly: a child's apply changed its annotations alone, so
-	// that only the status records that it stays reported (written now, not
-	// coalesced).
-	annotationsOnly bool
-	// logGroupStatus is where the workflows' log groups stand.
-	logGroupStatus []v1alpha1.ChildStatus
-	// policies are the operator's statements in each function's policy, by
-	// function ARN, as read (or remembered) and then changed.
-	policies map[string]map[string]routing.Statement
-	// routingReadAt is when bus and policies were read from AWS.
-	routingReadAt time.Time
-}
-
-// Finalizer keeps a stack until its children are deleted (ACK then deletes or
-// retains their AWS resources) and what the operator created itself in AWS
-// (bus, rules, targets, permissions) is deleted. Deleting the children here
-// rather than leaving them to the garbage collector means a stack is gone only
-// once nothing of it is left, even where no garbage collector runs.
-const Finalizer = "stacks.eventstack.io/routing"
 
 // +kubebuilder:rbac:groups=stacks.eventstack.io,resources=eventdrivenstacks,verbs=get;list;watch;update;patch
 // +kubebuilder:rbac:groups=stacks.eventstack.io,resources=eventdrivenstacks/status,verbs=get;update;patch
@@ -154,7 +53,7 @@ func (r *EventDrivenStackReconciler) Reconcile(ctx context.Context, req ctrl.Req
 	stack := &v1alpha1.EventDrivenStack{}
 	if err := r.Get(ctx, req.NamespacedName, stack); err != nil {
 		if apierrors.IsNotFound(err) {
-			r.forget(req.NamespacedName)
+			r.memos.Forget(req.NamespacedName)
 			metrics.ForgetStack(req.String())
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
@@ -222,25 +121,6 @@ func runSteps(ctx context.Context, s *scope, steps []step) (ctrl.Result, error) 
 	}
 	return res, outcome.Aggregate(errs)
 }
-
-// soonest is the result that requeues soonest of a and b.
-func soonest(a, b ctrl.Result) ctrl.Result {
-	if a.RequeueAfter == 0 || (b.RequeueAfter > 0 && b.RequeueAfter < a.RequeueAfter) {
-		return b
-	}
-	return a
-}
-
-// forget drops everything remembered of a stack that is gone.
-func (r *EventDrivenStackReconciler) forget(key types.NamespacedName) {
-	r.lastStatus.Delete(key)
-	r.applied.Delete(key)
-	r.memos.Delete(key)
-	r.forgetRouting(key)
-}
-
-// requeue is a result that asks for the next reconcile after d.
-func requeue(d time.Duration) ctrl.Result { return ctrl.Result{RequeueAfter: d} }
 
 // finish is the one status writer: it computes the stack's status from the
 // scope and the steps' error (a stack being deleted: where its deletion
@@ -355,19 +235,6 @@ func recordMetrics(start time.Time, key string, stack *v1alpha1.EventDrivenStack
 	metrics.ObserveReconcile(start, result)
 }
 
-// patchFinalizers adds or removes the finalizer with a patch of the
-// finalizers alone (guarded by the resourceVersion), never an update of the
-// whole stack: the cached stack lacks what the cache strips (kubectl's
-// last-applied-configuration), which an update would erase.
-func (r *EventDrivenStackReconciler) patchFinalizers(ctx context.Context, stack *v1alpha1.EventDrivenStack,
-	change func(client.Object, string) bool) error {
-	before := stack.DeepCopy()
-	if !change(stack, Finalizer) {
-		return nil
-	}
-	return r.Patch(ctx, stack, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}))
-}
-
 // reconcileValidation runs the webhook's checks again, so that a stack that
 // reached the API server without the webhook, or before the platform's rules
 // changed, is stalled, not half-built: the spec's own checks, the platform's
@@ -398,23 +265,6 @@ func (r *EventDrivenStackReconciler) reconcileValidation(ctx context.Context, s 
 	}
 	s.account, s.accountKnown = v.Account, true
 	return ctrl.Result{}, nil
-}
-
-// clients returns the AWS clients of the stack's account: the operator's
-// own credentials, or the role its namespace is mapped to.
-func (r *EventDrivenStackReconciler) clients(ctx context.Context, s *scope) (*awsapi.Clients, error) {
-	if !s.accountKnown && r.Tenancy != nil {
-		acct, err := r.Tenancy.Account(ctx, s.stack.Namespace)
-		if err != nil {
-			return nil, outcome.Terminal(v1alpha1.ReasonAccountNotMapped, err)
-		}
-		s.account, s.accountKnown = acct, true
-	}
-	c, err := r.AWS.For(ctx, s.stack.Spec.Region, s.account.RoleARN)
-	if err != nil {
-		return nil, outcome.Terminal(awsapi.ReasonAWSCredentials, err)
-	}
-	return c, nil
 }
 
 // reconcileRender builds the children from the spec and what ACK reported.

@@ -6,8 +6,6 @@ import (
 	"fmt"
 
 	ackv1alpha1 "github.com/aws-controllers-k8s/runtime/apis/core/v1alpha1"
-	"k8s.io/apimachinery/pkg/api/meta"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -16,10 +14,30 @@ import (
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
 	"github.com/eventstack-io/eventstack-operator/internal/ack"
 	"github.com/eventstack-io/eventstack-operator/internal/awsapi"
+	"github.com/eventstack-io/eventstack-operator/internal/loggroups"
 	"github.com/eventstack-io/eventstack-operator/internal/outcome"
 	"github.com/eventstack-io/eventstack-operator/internal/render"
-	"github.com/eventstack-io/eventstack-operator/internal/status"
 )
+
+// Finalizer keeps a stack until its children are deleted (ACK then deletes or
+// retains their AWS resources) and what the operator created itself in AWS
+// (bus, rules, targets, permissions) is deleted. Deleting the children here
+// rather than leaving them to the garbage collector means a stack is gone only
+// once nothing of it is left, even where no garbage collector runs.
+const Finalizer = "stacks.eventstack.io/routing"
+
+// patchFinalizers adds or removes the finalizer with a patch of the
+// finalizers alone (guarded by the resourceVersion), never an update of the
+// whole stack: the cached stack lacks what the cache strips (kubectl's
+// last-applied-configuration), which an update would erase.
+func (r *EventDrivenStackReconciler) patchFinalizers(ctx context.Context, stack *v1alpha1.EventDrivenStack,
+	change func(client.Object, string) bool) error {
+	before := stack.DeepCopy()
+	if !change(stack, Finalizer) {
+		return nil
+	}
+	return r.Patch(ctx, stack, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}))
+}
 
 // errNoAWS is why a stack whose inventory lists AWS resources cannot delete
 // them: the operator runs with --disable-aws.
@@ -40,20 +58,24 @@ var errNoAWS = outcome.Terminal(v1alpha1.ReasonDeleting, errors.New("the operato
 // it is retried with backoff, or at the resync interval when only a change
 // can help.
 func (r *EventDrivenStackReconciler) reconcileDelete(ctx context.Context, s *scope) (ctrl.Result, error) {
-	r.forgetRouting(client.ObjectKeyFromObject(s.stack))
 	if err := r.finalize(ctx, s); err != nil {
 		return ctrl.Result{}, err
 	}
 	return ctrl.Result{}, client.IgnoreNotFound(r.patchFinalizers(ctx, s.stack, controllerutil.RemoveFinalizer))
 }
 
-// finalize releases what the stack holds, by its deletion policy.
+// finalize releases what the stack holds, by its deletion policy; once it
+// did, with either policy, nothing is remembered of the stack any more.
 func (r *EventDrivenStackReconciler) finalize(ctx context.Context, s *scope) error {
 	if s.stack.Spec.DeletionPolicy == v1alpha1.DeletionPolicyRetain {
 		if err := r.retainChildren(ctx, s.stack); err != nil {
 			return err
 		}
-		return r.deleteChildren(ctx, s.stack)
+		if err := r.deleteChildren(ctx, s.stack); err != nil {
+			return err
+		}
+		r.memos.Forget(client.ObjectKeyFromObject(s.stack))
+		return nil
 	}
 	// The routing first: the permissions are found on the functions the
 	// children report.
@@ -63,8 +85,11 @@ func (r *EventDrivenStackReconciler) finalize(ctx context.Context, s *scope) err
 	if err := r.deleteLogGroups(ctx, s); err != nil {
 		return err
 	}
-	r.forgetLogGroups(s.stack.UID)
-	return r.deleteChildren(ctx, s.stack)
+	if err := r.deleteChildren(ctx, s.stack); err != nil {
+		return err
+	}
+	r.memos.Forget(client.ObjectKeyFromObject(s.stack))
+	return nil
 }
 
 // deleteRouting deletes every bus the inventory lists (with its rules, their
@@ -87,6 +112,26 @@ func (r *EventDrivenStackReconciler) deleteRouting(ctx context.Context, s *scope
 			return &deletingError{kind: kindEventBus, name: bus.Name, err: err}
 		}
 		forgetInventory(s.stack, kindEventBus, bus.Name)
+	}
+	return nil
+}
+
+// deleteLogGroups deletes the log groups the inventory lists, for a stack
+// being deleted.
+func (r *EventDrivenStackReconciler) deleteLogGroups(ctx context.Context, s *scope) error {
+	groups := inventory(s.stack, kindLogGroup)
+	if len(groups) == 0 {
+		return nil
+	}
+	if r.AWS == nil {
+		return errNoAWS
+	}
+	clients, err := r.clients(ctx, s)
+	if err != nil {
+		return err
+	}
+	if name, err := loggroups.DeleteAll(ctx, clients.Logs, groups, stackInventory{r: r, s: s}); err != nil {
+		return &deletingError{kind: kindLogGroup, name: name, err: err}
 	}
 	return nil
 }
@@ -130,36 +175,4 @@ func (r *EventDrivenStackReconciler) retainChildren(ctx context.Context, stack *
 		}
 		return nil
 	})
-}
-
-// setDeletingStatus says that the stack is being deleted, what it still waits
-// for and why, and how to let it go without deleting its AWS resources.
-func setDeletingStatus(stack *v1alpha1.EventDrivenStack, err error) {
-	var de *deletingError
-	detail := awsapi.Brief(err)
-	if errors.As(err, &de) {
-		detail = de.brief()
-	}
-	msg := "being deleted (deletionPolicy " + string(stack.Spec.DeletionPolicy) + "): " + detail
-	if stack.Spec.DeletionPolicy != v1alpha1.DeletionPolicyRetain {
-		msg += "; to let the stack go and keep its AWS resources, set spec.deletionPolicy to Retain"
-	}
-	set := func(t string, st metav1.ConditionStatus, reason string) {
-		meta.SetStatusCondition(&stack.Status.Conditions, metav1.Condition{Type: t, Status: st, Reason: reason,
-			Message: status.Truncate(msg, 2000), ObservedGeneration: stack.Generation})
-	}
-	set(v1alpha1.ConditionReady, metav1.ConditionFalse, v1alpha1.ReasonDeleting)
-	set(v1alpha1.ConditionReconciling, metav1.ConditionTrue, v1alpha1.ReasonDeleting)
-	if reason, terminal := outcome.IsTerminal(err); terminal {
-		set(v1alpha1.ConditionStalled, metav1.ConditionTrue, reason)
-	} else {
-		meta.RemoveStatusCondition(&stack.Status.Conditions, v1alpha1.ConditionStalled)
-	}
-	for i, c := range stack.Status.Children {
-		if de != nil && c.Kind == de.kind && c.Name == de.name {
-			stack.Status.Children[i].Ready, stack.Status.Children[i].State = false, outcome.ChildState(err)
-			stack.Status.Children[i].Message = "being deleted: " + awsapi.Brief(de.err)
-		}
-	}
-	stack.Status.ObservedGeneration = stack.Generation
 }

@@ -5,10 +5,8 @@ import (
 	"maps"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
-	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
 
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
@@ -79,72 +77,35 @@ func logGroupLine(l loggroups.Line) v1alpha1.ChildStatus {
 	return st
 }
 
-// deleteLogGroups deletes the log groups the inventory lists, for a stack
-// being deleted.
-func (r *EventDrivenStackReconciler) deleteLogGroups(ctx context.Context, s *scope) error {
-	groups := inventory(s.stack, kindLogGroup)
-	if len(groups) == 0 {
-		return nil
-	}
-	if r.AWS == nil {
-		return errNoAWS
-	}
-	clients, err := r.clients(ctx, s)
-	if err != nil {
-		return err
-	}
-	if name, err := loggroups.DeleteAll(ctx, clients.Logs, groups, stackInventory{r: r, s: s}); err != nil {
-		return &deletingError{kind: kindLogGroup, name: name, err: err}
-	}
-	return nil
-}
-
-// logGroupMemo is a log group as the operator last read or made it.
-type logGroupMemo struct {
-	group  loggroups.LogGroup
-	readAt time.Time
-}
-
-func logGroupKey(stack *v1alpha1.EventDrivenStack, name string) string {
-	return string(stack.UID) + "/" + name
-}
-
 // logGroupMemos is what is remembered of one stack's log groups, as
-// loggroups.Ensure reads and changes it.
+// loggroups.Ensure reads and changes it: trusted within one resync interval
+// of its read (the operator is their only writer).
 type logGroupMemos struct {
 	r     *EventDrivenStackReconciler
 	stack *v1alpha1.EventDrivenStack
 }
 
 func (m logGroupMemos) Known(name string) (loggroups.LogGroup, bool) {
-	return m.r.knownLogGroup(m.stack, name)
-}
-func (m logGroupMemos) Remember(lg loggroups.LogGroup) { m.r.rememberLogGroup(m.stack, lg) }
-func (m logGroupMemos) Forget(name string)             { m.r.forgetLogGroup(m.stack, name) }
-
-func (r *EventDrivenStackReconciler) knownLogGroup(stack *v1alpha1.EventDrivenStack, name string) (loggroups.LogGroup, bool) {
-	v, ok := r.logGroups.Load(logGroupKey(stack, name))
-	if !ok || r.ResyncInterval <= 0 {
+	e := m.r.memos.of(m.stack)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	lg, ok := e.logGroups[name]
+	if !ok || m.r.ResyncInterval <= 0 {
 		return loggroups.LogGroup{}, false
 	}
-	m := v.(logGroupMemo)
-	return m.group, time.Since(m.readAt) < r.ResyncInterval
+	return lg.group, time.Since(lg.readAt) < m.r.ResyncInterval
 }
 
-func (r *EventDrivenStackReconciler) rememberLogGroup(stack *v1alpha1.EventDrivenStack, lg loggroups.LogGroup) {
-	r.logGroups.Store(logGroupKey(stack, lg.Name), logGroupMemo{group: lg, readAt: time.Now()})
+func (m logGroupMemos) Remember(lg loggroups.LogGroup) {
+	e := m.r.memos.of(m.stack)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.logGroups[lg.Name] = logGroupMemo{group: lg, readAt: time.Now()}
 }
 
-func (r *EventDrivenStackReconciler) forgetLogGroup(stack *v1alpha1.EventDrivenStack, name string) {
-	r.logGroups.Delete(logGroupKey(stack, name))
-}
-
-// forgetLogGroups drops what is remembered of a stack's log groups.
-func (r *EventDrivenStackReconciler) forgetLogGroups(uid types.UID) {
-	r.logGroups.Range(func(k, _ any) bool {
-		if key, _ := k.(string); strings.HasPrefix(key, string(uid)+"/") {
-			r.logGroups.Delete(k)
-		}
-		return true
-	})
+func (m logGroupMemos) Forget(name string) {
+	e := m.r.memos.of(m.stack)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	delete(e.logGroups, name)
 }

@@ -7,12 +7,116 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
 	"github.com/eventstack-io/eventstack-operator/internal/ack"
+	"github.com/eventstack-io/eventstack-operator/internal/loggroups"
+	"github.com/eventstack-io/eventstack-operator/internal/routing"
+	"github.com/eventstack-io/eventstack-operator/internal/status"
 )
 
-// stackMemo is what the reconciles of one stack learned that must outlive a
-// reconcile and that its status may not show yet (a coalesced status write
-// is pending, or the cache has not brought the last one):
+// memoRegistry is everything the reconciler remembers of stacks between
+// reconciles, by stack namespace/name: one entry per stack (stackMemos),
+// made on first use, made anew when a stack of another UID takes the name,
+// and dropped whole by Forget — when the stack is gone (NotFound) and when it
+// is finalized, with either deletion policy. Nothing else drops an entry, so
+// nothing of a stack outlives it.
+type memoRegistry struct {
+	entries sync.Map // types.NamespacedName → *stackMemos
+}
+
+// stackMemos is what the reconciles of one stack remember.
+type stackMemos struct {
+	uid types.UID
+	// mu guards written, routing and logGroups; applied and children guard
+	// themselves.
+	mu sync.Mutex
+	// written is the status last written (patchStatus), when known.
+	written *writtenStatus
+	// routing is what the last reconcile knew of the routing in AWS.
+	routing *routingMemo
+	// logGroups are the log groups as last read or made, by name.
+	logGroups map[string]logGroupMemo
+	applied   appliedMemo
+	children  stackMemo
+}
+
+// of returns the stack's entry, made on first use or when the name now
+// belongs to a stack of another UID.
+func (m *memoRegistry) of(stack *v1alpha1.EventDrivenStack) *stackMemos {
+	key := client.ObjectKeyFromObject(stack)
+	if v, ok := m.entries.Load(key); ok && v.(*stackMemos).uid == stack.UID {
+		return v.(*stackMemos)
+	}
+	e := &stackMemos{uid: stack.UID, logGroups: map[string]logGroupMemo{},
+		applied:  appliedMemo{children: map[status.ChildKey]appliedChild{}},
+		children: stackMemo{reported: map[types.UID]int64{}, settled: map[types.UID]string{}, reclaim: map[string]bool{}}}
+	m.entries.Store(key, e)
+	return e
+}
+
+// peek returns the stack's entry if there is one, without making it.
+func (m *memoRegistry) peek(stack *v1alpha1.EventDrivenStack) (*stackMemos, bool) {
+	v, ok := m.entries.Load(client.ObjectKeyFromObject(stack))
+	if !ok || v.(*stackMemos).uid != stack.UID {
+		return nil, false
+	}
+	return v.(*stackMemos), true
+}
+
+// children returns what the stack's reconciles learned of its children.
+func (m *memoRegistry) children(stack *v1alpha1.EventDrivenStack) *stackMemo {
+	return &m.of(stack).children
+}
+
+// Forget drops everything remembered of a stack.
+func (m *memoRegistry) Forget(key types.NamespacedName) { m.entries.Delete(key) }
+
+// writtenStatus is the status last written for a stack: its hash, its
+// significance (see patchStatus), and when.
+type writtenStatus struct {
+	hash         string
+	significance string
+	at           time.Time
+}
+
+// routingMemo is what a stack's last reconcile knew of its routing in AWS:
+// the bus, its rules and targets, and the functions' permissions, as read
+// at readAt and then changed by the operator's own calls. The operator is
+// the only writer of that routing, so within one resync interval of the read
+// it is still true, unless someone changed AWS out of band: that is drift,
+// which the next read (at most one interval after this one) finds and
+// repairs. A stack whose children progress through several reconciles in a
+// minute thus reads EventBridge and Lambda once, not at every reconcile.
+type routingMemo struct {
+	generation int64
+	readAt     time.Time
+	bus        *routing.Bus
+	policies   map[string]map[string]routing.Statement
+}
+
+// logGroupMemo is a log group as the operator last read or made it.
+type logGroupMemo struct {
+	group  loggroups.LogGroup
+	readAt time.Time
+}
+
+// appliedMemo holds what a stack's reconciles applied that the cache may not
+// show yet (see eventdrivenstack_applied.go).
+type appliedMemo struct {
+	mu       sync.Mutex
+	children map[status.ChildKey]appliedChild
+}
+
+type appliedChild struct {
+	uid        types.UID
+	generation int64
+	specHash   string
+	at         time.Time
+}
+
+// stackMemo is what the reconciles of one stack learned of its children that
+// must outlive a reconcile and that its status may not show yet (a coalesced
+// status write is pending, or the cache has not brought the last one):
 //   - reported: by child UID, the generation ACK (or AWS, asked) was last
 //     seen to have acted on. An apply of annotations alone moves the
 //     operator's managedFields time past ACK's last report without a new
@@ -30,14 +134,6 @@ type stackMemo struct {
 	settled    map[types.UID]string
 	mappingsAt time.Time
 	reclaim    map[string]bool
-}
-
-// memo returns the stack's memo, made on first use; the reconcile of a
-// stack that is gone forgets it.
-func (r *EventDrivenStackReconciler) memo(s *scope) *stackMemo {
-	v, _ := r.memos.LoadOrStore(client.ObjectKeyFromObject(s.stack), &stackMemo{
-		reported: map[types.UID]int64{}, settled: map[types.UID]string{}, reclaim: map[string]bool{}})
-	return v.(*stackMemo)
 }
 
 // reportedAt is the generation of a child last seen reported, 0 when none.

@@ -34,7 +34,7 @@ func (r *EventDrivenStackReconciler) reconcileProbe(ctx context.Context, s *scop
 	if r.AWS == nil || s.rendered == nil {
 		return ctrl.Result{}, nil
 	}
-	memo := r.memo(s)
+	memo := r.memos.children(s.stack)
 	p := &prober{r: r, s: s, memo: memo, mappingsDue: r.mappingsDue(memo)}
 	var res ctrl.Result
 	for _, c := range s.rendered.Children {
@@ -272,7 +272,7 @@ func (r *EventDrivenStackReconciler) reclaimLostCreate(ctx context.Context, s *s
 // reclaimed are the components the next render asks ACK to adopt (see
 // reclaimLostCreate).
 func (r *EventDrivenStackReconciler) reclaimed(s *scope) map[string]bool {
-	m := r.memo(s)
+	m := r.memos.children(s.stack)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if len(m.reclaim) == 0 {

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
 	"github.com/eventstack-io/eventstack-operator/internal/awsapi"
@@ -58,7 +57,7 @@ func (r *EventDrivenStackReconciler) observeRouting(ctx context.Context, s *scop
 	s.routingReadAt = time.Now()
 	s.bus, err = routing.Observe(ctx, clients.EventBridge, s.stack.Spec.NamePrefix+bus.Name)
 	if err != nil {
-		r.forgetRouting(client.ObjectKeyFromObject(s.stack))
+		r.forgetRouting(s.stack)
 		return err
 	}
 	s.policies = map[string]map[string]routing.Statement{}
@@ -85,7 +84,7 @@ func (r *EventDrivenStackReconciler) reconcileRouting(ctx context.Context, s *sc
 		Inventory: stackInventory{r: r, s: s}})
 	// What AWS holds is known after success only.
 	if out.Err != nil {
-		r.forgetRouting(client.ObjectKeyFromObject(s.stack))
+		r.forgetRouting(s.stack)
 	} else {
 		r.rememberRouting(s)
 	}

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -12,7 +13,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/meta"
-	"k8s.io/apimachinery/pkg/types"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
@@ -108,12 +109,44 @@ func rulesWaitingForBus(s *scope, busName string) []v1alpha1.ChildStatus {
 	return out
 }
 
+// setDeletingStatus says that the stack is being deleted, what it still waits
+// for and why, and how to let it go without deleting its AWS resources.
+func setDeletingStatus(stack *v1alpha1.EventDrivenStack, err error) {
+	var de *deletingError
+	detail := awsapi.Brief(err)
+	if errors.As(err, &de) {
+		detail = de.brief()
+	}
+	msg := "being deleted (deletionPolicy " + string(stack.Spec.DeletionPolicy) + "): " + detail
+	if stack.Spec.DeletionPolicy != v1alpha1.DeletionPolicyRetain {
+		msg += "; to let the stack go and keep its AWS resources, set spec.deletionPolicy to Retain"
+	}
+	set := func(t string, st metav1.ConditionStatus, reason string) {
+		meta.SetStatusCondition(&stack.Status.Conditions, metav1.Condition{Type: t, Status: st, Reason: reason,
+			Message: status.Truncate(msg, 2000), ObservedGeneration: stack.Generation})
+	}
+	set(v1alpha1.ConditionReady, metav1.ConditionFalse, v1alpha1.ReasonDeleting)
+	set(v1alpha1.ConditionReconciling, metav1.ConditionTrue, v1alpha1.ReasonDeleting)
+	if reason, terminal := outcome.IsTerminal(err); terminal {
+		set(v1alpha1.ConditionStalled, metav1.ConditionTrue, reason)
+	} else {
+		meta.RemoveStatusCondition(&stack.Status.Conditions, v1alpha1.ConditionStalled)
+	}
+	for i, c := range stack.Status.Children {
+		if de != nil && c.Kind == de.kind && c.Name == de.name {
+			stack.Status.Children[i].Ready, stack.Status.Children[i].State = false, outcome.ChildState(err)
+			stack.Status.Children[i].Message = "being deleted: " + awsapi.Brief(de.err)
+		}
+	}
+	stack.Status.ObservedGeneration = stack.Generation
+}
+
 // rememberReported records, for each child whose status says ACK reported
 // on it, that generation (see stackMemo.reported).
 func (r *EventDrivenStackReconciler) rememberReported(s *scope) {
 	for _, c := range s.stack.Status.Children {
 		if obj := s.existing[status.ChildKey{Kind: c.Kind, Name: c.Name}]; obj != nil && c.ObservedGeneration > 0 {
-			r.memo(s).report(obj.GetUID(), c.ObservedGeneration)
+			r.memos.children(s.stack).report(obj.GetUID(), c.ObservedGeneration)
 		}
 	}
 }
@@ -147,16 +180,17 @@ func (r *EventDrivenStackReconciler) patchStatus(ctx context.Context, s *scope, 
 	if err != nil {
 		return 0, err
 	}
-	key := client.ObjectKeyFromObject(s.stack)
-	v, known := r.lastStatus.Load(key)
-	last, _ := v.(writtenStatus)
-	if known && last.uid == s.stack.UID && last.hash == sum {
+	memo := r.memos.of(s.stack)
+	memo.mu.Lock()
+	last := memo.written
+	memo.mu.Unlock()
+	if last != nil && last.hash == sum {
 		return 0, nil
 	}
 	// Significant against what was last written, not against the cached
 	// stack, which may predate that write.
 	sig := significance(&s.stack.Status)
-	if known && last.uid == s.stack.UID && r.ProgressInterval > 0 && sig == last.significance && !s.annotationsOnly {
+	if last != nil && r.ProgressInterval > 0 && sig == last.significance && !s.annotationsOnly {
 		if due := time.Until(last.at.Add(r.ProgressInterval)); due > 0 {
 			return due, nil
 		}
@@ -164,18 +198,11 @@ func (r *EventDrivenStackReconciler) patchStatus(ctx context.Context, s *scope, 
 	if err := r.Status().Patch(ctx, s.stack, client.MergeFrom(s.original)); err != nil {
 		return 0, client.IgnoreNotFound(err)
 	}
-	r.lastStatus.Store(key, writtenStatus{uid: s.stack.UID, hash: sum, significance: sig, at: time.Now()})
+	memo.mu.Lock()
+	memo.written = &writtenStatus{hash: sum, significance: sig, at: time.Now()}
+	memo.mu.Unlock()
 	r.recordTransitions(s.original, s.stack, stepErr)
 	return 0, nil
-}
-
-// writtenStatus is the status last written for a stack: its hash, and its
-// significance.
-type writtenStatus struct {
-	uid          types.UID
-	hash         string
-	significance string
-	at           time.Time
 }
 
 // significance is what of a status is written at once when it changes
