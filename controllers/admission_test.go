@@ -96,8 +96,8 @@ func TestBadSpecsAreRefusedAtAdmission(t *testing.T) {
 			s.Workflows[0].Definition = `{"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true},}}`
 		}, []string{"spec.workflows[0].definition", "not a JSON object"}},
 		{"workflow reference to a function that does not exist", func(s *v1alpha1.EventDrivenStackSpec) {
-			s.Workflows[0].Definition = strings.Replace(s.Workflows[0].Definition, "${function:event-order-processor}", "${function:event-order-processer}", 1)
-		}, []string{"spec.workflows[0].definition", `no function named "event-order-processer"`}},
+			s.Workflows[0].Definition = strings.Replace(s.Workflows[0].Definition, "${function:event-order-processor}", "${function:event-order-missing}", 1)
+		}, []string{"spec.workflows[0].definition", `no function named "event-order-missing"`}},
 		{"workflow reference with an unknown attribute", func(s *v1alpha1.EventDrivenStackSpec) {
 			s.Workflows[0].Definition = strings.Replace(s.Workflows[0].Definition, "${topic:event-notifications}", "${topic:event-notifications.url}", 1)
 		}, []string{"spec.workflows[0].definition", `a topic has no attribute "url"`}},

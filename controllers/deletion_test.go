@@ -223,7 +223,7 @@ func TestDeletionWaitsForAWSAndRetainLetsGo(t *testing.T) {
 		}
 		return nil
 	})
-	out, stderr, err := testEnv.ControlPlane.KubeCtl().Run("get", "eds", "-n", ns)
+	out, stderr, err := testEnv.ControlPlane.KubeCtl().Run("get", "eds", "-n", ns) //nolint:staticcheck // the suite runs kubectl as the control plane's admin, as KubeCtl does
 	if err != nil {
 		msg, _ := io.ReadAll(stderr)
 		t.Fatalf("%v: %s", err, msg)

@@ -243,7 +243,7 @@ func TestSeedStackBecomesTheSeedsResources(t *testing.T) {
 	}
 
 	// kubectl get shows Ready, Resources, Reason and Age.
-	kubectl, stderr, err := testEnv.ControlPlane.KubeCtl().Run("get", "eventdrivenstacks", "-n", ns)
+	kubectl, stderr, err := testEnv.ControlPlane.KubeCtl().Run("get", "eventdrivenstacks", "-n", ns) //nolint:staticcheck // the suite runs kubectl as the control plane's admin, as KubeCtl does
 	if err != nil {
 		msg, _ := io.ReadAll(stderr)
 		t.Fatalf("%v: %s", err, msg)
@@ -254,7 +254,7 @@ func TestSeedStackBecomesTheSeedsResources(t *testing.T) {
 		!strings.HasPrefix(strings.Join(strings.Fields(lines[1]), " "), "event-driven-stack True 24/24 Succeeded ") {
 		t.Errorf("kubectl get eventdrivenstacks:\n%s", out)
 	}
-	if _, _, err := testEnv.ControlPlane.KubeCtl().Run("get", "eds", "-n", ns, "event-driven-stack"); err != nil {
+	if _, _, err := testEnv.ControlPlane.KubeCtl().Run("get", "eds", "-n", ns, "event-driven-stack"); err != nil { //nolint:staticcheck // the suite runs kubectl as the control plane's admin, as KubeCtl does
 		t.Errorf("short name eds: %v", err)
 	}
 
