@@ -18,7 +18,6 @@ import (
 	"github.com/eventstack-io/eventstack-operator/internal/ack"
 	"github.com/eventstack-io/eventstack-operator/internal/drift"
 	"github.com/eventstack-io/eventstack-operator/internal/outcome"
-	"github.com/eventstack-io/eventstack-operator/internal/refs"
 	"github.com/eventstack-io/eventstack-operator/internal/render"
 	"github.com/eventstack-io/eventstack-operator/internal/status"
 	"github.com/eventstack-io/eventstack-operator/internal/validation"
@@ -54,11 +53,12 @@ func (r *EventDrivenStackReconciler) observe(ctx context.Context, s *scope) erro
 			s.reported[key] = status.ReportedGeneration(obj, max(recorded[key], memo.reportedAt(obj.GetUID())))
 		}
 	}
-	withholdUnsyncedRoles(s.observed, s.reported)
 	s.observed.Reclaim = r.reclaimed(s)
 	s.deferred = map[status.ChildKey]string{}
 	s.refused = map[status.ChildKey]string{}
 	s.observed.Account = r.account(ctx, s)
+	// Render decides which roles' ARNs are withheld (render.Inputs.Withheld).
+	s.observed = render.Inputs{Observed: s.observed, UnsyncedRoles: unsyncedRoles(s.observed, s.reported)}.Effective(s.stack)
 	return nil
 }
 
@@ -112,24 +112,18 @@ func (r *EventDrivenStackReconciler) account(ctx context.Context, s *scope) stri
 	return acct
 }
 
-// withholdUnsyncedRoles keeps a role's ARN from what is observed until ACK
-// reports the role synced, unless what uses it exists already. ACK's iam
-// controller reports a role's ARN right after CreateRole and puts its inline
-// policies on its next reconcile: a function or state machine created in
-// between could not assume the role, or would lack its permissions, and
-// would churn in ACK.
-func withholdUnsyncedRoles(obs render.Observed, reported map[status.ChildKey]int64) {
+// unsyncedRoles are the role components whose ARN ACK reported but that ACK
+// has not reported synced with the operator's last change
+// (status.RoleUsable): render withholds their ARN from what uses them
+// (render.Inputs.UnsyncedRoles says why).
+func unsyncedRoles(obs render.Observed, reported map[status.ChildKey]int64) map[string]bool {
+	out := map[string]bool{}
 	for component, obj := range obs.Children {
-		role, ok := obj.(*ack.Role)
-		if !ok || obs.ARNs[component] == "" || status.RoleUsable(role, reported[status.ChildKey{Kind: "Role", Name: role.Name}]) {
-			continue
+		if role, ok := obj.(*ack.Role); ok && !status.RoleUsable(role, reported[status.ChildKey{Kind: "Role", Name: role.Name}]) {
+			out[component] = true
 		}
-		kind, name, _ := strings.Cut(component, "/")
-		if kind == render.RoleComponentKind && (obs.Children[render.Key(refs.Function, name)] != nil || obs.Children[render.Key(refs.Workflow, name)] != nil) {
-			continue // its user exists: an update of the role does not hold it up
-		}
-		delete(obs.ARNs, component)
 	}
+	return out
 }
 
 // OwnerIndex indexes the cached children by the UID of the stack that

@@ -51,7 +51,7 @@ func (r *EventDrivenStackReconciler) observeRouting(ctx context.Context, s *scop
 	s.clients = clients
 	if m, ok := r.freshRouting(s.stack); ok {
 		s.bus, s.policies, s.routingReadAt = m.bus, m.policies, m.readAt
-		routing.RecordARNs(s.stack, s.bus, s.observed)
+		s.observed = render.Inputs{Observed: s.observed, EventBridge: s.bus.Seen()}.Effective(s.stack)
 		return nil
 	}
 	s.routingReadAt = time.Now()
@@ -61,7 +61,7 @@ func (r *EventDrivenStackReconciler) observeRouting(ctx context.Context, s *scop
 		return err
 	}
 	s.policies = map[string]map[string]routing.Statement{}
-	routing.RecordARNs(s.stack, s.bus, s.observed)
+	s.observed = render.Inputs{Observed: s.observed, EventBridge: s.bus.Seen()}.Effective(s.stack)
 	return nil
 }
 

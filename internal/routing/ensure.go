@@ -277,19 +277,19 @@ func ruleError(errs []error, rule string) error {
 	return nil
 }
 
-// RecordARNs adds the bus's and the rules' ARNs, as read, to obs.
-func RecordARNs(stack *v1alpha1.EventDrivenStack, bus *Bus, obs render.Observed) {
-	if bus == nil {
-		return
+// Seen is the bus as read, as render takes it (render.Inputs.EventBridge):
+// its ARN and its rules' ARNs by name; nil for no bus.
+func (b *Bus) Seen() *render.SeenBus {
+	if b == nil {
+		return nil
 	}
-	if bus.ARN != "" {
-		obs.ARNs[render.EventBusKey(stack.Spec.EventBus.Name)] = bus.ARN
-	}
-	for _, rule := range stack.Spec.Rules {
-		if have := bus.Rules[stack.Spec.NamePrefix+rule.Name]; have != nil && have.ARN != "" {
-			obs.ARNs[render.RuleKey(rule.Name)] = have.ARN
+	seen := &render.SeenBus{ARN: b.ARN, Rules: make(map[string]string, len(b.Rules))}
+	for name, rule := range b.Rules {
+		if rule != nil && rule.ARN != "" {
+			seen.Rules[name] = rule.ARN
 		}
 	}
+	return seen
 }
 
 // Delete removes the operator's permissions on the given functions, then the

@@ -3,6 +3,7 @@ package routing
 import (
 	"context"
 	"errors"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -91,7 +92,8 @@ func ensure(t *testing.T, c *awsapi.Clients, s *v1alpha1.EventDrivenStack, obs r
 	if err != nil {
 		t.Fatalf("Observe: %v", err)
 	}
-	RecordARNs(s, bus, obs)
+	// As the controller does, in place: the caller reads obs.ARNs after.
+	maps.Copy(obs.ARNs, render.Inputs{Observed: obs, EventBridge: bus.Seen()}.Effective(s).ARNs)
 	rep := map[string]bool{}
 	for _, r := range reported {
 		rep[r] = true
