@@ -261,7 +261,7 @@ func (r *EventDrivenStackReconciler) reclaimLostCreate(ctx context.Context, s *s
 	key := status.ChildKey{Kind: c.Kind, Name: c.Name}
 	delete(s.existing, key)
 	// Made again by the next reconcile, whose render asks ACK to adopt it.
-	s.deferred[key] = "made again for the ACK " + status.ACKController[c.Kind] + " controller to adopt: the answer to its create was lost"
+	s.deferred[key] = "made again for the ACK " + ack.KindNamed(c.Kind).Controller + " controller to adopt: the answer to its create was lost"
 	if r.Recorder != nil {
 		r.Recorder.Eventf(s.stack, nil, corev1.EventTypeNormal, "Reclaimed", "Adopt",
 			"%s %s: the answer to ACK's create was lost and the retry found the stack's own resource; ACK adopts it", c.Kind, c.Name)

@@ -146,3 +146,40 @@ func (identityCompactor) Intern(p *string) *string                       { retur
 func (identityCompactor) Key(s string) string                            { return s }
 func (identityCompactor) TagList(tags []*ack.Tag) []*ack.Tag             { return tags }
 func (identityCompactor) TagMap(m map[string]*string) map[string]*string { return m }
+
+// The operator's ClusterRole (generated from the RBAC markers on the
+// reconciler) lets it do to every kind of the table what it does to its
+// children: a row added without its marker would be refused by the API server
+// at the first apply, in a cluster only.
+func TestEveryKindIsInTheManagerRole(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join(localcluster.RepoRoot(), "config", "rbac", "role.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var role struct {
+		Rules []struct {
+			APIGroups []string `json:"apiGroups"`
+			Resources []string `json:"resources"`
+			Verbs     []string `json:"verbs"`
+		} `json:"rules"`
+	}
+	if err := yaml.Unmarshal(raw, &role); err != nil {
+		t.Fatal(err)
+	}
+	need := []string{"get", "list", "watch", "create", "update", "patch", "delete"}
+	for _, k := range ack.Kinds {
+		granted := map[string]bool{}
+		for _, r := range role.Rules {
+			if slices.Contains(r.APIGroups, k.GVK.Group) && slices.Contains(r.Resources, k.Plural) {
+				for _, v := range r.Verbs {
+					granted[v] = true
+				}
+			}
+		}
+		for _, v := range need {
+			if !granted[v] {
+				t.Errorf("config/rbac/role.yaml does not grant %s on %s.%s: add the kind to the RBAC markers on the reconciler", v, k.Plural, k.GVK.Group)
+			}
+		}
+	}
+}

@@ -6,6 +6,7 @@ package localcluster
 
 import (
 	"fmt"
+	"github.com/eventstack-io/eventstack-operator/internal/ack"
 	"io"
 	"net/http"
 	"os"
@@ -27,15 +28,34 @@ type ACKRelease struct {
 	CRDs       []string
 }
 
-// ACKReleases are the pinned ACK releases whose CRDs the operator's children must satisfy.
-var ACKReleases = []ACKRelease{
-	{"sqs-controller", "v1.6.1", []string{"sqs.services.k8s.aws_queues.yaml"}},
-	{"sns-controller", "v1.6.0", []string{"sns.services.k8s.aws_topics.yaml", "sns.services.k8s.aws_subscriptions.yaml"}},
-	{"dynamodb-controller", "v1.9.2", []string{"dynamodb.services.k8s.aws_tables.yaml"}},
-	{"lambda-controller", "v1.14.1", []string{"lambda.services.k8s.aws_functions.yaml", "lambda.services.k8s.aws_eventsourcemappings.yaml"}},
-	{"sfn-controller", "v1.4.2", []string{"sfn.services.k8s.aws_statemachines.yaml"}},
-	{"iam-controller", "v1.8.1", []string{"iam.services.k8s.aws_roles.yaml"}},
+// ackVersions are the pinned releases of the ACK service controllers, by
+// controller (ack.Kind.Controller): the one fact of a release that the kinds
+// table does not hold.
+var ackVersions = map[string]string{
+	"sqs":      "v1.6.1",
+	"sns":      "v1.6.0",
+	"dynamodb": "v1.9.2",
+	"lambda":   "v1.14.1",
+	"sfn":      "v1.4.2",
+	"iam":      "v1.8.1",
 }
+
+// ACKReleases are the pinned ACK releases whose CRDs the operator's children
+// must satisfy: one per controller of ack.Kinds, in the table's order, with
+// the CRD file of each of its kinds (group_plural.yaml, as ACK names them).
+var ACKReleases = func() []ACKRelease {
+	var out []ACKRelease
+	at := map[string]int{}
+	for _, k := range ack.Kinds {
+		i, ok := at[k.Controller]
+		if !ok {
+			i, at[k.Controller] = len(out), len(out)
+			out = append(out, ACKRelease{Controller: k.Controller + "-controller", Version: ackVersions[k.Controller]})
+		}
+		out[i].CRDs = append(out[i].CRDs, k.GVK.Group+"_"+k.Plural+".yaml")
+	}
+	return out
+}()
 
 // SeedPath is the seed stack sample: every name and setting of the seed.
 func SeedPath() string {

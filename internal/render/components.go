@@ -61,10 +61,10 @@ func ruleARN(s arns.Scope, stack *v1alpha1.EventDrivenStack, rule string) string
 	return ""
 }
 
-// derivedARN is the ARN AWS gives a component's resource, from its name, the
+// Derived is the ARN AWS gives a component's resource, from its name, the
 // region and the account; "" while the account is unknown, or for a kind of
 // component the table does not hold.
-func (b *builder) derivedARN(kind refs.Kind, name string) string {
+func (b *builder) Derived(kind refs.Kind, name string) string {
 	c, ok := components[kind]
 	if b.scope == nil || !ok {
 		return ""

@@ -31,7 +31,7 @@ func TestComponentsTable(t *testing.T) {
 	// its kind derives (as the ACK stand-in does).
 	obs := Observed{Account: account, ARNs: map[string]string{}, URLs: map[string]string{}, MappingUUIDs: NoExistingMappings(stack)}
 	for w := range LogGroups(stack) {
-		obs.ARNs[Key(LogGroupKind, w)] = b.derivedARN(LogGroupKind, w)
+		obs.ARNs[Key(LogGroupKind, w)] = b.Derived(LogGroupKind, w)
 	}
 	var res *Result
 	for round := 0; round < 10; round++ {
@@ -64,7 +64,7 @@ func TestComponentsTable(t *testing.T) {
 			t.Errorf("%s: not built with every ARN derived", key)
 			continue
 		}
-		if want, got := ack.KindOf(c.Object).ARN(c.Object, *b.scope, ""), b.derivedARN(refs.Kind(kind), name); got != want {
+		if want, got := ack.KindOf(c.Object).ARN(c.Object, *b.scope, ""), b.Derived(refs.Kind(kind), name); got != want {
 			t.Errorf("%s: derived ARN %s, its child's is %s", key, got, want)
 		}
 		if got := row.awsName(stack, name); ack.KindOf(c.Object).AWSName(c.Object) != got {
@@ -76,18 +76,25 @@ func TestComponentsTable(t *testing.T) {
 			t.Errorf("the seed has no %s component: its row is not proven", kind)
 		}
 	}
-	// The operator's own kinds and every kind: the same ARN as Derived.
-	for kind := range components {
-		for _, name := range []string{"custom-event-bus", "order-events-rule", "event-driven-workflow"} {
-			if got, want := b.derivedARN(kind, name), b.Derived(kind, name); got != want {
-				t.Errorf("%s/%s: the table derives %q, Derived %q", kind, name, got, want)
-			}
+	// The operator's own kinds, which no ACK child reports: their ARNs as
+	// AWS forms them (EventBridge and CloudWatch Logs references).
+	for _, c := range []struct {
+		kind refs.Kind
+		name string
+		want string
+	}{
+		{refs.EventBus, "custom-event-bus", "arn:aws:events:us-east-1:" + account + ":event-bus/dev-custom-event-bus"},
+		{ruleKind, "order-events-rule", "arn:aws:events:us-east-1:" + account + ":rule/dev-custom-event-bus/dev-order-events-rule"},
+		{LogGroupKind, "event-driven-workflow", "arn:aws:logs:us-east-1:" + account + ":log-group:/aws/vendedlogs/states/dev-event-driven-workflow:*"},
+	} {
+		if got := b.Derived(c.kind, c.name); got != c.want {
+			t.Errorf("%s/%s: derived %q, AWS gives %q", c.kind, c.name, got, c.want)
 		}
 	}
-	if got := b.derivedARN("nothing", "x"); got != "" {
+	if got := b.Derived("nothing", "x"); got != "" {
 		t.Errorf("an unknown kind derives %q", got)
 	}
-	if got := newBuilder(stack, Observed{}).derivedARN(refs.Queue, "x"); got != "" {
+	if got := newBuilder(stack, Observed{}).Derived(refs.Queue, "x"); got != "" {
 		t.Errorf("without the account, %q", got)
 	}
 }

@@ -86,42 +86,6 @@ func (b *builder) resolve(n *needs, r refs.Ref) (string, bool) {
 	}
 }
 
-// Derived is the ARN AWS gives a component's resource, from its name, the
-// region and the account; "" while the account is unknown.
-func (b *builder) Derived(kind refs.Kind, name string) string {
-	s := b.scope
-	if s == nil {
-		return ""
-	}
-	switch kind {
-	case refs.Table:
-		return s.Table(awsName(b.stack, name))
-	case refs.Topic:
-		return s.Topic(awsName(b.stack, name))
-	case refs.Queue:
-		return s.Queue(awsName(b.stack, name))
-	case refs.Function:
-		return s.Function(awsName(b.stack, name))
-	case refs.Workflow:
-		return s.StateMachine(awsName(b.stack, name))
-	case refs.EventBus:
-		return s.EventBus(awsName(b.stack, name))
-	case roleKind:
-		return s.Role(roleAWSName(b.stack, name))
-	case eventsRoleKind:
-		return s.Role(eventsRoleAWSName(b.stack, name))
-	case ruleKind:
-		if bus := b.stack.Spec.EventBus; bus != nil {
-			return s.Rule(awsName(b.stack, bus.Name), awsName(b.stack, name))
-		}
-	case eventsDLQKind:
-		return s.Queue(eventsDLQAWSName(b.stack))
-	case LogGroupKind:
-		return s.LogGroup(LogGroupName(b.stack, name))
-	}
-	return ""
-}
-
 // Mismatch is a reported ARN that differs from the one derived from the
 // resource's name: what named it was rendered with the reported one.
 type Mismatch struct {

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
+	"github.com/eventstack-io/eventstack-operator/internal/refs"
 )
 
 const (
@@ -84,43 +85,46 @@ type AWSName struct {
 // that resource.
 func AWSNames(stack *v1alpha1.EventDrivenStack) []AWSName {
 	var out []AWSName
-	add := func(kind, name string, global bool, field string, args ...any) {
-		out = append(out, AWSName{Kind: kind, Name: name, Global: global, Field: fmt.Sprintf(field, args...)})
+	// add lists the component of the kind named name in the spec, with its
+	// kind and AWS name as the components table has them.
+	add := func(kind refs.Kind, name string, global bool, field string, args ...any) {
+		c := components[kind]
+		out = append(out, AWSName{Kind: c.kind, Name: c.awsName(stack, name), Global: global, Field: fmt.Sprintf(field, args...)})
 	}
 	s := stack.Spec
 	for i, t := range s.Tables {
-		add("Table", awsName(stack, t.Name), false, "spec.tables[%d].name", i)
+		add(refs.Table, t.Name, false, "spec.tables[%d].name", i)
 	}
 	for i, q := range s.Queues {
-		add("Queue", awsName(stack, q.Name), false, "spec.queues[%d].name", i)
+		add(refs.Queue, q.Name, false, "spec.queues[%d].name", i)
 	}
 	for i, t := range s.Topics {
-		add("Topic", awsName(stack, t.Name), false, "spec.topics[%d].name", i)
+		add(refs.Topic, t.Name, false, "spec.topics[%d].name", i)
 	}
 	for i, f := range s.Functions {
-		add("Function", awsName(stack, f.Name), false, "spec.functions[%d].name", i)
+		add(refs.Function, f.Name, false, "spec.functions[%d].name", i)
 		if f.RoleARN == "" {
-			add("Role", roleAWSName(stack, f.Name), true, "spec.functions[%d].name", i)
+			add(roleKind, f.Name, true, "spec.functions[%d].name", i)
 		}
 	}
 	for i, w := range s.Workflows {
-		add("StateMachine", awsName(stack, w.Name), false, "spec.workflows[%d].name", i)
+		add(refs.Workflow, w.Name, false, "spec.workflows[%d].name", i)
 		if w.RoleARN == "" {
-			add("Role", roleAWSName(stack, w.Name), true, "spec.workflows[%d].name", i)
+			add(roleKind, w.Name, true, "spec.workflows[%d].name", i)
 		}
 		if logs(w) {
-			add("LogGroup", LogGroupName(stack, w.Name), false, "spec.workflows[%d].logging", i)
+			add(LogGroupKind, w.Name, false, "spec.workflows[%d].logging", i)
 		}
 	}
 	b := &builder{stack: stack}
 	for _, w := range b.targetedWorkflows() {
-		add("Role", eventsRoleAWSName(stack, w), true, "spec.rules (the role EventBridge assumes to start workflow %s)", w)
+		add(eventsRoleKind, w, true, "spec.rules (the role EventBridge assumes to start workflow %s)", w)
 	}
 	if b.hasTargets() {
-		add("Queue", eventsDLQAWSName(stack), false, "metadata.name (the stack's EventBridge dead-letter queue)")
+		add(eventsDLQKind, "", false, "metadata.name (the stack's EventBridge dead-letter queue)")
 	}
 	if s.EventBus != nil {
-		add("EventBus", awsName(stack, s.EventBus.Name), false, "spec.eventBus.name")
+		add(refs.EventBus, s.EventBus.Name, false, "spec.eventBus.name")
 	}
 	sort.SliceStable(out, func(i, j int) bool {
 		if out[i].Kind != out[j].Kind {
