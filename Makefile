@@ -32,7 +32,7 @@ help: ## Show this help.
 
 .PHONY: manifests
 manifests: controller-gen ## Generate the CRD, RBAC and webhook manifests from markers.
-	$(CONTROLLER_GEN) rbac:roleName=manager-role crd webhook paths="./api/..." paths="./controllers/..." paths="./internal/webhook/..." \
+	$(CONTROLLER_GEN) rbac:roleName=manager-role crd webhook paths="./api/..." paths="./internal/controller/..." paths="./internal/webhook/..." \
 		output:crd:artifacts:config=config/crd/bases output:rbac:artifacts:config=config/rbac output:webhook:artifacts:config=config/webhook
 
 .PHONY: generate
@@ -84,8 +84,9 @@ node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
 
 .PHONY: verify
-verify: manifests generate fmt ## Fail when generated files or formatting are stale.
-	@git diff --exit-code -- api config internal controllers cmd || { echo "generated files are stale: run make manifests generate fmt and commit"; exit 1; }
+verify: manifests generate fmt ## Fail when generated files or formatting are stale, or golangci-lint finds anything.
+	@git diff --exit-code -- api config internal cmd || { echo "generated files are stale: run make manifests generate fmt and commit"; exit 1; }
+	$(MAKE) --no-print-directory lint
 
 ##@ Build
 

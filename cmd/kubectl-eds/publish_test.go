@@ -136,7 +136,7 @@ func TestPublishTheSeed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	newSrc := bytes.Replace(src, []byte(`"cannot start"`), []byte(`"cannot start the notification processor"`), -1)
+	newSrc := bytes.ReplaceAll(src, []byte(`"cannot start"`), []byte(`"cannot start the notification processor"`))
 	if bytes.Equal(newSrc, src) {
 		t.Fatal("the handler's source did not change")
 	}

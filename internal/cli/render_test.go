@@ -56,7 +56,7 @@ func mustRun(t *testing.T, args ...string) string {
 }
 
 // seedChildren are the seed's ACK children, as the controller's own test
-// lists them (controllers/eventdrivenstack_controller_test.go).
+// lists them (internal/controller/eventdrivenstack_controller_test.go).
 var seedChildren = []string{
 	"EventSourceMapping/event-driven-stack.event-inventory-processor.inventory-queue",
 	"EventSourceMapping/event-driven-stack.event-order-processor.order-queue",

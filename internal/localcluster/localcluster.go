@@ -6,7 +6,6 @@ package localcluster
 
 import (
 	"fmt"
-	"github.com/eventstack-io/eventstack-operator/internal/ack"
 	"io"
 	"net/http"
 	"os"
@@ -15,6 +14,8 @@ import (
 	"runtime"
 	"strings"
 	"time"
+
+	"github.com/eventstack-io/eventstack-operator/internal/ack"
 
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"

@@ -84,9 +84,9 @@ func servedSeed(t testing.TB, stacks int) (stackJSON, childJSON [][]byte, desire
 			spec, _ := json.Marshal(reflect.ValueOf(o).Elem().FieldByName("Spec").Interface())
 			o.SetManagedFields([]metav1.ManagedFieldsEntry{
 				{Manager: render.FieldManager, Operation: metav1.ManagedFieldsOperationApply, APIVersion: gvk.GroupVersion().String(),
-					Time: &applied, FieldsType: "FieldsV1", FieldsV1: &metav1.FieldsV1{Raw: []byte(`{"f:spec":` + string(spec) + `}`)}},
+					Time: &applied, FieldsType: "FieldsV1", FieldsV1: metav1.NewFieldsV1(`{"f:spec":` + string(spec) + `}`)},
 				{Manager: "ack-" + gvk.Group, Operation: metav1.ManagedFieldsOperationUpdate, APIVersion: gvk.GroupVersion().String(),
-					Time: &reported, FieldsType: "FieldsV1", FieldsV1: &metav1.FieldsV1{Raw: []byte(`{"f:status":{"f:ackResourceMetadata":{},"f:conditions":{}}}`)}, Subresource: "status"},
+					Time: &reported, FieldsType: "FieldsV1", FieldsV1: metav1.NewFieldsV1(`{"f:status":{"f:ackResourceMetadata":{},"f:conditions":{}}}`), Subresource: "status"},
 			})
 			data, err := json.Marshal(o)
 			if err != nil {
@@ -104,7 +104,7 @@ func servedSeed(t testing.TB, stacks int) (stackJSON, childJSON [][]byte, desire
 		}
 		st.Outputs = res.Outputs
 		s.ManagedFields = []metav1.ManagedFieldsEntry{{Manager: "kubectl", Operation: metav1.ManagedFieldsOperationApply, Time: &applied,
-			FieldsType: "FieldsV1", FieldsV1: &metav1.FieldsV1{Raw: []byte(`{"f:spec":{}}`)}}}
+			FieldsType: "FieldsV1", FieldsV1: metav1.NewFieldsV1(`{"f:spec":{}}`)}}
 		data, err := json.Marshal(s)
 		if err != nil {
 			t.Fatal(err)
@@ -183,8 +183,8 @@ func reads(obj ack.Object) string {
 	return out
 }
 
-func ownersString(refs []metav1.OwnerReference) string {
-	b, _ := json.Marshal(refs)
+func ownersString(owners []metav1.OwnerReference) string {
+	b, _ := json.Marshal(owners)
 	return string(b)
 }
 
@@ -318,7 +318,7 @@ func TestCompactManagedFieldsAnswersAsAll(t *testing.T) {
 			m := metav1.ManagedFieldsEntry{Manager: managers[rng.IntN(len(managers))],
 				Operation:   []metav1.ManagedFieldsOperationType{metav1.ManagedFieldsOperationApply, metav1.ManagedFieldsOperationUpdate}[rng.IntN(2)],
 				Subresource: []string{"", "status"}[rng.IntN(2)], APIVersion: "sqs.services.k8s.aws/v1alpha1", FieldsType: "FieldsV1",
-				FieldsV1: &metav1.FieldsV1{Raw: []byte(`{"f:spec":{}}`)}}
+				FieldsV1: metav1.NewFieldsV1(`{"f:spec":{}}`)}
 			if rng.IntN(8) > 0 {
 				at := metav1.NewTime(t0.Add(time.Duration(rng.IntN(4)) * time.Second))
 				m.Time = &at

@@ -25,9 +25,9 @@ import (
 	ctrlwebhook "sigs.k8s.io/controller-runtime/pkg/webhook"
 
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
-	"github.com/eventstack-io/eventstack-operator/controllers"
 	"github.com/eventstack-io/eventstack-operator/internal/ack"
 	"github.com/eventstack-io/eventstack-operator/internal/awsapi"
+	"github.com/eventstack-io/eventstack-operator/internal/controller"
 	"github.com/eventstack-io/eventstack-operator/internal/render"
 	"github.com/eventstack-io/eventstack-operator/internal/tenancy"
 	"github.com/eventstack-io/eventstack-operator/internal/webhook"
@@ -134,7 +134,7 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 	if err != nil {
 		return nil, fmt.Errorf("creating the manager: %w", err)
 	}
-	r := &controllers.EventDrivenStackReconciler{
+	r := &controller.EventDrivenStackReconciler{
 		Client:                  mgr.GetClient(),
 		Recorder:                mgr.GetEventRecorder("eventstack-operator"),
 		MaxConcurrentReconciles: o.MaxConcurrentReconciles,

@@ -62,8 +62,8 @@ func TestCacheOptionsStacks(t *testing.T) {
 func TestTrimManagedFields(t *testing.T) {
 	at := metav1.Now()
 	q := &ack.Queue{ObjectMeta: metav1.ObjectMeta{ManagedFields: []metav1.ManagedFieldsEntry{
-		{Manager: "eventstack-operator", Operation: metav1.ManagedFieldsOperationApply, Time: &at, FieldsV1: &metav1.FieldsV1{Raw: []byte(`{"f:spec":{}}`)}},
-		{Manager: "controller", Operation: metav1.ManagedFieldsOperationUpdate, Subresource: "status", Time: &at, FieldsV1: &metav1.FieldsV1{Raw: []byte(`{"f:status":{}}`)}},
+		{Manager: "eventstack-operator", Operation: metav1.ManagedFieldsOperationApply, Time: &at, FieldsV1: metav1.NewFieldsV1(`{"f:spec":{}}`)},
+		{Manager: "controller", Operation: metav1.ManagedFieldsOperationUpdate, Subresource: "status", Time: &at, FieldsV1: metav1.NewFieldsV1(`{"f:status":{}}`)},
 	}}}
 	out, err := trimManagedFields(q)
 	if err != nil {

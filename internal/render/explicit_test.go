@@ -2,8 +2,9 @@ package render
 
 import (
 	"encoding/json"
-	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"testing"
+
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 
 	ackv1alpha1 "github.com/aws-controllers-k8s/runtime/apis/core/v1alpha1"
 	"k8s.io/utils/ptr"
@@ -149,13 +150,13 @@ func TestRemovedPoliciesAreReplacedExplicitly(t *testing.T) {
 	}
 	tp := object[*ack.Topic](t, after, "Topic", child("event-notifications"))
 	var doc struct {
-		Id        string
+		ID        string `json:"Id"`
 		Statement []struct {
 			Resource  string
 			Condition map[string]map[string]string
 		}
 	}
-	if tp.Spec.Policy == nil || json.Unmarshal([]byte(*tp.Spec.Policy), &doc) != nil || doc.Id != "__default_policy_ID" ||
+	if tp.Spec.Policy == nil || json.Unmarshal([]byte(*tp.Spec.Policy), &doc) != nil || doc.ID != "__default_policy_ID" ||
 		doc.Statement[0].Resource != topicARN || doc.Statement[0].Condition["StringEquals"]["AWS:SourceOwner"] != account {
 		t.Errorf("topic policy after the last grant went: %v, want SNS's default", tp.Spec.Policy)
 	}

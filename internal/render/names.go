@@ -53,14 +53,14 @@ func childName(stack *v1alpha1.EventDrivenStack, parts ...string) string {
 	return shorten(strings.Join(append([]string{stack.Name}, parts...), "."), 253)
 }
 
-// shorten keeps a name within max characters: a longer one keeps its start and
-// ends with a hash of the whole, so two long names stay distinct.
-func shorten(name string, max int) string {
-	if len(name) <= max {
+// shorten keeps a name within limit characters: a longer one keeps its start
+// and ends with a hash of the whole, so two long names stay distinct.
+func shorten(name string, limit int) string {
+	if len(name) <= limit {
 		return name
 	}
 	sum := sha256.Sum256([]byte(name))
-	return strings.TrimRight(name[:max-9], "-.") + "-" + hex.EncodeToString(sum[:])[:8]
+	return strings.TrimRight(name[:limit-9], "-.") + "-" + hex.EncodeToString(sum[:])[:8]
 }
 
 // shortHash is a short stable hash of s, for names derived from free text.

@@ -122,11 +122,7 @@ func Render(stack *v1alpha1.EventDrivenStack, obs Observed) (*Result, error) {
 			return nil, err
 		}
 		if w.RoleARN == "" {
-			role, err := b.workflowRole(w, def)
-			if err != nil {
-				return nil, err
-			}
-			children = append(children, role)
+			children = append(children, b.workflowRole(w, def))
 		}
 		sm, err := b.stateMachine(w, def)
 		if err != nil {

@@ -171,7 +171,7 @@ func accessesOf(action string, found []refs.Ref) []Access {
 // workflowRole builds the IAM role of a workflow: Step Functions may assume it
 // and it allows exactly what the definition's tasks call, and X-Ray when
 // traced. It waits for the ARN of every component those tasks name.
-func (b *builder) workflowRole(w v1alpha1.Workflow, def *Definition) (Child, error) {
+func (b *builder) workflowRole(w v1alpha1.Workflow, def *Definition) Child {
 	name := childName(b.stack, w.Name)
 	var n needs
 	p := newPolicy()
@@ -211,7 +211,7 @@ func (b *builder) workflowRole(w v1alpha1.Workflow, def *Definition) (Child, err
 		p.Statement = append(p.Statement, Statement{Sid: "None", Effect: "Deny", Action: []string{"*"}, Resource: []string{"*"}})
 	}
 	return b.role(Key(roleKind, w.Name), name, roleAWSName(b.stack, w.Name),
-		"Role of Step Functions state machine "+awsName(b.stack, w.Name), "states.amazonaws.com", p, n), nil
+		"Role of Step Functions state machine "+awsName(b.stack, w.Name), "states.amazonaws.com", p, n)
 }
 
 // stateMachine builds a Step Functions state machine. It waits for its role's

@@ -271,10 +271,10 @@ func notReadyStates(children []v1alpha1.ChildStatus) []v1alpha1.ChildState {
 	return out
 }
 
-// Truncate cuts s to max bytes, marking the cut with "...".
-func Truncate(s string, max int) string {
-	if len(s) <= max {
+// Truncate cuts s to limit bytes, marking the cut with "...".
+func Truncate(s string, limit int) string {
+	if len(s) <= limit {
 		return s
 	}
-	return s[:max-3] + "..."
+	return s[:limit-3] + "..."
 }

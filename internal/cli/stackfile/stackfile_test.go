@@ -90,11 +90,11 @@ func TestNamespace(t *testing.T) {
 // the webhook's Go checks.
 func TestReadRefusesBadStacksNamingTheField(t *testing.T) {
 	seed := seedText(t)
-	edit := func(old, new string) string {
+	edit := func(old, replacement string) string {
 		if !strings.Contains(seed, old) {
 			t.Fatalf("the seed no longer holds %q", old)
 		}
-		return strings.Replace(seed, old, new, 1)
+		return strings.Replace(seed, old, replacement, 1)
 	}
 	cases := map[string]struct {
 		text string

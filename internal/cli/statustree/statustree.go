@@ -50,8 +50,8 @@ func Write(w io.Writer, stack *v1alpha1.EventDrivenStack, o Options) error {
 	fmt.Fprintf(&p.b, "%s %s/%s\n", p.style(bold, "EventDrivenStack"), stack.Namespace, stack.Name)
 	tw := tabwriter.NewWriter(&p.b, 0, 0, 2, ' ', 0)
 	ready := meta.FindStatusCondition(st.Conditions, v1alpha1.ConditionReady)
-	switch {
-	case ready == nil:
+	switch ready {
+	case nil:
 		fmt.Fprintf(tw, "  Ready:\t%s\n", p.style(yellow, "Unknown")+" (the operator has not reported on this stack yet)")
 	default:
 		color := yellow

@@ -1,4 +1,4 @@
-package controllers_test
+package controller_test
 
 import (
 	"context"
@@ -22,8 +22,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
-	"github.com/eventstack-io/eventstack-operator/controllers"
 	"github.com/eventstack-io/eventstack-operator/internal/ack"
+	"github.com/eventstack-io/eventstack-operator/internal/controller"
 	"github.com/eventstack-io/eventstack-operator/internal/localack"
 	"github.com/eventstack-io/eventstack-operator/internal/render"
 	"github.com/eventstack-io/eventstack-operator/internal/status"
@@ -660,7 +660,7 @@ func TestKubectlLastAppliedSurvives(t *testing.T) {
 	stack.Annotations = map[string]string{lastApplied: string(spec), "team": "orders"}
 	createStack(t, stack)
 	got := playACKUntilReady(t, ns, stack.Name)
-	if !controllerutil.ContainsFinalizer(got, controllers.Finalizer) {
+	if !controllerutil.ContainsFinalizer(got, controller.Finalizer) {
 		t.Fatalf("finalizers %v", got.Finalizers)
 	}
 	if got.Annotations[lastApplied] != string(spec) || got.Annotations["team"] != "orders" {

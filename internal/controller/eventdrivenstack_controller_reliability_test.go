@@ -1,4 +1,4 @@
-package controllers_test
+package controller_test
 
 import (
 	"context"
@@ -17,9 +17,9 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
-	"github.com/eventstack-io/eventstack-operator/controllers"
 	"github.com/eventstack-io/eventstack-operator/internal/ack"
 	"github.com/eventstack-io/eventstack-operator/internal/awsapi"
+	"github.com/eventstack-io/eventstack-operator/internal/controller"
 	"github.com/eventstack-io/eventstack-operator/internal/localack"
 	"github.com/eventstack-io/eventstack-operator/internal/localaws"
 )
@@ -106,7 +106,7 @@ func TestConflictsAreRetriedWithoutLosingAnUpdate(t *testing.T) {
 			return c.SubResource(sub).Patch(ctx, obj, p, opts...)
 		},
 	})
-	r := &controllers.EventDrivenStackReconciler{Client: c, AWS: &awsapi.Factory{EndpointURL: fake.URL(), LoadOptions: testAWSOptions()}}
+	r := &controller.EventDrivenStackReconciler{Client: c, AWS: &awsapi.Factory{EndpointURL: fake.URL(), LoadOptions: testAWSOptions()}}
 	req := ctrl.Request{NamespacedName: client.ObjectKeyFromObject(stack)}
 	t.Cleanup(func() {
 		_ = k8s.Delete(ctx, stack)

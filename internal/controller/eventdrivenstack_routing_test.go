@@ -1,4 +1,4 @@
-package controllers_test
+package controller_test
 
 import (
 	"context"
@@ -20,9 +20,9 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
-	"github.com/eventstack-io/eventstack-operator/controllers"
 	"github.com/eventstack-io/eventstack-operator/internal/ack"
 	"github.com/eventstack-io/eventstack-operator/internal/awsapi"
+	"github.com/eventstack-io/eventstack-operator/internal/controller"
 	"github.com/eventstack-io/eventstack-operator/internal/localack"
 	"github.com/eventstack-io/eventstack-operator/internal/localaws"
 	"github.com/eventstack-io/eventstack-operator/internal/localcluster"
@@ -481,7 +481,7 @@ func TestRoutingIsReadOncePerResyncInterval(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &controllers.EventDrivenStackReconciler{Client: raw, ResyncInterval: time.Hour,
+	r := &controller.EventDrivenStackReconciler{Client: raw, ResyncInterval: time.Hour,
 		AWS: &awsapi.Factory{EndpointURL: fake.URL(), LoadOptions: testAWSOptions()}}
 	req := ctrl.Request{NamespacedName: client.ObjectKeyFromObject(stack)}
 	t.Cleanup(func() {

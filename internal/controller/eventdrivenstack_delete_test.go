@@ -1,4 +1,4 @@
-package controllers_test
+package controller_test
 
 import (
 	"context"
@@ -19,8 +19,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
-	"github.com/eventstack-io/eventstack-operator/controllers"
 	"github.com/eventstack-io/eventstack-operator/internal/awsapi"
+	"github.com/eventstack-io/eventstack-operator/internal/controller"
 	"github.com/eventstack-io/eventstack-operator/internal/localaws"
 	"github.com/eventstack-io/eventstack-operator/internal/routing"
 )
@@ -28,13 +28,13 @@ import (
 // directReconciler is a reconciler the test drives by hand, for stacks the
 // suite's operator leaves alone (directShardLabel), against the fake AWS with
 // the given extra SDK options.
-func directReconciler(t *testing.T, opts ...func(*config.LoadOptions) error) *controllers.EventDrivenStackReconciler {
+func directReconciler(t *testing.T, opts ...func(*config.LoadOptions) error) *controller.EventDrivenStackReconciler {
 	t.Helper()
 	raw, err := client.New(cfg, client.Options{Scheme: scheme})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &controllers.EventDrivenStackReconciler{Client: raw,
+	return &controller.EventDrivenStackReconciler{Client: raw,
 		AWS: &awsapi.Factory{EndpointURL: fake.URL(), LoadOptions: append(testAWSOptions(), opts...)}}
 }
 

@@ -1,4 +1,4 @@
-package controllers_test
+package controller_test
 
 import (
 	"context"
@@ -16,8 +16,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
-	"github.com/eventstack-io/eventstack-operator/controllers"
 	"github.com/eventstack-io/eventstack-operator/internal/awsapi"
+	"github.com/eventstack-io/eventstack-operator/internal/controller"
 	"github.com/eventstack-io/eventstack-operator/internal/localaws"
 	"github.com/eventstack-io/eventstack-operator/internal/operator"
 	"github.com/eventstack-io/eventstack-operator/test/harness"
@@ -140,7 +140,7 @@ func (w *writeCounter) wrap(c client.WithWatch) client.WithWatch {
 // countedReconciler is a reconciler the test drives by hand, against the
 // fake AWS, whose writes counter counts; layers, if any, sit between the
 // counter and the API server.
-func countedReconciler(t *testing.T, counter *writeCounter, layers ...func(client.WithWatch) client.WithWatch) *controllers.EventDrivenStackReconciler {
+func countedReconciler(t *testing.T, counter *writeCounter, layers ...func(client.WithWatch) client.WithWatch) *controller.EventDrivenStackReconciler {
 	t.Helper()
 	raw, err := client.NewWithWatch(cfg, client.Options{Scheme: scheme})
 	if err != nil {
@@ -150,7 +150,7 @@ func countedReconciler(t *testing.T, counter *writeCounter, layers ...func(clien
 	for _, layer := range layers {
 		c = layer(c)
 	}
-	return &controllers.EventDrivenStackReconciler{Client: counter.wrap(c),
+	return &controller.EventDrivenStackReconciler{Client: counter.wrap(c),
 		AWS: &awsapi.Factory{EndpointURL: fake.URL(), LoadOptions: testAWSOptions()}}
 }
 

@@ -1,4 +1,4 @@
-package controllers
+package controller
 
 import "k8s.io/apimachinery/pkg/types"
 
