@@ -168,6 +168,32 @@ type EventBus struct {
 	// +kubebuilder:validation:MaxLength=200
 	// +kubebuilder:validation:Pattern=`^[a-z0-9]+(-[a-z0-9]+)*$`
 	Name string `json:"name"`
+
+	// Archive keeps the events put on the bus (those its pattern matches)
+	// in an EventBridge archive named <namePrefix><name>-archive, so that
+	// they can be replayed to the rules (kubectl eds replay). The operator
+	// creates it, repairs it when changed outside the stack, and deletes it
+	// with the stack (unless deletionPolicy is Retain) or when it is taken
+	// out of the spec.
+	// +optional
+	Archive *EventArchive `json:"archive,omitempty"`
+}
+
+// EventArchive is the archive of a stack's bus.
+type EventArchive struct {
+	// RetentionDays is how long the archive keeps an event; 0 keeps them
+	// indefinitely.
+	// +kubebuilder:validation:Minimum=0
+	// +optional
+	RetentionDays int32 `json:"retentionDays,omitempty"`
+
+	// EventPattern selects the events archived, as a rule's pattern does;
+	// without it every event put on the bus is archived.
+	// +kubebuilder:validation:Type=object
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:MinProperties=1
+	// +optional
+	EventPattern *apiextensionsv1.JSON `json:"eventPattern,omitempty"`
 }
 
 // RuleState is whether a rule routes events.
@@ -785,7 +811,7 @@ type EventDrivenStackStatus struct {
 // AWSResource is one entry of the inventory of what the operator manages in
 // AWS itself.
 type AWSResource struct {
-	// Kind of the resource: EventBus.
+	// Kind of the resource: EventBus, Archive, LogGroup.
 	Kind string `json:"kind"`
 	// Name of the resource in AWS.
 	Name string `json:"name"`

@@ -102,6 +102,7 @@ func Validate(stack *v1alpha1.EventDrivenStack) field.ErrorList {
 			}
 		}
 	}
+	v.archive(spec)
 	for _, k := range sortedKeys(s.Outputs) {
 		v.text(spec.Child("outputs").Key(k), s.Outputs[k])
 	}
