@@ -28,8 +28,9 @@
 //   - EventBridge (JSON 1.1, POST / with X-Amz-Target: AWSEvents.<Operation>):
 //     CreateEventBus, DescribeEventBus, DeleteEventBus, ListEventBuses, PutRule,
 //     DescribeRule, DeleteRule, EnableRule, DisableRule, ListRules, PutTargets,
-//     ListTargetsByRule, RemoveTargets, PutEvents. Any other operation answers
-//     400 UnknownOperationException.
+//     ListTargetsByRule, RemoveTargets, PutEvents; archives and replays as
+//     eventbridge_archives.go says. Any other operation answers 400
+//     UnknownOperationException.
 //   - Lambda (REST-JSON): AddPermission (POST), GetPolicy (GET) and
 //     RemovePermission (DELETE) under /2015-03-31/functions/{FunctionName}/policy;
 //     functions and event source mappings as lambda_functions.go and
@@ -60,7 +61,7 @@
 //   - Everything is strongly consistent: a change is visible to the next call.
 //   - EventBridge: no tags (Tags members are ignored, tagging operations are unknown), no
 //     event bus policies, KMS keys, dead-letter or log configuration on buses
-//     (accepted and ignored), no archives, replays, connections, API
+//     (accepted and ignored), no connections, API
 //     destinations, endpoints, partner event sources or managed rules (Force
 //     is ignored).
 //   - Event patterns are checked for structure only (a JSON object, no empty
@@ -68,8 +69,9 @@
 //     the comparison operators inside arrays (prefix, anything-but, numeric,
 //     ...) are not validated. ScheduleExpression is stored (default bus only)
 //     but neither parsed nor run.
-//   - PutEvents does no matching and no delivery: it validates each entry and
-//     records it (see Events). Unlike AWS, which accepts an event for a bus that
+//   - PutEvents delivers nothing: it validates each entry and records it, with
+//     the rules it matches and for the archives that keep it (see Events and
+//     eventbridge_archives.go). Unlike AWS, which accepts an event for a bus that
 //     does not exist and silently drops it, an entry for a missing bus fails
 //     with ErrorCode ResourceNotFoundException, so a test sees a wrong bus name.
 //   - Targets: every member of a target round-trips through ListTargetsByRule,

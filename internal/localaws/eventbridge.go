@@ -75,11 +75,19 @@ type Event struct {
 	Detail       string
 	Resources    []string
 	Time         time.Time
+	// ReplayName is the replay that put the event again, "" for PutEvents.
+	ReplayName string
+	// Rules are the rules of its bus that the event matched (see
+	// eventbridge_archives.go); nothing is delivered to their targets.
+	Rules []string
 }
 
 type eventBridgeState struct {
 	buses  map[string]*busState
 	events []Event
+	// archives and replays by name (eventbridge_archives.go).
+	archives map[string]*archiveState
+	replays  map[string]*replayState
 }
 
 type busState struct {
@@ -119,6 +127,15 @@ var eventOps = map[string]func(*Server, []byte) (any, *apiError){
 	"ListTargetsByRule":   (*Server).listTargetsByRule,
 	"RemoveTargets":       (*Server).removeTargets,
 	"PutEvents":           (*Server).putEvents,
+	"CreateArchive":       (*Server).createArchive,
+	"DescribeArchive":     (*Server).describeArchive,
+	"UpdateArchive":       (*Server).updateArchive,
+	"DeleteArchive":       (*Server).deleteArchive,
+	"ListArchives":        (*Server).listArchives,
+	"StartReplay":         (*Server).startReplay,
+	"DescribeReplay":      (*Server).describeReplay,
+	"ListReplays":         (*Server).listReplays,
+	"CancelReplay":        (*Server).cancelReplay,
 }
 
 // routeEvents names an EventBridge request's operation and returns its
@@ -747,6 +764,7 @@ func (s *Server) putEvents(body []byte) (any, *apiError) {
 			res.EventID = newID()
 			s.events = append(s.events, Event{EventID: res.EventID, EventBusName: bus, Source: e.Source,
 				DetailType: e.DetailType, Detail: e.Detail, Resources: append([]string(nil), e.Resources...), Time: t})
+			s.recordEvent()
 		}
 		if res.ErrorCode != "" {
 			out.FailedEntryCount++
@@ -830,9 +848,11 @@ func (t Target) clone() Target {
 func (s *Server) Events() []Event {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.advanceReplays(time.Now())
 	out := make([]Event, len(s.events))
 	for i, e := range s.events {
 		e.Resources = append([]string(nil), e.Resources...)
+		e.Rules = append([]string(nil), e.Rules...)
 		out[i] = e
 	}
 	return out

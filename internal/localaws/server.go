@@ -102,6 +102,10 @@ type Delays struct {
 	// (or Disabled); MappingUpdate: Updating (Enabling, Disabling), then
 	// Enabled or Disabled.
 	MappingCreate, MappingUpdate time.Duration
+	// ArchiveCreate: a new EventBridge archive is CREATING, then ENABLED;
+	// ReplayStart and ReplayRun: a replay is STARTING, then RUNNING, then
+	// COMPLETED (eventbridge_archives.go).
+	ArchiveCreate, ReplayStart, ReplayRun time.Duration
 }
 
 // DefaultDelays are AWS's usual times, as seen in its consoles for small
@@ -110,6 +114,7 @@ var DefaultDelays = Delays{
 	FunctionCreate: 3 * time.Second, FunctionUpdate: 2 * time.Second,
 	TableCreate: 8 * time.Second, TableUpdate: 3 * time.Second, RolePropagation: 2 * time.Second,
 	MappingCreate: 2 * time.Second, MappingUpdate: 2 * time.Second,
+	ArchiveCreate: time.Second, ReplayStart: 2 * time.Second, ReplayRun: 5 * time.Second,
 }
 
 // SetDelays changes the delays of a running server; what is in progress
@@ -124,7 +129,8 @@ func (s *Server) SetDelays(d Delays) {
 func (d Delays) Scaled(f float64) Delays {
 	scale := func(v time.Duration) time.Duration { return time.Duration(float64(v) * f) }
 	return Delays{FunctionCreate: scale(d.FunctionCreate), FunctionUpdate: scale(d.FunctionUpdate), TableCreate: scale(d.TableCreate),
-		TableUpdate: scale(d.TableUpdate), RolePropagation: scale(d.RolePropagation), MappingCreate: scale(d.MappingCreate), MappingUpdate: scale(d.MappingUpdate)}
+		TableUpdate: scale(d.TableUpdate), RolePropagation: scale(d.RolePropagation), MappingCreate: scale(d.MappingCreate), MappingUpdate: scale(d.MappingUpdate),
+		ArchiveCreate: scale(d.ArchiveCreate), ReplayStart: scale(d.ReplayStart), ReplayRun: scale(d.ReplayRun)}
 }
 
 // Start listens on 127.0.0.1 on a free port and serves in the background. It
