@@ -16,7 +16,7 @@
 //
 // Pinned releases: sqs-controller v1.6.1, sns-controller v1.6.0,
 // dynamodb-controller v1.9.2, lambda-controller v1.14.1, sfn-controller v1.4.2,
-// iam-controller v1.8.1.
+// iam-controller v1.8.1, cloudwatch-controller v1.8.1.
 //
 // +kubebuilder:object:generate=true
 package ack

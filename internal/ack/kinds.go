@@ -155,6 +155,16 @@ var Kinds = []Kind{
 		Digest: digestStateMachine, Compact: compactStateMachine, Assess: assessNothing[*StateMachine], Refusals: sfnRefusals,
 		Latency: time.Second,
 	}),
+	describe(CloudWatchGroupVersion.WithKind("MetricAlarm"), &MetricAlarmList{}, facts[*MetricAlarm]{
+		Controller: "cloudwatch", Plural: "metricalarms",
+		AWSName: func(o *MetricAlarm) string { return ptr.Deref(o.Spec.Name, "") },
+		ARN:     func(o *MetricAlarm, s arns.Scope, _ string) string { return s.Alarm(ptr.Deref(o.Spec.Name, "")) },
+		// Its state (OK, ALARM) is not in ACK's status: the operator reads
+		// it from CloudWatch (internal/probe), and it never makes the
+		// child unready.
+		Digest: digestMetricAlarm, Compact: compactMetricAlarm, Assess: assessNothing[*MetricAlarm],
+		Latency: time.Second,
+	}),
 }
 
 // KindOf returns the row of an ACK object's kind, found by its Go type (a

@@ -86,6 +86,9 @@ func (s Scope) Rule(bus, name string) string { return s.arn("events", "rule/"+bu
 // (ending in :*).
 func (s Scope) LogGroup(name string) string { return s.arn("logs", "log-group:"+name+":*") }
 
+// Alarm is a CloudWatch alarm's ARN.
+func (s Scope) Alarm(name string) string { return s.arn("cloudwatch", "alarm:"+name) }
+
 // Account returns the account of an ARN ("" when it has none, as an S3 ARN).
 func Account(arn string) string {
 	parts := strings.SplitN(arn, ":", 6)

@@ -33,12 +33,13 @@ type ACKRelease struct {
 // controller (ack.Kind.Controller): the one fact of a release that the kinds
 // table does not hold.
 var ackVersions = map[string]string{
-	"sqs":      "v1.6.1",
-	"sns":      "v1.6.0",
-	"dynamodb": "v1.9.2",
-	"lambda":   "v1.14.1",
-	"sfn":      "v1.4.2",
-	"iam":      "v1.8.1",
+	"sqs":        "v1.6.1",
+	"sns":        "v1.6.0",
+	"dynamodb":   "v1.9.2",
+	"lambda":     "v1.14.1",
+	"sfn":        "v1.4.2",
+	"iam":        "v1.8.1",
+	"cloudwatch": "v1.8.1",
 }
 
 // ACKReleases are the pinned ACK releases whose CRDs the operator's children
