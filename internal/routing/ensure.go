@@ -67,7 +67,9 @@ type Line struct {
 // ARN (what the children's policies name), and the error to return: a
 // transient one if any (a retry may fix it), else the first terminal one.
 type Outcome struct {
-	Bus     *Line
+	Bus *Line
+	// Archive is the bus's archive's line, nil when the spec asks for none.
+	Archive *Line
 	Rules   []Line
 	Learned bool
 	Err     error
@@ -100,7 +102,7 @@ func Ensure(ctx context.Context, clients *awsapi.Clients, st *State, in Input) O
 	}
 	in.Inventory.Record(KindEventBus, st.Bus.Name, st.Bus.ARN)
 	line.ARN = st.Bus.ARN
-	out := Outcome{Bus: &line}
+	out := Outcome{Bus: &line, Archive: ensureArchive(ctx, clients.EventBridge, st.Bus, in)}
 	// The rules first: their ARNs are what targets' permissions name. The
 	// plan is built again only when a rule's ARN is not the one it named.
 	ruleErrs, learned, changed := ensureRules(ctx, clients.EventBridge, st.Bus, plan, in.Observed)
@@ -111,6 +113,9 @@ func Ensure(ctx context.Context, clients *awsapi.Clients, st *State, in Input) O
 	}
 	out.Learned = learned
 	errs := append([]error(nil), ruleErrs...)
+	if out.Archive != nil {
+		errs = append(errs, out.Archive.Err)
+	}
 	wanted := map[string]map[string]bool{} // statement ids by function ARN
 	for _, route := range plan.Rules {
 		l := Line{Kind: KindRule, Name: route.Name, Component: route.Component, ARN: in.Observed.ARNs[route.Component]}

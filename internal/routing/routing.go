@@ -32,6 +32,9 @@ type Bus struct {
 	ARN    string
 	Exists bool
 	Rules  map[string]*Rule // by AWS name
+	// Archive is the bus's archive as read (EnsureArchive reads it when
+	// first needed); nil when it was not read.
+	Archive *Archive
 }
 
 // Rule is what exists of a rule in AWS.
