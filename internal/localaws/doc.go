@@ -40,7 +40,9 @@
 //     answers the server's AccountID.
 //   - CloudWatch Logs (JSON 1.1, X-Amz-Target: Logs_20140328.<Operation>):
 //     CreateLogGroup, DescribeLogGroups (by prefix, one page), PutRetentionPolicy
-//     and DeleteLogGroup, with the errors of CloudWatch Logs' JSON protocol.
+//     and DeleteLogGroup, with the errors of CloudWatch Logs' JSON protocol;
+//     CreateLogStream, PutLogEvents, GetLogEvents and FilterLogEvents as
+//     logs_events.go says.
 //
 // Errors use the wire format of each protocol: EventBridge answers HTTP 400
 // (500 for InternalException) with {"__type":"<Code>","message":"..."};

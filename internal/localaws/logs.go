@@ -18,6 +18,10 @@ type LogGroup struct {
 
 type logsState struct {
 	logGroups map[string]*LogGroup
+	// logStreams are each group's streams, by group then stream name
+	// (logs_events.go); logEventSeq numbers the events put.
+	logStreams  map[string]map[string]*logStream
+	logEventSeq int64
 }
 
 func newLogsState() logsState { return logsState{logGroups: map[string]*LogGroup{}} }
@@ -29,6 +33,10 @@ var logOps = map[string]func(*Server, []byte) (any, *apiError){
 	"DescribeLogGroups":  (*Server).describeLogGroups,
 	"PutRetentionPolicy": (*Server).putRetentionPolicy,
 	"DeleteLogGroup":     (*Server).deleteLogGroup,
+	"CreateLogStream":    (*Server).createLogStream,
+	"PutLogEvents":       (*Server).putLogEvents,
+	"GetLogEvents":       (*Server).getLogEvents,
+	"FilterLogEvents":    (*Server).filterLogEvents,
 }
 
 // routeLogs names a CloudWatch Logs request's operation and returns its
@@ -124,6 +132,7 @@ func (s *Server) deleteLogGroup(body []byte) (any, *apiError) {
 		return nil, &apiError{http.StatusBadRequest, "ResourceNotFoundException", "The specified log group does not exist."}
 	}
 	delete(s.logGroups, in.LogGroupName)
+	delete(s.logStreams, in.LogGroupName)
 	return struct{}{}, nil
 }
 

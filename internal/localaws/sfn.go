@@ -7,8 +7,9 @@ package localaws
 //
 // Implemented operations: CreateStateMachine, DescribeStateMachine,
 // UpdateStateMachine, DeleteStateMachine, ListTagsForResource, TagResource
-// and UntagResource. Any other operation answers 400
-// UnknownOperationException.
+// and UntagResource; StartExecution, StopExecution, DescribeExecution,
+// ListExecutions and GetExecutionHistory (sfn_executions.go). Any other
+// operation answers 400 UnknownOperationException.
 //
 // As AWS documents them:
 //
@@ -55,7 +56,7 @@ package localaws
 //     ListTagsForResource lists them in key order. A missing resource answers
 //     ResourceNotFound "Resource not found: '<arn>'".
 //
-// Where the model simplifies: there are no executions, versions or aliases
+// Where the model simplifies: there are no versions or aliases
 // (publish answers ValidationException; version and alias ARNs are not
 // found), no activities, no ListStateMachines, the role is not checked to
 // exist or to trust states.amazonaws.com, log groups are not checked to exist,
@@ -85,6 +86,12 @@ var sfnOps = map[string]func(*Server, []byte) (any, *apiError){
 	"ListTagsForResource":  (*Server).sfnListTagsForResource,
 	"TagResource":          (*Server).sfnTagResource,
 	"UntagResource":        (*Server).sfnUntagResource,
+	// sfn_executions.go
+	"StartExecution":      (*Server).sfnStartExecution,
+	"StopExecution":       (*Server).sfnStopExecution,
+	"DescribeExecution":   (*Server).sfnDescribeExecution,
+	"ListExecutions":      (*Server).sfnListExecutions,
+	"GetExecutionHistory": (*Server).sfnGetExecutionHistory,
 }
 
 // StateMachine is a snapshot of a state machine, as Server.StateMachine
@@ -118,7 +125,8 @@ type StateMachineLogging struct {
 }
 
 type sfnState struct {
-	machines map[string]*sfnMachine // by ARN
+	machines           map[string]*sfnMachine // by ARN
+	sfnExecutionsState                        // sfn_executions.go
 }
 
 func newSFNState() sfnState { return sfnState{machines: map[string]*sfnMachine{}} }
