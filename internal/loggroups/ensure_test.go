@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
@@ -21,17 +19,7 @@ import (
 func newLogs(t *testing.T) (*localaws.Server, *cloudwatchlogs.Client) {
 	t.Helper()
 	srv := localaws.New()
-	url, err := srv.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Close)
-	cfg := aws.Config{
-		Region:      "us-east-1",
-		Credentials: credentials.NewStaticCredentialsProvider("AKID", "SECRET", ""),
-		Retryer:     func() aws.Retryer { return aws.NopRetryer{} },
-	}
-	return srv, cloudwatchlogs.NewFromConfig(cfg, func(o *cloudwatchlogs.Options) { o.BaseEndpoint = aws.String(url) })
+	return srv, cloudwatchlogs.NewFromConfig(srv.StartForTest(t))
 }
 
 // inventory records the calls made to it, in order.

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
@@ -31,20 +30,8 @@ const fnARN = "arn:aws:lambda:us-east-1:123456789012:function:orders-fn"
 func newAWS(t *testing.T) (*localaws.Server, *awsapi.Clients) {
 	t.Helper()
 	srv := localaws.New()
-	url, err := srv.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Close)
-	cfg := aws.Config{
-		Region:      "us-east-1",
-		Credentials: credentials.NewStaticCredentialsProvider("AKID", "SECRET", ""),
-		Retryer:     func() aws.Retryer { return aws.NopRetryer{} },
-	}
-	return srv, &awsapi.Clients{
-		EventBridge: eventbridge.NewFromConfig(cfg, func(o *eventbridge.Options) { o.BaseEndpoint = aws.String(url) }),
-		Lambda:      lambda.NewFromConfig(cfg, func(o *lambda.Options) { o.BaseEndpoint = aws.String(url) }),
-	}
+	cfg := srv.StartForTest(t)
+	return srv, &awsapi.Clients{EventBridge: eventbridge.NewFromConfig(cfg), Lambda: lambda.NewFromConfig(cfg)}
 }
 
 // stack has a bus and the given rules, each sending to the function fn.
