@@ -78,7 +78,10 @@ func (r *EventDrivenStackReconciler) finalize(ctx context.Context, s *scope) err
 		return nil
 	}
 	// The routing first: the permissions are found on the functions the
-	// children report.
+	// children report; the bus's archive before the bus.
+	if err := r.deleteArchives(ctx, s); err != nil {
+		return err
+	}
 	if err := r.deleteRouting(ctx, s); err != nil {
 		return err
 	}

@@ -32,6 +32,9 @@ func (r *EventDrivenStackReconciler) observeRouting(ctx context.Context, s *scop
 	if r.AWS == nil {
 		return nil
 	}
+	if err := r.reconcileRemovedArchives(ctx, s); err != nil {
+		return err
+	}
 	if err := r.reconcileRemovedBuses(ctx, s); err != nil {
 		return err
 	}
@@ -103,6 +106,9 @@ func routingLines(s *scope, out routing.Outcome) []v1alpha1.ChildStatus {
 		return nil
 	}
 	lines := []v1alpha1.ChildStatus{statusLine(*out.Bus, "")}
+	if out.Archive != nil {
+		lines = append(lines, archiveLine(s, *out.Archive))
+	}
 	if out.Bus.Err != nil {
 		return append(lines, rulesWaitingForBus(s, out.Bus.Name)...)
 	}
