@@ -6,6 +6,7 @@
 //	kubectl eds put-events NAME           send test events to a stack's bus
 //	kubectl eds match -f stack.yaml       which rules an event matches, offline
 //	kubectl eds publish -f stack.yaml     build, upload and pin the stack's Lambda code
+//	kubectl eds replay NAME --from --to   replay archived events to the stack's rules
 //
 // The commands only parse flags and wire clients; the work is done in the
 // packages beside this one, which the tests use directly: stackfile (read and
@@ -58,6 +59,8 @@ func NewCommand(s Streams) *cobra.Command {
   match       says which rules of a stack (a file, or in the cluster) an event
               matches and which targets would get it, and for the others the
               field that failed; exits 1 when no enabled rule matches
+  replay      replays a window of the stack's archived events (spec.eventBus.archive)
+              to its rules, or those named, and follows the replay to its end
   publish     builds a stack file's Lambda handlers into reproducible zips, uploads
               them to S3 under keys made of their SHA-256 (only what is not there
               yet), and writes code.s3Key and code.sha256 into the file: commit it
@@ -73,6 +76,7 @@ func NewCommand(s Streams) *cobra.Command {
 	root.SetOut(s.Out)
 	root.SetErr(s.Err)
 	root.AddCommand(newRenderCommand(s), newStatusCommand(s), newPutEventsCommand(s), newMatchCommand(s), newPublishCommand(s))
+	root.AddCommand(newReplayCommand(s))
 	return root
 }
 
