@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 	"k8s.io/utils/ptr"
 
 	"github.com/eventstack-io/eventstack-operator/internal/awsapi"
@@ -120,7 +121,9 @@ func ensureArchive(ctx context.Context, eb awsapi.EventBridge, bus *Bus, in Inpu
 		return nil
 	}
 	line := &Line{Kind: KindArchive, Name: want.Name, Component: "archive/" + in.Stack.Spec.EventBus.Name}
-	if bus.Archive == nil || bus.Archive.Name != want.Name {
+	// Read when not known, and while CREATING (reads only, for the seconds
+	// EventBridge takes), so that the status says when it is ENABLED.
+	if a := bus.Archive; a == nil || a.Name != want.Name || a.State == string(ebtypes.ArchiveStateCreating) {
 		have, err := ObserveArchive(ctx, eb, want.Name)
 		if err != nil {
 			line.Err = err
