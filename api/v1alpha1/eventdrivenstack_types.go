@@ -130,6 +130,10 @@ type EventDrivenStackSpec struct {
 	// +kubebuilder:validation:MaxItems=10
 	Workflows []Workflow `json:"workflows,omitempty"`
 
+	// Alarms are the stack's CloudWatch alarms, on by default (alarms_types.go).
+	// +optional
+	Alarms *Alarms `json:"alarms,omitempty"`
+
 	// Outputs are named values published in status.outputs, like a
 	// CloudFormation stack's outputs. Values may hold ${kind:name[.attr]}
 	// references, for example ${table:event-driven-orders.name}.
@@ -791,6 +795,13 @@ type EventDrivenStackStatus struct {
 	// Children lists every ACK child, sorted by kind and name.
 	// +optional
 	Children []ChildStatus `json:"children,omitempty"`
+
+	// Alarms are the state of the stack's CloudWatch alarms; one in ALARM
+	// sets the condition Alarming, never Ready false.
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	Alarms []AlarmState `json:"alarms,omitempty"`
 
 	// Outputs holds the declared outputs and, for each component,
 	// <kind>.<name>.<name|arn|url> once known.

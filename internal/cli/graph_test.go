@@ -16,7 +16,7 @@ func TestRenderGraphText(t *testing.T) {
 		t.Errorf("--graph and --graph=text differ")
 	}
 	for _, want := range []string{
-		"EventDrivenStack default/event-driven-stack: 24 resources, made in 3 waves\n",
+		"EventDrivenStack default/event-driven-stack: 43 resources, made in 3 waves\n",
 		"\nWave 0\n  Role event-driven-stack.event-driven-workflow  (role/event-driven-workflow, by the ACK iam controller)\n",
 		"  Queue event-driven-stack.order-queue  (queue/order-queue, by the ACK sqs controller)\n" +
 			"      waits for the ARN of Queue event-driven-stack.order-dlq: its redrive policy\n",

@@ -88,6 +88,26 @@ func TestSeedStackBecomesTheSeedsResources(t *testing.T) {
 		"Function/event-driven-stack.event-inventory-processor",
 		"Function/event-driven-stack.event-notification-processor",
 		"Function/event-driven-stack.event-order-processor",
+		// The seed's default alarms (render.Alarms).
+		"MetricAlarm/event-driven-stack.event-driven-inventory-read-throttles",
+		"MetricAlarm/event-driven-stack.event-driven-inventory-write-throttles",
+		"MetricAlarm/event-driven-stack.event-driven-orders-read-throttles",
+		"MetricAlarm/event-driven-stack.event-driven-orders-write-throttles",
+		"MetricAlarm/event-driven-stack.event-driven-workflow-executions-failed",
+		"MetricAlarm/event-driven-stack.event-driven-workflow-executions-timed-out",
+		"MetricAlarm/event-driven-stack.event-inventory-processor-errors",
+		"MetricAlarm/event-driven-stack.event-inventory-processor-throttles",
+		"MetricAlarm/event-driven-stack.event-notification-processor-errors",
+		"MetricAlarm/event-driven-stack.event-notification-processor-throttles",
+		"MetricAlarm/event-driven-stack.event-order-processor-errors",
+		"MetricAlarm/event-driven-stack.event-order-processor-throttles",
+		"MetricAlarm/event-driven-stack.events--dlq-messages-visible",
+		"MetricAlarm/event-driven-stack.inventory-dlq-messages-visible",
+		"MetricAlarm/event-driven-stack.inventory-events-rule-failed-invocations",
+		"MetricAlarm/event-driven-stack.notification-events-rule-failed-invocations",
+		"MetricAlarm/event-driven-stack.order-dlq-messages-visible",
+		"MetricAlarm/event-driven-stack.order-events-rule-failed-invocations",
+		"MetricAlarm/event-driven-stack.workflow-events-rule-failed-invocations",
 		"Queue/event-driven-stack.events--dlq",
 		"Queue/event-driven-stack.inventory-dlq",
 		"Queue/event-driven-stack.inventory-queue",
@@ -107,7 +127,7 @@ func TestSeedStackBecomesTheSeedsResources(t *testing.T) {
 		t.Fatalf("children:\n%s\nwant:\n%s", strings.Join(g, "\n"), strings.Join(want, "\n"))
 	}
 	// 19 ACK children, the bus and 4 rules.
-	if stack.Status.Resources != "24/24" || len(stack.Status.Children) != 24 {
+	if stack.Status.Resources != "43/43" || len(stack.Status.Children) != 43 {
 		t.Errorf("resources %q, %d children in status", stack.Status.Resources, len(stack.Status.Children))
 	}
 
@@ -251,7 +271,7 @@ func TestSeedStackBecomesTheSeedsResources(t *testing.T) {
 	out, _ := io.ReadAll(kubectl)
 	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
 	if len(lines) != 2 || strings.Join(strings.Fields(lines[0]), " ") != "NAME READY RESOURCES REASON AGE" ||
-		!strings.HasPrefix(strings.Join(strings.Fields(lines[1]), " "), "event-driven-stack True 24/24 Succeeded ") {
+		!strings.HasPrefix(strings.Join(strings.Fields(lines[1]), " "), "event-driven-stack True 43/43 Succeeded ") {
 		t.Errorf("kubectl get eventdrivenstacks:\n%s", out)
 	}
 	if _, _, err := testEnv.ControlPlane.KubeCtl().Run("get", "eds", "-n", ns, "event-driven-stack"); err != nil { //nolint:staticcheck // the suite runs kubectl as the control plane's admin, as KubeCtl does

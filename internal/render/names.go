@@ -126,6 +126,9 @@ func AWSNames(stack *v1alpha1.EventDrivenStack) []AWSName {
 	if s.EventBus != nil {
 		add(refs.EventBus, s.EventBus.Name, false, "spec.eventBus.name")
 	}
+	for _, a := range Alarms(stack) {
+		add(AlarmKind, a.Name, false, "spec.alarms (the alarm on %s)", a.Watches)
+	}
 	sort.SliceStable(out, func(i, j int) bool {
 		if out[i].Kind != out[j].Kind {
 			return out[i].Kind < out[j].Kind

@@ -130,6 +130,9 @@ func Render(stack *v1alpha1.EventDrivenStack, obs Observed) (*Result, error) {
 		}
 		children = append(children, sm)
 	}
+	for _, a := range Alarms(stack) {
+		children = append(children, b.alarm(a))
+	}
 	sortChildren(children)
 	outputs, err := b.outputs()
 	if err != nil {

@@ -103,6 +103,7 @@ func Validate(stack *v1alpha1.EventDrivenStack) field.ErrorList {
 		}
 	}
 	v.archive(spec)
+	v.alarms(spec)
 	for _, k := range sortedKeys(s.Outputs) {
 		v.text(spec.Child("outputs").Key(k), s.Outputs[k])
 	}

@@ -97,8 +97,8 @@ func TestCrashAndRestart(t *testing.T) {
 	})
 	t.Logf("after the last restart: Ready in %s, status resources %s, %d children in status",
 		took.Round(time.Millisecond), stack.Status.Resources, len(stack.Status.Children))
-	if stack.Status.Resources != "24/24" || len(stack.Status.Children) != 24 {
-		t.Errorf("status: resources %q, %d children; want 24/24 (19 ACK children, the bus, 4 rules)",
+	if stack.Status.Resources != "43/43" || len(stack.Status.Children) != 43 {
+		t.Errorf("status: resources %q, %d children; want 43/43 (38 ACK children with the 19 default alarms, the bus, 4 rules)",
 			stack.Status.Resources, len(stack.Status.Children))
 	}
 	// No late duplicate, and nothing left to repair: over two resyncs the
