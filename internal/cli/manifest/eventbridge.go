@@ -9,8 +9,10 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"k8s.io/utils/ptr"
 
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
+	"github.com/eventstack-io/eventstack-operator/internal/refs"
 	"github.com/eventstack-io/eventstack-operator/internal/render"
 )
 
@@ -26,6 +28,9 @@ type EventBridgeCalls struct {
 	PutTargets []eventbridge.PutTargetsInput
 	// AddPermission, one per function target of a rule.
 	AddPermission []lambda.AddPermissionInput
+	// CreateArchive is the bus's archive (spec.eventBus.archive); nil for
+	// none. Its EventSourceArn is the bus's, once the account is known.
+	CreateArchive *eventbridge.CreateArchiveInput
 }
 
 // EventBridge builds the stack's routing with the operator's builder from
@@ -36,6 +41,16 @@ func EventBridge(stack *v1alpha1.EventDrivenStack, obs render.Observed) (*EventB
 		return nil, err
 	}
 	out := &EventBridgeCalls{CreateEventBus: routing.Bus}
+	if a := render.BuildArchive(stack); a != nil {
+		out.CreateArchive = &eventbridge.CreateArchiveInput{ArchiveName: &a.Name, RetentionDays: &a.RetentionDays,
+			Description: ptr.To("Archive of the event bus " + stack.Spec.NamePrefix + stack.Spec.EventBus.Name)}
+		if arn := obs.ARNs[render.Key(refs.EventBus, stack.Spec.EventBus.Name)]; arn != "" {
+			out.CreateArchive.EventSourceArn = &arn
+		}
+		if a.EventPattern != "" {
+			out.CreateArchive.EventPattern = &a.EventPattern
+		}
+	}
 	var waiting []string
 	for _, r := range routing.Rules {
 		out.PutRule = append(out.PutRule, r.PutRule)
@@ -53,7 +68,8 @@ func EventBridge(stack *v1alpha1.EventDrivenStack, obs render.Observed) (*EventB
 }
 
 // WriteEventBridge prints the calls as one JSON object:
-// {"CreateEventBus": {...}, "PutRule": [...], "PutTargets": [...], "AddPermission": [...]}.
+// {"CreateEventBus": {...}, "PutRule": [...], "PutTargets": [...], "AddPermission": [...]},
+// and "CreateArchive": {...} for a bus that keeps an archive.
 // Each input is the SDK's struct marshalled as is, so its members carry the
 // API's names; unset members (null, "") are left out, so that each input
 // reads as the request AWS receives and can be given to the AWS CLI's
@@ -67,6 +83,12 @@ func WriteEventBridge(w io.Writer, calls *EventBridgeCalls) error {
 		{"PutRule", orEmpty(calls.PutRule)},
 		{"PutTargets", orEmpty(calls.PutTargets)},
 		{"AddPermission", orEmpty(calls.AddPermission)},
+	}
+	if calls.CreateArchive != nil {
+		sections = append(sections, struct {
+			name  string
+			value any
+		}{"CreateArchive", calls.CreateArchive})
 	}
 	var buf bytes.Buffer
 	buf.WriteString("{")
