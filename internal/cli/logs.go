@@ -63,7 +63,9 @@ function's name.
 
 --since (default 10m) is a duration before now or a time (RFC 3339). With
 --follow it keeps polling for new events (every second while they come, backing
-off to every 10 s while none do) until Ctrl-C, and prints each event once.
+off to every 10 s while none do) until Ctrl-C, and prints each event once, an
+event CloudWatch Logs makes searchable late (up to 30 s older than the newest
+printed) included.
 
 AWS credentials come from the SDK's default chain (environment, ~/.aws, SSO,
 IRSA, Pod Identity); they need logs:FilterLogEvents.`,
@@ -105,7 +107,7 @@ func (o *logsOptions) run(ctx context.Context, name, component string, s Streams
 	if err != nil {
 		return err
 	}
-	tail := &logtail.Tail{API: cloudwatchlogs.NewFromConfig(cfg), Sources: sources, Since: since}
+	tail := &logtail.Tail{API: cloudwatchlogs.NewFromConfig(cfg), Sources: sources, Since: since, Lookback: logtail.DefaultLookback}
 	w := logtail.NewWriter(s.Out, sources)
 	if o.follow {
 		return tail.Follow(ctx, o.backoff, w)

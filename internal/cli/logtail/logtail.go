@@ -104,30 +104,43 @@ type Tail struct {
 	API     API
 	Sources []Source
 	Since   time.Time
+	// Lookback is how far before the newest event seen a poll looks again:
+	// CloudWatch Logs may make an event searchable after later ones (another
+	// stream, a delayed ingestion), and such an event is printed, once, when
+	// its timestamp is within Lookback of the newest. Zero: only events at or
+	// after the newest one's millisecond.
+	Lookback time.Duration
 
-	// cursor is, per group, the timestamp (ms) of the newest event seen: the
-	// next poll starts there, inclusive, since more events may arrive at that
-	// millisecond; seen holds the IDs of the events at or after the cursor.
+	// cursor is, per group, the timestamp (ms) of the newest event seen; seen
+	// holds the IDs, with their timestamps, of the events a next poll reads
+	// again (from cursor - Lookback on, inclusive).
 	cursor map[string]int64
-	seen   map[string]map[string]bool
+	seen   map[string]map[string]int64
 }
+
+// DefaultLookback is --follow's Lookback.
+const DefaultLookback = 30 * time.Second
 
 // Poll returns the new events of every source, oldest first (ties by
 // label). A log group that does not exist (a function that never ran) has
 // no events.
 func (t *Tail) Poll(ctx context.Context) ([]Line, error) {
 	if t.cursor == nil {
-		t.cursor, t.seen = map[string]int64{}, map[string]map[string]bool{}
+		t.cursor, t.seen = map[string]int64{}, map[string]map[string]int64{}
 	}
+	since, lookback := t.Since.UnixMilli(), t.Lookback.Milliseconds()
 	var lines []Line
 	for _, src := range t.Sources {
-		start, ok := t.cursor[src.Group]
-		if !ok {
-			start = t.Since.UnixMilli()
+		newest, polled := t.cursor[src.Group]
+		start := since
+		if polled {
+			start = max(since, newest-lookback)
+		}
+		seen := t.seen[src.Group]
+		if seen == nil {
+			seen = map[string]int64{}
 		}
 		in := &cloudwatchlogs.FilterLogEventsInput{LogGroupName: aws.String(src.Group), StartTime: aws.Int64(start)}
-		seen := t.seen[src.Group]
-		newest := start
 		for {
 			out, err := t.API.FilterLogEvents(ctx, in)
 			var notFound *types.ResourceNotFoundException
@@ -139,10 +152,11 @@ func (t *Tail) Poll(ctx context.Context) ([]Line, error) {
 			}
 			for _, e := range out.Events {
 				id := aws.ToString(e.EventId)
-				if seen[id] {
+				if _, ok := seen[id]; ok {
 					continue
 				}
 				ts := aws.ToInt64(e.Timestamp)
+				seen[id] = ts
 				lines = append(lines, Line{Label: src.Label, Stream: aws.ToString(e.LogStreamName), EventID: id,
 					Time: time.UnixMilli(ts).UTC(), Message: strings.TrimRight(aws.ToString(e.Message), "\n")})
 				newest = max(newest, ts)
@@ -152,20 +166,14 @@ func (t *Tail) Poll(ctx context.Context) ([]Line, error) {
 			}
 			in.NextToken = out.NextToken
 		}
-		// Keep the IDs of the events at the new cursor only: earlier ones
-		// are before the next poll's start.
-		next := map[string]bool{}
-		for id := range seen {
-			if newest == start {
-				next[id] = true
+		// Forget the IDs a next poll, which starts at newest - Lookback,
+		// cannot read again.
+		for id, ts := range seen {
+			if ts < newest-lookback {
+				delete(seen, id)
 			}
 		}
-		for _, l := range lines {
-			if l.Label == src.Label && l.Time.UnixMilli() == newest {
-				next[l.EventID] = true
-			}
-		}
-		t.cursor[src.Group], t.seen[src.Group] = newest, next
+		t.cursor[src.Group], t.seen[src.Group] = newest, seen
 	}
 	sort.SliceStable(lines, func(i, j int) bool {
 		if !lines[i].Time.Equal(lines[j].Time) {

@@ -208,8 +208,8 @@ func (b *syncBuffer) Write(p []byte) (int, error) {
 }
 
 // --follow prints what is there, then each new event exactly once, events
-// in the same millisecond as the last one seen included, and stops when its
-// context ends.
+// in the same millisecond as the last one seen and events made searchable
+// late (within Lookback) included, and stops when its context ends.
 func TestFollowPrintsEachEventOnce(t *testing.T) {
 	e := newLogsEnv(t, orderGroup, inventoryGroup)
 	base := time.Now().Add(-time.Minute).Truncate(time.Second).UTC()
@@ -222,7 +222,7 @@ func TestFollowPrintsEachEventOnce(t *testing.T) {
 	out := &syncBuffer{ch: make(chan string, 100)}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	tail := &Tail{API: e.client, Sources: sources, Since: base.Add(-time.Minute)}
+	tail := &Tail{API: e.client, Sources: sources, Since: base.Add(-time.Minute), Lookback: 10 * time.Second}
 	go func() {
 		done <- tail.Follow(ctx, Backoff{Min: 5 * time.Millisecond, Max: 20 * time.Millisecond}, NewWriter(out, sources))
 	}()
@@ -249,6 +249,12 @@ func TestFollowPrintsEachEventOnce(t *testing.T) {
 	}
 	e.put(orderGroup, base.Add(2*time.Second), "third")
 	got = append(got, next())
+	// Searchable late: older than the newest printed, within Lookback (in
+	// another group and in the same), and one beyond Lookback, never printed.
+	e.put(inventoryGroup, base.Add(1500*time.Millisecond), "late")
+	e.put(orderGroup, base.Add(-20*time.Second), "too late")
+	e.put(orderGroup, base.Add(1900*time.Millisecond), "late too")
+	got = append(got, next(), next())
 	// Several polls with nothing new print nothing.
 	select {
 	case extra := <-out.ch:
@@ -259,7 +265,7 @@ func TestFollowPrintsEachEventOnce(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Errorf("Follow ended with %v", err)
 	}
-	want := []string{"same millisecond", "second", "third"}
+	want := []string{"same millisecond", "second", "third", "late", "late too"}
 	for i, w := range want {
 		if !strings.HasSuffix(got[i], "  "+w+"\n") {
 			t.Errorf("line %d: %q, want it to end with %q", i, got[i], w)
