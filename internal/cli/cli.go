@@ -7,6 +7,8 @@
 //	kubectl eds match -f stack.yaml       which rules an event matches, offline
 //	kubectl eds publish -f stack.yaml     build, upload and pin the stack's Lambda code
 //	kubectl eds replay NAME --from --to   replay archived events to the stack's rules
+//	kubectl eds logs NAME [COMPONENT]     CloudWatch Logs of its functions or workflow
+//	kubectl eds executions NAME           its workflow's executions, and why they failed
 //
 // The commands only parse flags and wire clients; the work is done in the
 // packages beside this one, which the tests use directly: stackfile (read and
@@ -64,7 +66,11 @@ func NewCommand(s Streams) *cobra.Command {
   publish     builds a stack file's Lambda handlers into reproducible zips, uploads
               them to S3 under keys made of their SHA-256 (only what is not there
               yet), and writes code.s3Key and code.sha256 into the file: commit it
-              and the functions run the new code`,
+              and the functions run the new code
+  logs        prints the CloudWatch Logs of a stack's functions (interleaved and
+              labelled) or of one function or workflow; --follow, --since
+  executions  lists a stack workflow's recent executions, and for a failed one
+              the state it failed in with the error and cause`,
 		Annotations: map[string]string{
 			// As a kubectl plugin, usage lines read "kubectl eds ...".
 			cobra.CommandDisplayNameAnnotation: "kubectl eds",
@@ -77,6 +83,7 @@ func NewCommand(s Streams) *cobra.Command {
 	root.SetErr(s.Err)
 	root.AddCommand(newRenderCommand(s), newStatusCommand(s), newPutEventsCommand(s), newMatchCommand(s), newPublishCommand(s))
 	root.AddCommand(newReplayCommand(s))
+	root.AddCommand(newLogsCommand(s), newExecutionsCommand(s))
 	return root
 }
 
