@@ -113,6 +113,13 @@ func TestLogs(t *testing.T) {
 		})
 	}
 
+	t.Run("a function that never ran", func(t *testing.T) {
+		code, out, errOut := kubectlEDS(t, append([]string{"logs", "event-driven-stack", "event-notification-processor"}, args[1:]...)...)
+		if want := "no log group /aws/lambda/" + prefix + "event-notification-processor yet"; code != 0 || out != "" || !strings.Contains(errOut, want) {
+			t.Errorf("exit %d, output %q, error %q; want %q", code, out, errOut, want)
+		}
+	})
+
 	t.Run("unknown component", func(t *testing.T) {
 		code, out, errOut := kubectlEDS(t, append([]string{"logs", "event-driven-stack", "payment-processor"}, args[1:]...)...)
 		want := `stack ` + ns + `/event-driven-stack has no function or workflow "payment-processor": functions: event-order-processor, ` +

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -117,5 +118,8 @@ func (o *logsOptions) run(ctx context.Context, name, component string, s Streams
 		return err
 	}
 	w.Write(lines)
+	if missing := tail.Missing(); len(missing) > 0 {
+		fmt.Fprintf(s.Err, "no log group %s yet (a function's appears when it first runs)\n", strings.Join(missing, ", "))
+	}
 	return nil
 }

@@ -116,7 +116,13 @@ type Tail struct {
 	// again (from cursor - Lookback on, inclusive).
 	cursor map[string]int64
 	seen   map[string]map[string]int64
+	// missing are the groups the last poll found not to exist.
+	missing []string
 }
+
+// Missing returns the log groups the last Poll found not to exist (a
+// function that never ran has none yet).
+func (t *Tail) Missing() []string { return t.missing }
 
 // DefaultLookback is --follow's Lookback.
 const DefaultLookback = 30 * time.Second
@@ -129,6 +135,7 @@ func (t *Tail) Poll(ctx context.Context) ([]Line, error) {
 		t.cursor, t.seen = map[string]int64{}, map[string]map[string]int64{}
 	}
 	since, lookback := t.Since.UnixMilli(), t.Lookback.Milliseconds()
+	t.missing = nil
 	var lines []Line
 	for _, src := range t.Sources {
 		newest, polled := t.cursor[src.Group]
@@ -145,6 +152,7 @@ func (t *Tail) Poll(ctx context.Context) ([]Line, error) {
 			out, err := t.API.FilterLogEvents(ctx, in)
 			var notFound *types.ResourceNotFoundException
 			if errors.As(err, &notFound) {
+				t.missing = append(t.missing, src.Group)
 				break
 			}
 			if err != nil {

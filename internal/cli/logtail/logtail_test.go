@@ -191,8 +191,8 @@ func TestPollAndWrite(t *testing.T) {
 
 	// A function without a log group yet has no events, and is no error.
 	missing := &Tail{API: e.client, Sources: []Source{{"new", "/aws/lambda/never-ran"}}, Since: base.Add(-time.Hour)}
-	if lines, err := missing.Poll(context.Background()); err != nil || len(lines) != 0 {
-		t.Errorf("a missing log group: %v, %v", lines, err)
+	if lines, err := missing.Poll(context.Background()); err != nil || len(lines) != 0 || len(missing.Missing()) != 1 || missing.Missing()[0] != "/aws/lambda/never-ran" {
+		t.Errorf("a missing log group: %v, %v, missing %q", lines, err, missing.Missing())
 	}
 }
 
