@@ -205,3 +205,58 @@ func TestWrite(t *testing.T) {
 		t.Errorf("got\n%s\nwant\n%s", out.String(), want)
 	}
 }
+
+// historyAPI answers GetExecutionHistory with a fixed history, in pages of
+// two, for the histories localaws does not make (timeouts).
+type historyAPI struct {
+	API
+	events []sfntypes.HistoryEvent
+}
+
+func (h historyAPI) GetExecutionHistory(_ context.Context, in *sfn.GetExecutionHistoryInput, _ ...func(*sfn.Options)) (*sfn.GetExecutionHistoryOutput, error) {
+	from := 0
+	if in.NextToken != nil {
+		from = int((*in.NextToken)[0] - '0')
+	}
+	to := min(len(h.events), from+2)
+	out := &sfn.GetExecutionHistoryOutput{Events: h.events[from:to]}
+	if to < len(h.events) {
+		out.NextToken = aws.String(string(rune('0' + to)))
+	}
+	return out, nil
+}
+
+// A timed-out execution: the state it was in when the execution's timeout
+// struck, over pages; a Lambda that timed out in a state that then failed
+// the execution of its error.
+func TestFailureOfTimeouts(t *testing.T) {
+	entered := func(name string) sfntypes.HistoryEvent {
+		return sfntypes.HistoryEvent{Type: sfntypes.HistoryEventTypeTaskStateEntered, StateEnteredEventDetails: &sfntypes.StateEnteredEventDetails{Name: aws.String(name)}}
+	}
+	exited := func(name string) sfntypes.HistoryEvent {
+		return sfntypes.HistoryEvent{Type: sfntypes.HistoryEventTypeTaskStateExited, StateExitedEventDetails: &sfntypes.StateExitedEventDetails{Name: aws.String(name)}}
+	}
+	tests := []struct {
+		name   string
+		events []sfntypes.HistoryEvent
+		want   Failure
+	}{
+		{"execution timed out", []sfntypes.HistoryEvent{
+			{Type: sfntypes.HistoryEventTypeExecutionStarted}, entered("LoadOrder"), exited("LoadOrder"), entered("WaitForPayment"),
+			{Type: sfntypes.HistoryEventTypeExecutionTimedOut, ExecutionTimedOutEventDetails: &sfntypes.ExecutionTimedOutEventDetails{}},
+		}, Failure{State: "WaitForPayment", Event: "ExecutionTimedOut", Error: "States.Timeout"}},
+		{"a Lambda timed out", []sfntypes.HistoryEvent{
+			{Type: sfntypes.HistoryEventTypeExecutionStarted}, entered("ProcessOrder"),
+			{Type: sfntypes.HistoryEventTypeLambdaFunctionTimedOut, LambdaFunctionTimedOutEventDetails: &sfntypes.LambdaFunctionTimedOutEventDetails{}},
+			{Type: sfntypes.HistoryEventTypeExecutionFailed, ExecutionFailedEventDetails: &sfntypes.ExecutionFailedEventDetails{Error: aws.String("States.Timeout")}},
+		}, Failure{State: "ProcessOrder", Event: "LambdaFunctionTimedOut", Error: "States.Timeout"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := FailureOf(context.Background(), historyAPI{events: tt.events}, "arn:aws:states:us-east-1:123456789012:execution:dev-saga:x")
+			if err != nil || !sameFailure(got, &tt.want) {
+				t.Errorf("FailureOf: %+v, %v; want %+v", got, err, tt.want)
+			}
+		})
+	}
+}
