@@ -92,12 +92,7 @@ func (s *Server) sfnFindExecution(arn string) (*sfnExecution, *apiError) {
 
 // record appends an event to an execution's history (call with s.mu held).
 func (e *sfnExecution) record(typ, detailsMember string, details map[string]any) {
-	ev := map[string]any{"id": len(e.history) + 1, "timestamp": sfnEpoch(time.Now()), "type": typ}
-	if len(e.history) > 0 {
-		ev["previousEventId"] = len(e.history)
-	} else {
-		ev["previousEventId"] = 0
-	}
+	ev := map[string]any{"id": len(e.history) + 1, "previousEventId": len(e.history), "timestamp": sfnEpoch(time.Now()), "type": typ}
 	if detailsMember != "" {
 		ev[detailsMember] = details
 	}
@@ -263,12 +258,11 @@ func (s *Server) sfnListExecutions(body []byte) (any, *apiError) {
 	sortExecutions(list)
 	from = min(from, len(list))
 	to := min(len(list), from+size)
-	out := map[string]any{"executions": []map[string]any{}}
 	page := []map[string]any{}
 	for _, e := range list[from:to] {
 		page = append(page, e.summary())
 	}
-	out["executions"] = page
+	out := map[string]any{"executions": page}
 	if to < len(list) {
 		out["nextToken"] = "p/" + strconv.Itoa(to)
 	}
