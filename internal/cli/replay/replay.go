@@ -86,7 +86,8 @@ func DescribeArchive(ctx context.Context, api API, name string) (Archive, error)
 }
 
 // CheckWindow says why the archive cannot replay the window [from, to) at
-// now, or nil when it can.
+// now, or nil when it can. Its limits are taken to the second, as the flags
+// and the times it suggests are written.
 func CheckWindow(a Archive, from, to, now time.Time) error {
 	const layout = time.RFC3339
 	switch {
@@ -97,19 +98,22 @@ func CheckWindow(a Archive, from, to, now time.Time) error {
 			to.Format(layout), now.Format(layout))
 	case a.State != string(ebtypes.ArchiveStateEnabled) && a.State != string(ebtypes.ArchiveStateCreating):
 		return fmt.Errorf("the archive %s is %s: it cannot be replayed", a.Name, a.State)
-	case from.Before(a.Created):
+	case from.Before(a.Created.Truncate(time.Second)):
 		return fmt.Errorf("the archive %s was created at %s and holds no event from before: use --from %s or later",
-			a.Name, a.Created.Format(layout), a.Created.Format(layout))
+			a.Name, a.Created.Format(layout), a.Created.Truncate(time.Second).Format(layout))
 	}
 	if a.RetentionDays > 0 {
 		kept := now.Add(-time.Duration(a.RetentionDays) * 24 * time.Hour)
-		if from.Before(kept) {
+		if from.Before(kept.Truncate(time.Second)) {
 			days := fmt.Sprintf("%d days", a.RetentionDays)
 			if a.RetentionDays == 1 {
 				days = "1 day"
 			}
+			// The limit moves on with the clock: the --from suggested is
+			// the next whole minute, still within retention when it is used.
+			suggest := kept.Truncate(time.Minute).Add(time.Minute)
 			return fmt.Errorf("the archive %s keeps events %s: events from before %s are gone: use --from %s or later",
-				a.Name, days, kept.Format(layout), kept.Format(layout))
+				a.Name, days, kept.Truncate(time.Second).Format(layout), suggest.Format(layout))
 		}
 	}
 	return nil
