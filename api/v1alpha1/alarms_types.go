@@ -5,6 +5,18 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
+// ConditionAlarming is True while an alarm of the stack is in ALARM. It is
+// not one of the conditions kstatus reads: an alarming stack stays Ready.
+const ConditionAlarming = "Alarming"
+
+// Reasons of the condition Alarming.
+const (
+	// ReasonAlarmsFiring: at least one alarm is in ALARM.
+	ReasonAlarmsFiring = "AlarmsFiring"
+	// ReasonNoAlarm: no alarm is in ALARM.
+	ReasonNoAlarm = "NoAlarm"
+)
+
 // AlarmFamily names a family of the alarms every stack gets by default.
 // +kubebuilder:validation:Enum=deadLetterQueues;functions;workflows;rules;tables
 type AlarmFamily string

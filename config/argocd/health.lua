@@ -48,8 +48,15 @@ end
 
 local ready = condition(obj.status, "Ready")
 if ready ~= nil and ready.status == "True" then
+  -- An alarm in ALARM leaves the stack Healthy (its infrastructure is what
+  -- the spec says; its work fails): the message says which alarms fire.
+  -- Degraded would fail sync waves and flap with traffic.
   hs.status = "Healthy"
   hs.message = ready.message or "Ready"
+  local alarming = condition(obj.status, "Alarming")
+  if alarming ~= nil and alarming.status == "True" then
+    hs.message = "Ready, but alarming: " .. (alarming.message or alarming.reason or "an alarm is in ALARM")
+  end
   return hs
 end
 

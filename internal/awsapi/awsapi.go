@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
@@ -80,6 +81,12 @@ type Logs interface {
 	DeleteLogGroup(context.Context, *cloudwatchlogs.DeleteLogGroupInput, ...func(*cloudwatchlogs.Options)) (*cloudwatchlogs.DeleteLogGroupOutput, error)
 }
 
+// Alarms is the part of the CloudWatch API the operator calls: the state
+// of the stack's alarms, which ACK's cloudwatch controller does not report.
+type Alarms interface {
+	DescribeAlarms(context.Context, *cloudwatch.DescribeAlarmsInput, ...func(*cloudwatch.Options)) (*cloudwatch.DescribeAlarmsOutput, error)
+}
+
 // STS is the part of the STS API the operator calls: which account its
 // credentials are in, to derive the ARNs of resources not created yet.
 type STS interface {
@@ -88,6 +95,7 @@ type STS interface {
 
 // Clients are the clients for one region.
 type Clients struct {
+	Alarms        Alarms
 	EventBridge   EventBridge
 	Lambda        Lambda
 	Logs          Logs
@@ -174,6 +182,7 @@ func (f *Factory) For(ctx context.Context, region, roleARN string) (*Clients, er
 		}))
 	}
 	c := &Clients{
+		Alarms:        cloudwatch.NewFromConfig(cfg, func(o *cloudwatch.Options) { o.BaseEndpoint = endpointOf(f.EndpointURL) }),
 		EventBridge:   eventbridge.NewFromConfig(cfg, func(o *eventbridge.Options) { o.BaseEndpoint = endpointOf(f.EndpointURL) }),
 		Lambda:        lambda.NewFromConfig(cfg, func(o *lambda.Options) { o.BaseEndpoint = endpointOf(f.EndpointURL) }),
 		Logs:          cloudwatchlogs.NewFromConfig(cfg, func(o *cloudwatchlogs.Options) { o.BaseEndpoint = endpointOf(f.EndpointURL) }),

@@ -126,6 +126,8 @@ type appliedChild struct {
 //     not asked again until someone writes the child (ACK reporting anew,
 //     the operator applying a change);
 //   - mappingsAt: when the stack's event source mappings were last read;
+//   - alarmsAt: when the alarms' states were last read (readAlarms: at most
+//     once per status interval);
 //   - reclaim: components whose own AWS resource the next render asks ACK
 //     to adopt (reclaimLostCreate).
 type stackMemo struct {
@@ -133,6 +135,7 @@ type stackMemo struct {
 	reported   map[types.UID]int64
 	settled    map[types.UID]string
 	mappingsAt time.Time
+	alarmsAt   time.Time
 	reclaim    map[string]bool
 }
 

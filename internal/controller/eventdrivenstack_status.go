@@ -71,6 +71,7 @@ func computeStatus(s *scope, stepErr error, withAWS bool) {
 	}
 	st.Resources = fmt.Sprintf("%d/%d", ready, len(st.Children))
 	status.SetConditions(s.stack, stepErr)
+	setAlarms(s.stack, s.alarms, s.alarms != nil)
 	if _, terminal := outcome.IsTerminal(stepErr); stepErr == nil || terminal {
 		// The spec was fully acted on (or cannot be): the status describes it.
 		st.ObservedGeneration = s.stack.Generation

@@ -94,6 +94,9 @@ type scope struct {
 	policies map[string]map[string]routing.Statement
 	// routingReadAt is when bus and policies were read from AWS.
 	routingReadAt time.Time
+	// alarms are the alarm states read from CloudWatch in this reconcile;
+	// nil when not read (the last ones written stay).
+	alarms []v1alpha1.AlarmState
 }
 
 // clients returns the AWS clients of the stack's account: the operator's

@@ -10,6 +10,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
@@ -36,6 +38,7 @@ type awsSide struct {
 	iam    *iam.Client
 	lambda *lambda.Client
 	sfn    *sfn.Client
+	cw     *cloudwatch.Client
 }
 
 func newAWSSide(s *localaws.Server) *awsSide {
@@ -48,6 +51,7 @@ func newAWSSide(s *localaws.Server) *awsSide {
 		iam:    iam.New(iam.Options{Region: s.Region, BaseEndpoint: aws.String(s.URL()), Credentials: creds, HTTPClient: hc}),
 		lambda: lambda.New(lambda.Options{Region: s.Region, BaseEndpoint: aws.String(s.URL()), Credentials: creds, HTTPClient: hc}),
 		sfn:    sfn.New(sfn.Options{Region: s.Region, BaseEndpoint: aws.String(s.URL()), Credentials: creds, HTTPClient: hc}),
+		cw:     cloudwatch.New(cloudwatch.Options{Region: s.Region, BaseEndpoint: aws.String(s.URL()), Credentials: creds, HTTPClient: hc}),
 	}
 }
 
@@ -320,4 +324,36 @@ func awsMessage(err error) string {
 		return msg[i+len("api error "):]
 	}
 	return fmt.Sprint(err)
+}
+
+// putMetricAlarm calls PutMetricAlarm with the child's spec, as
+// cloudwatch-controller's sdkCreate and sdkUpdate do (PutMetricAlarm both
+// creates and replaces an alarm), and returns the alarm's ARN.
+func (a *awsSide) putMetricAlarm(ctx context.Context, m *ack.MetricAlarm) (string, error) {
+	s := m.Spec
+	in := &cloudwatch.PutMetricAlarmInput{
+		AlarmName: s.Name, AlarmDescription: s.AlarmDescription, Namespace: s.Namespace, MetricName: s.MetricName,
+		Statistic: cwtypes.Statistic(ptr.Deref(s.Statistic, "")), Threshold: s.Threshold,
+		ComparisonOperator: cwtypes.ComparisonOperator(ptr.Deref(s.ComparisonOperator, "")),
+		TreatMissingData:   s.TreatMissingData, ActionsEnabled: s.ActionsEnabled,
+	}
+	if s.Period != nil {
+		in.Period = aws.Int32(int32(*s.Period))
+	}
+	if s.EvaluationPeriods != nil {
+		in.EvaluationPeriods = aws.Int32(int32(*s.EvaluationPeriods))
+	}
+	for _, d := range s.Dimensions {
+		in.Dimensions = append(in.Dimensions, cwtypes.Dimension{Name: d.Name, Value: d.Value})
+	}
+	for _, x := range s.AlarmActions {
+		in.AlarmActions = append(in.AlarmActions, ptr.Deref(x, ""))
+	}
+	for _, x := range s.OKActions {
+		in.OKActions = append(in.OKActions, ptr.Deref(x, ""))
+	}
+	if _, err := a.cw.PutMetricAlarm(ctx, in); err != nil {
+		return "", err
+	}
+	return arns.Scope{Region: a.server.Region, Account: a.server.AccountID}.Alarm(ptr.Deref(s.Name, "")), nil
 }

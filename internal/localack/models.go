@@ -75,6 +75,7 @@ var models = map[string]model{
 		},
 	},
 	"StateMachine": {aws: reconcileStateMachine},
+	"MetricAlarm":  {aws: reconcileMetricAlarm},
 }
 
 // modelOf is the model of a child's kind; the zero model for a kind whose
@@ -172,4 +173,21 @@ func reconcileStateMachine(ctx context.Context, a *awsSide, obj ack.Object, acco
 		return true, false, nil
 	}
 	return false, false, nil
+}
+
+// reconcileMetricAlarm puts the alarm in the local AWS on its creation and
+// on each new generation, so that the operator reads its state there
+// (cloudwatch-controller reports none).
+func reconcileMetricAlarm(ctx context.Context, a *awsSide, obj ack.Object, account string, newGeneration bool) (bool, bool, error) {
+	if obj.ACKStatus().ARN() != "" && !newGeneration {
+		return false, false, nil
+	}
+	arn, err := a.putMetricAlarm(ctx, obj.(*ack.MetricAlarm))
+	if err != nil {
+		setRecoverable(obj, awsMessage(err))
+		return true, true, nil
+	}
+	setARNIn(obj, arn, account)
+	syncedNow(obj)
+	return true, true, nil
 }

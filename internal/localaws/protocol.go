@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/aws/smithy-go/encoding/cbor"
 )
 
 // The wire protocols of the services the server plays, as the AWS SDK for Go
@@ -29,6 +31,8 @@ const (
 	awsJSON11
 	restJSON
 	awsQuery
+	// rpcV2CBOR is Smithy RPC v2 CBOR (CloudWatch, cloudwatch.go).
+	rpcV2CBOR
 )
 
 // services are the services the server plays, by the name that prefixes
@@ -42,15 +46,16 @@ var services = map[string]struct {
 	// documents' namespace.
 	version, xmlns string
 }{
-	"events":   {protocol: awsJSON11, target: "AWSEvents."},
-	"logs":     {protocol: awsJSON11, target: "Logs_20140328."},
-	"sqs":      {protocol: awsJSON10, target: "AmazonSQS."},
-	"dynamodb": {protocol: awsJSON10, target: "DynamoDB_20120810."},
-	"states":   {protocol: awsJSON10, target: "AWSStepFunctions."},
-	"lambda":   {protocol: restJSON},
-	"sts":      {protocol: awsQuery, version: "2011-06-15", xmlns: "https://sts.amazonaws.com/doc/2011-06-15/"},
-	"iam":      {protocol: awsQuery, version: "2010-05-08", xmlns: "https://iam.amazonaws.com/doc/2010-05-08/"},
-	"sns":      {protocol: awsQuery, version: "2010-03-31", xmlns: "http://sns.amazonaws.com/doc/2010-03-31/"},
+	"events":     {protocol: awsJSON11, target: "AWSEvents."},
+	"logs":       {protocol: awsJSON11, target: "Logs_20140328."},
+	"sqs":        {protocol: awsJSON10, target: "AmazonSQS."},
+	"dynamodb":   {protocol: awsJSON10, target: "DynamoDB_20120810."},
+	"states":     {protocol: awsJSON10, target: "AWSStepFunctions."},
+	"lambda":     {protocol: restJSON},
+	"sts":        {protocol: awsQuery, version: "2011-06-15", xmlns: "https://sts.amazonaws.com/doc/2011-06-15/"},
+	"iam":        {protocol: awsQuery, version: "2010-05-08", xmlns: "https://iam.amazonaws.com/doc/2010-05-08/"},
+	"sns":        {protocol: awsQuery, version: "2010-03-31", xmlns: "http://sns.amazonaws.com/doc/2010-03-31/"},
+	"cloudwatch": {protocol: rpcV2CBOR},
 }
 
 // handler answers one request, called with s.mu held: an HTTP status, the
@@ -62,21 +67,25 @@ type router func(s *Server, r *http.Request, body []byte) (string, handler)
 
 // routers are each service's router.
 var routers = map[string]router{
-	"events":   (*Server).routeEvents,
-	"logs":     (*Server).routeLogs,
-	"lambda":   (*Server).routeLambda,
-	"sts":      queryRouter(stsOps),
-	"iam":      queryRouter(iamOps),
-	"sns":      queryRouter(snsOps),
-	"sqs":      rpcRouter("AmazonSQS.", sqsOps),
-	"dynamodb": rpcRouter("DynamoDB_20120810.", dynamoOps),
-	"states":   rpcRouter("AWSStepFunctions.", sfnOps),
+	"events":     (*Server).routeEvents,
+	"logs":       (*Server).routeLogs,
+	"lambda":     (*Server).routeLambda,
+	"sts":        queryRouter(stsOps),
+	"iam":        queryRouter(iamOps),
+	"sns":        queryRouter(snsOps),
+	"sqs":        rpcRouter("AmazonSQS.", sqsOps),
+	"dynamodb":   rpcRouter("DynamoDB_20120810.", dynamoOps),
+	"states":     rpcRouter("AWSStepFunctions.", sfnOps),
+	"cloudwatch": (*Server).routeCloudWatch,
 }
 
 // serviceOf tells a request's service from what it carries: the X-Amz-Target
 // prefix of a JSON service, the Version of a query request, else Lambda
 // (REST).
 func serviceOf(r *http.Request) string {
+	if strings.HasPrefix(r.URL.Path, cloudWatchPath) {
+		return "cloudwatch"
+	}
 	if target := r.Header.Get("X-Amz-Target"); target != "" {
 		for name, svc := range services {
 			if svc.target != "" && strings.HasPrefix(target, svc.target) {
@@ -182,6 +191,17 @@ func writeOK(w http.ResponseWriter, service, op string, status int, out any) {
 		_, _ = w.Write(buf.Bytes())
 		return
 	}
+	if svc.protocol == rpcV2CBOR {
+		v, ok := out.(cbor.Value)
+		if !ok || v == nil {
+			v = cbor.Map{}
+		}
+		w.Header().Set("Smithy-Protocol", "rpc-v2-cbor")
+		w.Header().Set("Content-Type", "application/cbor")
+		w.WriteHeader(status)
+		_, _ = w.Write(cbor.Encode(v))
+		return
+	}
 	w.Header().Set("Content-Type", contentType(svc.protocol))
 	if out == nil {
 		if status == http.StatusNoContent {
@@ -228,6 +248,12 @@ func writeError(w http.ResponseWriter, service string, e *apiError) {
 		fault = "Receiver"
 	}
 	switch svc.protocol {
+	case rpcV2CBOR:
+		w.Header().Set("Smithy-Protocol", "rpc-v2-cbor")
+		w.Header().Set("Content-Type", "application/cbor")
+		w.WriteHeader(e.Status)
+		_, _ = w.Write(cbor.Encode(cbor.Map{"__type": cbor.String(e.Code), "message": cbor.String(e.Message)}))
+		return
 	case awsQuery:
 		b, _ := xml.Marshal(queryError{Xmlns: svc.xmlns, Type: fault, Code: e.Code, Message: e.Message, ID: newID()})
 		w.Header().Set("Content-Type", "text/xml")

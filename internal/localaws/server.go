@@ -58,6 +58,7 @@ type Server struct {
 	sqsState
 	dynamoState
 	sfnState
+	cloudWatchState
 }
 
 // New returns a server with only the default event bus, not yet listening.

@@ -87,7 +87,7 @@ func Alarms(stack *v1alpha1.EventDrivenStack) []Alarm {
 			a := count(v1alpha1.AlarmDeadLetterQueues, eventsDLQKind, "", "", "AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum",
 				"Events wait in the stack's EventBridge dead-letter queue: a rule could not deliver them to its target after EventBridge's retries.",
 				AlarmDimension{Name: "QueueName", Value: eventsDLQAWSName(stack)})
-			a.Name, a.Watches = eventsDLQAlarm, Key(eventsDLQKind, "")
+			a.Name, a.Watches = eventsDLQAlarm, Key(refs.Queue, eventsDLQAWSName(stack)) // the queue in AWS; no spec entry
 			out = append(out, a)
 		}
 	}
@@ -185,10 +185,10 @@ func orZero(v, def int32) int32 {
 	return v
 }
 
-// alarmAWSName is an alarm's name in CloudWatch (up to 255 characters):
+// AlarmAWSName is an alarm's name in CloudWatch (up to 255 characters):
 // the stack's prefix and the alarm's name; the EventBridge dead-letter
 // queue's alarm is named after that queue.
-func alarmAWSName(stack *v1alpha1.EventDrivenStack, name string) string {
+func AlarmAWSName(stack *v1alpha1.EventDrivenStack, name string) string {
 	if name == eventsDLQAlarm {
 		return shorten(eventsDLQAWSName(stack)+"-messages-visible", 255)
 	}
@@ -202,7 +202,7 @@ func alarmAWSName(stack *v1alpha1.EventDrivenStack, name string) string {
 func (b *builder) alarm(a Alarm) Child {
 	var n needs
 	name := childName(b.stack, a.Name)
-	awsAlarm := alarmAWSName(b.stack, a.Name)
+	awsAlarm := AlarmAWSName(b.stack, a.Name)
 	obj := &ack.MetricAlarm{Spec: ack.MetricAlarmSpec{
 		Name: ptr.To(awsAlarm), Namespace: ptr.To(a.Namespace), MetricName: ptr.To(a.Metric),
 		Statistic: ptr.To(a.Statistic), Period: ptr.To(a.Period), EvaluationPeriods: ptr.To(a.Periods),

@@ -178,7 +178,7 @@ func TestAlarmNamesWithinCloudWatchLimits(t *testing.T) {
 		Alarms:     &v1alpha1.Alarms{Custom: []v1alpha1.Alarm{{Name: strings.Repeat("a", 64), Namespace: "N", Metric: "M"}}}}}
 	stack.Name = strings.Repeat("s", 63)
 	for _, a := range Alarms(stack) {
-		if n := alarmAWSName(stack, a.Name); len(n) > 255 || n == "" {
+		if n := AlarmAWSName(stack, a.Name); len(n) > 255 || n == "" {
 			t.Errorf("%q: %d characters", n, len(n))
 		}
 	}

@@ -40,7 +40,7 @@ var components = map[refs.Kind]component{
 	refs.EventBus: {"EventBus", awsName, awsName, in(arns.Scope.EventBus)},
 	ruleKind:      {"Rule", awsName, awsName, ruleARN},
 	LogGroupKind:  {"LogGroup", LogGroupName, LogGroupName, in(arns.Scope.LogGroup)},
-	AlarmKind:     {"MetricAlarm", componentChildName, alarmAWSName, in(arns.Scope.Alarm)},
+	AlarmKind:     {"MetricAlarm", componentChildName, AlarmAWSName, in(arns.Scope.Alarm)},
 }
 
 // componentChildName is the child name of a component built from one spec

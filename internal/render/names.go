@@ -130,6 +130,11 @@ func AWSNames(stack *v1alpha1.EventDrivenStack) []AWSName {
 		add(AlarmKind, a.Name, false, "spec.alarms (the alarm on %s)", a.Watches)
 	}
 	sort.SliceStable(out, func(i, j int) bool {
+		// Alarms last: their names follow from their components', which
+		// say more in a message that lists the first few.
+		if a, b := out[i].Kind == "MetricAlarm", out[j].Kind == "MetricAlarm"; a != b {
+			return b
+		}
 		if out[i].Kind != out[j].Kind {
 			return out[i].Kind < out[j].Kind
 		}

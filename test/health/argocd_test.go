@@ -302,3 +302,21 @@ func mustContain(t *testing.T, what, s string, parts ...string) {
 		}
 	}
 }
+
+// A Ready stack with an alarm in ALARM is Healthy, with a message naming the
+// alarm: not Degraded, which is for a stack that cannot progress. Back to OK
+// (Alarming False), the message is Ready's again.
+func TestArgoCDAlarmingStackIsHealthyWithAMessage(t *testing.T) {
+	obj := func(alarming string) *unstructured.Unstructured {
+		return &unstructured.Unstructured{Object: map[string]any{
+			"metadata": map[string]any{"name": "shop", "generation": int64(2)},
+			"status": map[string]any{"observedGeneration": int64(2), "conditions": []any{
+				map[string]any{"type": "Ready", "status": "True", "reason": "Succeeded", "message": "every child is ready"},
+				map[string]any{"type": "Alarming", "status": alarming, "reason": "AlarmsFiring",
+					"message": "1 of 19 alarms in ALARM: order-dlq-messages-visible (queue/order-dlq since 2026-12-07T08:30:00Z)"},
+			}},
+		}}
+	}
+	evalLua(t, obj("True"), healthy, "Ready, but alarming: 1 of 19 alarms in ALARM: order-dlq-messages-visible (queue/order-dlq since 2026-12-07T08:30:00Z)")
+	evalLua(t, obj("False"), healthy, "every child is ready")
+}

@@ -67,6 +67,10 @@ func Write(w io.Writer, stack *v1alpha1.EventDrivenStack, o Options) error {
 			fmt.Fprintf(tw, "  %s:\t%s: %s\n", t, c.Reason, c.Message)
 		}
 	}
+	if c := meta.FindStatusCondition(st.Conditions, v1alpha1.ConditionAlarming); c != nil && c.Status == "True" {
+		// Beside Ready, never instead of it: the stack stands, its work fails.
+		fmt.Fprintf(tw, "  Alarming:\t%s %s: %s\n", p.style(red, "True"), c.Reason, c.Message)
+	}
 	if st.Resources != "" {
 		fmt.Fprintf(tw, "  Resources:\t%s ready\n", st.Resources)
 	}
@@ -90,6 +94,9 @@ func Write(w io.Writer, stack *v1alpha1.EventDrivenStack, o Options) error {
 	}
 
 	if err := p.children(st.Children); err != nil {
+		return err
+	}
+	if err := p.alarms(st.Alarms); err != nil {
 		return err
 	}
 	if err := p.outputs(stack); err != nil {
@@ -193,6 +200,45 @@ func (p *printer) mark(c v1alpha1.ChildStatus) string {
 	default:
 		return p.style(yellow, m)
 	}
+}
+
+// alarmMarks show an alarm's state at a glance.
+var alarmMarks = map[string]string{"OK": "✓", "ALARM": "✗", "INSUFFICIENT_DATA": "○", "": "?"}
+
+// alarms prints each alarm with its state, what it watches and since when,
+// those in ALARM first.
+func (p *printer) alarms(all []v1alpha1.AlarmState) error {
+	if len(all) == 0 {
+		return nil
+	}
+	sorted := append([]v1alpha1.AlarmState(nil), all...)
+	firing := 0
+	for _, a := range sorted {
+		if a.State == "ALARM" {
+			firing++
+		}
+	}
+	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].State == "ALARM" && sorted[j].State != "ALARM" })
+	fmt.Fprintf(&p.b, "%s (%d in ALARM of %d)\n", p.style(bold, "Alarms"), firing, len(sorted))
+	tw := tabwriter.NewWriter(&p.b, 0, 0, 2, ' ', 0)
+	for _, a := range sorted {
+		color := yellow
+		switch a.State {
+		case "OK":
+			color = green
+		case "ALARM":
+			color = red
+		}
+		state := a.State
+		if state == "" {
+			state = "not read yet"
+		}
+		if a.Since != nil {
+			state += " since " + a.Since.UTC().Format(time.RFC3339)
+		}
+		fmt.Fprintf(tw, "  %s %s\t%s\t%s\n", p.style(color, alarmMarks[a.State]), a.Name, a.Component, state)
+	}
+	return tw.Flush()
 }
 
 // describe is a child's state, when not plainly ready, and its message.

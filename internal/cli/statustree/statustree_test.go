@@ -140,3 +140,41 @@ func TestDeleting(t *testing.T) {
 		}
 	}
 }
+
+// A Ready stack with an alarm in ALARM: Ready stays True, Alarming is beside
+// it, and the alarms are listed, those in ALARM first, with what each
+// watches and since when.
+func TestAlarming(t *testing.T) {
+	since := metav1.NewTime(time.Date(2026, 12, 7, 8, 30, 0, 0, time.UTC))
+	s := &v1alpha1.EventDrivenStack{
+		ObjectMeta: metav1.ObjectMeta{Name: "shop", Namespace: "team-a", Generation: 1},
+		Status: v1alpha1.EventDrivenStackStatus{
+			ObservedGeneration: 1,
+			Conditions: []metav1.Condition{
+				{Type: "Ready", Status: "True", Reason: "Succeeded", Message: "every child is ready"},
+				{Type: "Alarming", Status: "True", Reason: "AlarmsFiring", Message: "1 of 2 alarms in ALARM: work-dlq-messages-visible (queue/work-dlq since 2026-12-07T08:30:00Z)"},
+			},
+			Alarms: []v1alpha1.AlarmState{
+				{Name: "fn-errors", Component: "function/fn", State: "OK", Since: &since},
+				{Name: "work-dlq-messages-visible", Component: "queue/work-dlq", State: "ALARM", Since: &since, Reason: "Threshold Crossed"},
+			},
+		},
+	}
+	var out bytes.Buffer
+	if err := statustree.Write(&out, s, statustree.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	want := `EventDrivenStack team-a/shop
+  Ready:       True Succeeded: every child is ready
+  Alarming:    True AlarmsFiring: 1 of 2 alarms in ALARM: work-dlq-messages-visible (queue/work-dlq since 2026-12-07T08:30:00Z)
+  Generation:  1, observed 1
+Children
+  (none reported yet)
+Alarms (1 in ALARM of 2)
+  ✗ work-dlq-messages-visible  queue/work-dlq  ALARM since 2026-12-07T08:30:00Z
+  ✓ fn-errors                  function/fn     OK since 2026-12-07T08:30:00Z
+`
+	if got := out.String(); got != want {
+		t.Errorf("got:\n%s\nwant:\n%s", got, want)
+	}
+}
