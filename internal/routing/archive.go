@@ -86,11 +86,14 @@ func EnsureArchive(ctx context.Context, eb awsapi.EventBridge, bus *Bus, want *r
 			Pattern: want.EventPattern, RetentionDays: want.RetentionDays}
 	case !sameArchive(have, want):
 		pattern := want.EventPattern
-		if pattern == "" {
+		if pattern == "" && have.Pattern != "" {
 			pattern = everyEvent
 		}
-		out, err := eb.UpdateArchive(ctx, &eventbridge.UpdateArchiveInput{ArchiveName: &want.Name,
-			RetentionDays: ptr.To(want.RetentionDays), EventPattern: &pattern})
+		in := &eventbridge.UpdateArchiveInput{ArchiveName: &want.Name, RetentionDays: ptr.To(want.RetentionDays)}
+		if pattern != "" {
+			in.EventPattern = &pattern
+		}
+		out, err := eb.UpdateArchive(ctx, in)
 		if err != nil {
 			return awsapi.Classify("events:UpdateArchive", err)
 		}

@@ -87,6 +87,14 @@ func TestEnsureArchive(t *testing.T) {
 		wantMutating:  1,
 		wantArchive:   &localaws.Archive{EventPattern: everyEvent},
 	}, {
+		name:          "a new retention for an archive of every event: no pattern is set",
+		before:        archived(7, ""),
+		stack:         archived(30, ""),
+		want:          []string{"EventBus shop-bus: ready", "Rule shop-a: ready", "Archive shop-bus-archive: ready"},
+		wantInventory: []string{"record EventBus shop-bus", "record Archive shop-bus-archive"},
+		wantMutating:  1,
+		wantArchive:   &localaws.Archive{RetentionDays: 30},
+	}, {
 		name:          "EventBridge refuses the archive: stalled, taken off the inventory; the rules still have their turn",
 		before:        stack("a"),
 		stack:         archived(7, ""),
