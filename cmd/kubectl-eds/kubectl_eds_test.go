@@ -99,8 +99,8 @@ func TestRenderedObjectsApplyCleanly(t *testing.T) {
 	ctx := context.Background()
 	ns := newNamespace(t)
 	objs := documents(t, mustKubectlEDS(t, "render", "-f", localcluster.SeedPath(), "-n", ns))
-	if len(objs) != 19 {
-		t.Fatalf("%d objects rendered, want the seed's 19", len(objs))
+	if len(objs) != 38 {
+		t.Fatalf("%d objects rendered, want the seed's 38 (19 with its default alarms)", len(objs))
 	}
 	for _, obj := range objs {
 		applied := obj.DeepCopy()
@@ -148,7 +148,7 @@ func TestRenderedObjectsApplyCleanly(t *testing.T) {
 					t.Fatalf("kubectl %s (round %d): %v\n%s", strings.Join(args, " "), round, err, out)
 				}
 				lines := strings.Split(strings.TrimSpace(string(out)), "\n")
-				if len(lines) != 19 {
+				if len(lines) != 38 {
 					t.Errorf("round %d: %d lines:\n%s", round, len(lines), out)
 				}
 				if round == 2 {
@@ -258,8 +258,8 @@ func TestSeedStack(t *testing.T) {
 	createStack(t, seed.Stack(t, ns))
 	stack := playACKUntilReady(t, ns, "event-driven-stack")
 	created := operatorChildren(t, ns)
-	if len(created) != 19 {
-		t.Fatalf("the operator created %d children, want 19", len(created))
+	if len(created) != 38 {
+		t.Fatalf("the operator created %d children, want 38 (19 and the seed's 19 default alarms)", len(created))
 	}
 
 	// (b) What render builds, from what ACK and EventBridge reported, is

@@ -53,19 +53,21 @@ func (p *prober) readAlarms(ctx context.Context) ctrl.Result {
 	if again <= 0 {
 		again = alarmsAgain
 	}
+	// A step that asks for a requeue replaces the resync (finish): keep it.
+	resync := p.r.resync(s.stack)
 	p.memo.mu.Lock()
 	due := time.Until(p.memo.alarmsAt.Add(again))
 	p.memo.mu.Unlock()
 	if due > 0 {
-		return ctrl.Result{RequeueAfter: due}
+		return soonest(ctrl.Result{RequeueAfter: due}, resync)
 	}
 	if err := p.ensureClients(ctx); err != nil {
-		return ctrl.Result{RequeueAfter: again}
+		return soonest(ctrl.Result{RequeueAfter: again}, resync)
 	}
 	states, err := probe.Alarms(ctx, p.clients.Alarms, names)
 	if err != nil {
 		log.FromContext(ctx).Info("alarm states not read; the last ones stay", "error", err.Error())
-		return ctrl.Result{RequeueAfter: again}
+		return soonest(ctrl.Result{RequeueAfter: again}, resync)
 	}
 	p.memo.mu.Lock()
 	p.memo.alarmsAt = time.Now()
@@ -82,7 +84,7 @@ func (p *prober) readAlarms(ctx context.Context) ctrl.Result {
 		}
 		s.alarms = append(s.alarms, a)
 	}
-	return ctrl.Result{RequeueAfter: again}
+	return soonest(ctrl.Result{RequeueAfter: again}, resync)
 }
 
 // setAlarms writes the alarm states read in this reconcile (else keeps the

@@ -349,6 +349,11 @@ func TestDependencyOrder(t *testing.T) {
 		"Table/" + p + "event-driven-orders", "Table/" + p + "event-driven-inventory", "Topic/" + p + "event-notifications",
 		"Role/" + p + "event-order-processor", "Role/" + p + "event-inventory-processor", "Role/" + p + "event-notification-processor",
 		"Role/" + p + "event-driven-workflow", "Role/" + p + "event-driven-workflow--events"}
+	// The 19 default alarms too: CloudWatch alarms on a metric whatever
+	// publishes it, and the workflow's ARN in two dimensions is derived.
+	for _, a := range render.Alarms(stack) {
+		wave1 = append(wave1, "MetricAlarm/"+p+a.Name)
+	}
 	eventually(t, waitFor, "wave 1 created", func() error {
 		for _, k := range wave1 {
 			if !has(k) {

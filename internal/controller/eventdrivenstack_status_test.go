@@ -24,6 +24,9 @@ func statusStack() *v1alpha1.EventDrivenStack {
 	s.Spec.EventBus = &v1alpha1.EventBus{Name: "bus"}
 	s.Spec.Rules = []v1alpha1.Rule{{Name: "r", EventPattern: apiextensionsv1.JSON{Raw: []byte(`{"source":["x"]}`)},
 		Targets: []v1alpha1.RuleTarget{{Queue: "q"}}}}
+	// Its two default alarms are left out: eventdrivenstack_alarms_status_test.go
+	// tests how alarms reach the status.
+	s.Spec.Alarms = &v1alpha1.Alarms{Disable: []v1alpha1.AlarmFamily{v1alpha1.AlarmDeadLetterQueues, v1alpha1.AlarmRules}}
 	return s
 }
 
