@@ -23,14 +23,14 @@ const latency = 150 * time.Millisecond
 // while it builds the seed stack, each time at a point where the work is
 // half done, and starts a new one; ACK (played by the test) goes on while
 // no operator runs. After the last restart the stack must converge to
-// exactly what an uninterrupted run makes: the 19 children, each owned by
+// exactly what an uninterrupted run makes: the 38 children, each owned by
 // the stack alone, and in EventBridge one bus, four rules, one target each
 // and one Lambda permission per function target, then stay so with no
 // mutating AWS call over two resyncs, and be deleted cleanly.
 //
 //  1. in the middle of the first routing pass: the bus exists and 1-3 of the
 //     4 rules (every AWS answer delayed 150 ms);
-//  2. when at least 9 of the 19 children exist (ACK played step by step);
+//  2. when at least half of the 38 children exist (ACK played step by step);
 //  3. in the middle of putting targets and permissions: 1-3 rules have a
 //     target (150 ms per AWS answer again).
 func TestCrashAndRestart(t *testing.T) {

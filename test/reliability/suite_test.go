@@ -63,8 +63,9 @@ const (
 	waitFor = 60 * time.Second
 	// resyncInterval is given to every operator process.
 	resyncInterval = 2 * time.Second
-	// seedChildren is how many ACK children the seed stack has.
-	seedChildren = 19
+	// seedChildren is how many ACK children the seed stack has (19 of
+	// them its default alarms).
+	seedChildren = 38
 )
 
 func TestMain(m *testing.M) {
@@ -557,7 +558,7 @@ func countChildren(ctx context.Context, ns string) int {
 	return len(kids)
 }
 
-// seedChildNames are the seed stack's 19 ACK children, Kind/name (as the
+// seedChildNames are the seed stack's 38 ACK children, Kind/name (as the
 // controllers suite's TestSeedStackBecomesTheSeedsResources lists them).
 var seedChildNames = []string{
 	"EventSourceMapping/event-driven-stack.event-inventory-processor.inventory-queue",
@@ -565,6 +566,25 @@ var seedChildNames = []string{
 	"Function/event-driven-stack.event-inventory-processor",
 	"Function/event-driven-stack.event-notification-processor",
 	"Function/event-driven-stack.event-order-processor",
+	"MetricAlarm/event-driven-stack.event-driven-inventory-read-throttles",
+	"MetricAlarm/event-driven-stack.event-driven-inventory-write-throttles",
+	"MetricAlarm/event-driven-stack.event-driven-orders-read-throttles",
+	"MetricAlarm/event-driven-stack.event-driven-orders-write-throttles",
+	"MetricAlarm/event-driven-stack.event-driven-workflow-executions-failed",
+	"MetricAlarm/event-driven-stack.event-driven-workflow-executions-timed-out",
+	"MetricAlarm/event-driven-stack.event-inventory-processor-errors",
+	"MetricAlarm/event-driven-stack.event-inventory-processor-throttles",
+	"MetricAlarm/event-driven-stack.event-notification-processor-errors",
+	"MetricAlarm/event-driven-stack.event-notification-processor-throttles",
+	"MetricAlarm/event-driven-stack.event-order-processor-errors",
+	"MetricAlarm/event-driven-stack.event-order-processor-throttles",
+	"MetricAlarm/event-driven-stack.events--dlq-messages-visible",
+	"MetricAlarm/event-driven-stack.inventory-dlq-messages-visible",
+	"MetricAlarm/event-driven-stack.inventory-events-rule-failed-invocations",
+	"MetricAlarm/event-driven-stack.notification-events-rule-failed-invocations",
+	"MetricAlarm/event-driven-stack.order-dlq-messages-visible",
+	"MetricAlarm/event-driven-stack.order-events-rule-failed-invocations",
+	"MetricAlarm/event-driven-stack.workflow-events-rule-failed-invocations",
 	"Queue/event-driven-stack.events--dlq",
 	"Queue/event-driven-stack.inventory-dlq",
 	"Queue/event-driven-stack.inventory-queue",
@@ -581,7 +601,7 @@ var seedChildNames = []string{
 	"Topic/event-driven-stack.event-notifications",
 }
 
-// checkChildren returns nil when the namespace holds exactly the seed's 19
+// checkChildren returns nil when the namespace holds exactly the seed's 38
 // children, by Kind/name, each with one owner reference: the stack, as controller.
 func checkChildren(ctx context.Context, stack *v1alpha1.EventDrivenStack) error {
 	kids, err := children(ctx, stack.Namespace)
