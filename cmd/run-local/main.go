@@ -150,8 +150,14 @@ func run() error {
 			return err
 		}
 		defer ctrls.Stop()
+		// The kinds whose controller's source is not given (CRD-only
+		// releases: CloudWatch alarms) are played by the stand-in.
+		if err := mgr.Add(&localack.Controllers{Client: mgr.GetClient(), Reader: mgr.GetAPIReader(), Scale: *latencyScale, AWS: sim,
+			Only: ackcontrollers.PlayedByStandIn}); err != nil {
+			return err
+		}
 		notice = "AWS is simulated (make run-local): nothing is created in AWS; the released ACK controllers (" + ctrls.Versions() +
-			") play ACK against an in-memory server on 127.0.0.1 (" + sim.URL() + "); their logs are " + filepath.Join(dir, "*-controller.log") + "."
+			") play ACK against an in-memory server on 127.0.0.1 (" + sim.URL() + "), the stand-in the kinds of CRD-only releases (CloudWatch alarms); their logs are " + filepath.Join(dir, "*-controller.log") + "."
 	case simulated:
 		stand := &localack.Controllers{Client: mgr.GetClient(), Reader: mgr.GetAPIReader(), Scale: *latencyScale, AWS: sim,
 			Recorder: mgr.GetEventRecorder("make-run-local")}

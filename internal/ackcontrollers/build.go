@@ -46,14 +46,34 @@ func (r Release) Kinds() []string {
 	return out
 }
 
-// Releases are the six controllers the operator creates children for, at the
-// tags whose CRDs the operator is proven against.
+// Releases are the controllers the operator creates children for, at the
+// tags whose CRDs the operator is proven against, that are run here: not the
+// CRD-only ones (localcluster.ACKRelease.CRDOnly), whose kinds the stand-in
+// plays (PlayedByStandIn).
 func Releases() []Release {
 	out := make([]Release, 0, len(localcluster.ACKReleases))
 	for _, r := range localcluster.ACKReleases {
-		out = append(out, Release{Controller: r.Controller, Version: r.Version})
+		if !r.CRDOnly {
+			out = append(out, Release{Controller: r.Controller, Version: r.Version})
+		}
 	}
 	return out
+}
+
+// PlayedByStandIn says whether obj is of a kind whose controller is not run
+// here (a CRD-only release): with the released controllers, the ACK
+// stand-in (localack) reports it.
+func PlayedByStandIn(obj ack.Object) bool {
+	k := ack.KindOf(obj)
+	if k == nil {
+		return false
+	}
+	for _, r := range localcluster.ACKReleases {
+		if r.Controller == k.Controller+"-controller" {
+			return r.CRDOnly
+		}
+	}
+	return false
 }
 
 // SourceDir is the folder holding <controller>-<tag>/ source trees:

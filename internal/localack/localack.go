@@ -44,6 +44,9 @@ type Controllers struct {
 	// AWS, when set, is the local AWS where functions and state machines are
 	// made (see Player).
 	AWS *localaws.Server
+	// Only, when set, limits the stand-in to the children it accepts (the
+	// kinds no released controller plays, beside the released ones).
+	Only func(ack.Object) bool
 
 	told   map[string]bool
 	player *Player
@@ -86,7 +89,7 @@ func (c *Controllers) playAll(ctx context.Context) error {
 			return err
 		}
 		for _, obj := range list.Objects() {
-			if !obj.GetDeletionTimestamp().IsZero() || now.Sub(changedAt(obj)) < c.latency(k) {
+			if !obj.GetDeletionTimestamp().IsZero() || now.Sub(changedAt(obj)) < c.latency(k) || c.Only != nil && !c.Only(obj) {
 				continue
 			}
 			account, err := NamespaceAccount(ctx, c.Client, obj.GetNamespace())

@@ -27,6 +27,11 @@ type ACKRelease struct {
 	Controller string
 	Version    string
 	CRDs       []string
+	// CRDOnly: the operator is proven against this release's CRDs only; its
+	// controller's source is not given here (../shared/ack-controllers), so
+	// the released-controllers tier and run-local --ack=released do not run
+	// it and the ACK stand-in plays its kinds.
+	CRDOnly bool
 }
 
 // ackVersions are the pinned releases of the ACK service controllers, by
@@ -42,6 +47,10 @@ var ackVersions = map[string]string{
 	"cloudwatch": "v1.8.1",
 }
 
+// crdOnly are the controllers whose source is not given here (see
+// ACKRelease.CRDOnly).
+var crdOnly = map[string]bool{"cloudwatch": true}
+
 // ACKReleases are the pinned ACK releases whose CRDs the operator's children
 // must satisfy: one per controller of ack.Kinds, in the table's order, with
 // the CRD file of each of its kinds (group_plural.yaml, as ACK names them).
@@ -52,7 +61,7 @@ var ACKReleases = func() []ACKRelease {
 		i, ok := at[k.Controller]
 		if !ok {
 			i, at[k.Controller] = len(out), len(out)
-			out = append(out, ACKRelease{Controller: k.Controller + "-controller", Version: ackVersions[k.Controller]})
+			out = append(out, ACKRelease{Controller: k.Controller + "-controller", Version: ackVersions[k.Controller], CRDOnly: crdOnly[k.Controller]})
 		}
 		out[i].CRDs = append(out[i].CRDs, k.GVK.Group+"_"+k.Plural+".yaml")
 	}

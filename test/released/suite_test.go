@@ -28,7 +28,9 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
+	"github.com/eventstack-io/eventstack-operator/internal/ack"
 	"github.com/eventstack-io/eventstack-operator/internal/ackcontrollers"
+	"github.com/eventstack-io/eventstack-operator/internal/localack"
 	"github.com/eventstack-io/eventstack-operator/internal/localaws"
 	"github.com/eventstack-io/eventstack-operator/internal/operator"
 	"github.com/eventstack-io/eventstack-operator/internal/render"
@@ -135,6 +137,15 @@ func run(m *testing.M) int {
 		return 1
 	}
 	fmt.Println("released ACK controllers:", controllers.Versions())
+	// The kinds whose controller's source is not given (CRD-only releases:
+	// CloudWatch alarms) are played by the stand-in, beside the released
+	// controllers; the stand-in's own stacks are played by standin_test.go.
+	standCtx, stopStand := context.WithCancel(ctx)
+	defer stopStand()
+	stand := &localack.Controllers{Client: k8s, AWS: fake, Only: func(obj ack.Object) bool {
+		return ackcontrollers.PlayedByStandIn(obj) && obj.GetLabels()[render.LabelStack] != standInStack
+	}}
+	go func() { _ = stand.Start(standCtx) }()
 	code := m.Run()
 	if code != 0 || os.Getenv("RELEASED_ACK_LOGS") != "" {
 		printLogs(dir)
