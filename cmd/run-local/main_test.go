@@ -225,7 +225,7 @@ func TestRunLocalWholeLifecycle(t *testing.T) {
 			t.Errorf("output %s missing: %v", out, s.Status.Outputs)
 		}
 	}
-	if got := r.kubectl("get", "eds"); !strings.Contains(got, "event-driven-stack   True    24/24") {
+	if got := r.kubectl("get", "eds"); !strings.Contains(got, "event-driven-stack   True    43/43") {
 		t.Errorf("kubectl get eds:\n%s", got)
 	}
 	evs := &eventsv1.EventList{}
