@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/eventstack-io/eventstack-operator/test/seed"
+
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"k8s.io/apimachinery/pkg/api/equality"
@@ -55,48 +57,8 @@ func mustRun(t *testing.T, args ...string) string {
 	return out
 }
 
-// seedChildren are the seed's ACK children, as the controller's own test
-// lists them (internal/controller/eventdrivenstack_controller_test.go).
-var seedChildren = []string{
-	"EventSourceMapping/event-driven-stack.event-inventory-processor.inventory-queue",
-	"EventSourceMapping/event-driven-stack.event-order-processor.order-queue",
-	"Function/event-driven-stack.event-inventory-processor",
-	"Function/event-driven-stack.event-notification-processor",
-	"Function/event-driven-stack.event-order-processor",
-	"MetricAlarm/event-driven-stack.event-driven-inventory-read-throttles",
-	"MetricAlarm/event-driven-stack.event-driven-inventory-write-throttles",
-	"MetricAlarm/event-driven-stack.event-driven-orders-read-throttles",
-	"MetricAlarm/event-driven-stack.event-driven-orders-write-throttles",
-	"MetricAlarm/event-driven-stack.event-driven-workflow-executions-failed",
-	"MetricAlarm/event-driven-stack.event-driven-workflow-executions-timed-out",
-	"MetricAlarm/event-driven-stack.event-inventory-processor-errors",
-	"MetricAlarm/event-driven-stack.event-inventory-processor-throttles",
-	"MetricAlarm/event-driven-stack.event-notification-processor-errors",
-	"MetricAlarm/event-driven-stack.event-notification-processor-throttles",
-	"MetricAlarm/event-driven-stack.event-order-processor-errors",
-	"MetricAlarm/event-driven-stack.event-order-processor-throttles",
-	"MetricAlarm/event-driven-stack.events--dlq-messages-visible",
-	"MetricAlarm/event-driven-stack.inventory-dlq-messages-visible",
-	"MetricAlarm/event-driven-stack.inventory-events-rule-failed-invocations",
-	"MetricAlarm/event-driven-stack.notification-events-rule-failed-invocations",
-	"MetricAlarm/event-driven-stack.order-dlq-messages-visible",
-	"MetricAlarm/event-driven-stack.order-events-rule-failed-invocations",
-	"MetricAlarm/event-driven-stack.workflow-events-rule-failed-invocations",
-	"Queue/event-driven-stack.events--dlq",
-	"Queue/event-driven-stack.inventory-dlq",
-	"Queue/event-driven-stack.inventory-queue",
-	"Queue/event-driven-stack.order-dlq",
-	"Queue/event-driven-stack.order-queue",
-	"Role/event-driven-stack.event-driven-workflow",
-	"Role/event-driven-stack.event-driven-workflow--events",
-	"Role/event-driven-stack.event-inventory-processor",
-	"Role/event-driven-stack.event-notification-processor",
-	"Role/event-driven-stack.event-order-processor",
-	"StateMachine/event-driven-stack.event-driven-workflow",
-	"Table/event-driven-stack.event-driven-inventory",
-	"Table/event-driven-stack.event-driven-orders",
-	"Topic/event-driven-stack.event-notifications",
-}
+// seedChildren are the seed's ACK children (test/seed).
+var seedChildren = seed.ChildNames
 
 // decodeDocuments decodes YAML documents into typed ACK objects, strictly:
 // a field the structs lack fails.
@@ -312,11 +274,11 @@ func TestRenderJSONIsAList(t *testing.T) {
 		}
 	}
 	// -f - reads standard input.
-	seed, err := os.ReadFile(localcluster.SeedPath())
+	seedText, err := os.ReadFile(localcluster.SeedPath())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if code, fromStdin, errOut := runWithInput(t, string(seed), "render", "-f", "-", "-o", "json"); code != 0 || fromStdin != out {
+	if code, fromStdin, errOut := runWithInput(t, string(seedText), "render", "-f", "-", "-o", "json"); code != 0 || fromStdin != out {
 		t.Errorf("-f -: exit %d, %s; output differs from -f FILE: %v", code, errOut, fromStdin != out)
 	}
 	if code, _, errOut := run(t, "render", "-f", localcluster.SeedPath(), "-o", "wide"); code == 0 || !strings.Contains(errOut, `"wide"`) {
@@ -419,12 +381,12 @@ func TestRenderEventBridge(t *testing.T) {
 
 // A bad stack fails, naming the field, and prints nothing.
 func TestRenderRefusesABadStack(t *testing.T) {
-	seed, err := os.ReadFile(localcluster.SeedPath())
+	seedText, err := os.ReadFile(localcluster.SeedPath())
 	if err != nil {
 		t.Fatal(err)
 	}
 	bad := filepath.Join(t.TempDir(), "bad.yaml")
-	text := strings.Replace(string(seed), "timeoutSeconds: 30", "timeoutSeconds: 3000", 1)
+	text := strings.Replace(string(seedText), "timeoutSeconds: 30", "timeoutSeconds: 3000", 1)
 	if err := os.WriteFile(bad, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -445,7 +407,7 @@ func TestRenderRefusesABadStack(t *testing.T) {
 // The account is --account-id, else the one the stack adopts from, else the
 // placeholder; the partition follows the region.
 func TestRenderAccountAndPartition(t *testing.T) {
-	seed, err := os.ReadFile(localcluster.SeedPath())
+	seedText, err := os.ReadFile(localcluster.SeedPath())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -457,8 +419,8 @@ func TestRenderAccountAndPartition(t *testing.T) {
 		}
 		return p
 	}
-	china := write("cn.yaml", strings.Replace(string(seed), "region: us-east-1", "region: cn-north-1", 1))
-	adopting := write("adopt.yaml", strings.Replace(string(seed), "deletionPolicy: Delete",
+	china := write("cn.yaml", strings.Replace(string(seedText), "region: us-east-1", "region: cn-north-1", 1))
+	adopting := write("adopt.yaml", strings.Replace(string(seedText), "deletionPolicy: Delete",
 		"deletionPolicy: Delete\n  adoption: {policy: AdoptOrCreate, accountID: \"210987654321\"}", 1))
 	cases := []struct {
 		args []string

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/eventstack-io/eventstack-operator/test/seed"
+
 	ackv1alpha1 "github.com/aws-controllers-k8s/runtime/apis/core/v1alpha1"
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
@@ -81,48 +83,8 @@ func TestSeedStackBecomesTheSeedsResources(t *testing.T) {
 	stack = playACKUntilReady(t, ns, stack.Name)
 
 	got := children(t, ns)
-	p := "Role/event-driven-stack."
-	want := []string{
-		"EventSourceMapping/event-driven-stack.event-inventory-processor.inventory-queue",
-		"EventSourceMapping/event-driven-stack.event-order-processor.order-queue",
-		"Function/event-driven-stack.event-inventory-processor",
-		"Function/event-driven-stack.event-notification-processor",
-		"Function/event-driven-stack.event-order-processor",
-		// The seed's default alarms (render.Alarms).
-		"MetricAlarm/event-driven-stack.event-driven-inventory-read-throttles",
-		"MetricAlarm/event-driven-stack.event-driven-inventory-write-throttles",
-		"MetricAlarm/event-driven-stack.event-driven-orders-read-throttles",
-		"MetricAlarm/event-driven-stack.event-driven-orders-write-throttles",
-		"MetricAlarm/event-driven-stack.event-driven-workflow-executions-failed",
-		"MetricAlarm/event-driven-stack.event-driven-workflow-executions-timed-out",
-		"MetricAlarm/event-driven-stack.event-inventory-processor-errors",
-		"MetricAlarm/event-driven-stack.event-inventory-processor-throttles",
-		"MetricAlarm/event-driven-stack.event-notification-processor-errors",
-		"MetricAlarm/event-driven-stack.event-notification-processor-throttles",
-		"MetricAlarm/event-driven-stack.event-order-processor-errors",
-		"MetricAlarm/event-driven-stack.event-order-processor-throttles",
-		"MetricAlarm/event-driven-stack.events--dlq-messages-visible",
-		"MetricAlarm/event-driven-stack.inventory-dlq-messages-visible",
-		"MetricAlarm/event-driven-stack.inventory-events-rule-failed-invocations",
-		"MetricAlarm/event-driven-stack.notification-events-rule-failed-invocations",
-		"MetricAlarm/event-driven-stack.order-dlq-messages-visible",
-		"MetricAlarm/event-driven-stack.order-events-rule-failed-invocations",
-		"MetricAlarm/event-driven-stack.workflow-events-rule-failed-invocations",
-		"Queue/event-driven-stack.events--dlq",
-		"Queue/event-driven-stack.inventory-dlq",
-		"Queue/event-driven-stack.inventory-queue",
-		"Queue/event-driven-stack.order-dlq",
-		"Queue/event-driven-stack.order-queue",
-		p + "event-driven-workflow",
-		p + "event-driven-workflow--events",
-		p + "event-inventory-processor",
-		p + "event-notification-processor",
-		p + "event-order-processor",
-		"StateMachine/event-driven-stack.event-driven-workflow",
-		"Table/event-driven-stack.event-driven-inventory",
-		"Table/event-driven-stack.event-driven-orders",
-		"Topic/event-driven-stack.event-notifications",
-	}
+	p := "Role/event-driven-stack." // the roles, by the component they serve
+	want := seed.ChildNames
 	if g := keys(got); strings.Join(g, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("children:\n%s\nwant:\n%s", strings.Join(g, "\n"), strings.Join(want, "\n"))
 	}

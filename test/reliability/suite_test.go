@@ -558,49 +558,6 @@ func countChildren(ctx context.Context, ns string) int {
 	return len(kids)
 }
 
-// seedChildNames are the seed stack's 38 ACK children, Kind/name (as the
-// controllers suite's TestSeedStackBecomesTheSeedsResources lists them).
-var seedChildNames = []string{
-	"EventSourceMapping/event-driven-stack.event-inventory-processor.inventory-queue",
-	"EventSourceMapping/event-driven-stack.event-order-processor.order-queue",
-	"Function/event-driven-stack.event-inventory-processor",
-	"Function/event-driven-stack.event-notification-processor",
-	"Function/event-driven-stack.event-order-processor",
-	"MetricAlarm/event-driven-stack.event-driven-inventory-read-throttles",
-	"MetricAlarm/event-driven-stack.event-driven-inventory-write-throttles",
-	"MetricAlarm/event-driven-stack.event-driven-orders-read-throttles",
-	"MetricAlarm/event-driven-stack.event-driven-orders-write-throttles",
-	"MetricAlarm/event-driven-stack.event-driven-workflow-executions-failed",
-	"MetricAlarm/event-driven-stack.event-driven-workflow-executions-timed-out",
-	"MetricAlarm/event-driven-stack.event-inventory-processor-errors",
-	"MetricAlarm/event-driven-stack.event-inventory-processor-throttles",
-	"MetricAlarm/event-driven-stack.event-notification-processor-errors",
-	"MetricAlarm/event-driven-stack.event-notification-processor-throttles",
-	"MetricAlarm/event-driven-stack.event-order-processor-errors",
-	"MetricAlarm/event-driven-stack.event-order-processor-throttles",
-	"MetricAlarm/event-driven-stack.events--dlq-messages-visible",
-	"MetricAlarm/event-driven-stack.inventory-dlq-messages-visible",
-	"MetricAlarm/event-driven-stack.inventory-events-rule-failed-invocations",
-	"MetricAlarm/event-driven-stack.notification-events-rule-failed-invocations",
-	"MetricAlarm/event-driven-stack.order-dlq-messages-visible",
-	"MetricAlarm/event-driven-stack.order-events-rule-failed-invocations",
-	"MetricAlarm/event-driven-stack.workflow-events-rule-failed-invocations",
-	"Queue/event-driven-stack.events--dlq",
-	"Queue/event-driven-stack.inventory-dlq",
-	"Queue/event-driven-stack.inventory-queue",
-	"Queue/event-driven-stack.order-dlq",
-	"Queue/event-driven-stack.order-queue",
-	"Role/event-driven-stack.event-driven-workflow",
-	"Role/event-driven-stack.event-driven-workflow--events",
-	"Role/event-driven-stack.event-inventory-processor",
-	"Role/event-driven-stack.event-notification-processor",
-	"Role/event-driven-stack.event-order-processor",
-	"StateMachine/event-driven-stack.event-driven-workflow",
-	"Table/event-driven-stack.event-driven-inventory",
-	"Table/event-driven-stack.event-driven-orders",
-	"Topic/event-driven-stack.event-notifications",
-}
-
 // checkChildren returns nil when the namespace holds exactly the seed's 38
 // children, by Kind/name, each with one owner reference: the stack, as controller.
 func checkChildren(ctx context.Context, stack *v1alpha1.EventDrivenStack) error {
@@ -613,19 +570,19 @@ func checkChildren(ctx context.Context, stack *v1alpha1.EventDrivenStack) error 
 		got = append(got, k)
 	}
 	slices.Sort(got)
-	if !slices.Equal(got, seedChildNames) {
+	if !slices.Equal(got, seed.ChildNames) {
 		var missing, extra []string
-		for _, w := range seedChildNames {
+		for _, w := range seed.ChildNames {
 			if kids[w] == nil {
 				missing = append(missing, w)
 			}
 		}
 		for _, g := range got {
-			if !slices.Contains(seedChildNames, g) {
+			if !slices.Contains(seed.ChildNames, g) {
 				extra = append(extra, g)
 			}
 		}
-		return fmt.Errorf("%d children, want %d; missing %v, unexpected %v", len(got), len(seedChildNames), missing, extra)
+		return fmt.Errorf("%d children, want %d; missing %v, unexpected %v", len(got), len(seed.ChildNames), missing, extra)
 	}
 	for key, obj := range kids {
 		refs := obj.GetOwnerReferences()

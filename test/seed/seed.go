@@ -27,3 +27,47 @@ func Stack(t testing.TB, namespace string) *v1alpha1.EventDrivenStack {
 	stack.Namespace = namespace
 	return stack
 }
+
+// ChildNames are the seed stack's 38 ACK children (its 19 default alarms
+// among them), Kind/name, sorted: what the operator and kubectl eds render
+// make of it, for the tests that check the whole set.
+var ChildNames = []string{
+	"EventSourceMapping/event-driven-stack.event-inventory-processor.inventory-queue",
+	"EventSourceMapping/event-driven-stack.event-order-processor.order-queue",
+	"Function/event-driven-stack.event-inventory-processor",
+	"Function/event-driven-stack.event-notification-processor",
+	"Function/event-driven-stack.event-order-processor",
+	"MetricAlarm/event-driven-stack.event-driven-inventory-read-throttles",
+	"MetricAlarm/event-driven-stack.event-driven-inventory-write-throttles",
+	"MetricAlarm/event-driven-stack.event-driven-orders-read-throttles",
+	"MetricAlarm/event-driven-stack.event-driven-orders-write-throttles",
+	"MetricAlarm/event-driven-stack.event-driven-workflow-executions-failed",
+	"MetricAlarm/event-driven-stack.event-driven-workflow-executions-timed-out",
+	"MetricAlarm/event-driven-stack.event-inventory-processor-errors",
+	"MetricAlarm/event-driven-stack.event-inventory-processor-throttles",
+	"MetricAlarm/event-driven-stack.event-notification-processor-errors",
+	"MetricAlarm/event-driven-stack.event-notification-processor-throttles",
+	"MetricAlarm/event-driven-stack.event-order-processor-errors",
+	"MetricAlarm/event-driven-stack.event-order-processor-throttles",
+	"MetricAlarm/event-driven-stack.events--dlq-messages-visible",
+	"MetricAlarm/event-driven-stack.inventory-dlq-messages-visible",
+	"MetricAlarm/event-driven-stack.inventory-events-rule-failed-invocations",
+	"MetricAlarm/event-driven-stack.notification-events-rule-failed-invocations",
+	"MetricAlarm/event-driven-stack.order-dlq-messages-visible",
+	"MetricAlarm/event-driven-stack.order-events-rule-failed-invocations",
+	"MetricAlarm/event-driven-stack.workflow-events-rule-failed-invocations",
+	"Queue/event-driven-stack.events--dlq",
+	"Queue/event-driven-stack.inventory-dlq",
+	"Queue/event-driven-stack.inventory-queue",
+	"Queue/event-driven-stack.order-dlq",
+	"Queue/event-driven-stack.order-queue",
+	"Role/event-driven-stack.event-driven-workflow",
+	"Role/event-driven-stack.event-driven-workflow--events",
+	"Role/event-driven-stack.event-inventory-processor",
+	"Role/event-driven-stack.event-notification-processor",
+	"Role/event-driven-stack.event-order-processor",
+	"StateMachine/event-driven-stack.event-driven-workflow",
+	"Table/event-driven-stack.event-driven-inventory",
+	"Table/event-driven-stack.event-driven-orders",
+	"Topic/event-driven-stack.event-notifications",
+}
