@@ -2,7 +2,6 @@ package render
 
 import (
 	"maps"
-	"slices"
 	"sort"
 	"strings"
 
@@ -221,29 +220,4 @@ func MappingLookups(stack *v1alpha1.EventDrivenStack, obs Observed) []MappingLoo
 		}
 	}
 	return out
-}
-
-// Stale reports whether rendering the stack with in builds any child
-// otherwise than rendered: after the routing step learned rules' ARNs, say,
-// whether a child names one it did not know (a queue's access policy) and so
-// is worth another reconcile now rather than at the next watch event.
-func Stale(stack *v1alpha1.EventDrivenStack, rendered *Result, in Inputs) (bool, error) {
-	now, err := Render(stack, in.Effective(stack))
-	if err != nil {
-		return false, err
-	}
-	if len(now.Children) != len(rendered.Children) {
-		return true, nil
-	}
-	for i, c := range now.Children {
-		was := rendered.Children[i]
-		if c.Kind != was.Kind || c.Name != was.Name || (c.Object == nil) != (was.Object == nil) ||
-			!slices.Equal(c.Needs, was.Needs) || !slices.Equal(c.Partial, was.Partial) {
-			return true, nil
-		}
-		if c.Object != nil && c.Object.GetAnnotations()[AnnotationSpecHash] != was.Object.GetAnnotations()[AnnotationSpecHash] {
-			return true, nil
-		}
-	}
-	return false, nil
 }

@@ -335,29 +335,3 @@ func TestMappingLookups(t *testing.T) {
 		})
 	}
 }
-
-// Stale: whether what the routing step learned changes a rendered child.
-func TestStale(t *testing.T) {
-	stack := loadSeed(t)
-	rendered := func(in Inputs) *Result { return mustRender(t, stack, in.Effective(stack)) }
-	noAccount := Inputs{Observed: Observed{ARNs: seedObserved().ARNs, URLs: seedObserved().URLs}}
-	delete(noAccount.ARNs, RuleKey("order-events-rule"))
-	withRule := noAccount
-	withRule.EventBridge = &SeenBus{Rules: map[string]string{"order-events-rule": "arn:aws:events:us-east-1:" + account + ":rule/custom-event-bus/order-events-rule"}}
-	for _, tc := range []struct {
-		name   string
-		before Inputs
-		after  Inputs
-		want   bool
-	}{
-		{"nothing learned", noAccount, noAccount, false},
-		{"a rule's ARN the EventBridge DLQ's policy lacked", noAccount, withRule, true},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			got, err := Stale(stack, rendered(tc.before), tc.after)
-			if err != nil || got != tc.want {
-				t.Errorf("Stale = %v, %v; want %v", got, err, tc.want)
-			}
-		})
-	}
-}
