@@ -226,8 +226,18 @@ func significance(st *v1alpha1.EventDrivenStackStatus) string {
 	return b.String()
 }
 
+// statusHash identifies a status by what it says: the conditions' transition
+// times are left out, since a reconcile that read the stack from before the
+// last status write (the cache lags) sees the transition again and stamps it
+// a second later, saying nothing new.
 func statusHash(st *v1alpha1.EventDrivenStackStatus) (string, error) {
-	b, err := json.Marshal(st)
+	said := *st
+	said.Conditions = make([]metav1.Condition, len(st.Conditions))
+	for i, c := range st.Conditions {
+		c.LastTransitionTime = metav1.Time{}
+		said.Conditions[i] = c
+	}
+	b, err := json.Marshal(&said)
 	if err != nil {
 		return "", err
 	}

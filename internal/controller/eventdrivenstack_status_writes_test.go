@@ -9,7 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
@@ -186,5 +188,64 @@ func TestStaleStackDoesNotRepeatAStatusWrite(t *testing.T) {
 	// still written at once.
 	if got := getStack(t, ns, stack.Name).Status; got.ObservedGeneration != written.ObservedGeneration {
 		t.Fatalf("observedGeneration %d, want %d", got.ObservedGeneration, written.ObservedGeneration)
+	}
+}
+
+// A reconcile that reads the stack from before the status write of a
+// transition (the cache lags) sees the transition again and stamps it a second
+// later; that says nothing new and is not written.
+func TestStaleStackDoesNotRestampATransition(t *testing.T) {
+	ctx := context.Background()
+	ns := newNamespace(t)
+	counter := &writeCounter{byNamespace: map[string]int{}}
+	var beforeTransition atomic.Bool
+	r := countedReconciler(t, counter, func(c client.WithWatch) client.WithWatch {
+		return interceptor.NewClient(c, interceptor.Funcs{
+			Get: func(ctx context.Context, c client.WithWatch, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
+				err := c.Get(ctx, key, obj, opts...)
+				if s, ok := obj.(*v1alpha1.EventDrivenStack); ok && err == nil && beforeTransition.Load() {
+					// The stack as it was before Ready went False.
+					for i := range s.Status.Conditions {
+						c := &s.Status.Conditions[i]
+						c.Status = map[metav1.ConditionStatus]metav1.ConditionStatus{metav1.ConditionTrue: metav1.ConditionFalse, metav1.ConditionFalse: metav1.ConditionTrue}[c.Status]
+						c.LastTransitionTime = metav1.NewTime(c.LastTransitionTime.Add(-time.Hour))
+					}
+				}
+				return err
+			},
+		})
+	})
+	stack, req := directStack(t, ns, "restamp-")
+	t.Cleanup(func() {
+		beforeTransition.Store(false)
+		_ = k8s.Delete(ctx, stack)
+		_, _ = r.Reconcile(ctx, req)
+	})
+	// Until a reconcile has nothing new to write.
+	for i := 0; ; i++ {
+		n := len(counter.writesIn(ns))
+		if _, err := r.Reconcile(ctx, req); err != nil {
+			t.Fatal(err)
+		}
+		if i > 1 && len(counter.writesIn(ns)) == n {
+			break
+		}
+		if i == 10 {
+			t.Fatalf("still writing after %d reconciles: %v", i, counter.writesIn(ns)[n:])
+		}
+	}
+	written := getStack(t, ns, stack.Name).Status
+	if meta.FindStatusCondition(written.Conditions, v1alpha1.ConditionReady) == nil {
+		t.Fatal("no Ready condition written")
+	}
+	// Transition times are whole seconds: the stale reconcile stamps a later one.
+	time.Sleep(1100 * time.Millisecond)
+	all := counter.writesIn(ns)
+	beforeTransition.Store(true)
+	if _, err := r.Reconcile(ctx, req); err != nil {
+		t.Fatal(err)
+	}
+	if n := stackWrites(counter.writesIn(ns)[len(all):]); n != 0 {
+		t.Fatalf("a stale read restamped the conditions and wrote the stack %d times, want 0: %s", n, cmp.Diff(written, getStack(t, ns, stack.Name).Status))
 	}
 }

@@ -77,14 +77,24 @@ type writeCounter struct {
 	log         map[string][]string
 }
 
-func (w *writeCounter) add(obj client.Object) {
+func (w *writeCounter) add(obj client.Object) { w.addPatch(obj, nil) }
+
+// addPatch counts a write, and logs what a status patch changed (so that a
+// failure message says why a write was made).
+func (w *writeCounter) addPatch(obj client.Object, p client.Patch) {
+	entry := fmt.Sprintf("%T %s", obj, obj.GetName())
+	if p != nil {
+		if data, err := p.Data(obj); err == nil {
+			entry += " " + string(data)
+		}
+	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.byNamespace[obj.GetNamespace()]++
 	if w.log == nil {
 		w.log = map[string][]string{}
 	}
-	w.log[obj.GetNamespace()] = append(w.log[obj.GetNamespace()], fmt.Sprintf("%T %s", obj, obj.GetName()))
+	w.log[obj.GetNamespace()] = append(w.log[obj.GetNamespace()], entry)
 }
 
 // writesIn lists the writes counted in a namespace, for failure messages.
@@ -131,7 +141,7 @@ func (w *writeCounter) wrap(c client.WithWatch) client.WithWatch {
 			return c.SubResource(sub).Update(ctx, obj, opts...)
 		},
 		SubResourcePatch: func(ctx context.Context, c client.Client, sub string, obj client.Object, p client.Patch, opts ...client.SubResourcePatchOption) error {
-			w.add(obj)
+			w.addPatch(obj, p)
 			return c.SubResource(sub).Patch(ctx, obj, p, opts...)
 		},
 	})

@@ -149,7 +149,7 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 	}
 	// ACK's role map is read with a GET of that one ConfigMap (RBAC allows no
 	// other), not cached by a watch of every ConfigMap.
-	r.Tenancy = &tenancy.Guard{Policy: o.Tenancy, Reader: mgr.GetClient(), RoleMapReader: mgr.GetAPIReader(), ACKNamespace: ackNamespace(o)}
+	r.Tenancy = &tenancy.Guard{Policy: o.Tenancy, Reader: mgr.GetClient(), LiveReader: mgr.GetAPIReader(), ACKNamespace: ackNamespace(o)}
 	if err := r.SetupWithManager(mgr); err != nil {
 		return nil, err
 	}

@@ -430,3 +430,35 @@ func TestGuardKnowsTheNamespaces(t *testing.T) {
 	}
 	refusal(t, v.Forbidden, "spec.namePrefix", `falls under the name prefix "team-a-" of namespace team-a`)
 }
+
+// A namespace created a moment before its stack (Argo CD's
+// CreateNamespace=true, a script's kubectl create ns && kubectl apply) may not
+// be in the cache yet: the guard reads it from the API server instead of
+// refusing the stack.
+func TestNamespaceTheCacheHasNotShownYet(t *testing.T) {
+	scheme := runtime.NewScheme()
+	if err := clientgoscheme.AddToScheme(scheme); err != nil {
+		t.Fatal(err)
+	}
+	if err := v1alpha1.AddToScheme(scheme); err != nil {
+		t.Fatal(err)
+	}
+	index := func(obj client.Object) []string { return NameKeys(obj.(*v1alpha1.EventDrivenStack)) }
+	cache := fake.NewClientBuilder().WithScheme(scheme).WithIndex(&v1alpha1.EventDrivenStack{}, IndexAWSNames, index).Build()
+	live := fake.NewClientBuilder().WithScheme(scheme).WithObjects(tenant("team-a", nil)).Build()
+
+	g := &Guard{Policy: Strict(), Reader: cache, LiveReader: live}
+	v, err := g.Check(context.Background(), stackIn(t, "team-a", "team-a--"))
+	if err != nil {
+		t.Fatalf("a namespace the API server has: %v", err)
+	}
+	refusal(t, v.Forbidden, "", "")
+	if _, err := g.Account(context.Background(), "team-a"); err != nil && strings.Contains(err.Error(), "reading namespace") {
+		t.Fatalf("account of a namespace the API server has: %v", err)
+	}
+
+	g.LiveReader = fake.NewClientBuilder().WithScheme(scheme).Build()
+	if _, err := g.Check(context.Background(), stackIn(t, "team-a", "team-a--")); err == nil || !strings.Contains(err.Error(), "reading namespace team-a") {
+		t.Fatalf("a namespace neither has: %v", err)
+	}
+}

@@ -22,9 +22,11 @@ type Guard struct {
 	Policy Policy
 	// Reader reads namespaces and stacks (the manager's cache).
 	Reader client.Reader
-	// RoleMapReader reads ACK's role map, one GET (nil: Reader); what it
-	// read is kept for roleMapTTL.
-	RoleMapReader client.Reader
+	// LiveReader reads the API server itself (the manager's APIReader; nil:
+	// Reader): ACK's role map, one GET kept for roleMapTTL, and a namespace
+	// the cache has not shown yet (one created a moment before its stack, as
+	// Argo CD's CreateNamespace=true does).
+	LiveReader client.Reader
 	// ACKNamespace is where ACK's role map is (DefaultACKSystemNamespace).
 	ACKNamespace string
 
@@ -56,9 +58,9 @@ type Verdict struct {
 
 // Check judges a stack.
 func (g *Guard) Check(ctx context.Context, stack *v1alpha1.EventDrivenStack) (Verdict, error) {
-	ns := &corev1.Namespace{}
-	if err := g.Reader.Get(ctx, client.ObjectKey{Name: stack.Namespace}, ns); err != nil {
-		return Verdict{}, fmt.Errorf("reading namespace %s: %w", stack.Namespace, err)
+	ns, err := g.namespace(ctx, stack.Namespace)
+	if err != nil {
+		return Verdict{}, err
 	}
 	var v Verdict
 	var others []*corev1.Namespace
@@ -156,9 +158,9 @@ func (g *Guard) accountOf(ctx context.Context, namespace string, accounts map[st
 
 // Account returns the account of a namespace's stacks.
 func (g *Guard) Account(ctx context.Context, namespace string) (Account, error) {
-	ns := &corev1.Namespace{}
-	if err := g.Reader.Get(ctx, client.ObjectKey{Name: namespace}, ns); err != nil {
-		return Account{}, fmt.Errorf("reading namespace %s: %w", namespace, err)
+	ns, err := g.namespace(ctx, namespace)
+	if err != nil {
+		return Account{}, err
 	}
 	roleMap, err := g.roleMapFor(ctx, ns)
 	if err != nil {
@@ -168,11 +170,25 @@ func (g *Guard) Account(ctx context.Context, namespace string) (Account, error) 
 }
 
 func (g *Guard) accountID(ctx context.Context, namespace string) string {
-	ns := &corev1.Namespace{}
-	if err := g.Reader.Get(ctx, client.ObjectKey{Name: namespace}, ns); err != nil {
+	ns, err := g.namespace(ctx, namespace)
+	if err != nil {
 		return ""
 	}
 	return ns.GetAnnotations()[AnnotationOwnerAccountID]
+}
+
+// namespace reads a namespace from the cache, or from the API server when the
+// cache has not shown it yet.
+func (g *Guard) namespace(ctx context.Context, name string) (*corev1.Namespace, error) {
+	ns := &corev1.Namespace{}
+	err := g.Reader.Get(ctx, client.ObjectKey{Name: name}, ns)
+	if apierrors.IsNotFound(err) && g.LiveReader != nil {
+		err = g.LiveReader.Get(ctx, client.ObjectKey{Name: name}, ns)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading namespace %s: %w", name, err)
+	}
+	return ns, nil
 }
 
 // roleMapFor reads ACK's role map for a namespace: what was read within
@@ -185,7 +201,7 @@ func (g *Guard) roleMapFor(ctx context.Context, ns *corev1.Namespace) (map[strin
 	if g.roles != nil && time.Since(g.rolesAt) < roleMapTTL && (acct == "" || g.roles[acct] != "") {
 		return g.roles, nil
 	}
-	reader := g.RoleMapReader
+	reader := g.LiveReader
 	if reader == nil {
 		reader = g.Reader
 	}
