@@ -70,7 +70,10 @@ func NewCommand(s Streams) *cobra.Command {
   logs        prints the CloudWatch Logs of a stack's functions (interleaved and
               labelled) or of one function or workflow; --follow, --since
   executions  lists a stack workflow's recent executions, and for a failed one
-              the state it failed in with the error and cause`,
+              the state it failed in with the error and cause
+  test        sends a stack its test events (the seed's, or a file's) with a fresh
+              correlation id and follows each to where it must land: a table's
+              item, a workflow execution's end, a topic's notification`,
 		Annotations: map[string]string{
 			// As a kubectl plugin, usage lines read "kubectl eds ...".
 			cobra.CommandDisplayNameAnnotation: "kubectl eds",
@@ -83,7 +86,7 @@ func NewCommand(s Streams) *cobra.Command {
 	root.SetErr(s.Err)
 	root.AddCommand(newRenderCommand(s), newStatusCommand(s), newPutEventsCommand(s), newMatchCommand(s), newPublishCommand(s))
 	root.AddCommand(newReplayCommand(s))
-	root.AddCommand(newLogsCommand(s), newExecutionsCommand(s))
+	root.AddCommand(newLogsCommand(s), newExecutionsCommand(s), newTestCommand(s))
 	return root
 }
 

@@ -37,7 +37,7 @@ func Write(w io.Writer, stack *v1alpha1.EventDrivenStack, env Envelope, verdicts
 		tw := tabwriter.NewWriter(w, 0, 0, 3, ' ', 0)
 		fmt.Fprintln(tw, "  RULE\tRESULT\tTARGETS, OR WHY NOT")
 		for _, r := range v.Rules {
-			result, detail := describe(r)
+			result, detail := Describe(r)
 			fmt.Fprintf(tw, "  %s\t%s\t%s\n", r.Rule, result, detail)
 		}
 		if err := tw.Flush(); err != nil {
@@ -52,8 +52,9 @@ func Write(w io.Writer, stack *v1alpha1.EventDrivenStack, env Envelope, verdicts
 	return nil
 }
 
-// describe is a rule's result column and what follows it.
-func describe(r RuleVerdict) (string, string) {
+// Describe is a rule's verdict in words: its result column ("MATCH", "no
+// match", "DISABLED", "invalid") and what follows it (the targets, or why not).
+func Describe(r RuleVerdict) (string, string) {
 	switch {
 	case r.Err != nil:
 		return "invalid", "the pattern cannot be judged: " + r.Err.Error()
