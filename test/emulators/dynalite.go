@@ -2,12 +2,9 @@ package emulators
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -17,15 +14,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	dynaliteproc "github.com/eventstack-io/eventstack-operator/internal/dynalite"
 )
 
 // Region is the region of every test client.
 const Region = "us-east-1"
-
-// dynaliteScript listens on a kernel-chosen loopback port (dynalite's CLI
-// treats --port 0 as "use 4567") and prints it. Tables are ACTIVE at once.
-const dynaliteScript = `const s = require('dynalite')({createTableMs: 0, deleteTableMs: 0, updateTableMs: 0});
-s.listen(0, '127.0.0.1', () => console.log('dynalite-port ' + s.address().port));`
 
 var dynalite struct {
 	once     sync.Once
@@ -35,39 +29,24 @@ var dynalite struct {
 	skip     string
 }
 
-// Dynalite returns the endpoint of the test binary's dynalite, starting it on
-// first use.
+// Dynalite returns the endpoint of the test binary's dynalite (started by
+// internal/dynalite), starting it on first use.
 func Dynalite(t testing.TB) string {
 	t.Helper()
 	dynalite.once.Do(func() {
-		root, err := RepoRoot()
-		if err != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
+		defer cancel()
+		srv, err := dynaliteproc.Start(ctx, "")
+		switch {
+		case errors.Is(err, dynaliteproc.ErrUnavailable):
+			dynalite.skip = err.Error()
+			return
+		case err != nil:
 			dynalite.err = err
 			return
 		}
-		if _, err := os.Stat(filepath.Join(root, "node_modules", "dynalite", "package.json")); err != nil {
-			dynalite.skip = "dynalite is not installed: run `npm ci` at the repository root"
-			return
-		}
-		node, err := exec.LookPath("node")
-		if err != nil {
-			dynalite.skip = "node is not installed (dynalite needs Node.js 20 or later)"
-			return
-		}
-		cmd := exec.Command(node, "-e", dynaliteScript)
-		cmd.Dir = root
-		p, stdout, err := startProcess("dynalite", cmd)
-		if err != nil {
-			dynalite.err = err
-			return
-		}
-		line, err := readLine(stdout, "dynalite-port ", startTimeout, p.logs)
-		if err != nil {
-			dynalite.err = fmt.Errorf("dynalite did not start: %w; its output: %s", err, p.logs)
-			return
-		}
-		dynalite.endpoint = "http://127.0.0.1:" + strings.TrimPrefix(line, "dynalite-port ")
-		dynalite.pid = p.cmd.Process.Pid
+		onStop(srv.Close)
+		dynalite.endpoint, dynalite.pid = srv.Endpoint(), srv.PID()
 	})
 	if dynalite.skip != "" {
 		unavailable(t, "%s", dynalite.skip)

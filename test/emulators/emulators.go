@@ -2,7 +2,8 @@
 // against, on loopback ports, and stops them when the tests end:
 //
 //   - DynamoDB: dynalite (npm, pinned by the repository's package-lock.json),
-//     in memory, one server per test binary; each test makes its own tables.
+//     in memory, one server per test binary, started by internal/dynalite;
+//     each test makes its own tables.
 //   - SNS: goaws v0.4.5 (it speaks SNS's query protocol, which the AWS SDK's
 //     SNS client still uses), built once from the Go module proxy into the user
 //     cache directory, with the seed's topic subscribed over HTTP to a sink of
