@@ -36,11 +36,17 @@ package localaws
 // evaluated), and timeouts are not enforced.
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"math"
+	"math/rand/v2"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -54,6 +60,14 @@ type TaskRunner func(resource, parameters, input string) (output, errorName, cau
 type sfnExecutionsState struct {
 	executions map[string]*sfnExecution // by execution ARN
 	taskRunner TaskRunner
+	// SFNTimeScale and SFNMaxWait are how the waits of executions elapse
+	// (Retry intervals, Wait states): each takes its time times
+	// SFNTimeScale, at most SFNMaxWait, in real time. Zero means the
+	// defaults, SFNDefaultTimeScale (0.01: the seed's retries of 2, 4 and 8
+	// seconds take 20, 40 and 80 ms) and SFNDefaultMaxWait (1 s). Set them
+	// before Start, or with SetSFNTiming.
+	SFNTimeScale float64
+	SFNMaxWait   time.Duration
 }
 
 // sfnExecution is an execution as the server holds it.
@@ -64,6 +78,8 @@ type sfnExecution struct {
 	errorName, cause      string
 	started, stopped      time.Time
 	history               []map[string]any
+	// cancel stops the running execution (StopExecution, its end).
+	cancel context.CancelFunc
 }
 
 // SetTaskRunner sets how the Task states of executions run (nil: they
@@ -142,7 +158,9 @@ func (s *Server) sfnStartExecution(body []byte) (any, *apiError) {
 	e.record("ExecutionStarted", "executionStartedEventDetails", map[string]any{"input": input, "roleArn": m.roleArn,
 		"inputDetails": map[string]any{"truncated": false}})
 	s.executions[arn] = e
-	go s.sfnRun(e, m.definition, input)
+	ctx, cancel := context.WithCancel(context.Background())
+	e.cancel = cancel
+	go s.sfnRun(ctx, e, m, input)
 	return map[string]any{"executionArn": arn, "startDate": sfnEpoch(e.started)}, nil
 }
 
@@ -160,6 +178,7 @@ func (s *Server) sfnStopExecution(body []byte) (any, *apiError) {
 		return nil, err
 	}
 	if e.status == "RUNNING" {
+		e.cancel()
 		e.finish("ABORTED", "", in.Error, in.Cause)
 		e.record("ExecutionAborted", "executionAbortedEventDetails", map[string]any{"error": in.Error, "cause": in.Cause})
 	}
@@ -316,55 +335,187 @@ func (s *Server) sfnGetExecutionHistory(body []byte) (any, *apiError) {
 
 // aslState is what the runner reads of a state.
 type aslState struct {
-	Type       string          `json:"Type"`
-	Next       string          `json:"Next"`
-	End        bool            `json:"End"`
-	Resource   string          `json:"Resource"`
-	Parameters json.RawMessage `json:"Parameters"`
-	Result     json.RawMessage `json:"Result"`
-	Error      string          `json:"Error"`
-	Cause      string          `json:"Cause"`
-	Branches   []aslMachine    `json:"Branches"`
-	Catch      []struct {
-		ErrorEquals []string `json:"ErrorEquals"`
-		Next        string   `json:"Next"`
-	} `json:"Catch"`
+	Type           string          `json:"Type"`
+	Next           string          `json:"Next"`
+	End            bool            `json:"End"`
+	Resource       string          `json:"Resource"`
+	InputPath      json.RawMessage `json:"InputPath"`
+	OutputPath     json.RawMessage `json:"OutputPath"`
+	ResultPath     json.RawMessage `json:"ResultPath"`
+	Parameters     json.RawMessage `json:"Parameters"`
+	ItemSelector   json.RawMessage `json:"ItemSelector"`
+	ResultSelector json.RawMessage `json:"ResultSelector"`
+	Result         json.RawMessage `json:"Result"`
+	Error          string          `json:"Error"`
+	Cause          string          `json:"Cause"`
+	ErrorPath      string          `json:"ErrorPath"`
+	CausePath      string          `json:"CausePath"`
+	// Choice
+	Choices []sfnChoiceRule `json:"Choices"`
+	Default string          `json:"Default"`
+	// Wait
+	Seconds       *float64 `json:"Seconds"`
+	SecondsPath   string   `json:"SecondsPath"`
+	Timestamp     string   `json:"Timestamp"`
+	TimestampPath string   `json:"TimestampPath"`
+	// Task
+	TimeoutSeconds     *float64 `json:"TimeoutSeconds"`
+	TimeoutSecondsPath string   `json:"TimeoutSecondsPath"`
+	// Parallel and Map
+	Branches           []aslMachine    `json:"Branches"`
+	Iterator           *aslMachine     `json:"Iterator"`
+	ItemProcessor      *aslMachine     `json:"ItemProcessor"`
+	ItemsPath          string          `json:"ItemsPath"`
+	ItemReader         json.RawMessage `json:"ItemReader"`
+	MaxConcurrency     int             `json:"MaxConcurrency"`
+	MaxConcurrencyPath string          `json:"MaxConcurrencyPath"`
+	Retry              []aslRetrier    `json:"Retry"`
+	Catch              []aslCatcher    `json:"Catch"`
+}
+
+// aslRetrier is one entry of Retry.
+type aslRetrier struct {
+	ErrorEquals     []string `json:"ErrorEquals"`
+	IntervalSeconds *float64 `json:"IntervalSeconds"`
+	MaxAttempts     *int     `json:"MaxAttempts"`
+	BackoffRate     *float64 `json:"BackoffRate"`
+	MaxDelaySeconds *float64 `json:"MaxDelaySeconds"`
+	JitterStrategy  string   `json:"JitterStrategy"`
+}
+
+// aslCatcher is one entry of Catch.
+type aslCatcher struct {
+	ErrorEquals []string        `json:"ErrorEquals"`
+	Next        string          `json:"Next"`
+	ResultPath  json.RawMessage `json:"ResultPath"`
 }
 
 type aslMachine struct {
-	StartAt string              `json:"StartAt"`
-	States  map[string]aslState `json:"States"`
+	StartAt        string              `json:"StartAt"`
+	States         map[string]aslState `json:"States"`
+	TimeoutSeconds *float64            `json:"TimeoutSeconds"`
 }
 
 // sfnFailure is how a state or branch failed.
 type sfnFailure struct{ errorName, cause string }
 
+// The failures that end an execution whatever its Catch says: stopped by
+// StopExecution (or a Parallel's branch stopped because another failed),
+// and the state machine's TimeoutSeconds passed.
+var (
+	errStopped   = &sfnFailure{"States.Aborted", "the execution was stopped"}
+	errCancelled = &sfnFailure{"States.Aborted", "the branch was stopped because another branch failed"}
+	errTimedOut  = &sfnFailure{"States.Timeout", "The execution timed out (the state machine's TimeoutSeconds)"}
+)
+
+func terminal(f *sfnFailure) bool { return f == errStopped || f == errCancelled || f == errTimedOut }
+
+// Timing of executions.
+const (
+	// SFNDefaultTimeScale: the seed's retries (2 s, then 4 s, 8 s) take 20,
+	// 40 and 80 ms.
+	SFNDefaultTimeScale = 0.01
+	// SFNDefaultMaxWait caps any one wait, so a Wait of an hour takes a
+	// second.
+	SFNDefaultMaxWait = time.Second
+	// sfnMaxSteps bounds the states one execution runs (Map iterations and
+	// branches included), as AWS's 25,000 history events bound it.
+	sfnMaxSteps = 10000
+	// sfnMapConcurrency is how many Map iterations run at once when
+	// MaxConcurrency is 0 (unbounded in AWS; 40 is inline Map's real
+	// parallelism).
+	sfnMapConcurrency = 40
+)
+
+// SetSFNTiming sets how waits of executions elapse (Retry intervals, Wait
+// states): each takes its time times scale, at most maxWait (zero: the
+// defaults, SFNDefaultTimeScale and SFNDefaultMaxWait; scale 1 and a large
+// maxWait play them in real time). The state machine's and Tasks'
+// TimeoutSeconds are real time.
+func (s *Server) SetSFNTiming(scale float64, maxWait time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.SFNTimeScale, s.SFNMaxWait = scale, maxWait
+}
+
+func (s *Server) sfnTiming() (float64, time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	scale, maxWait := s.SFNTimeScale, s.SFNMaxWait
+	if scale <= 0 {
+		scale = SFNDefaultTimeScale
+	}
+	if maxWait <= 0 {
+		maxWait = SFNDefaultMaxWait
+	}
+	return scale, maxWait
+}
+
+// sfnRunner runs one execution.
+type sfnRunner struct {
+	s     *Server
+	e     *sfnExecution
+	exec  context.Context // the execution's: cancelled by StopExecution
+	input any
+	// skipped is the simulated time the scaled waits saved (ns): the
+	// execution's clock is the wall clock plus skipped.
+	skipped atomic.Int64
+	steps   atomic.Int64
+	// deadline is the state machine's TimeoutSeconds on the execution's
+	// clock (zero: none).
+	deadline    time.Time
+	machineName string
+	roleArn     string
+}
+
+func (r *sfnRunner) now() time.Time { return time.Now().Add(time.Duration(r.skipped.Load())) }
+
 // sfnRun runs an execution to its end, recording its history (s.mu is taken
-// for each event, not held while a task runs).
-func (s *Server) sfnRun(e *sfnExecution, definition, input string) {
+// for each event, not held while a state runs).
+func (s *Server) sfnRun(ctx context.Context, e *sfnExecution, m *sfnMachine, input string) {
 	var def aslMachine
-	if err := json.Unmarshal([]byte(definition), &def); err != nil {
-		s.sfnEnd(e, "", &sfnFailure{"States.Runtime", "the definition is not JSON: " + err.Error()})
+	if err := json.Unmarshal([]byte(m.definition), &def); err != nil {
+		s.sfnEnd(e, "", sfnRuntime("the definition is not JSON: %v", err))
 		return
 	}
-	output, failure := s.sfnRunMachine(e, def, input)
-	s.sfnEnd(e, output, failure)
+	in, err := sfnParse(input)
+	if err != nil {
+		s.sfnEnd(e, "", sfnRuntime("the input is not JSON: %v", err))
+		return
+	}
+	r := &sfnRunner{s: s, e: e, exec: ctx, input: in, machineName: m.name, roleArn: m.roleArn}
+	if def.TimeoutSeconds != nil {
+		d := time.Duration(*def.TimeoutSeconds * float64(time.Second))
+		r.deadline = e.started.Add(d)
+		var cancel context.CancelFunc
+		r.exec, cancel = context.WithTimeout(ctx, d)
+		defer cancel()
+	}
+	output, failure := r.runMachine(r.exec, def, in)
+	s.sfnEnd(e, sfnJSON(output), failure)
 }
 
 func (s *Server) sfnEnd(e *sfnExecution, output string, failure *sfnFailure) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if e.cancel != nil {
+		e.cancel()
+	}
 	if e.status != "RUNNING" {
 		return // stopped meanwhile
 	}
-	if failure != nil {
+	switch {
+	case failure == errTimedOut:
+		e.finish("TIMED_OUT", "", failure.errorName, failure.cause)
+		e.record("ExecutionTimedOut", "executionTimedOutEventDetails", map[string]any{"error": failure.errorName, "cause": failure.cause})
+	case failure != nil:
 		e.finish("FAILED", "", failure.errorName, failure.cause)
 		e.record("ExecutionFailed", "executionFailedEventDetails", map[string]any{"error": failure.errorName, "cause": failure.cause})
-		return
+	default:
+		e.finish("SUCCEEDED", output, "", "")
+		e.record("ExecutionSucceeded", "executionSucceededEventDetails", map[string]any{"output": output,
+			"outputDetails": map[string]any{"truncated": false}})
 	}
-	e.finish("SUCCEEDED", output, "", "")
-	e.record("ExecutionSucceeded", "executionSucceededEventDetails", map[string]any{"output": output,
-		"outputDetails": map[string]any{"truncated": false}})
 }
 
 // event records one event of a running execution; false when the
@@ -379,160 +530,643 @@ func (s *Server) event(e *sfnExecution, typ, member string, details map[string]a
 	return true
 }
 
-var errStopped = &sfnFailure{"States.Aborted", "the execution was stopped"}
+// event records an event, or answers why the execution cannot go on.
+func (r *sfnRunner) event(typ, member string, details map[string]any) *sfnFailure {
+	if !r.s.event(r.e, typ, member, details) {
+		return errStopped
+	}
+	return nil
+}
 
-// sfnRunMachine walks a machine (the definition or a branch) from StartAt.
-func (s *Server) sfnRunMachine(e *sfnExecution, m aslMachine, input string) (string, *sfnFailure) {
+// halted answers the failure that ends the work under ctx: the execution
+// stopped or timed out, or (ctx a Parallel's or Map's) a sibling failed.
+func (r *sfnRunner) halted(ctx context.Context) *sfnFailure {
+	switch {
+	case r.exec.Err() == context.DeadlineExceeded:
+		return errTimedOut
+	case r.exec.Err() != nil:
+		return errStopped
+	case ctx.Err() != nil:
+		return errCancelled
+	}
+	return nil
+}
+
+// wait lets d pass on the execution's clock: d times the time scale, at
+// most the maximum wait, in real time.
+func (r *sfnRunner) wait(ctx context.Context, d time.Duration) *sfnFailure {
+	if d <= 0 {
+		return r.halted(ctx)
+	}
+	scale, maxWait := r.s.sfnTiming()
+	timedOut := !r.deadline.IsZero() && r.now().Add(d).After(r.deadline)
+	if timedOut {
+		d = max(0, r.deadline.Sub(r.now()))
+	}
+	real := min(time.Duration(float64(d)*scale), maxWait)
+	t := time.NewTimer(real)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return r.halted(ctx)
+	case <-t.C:
+	}
+	r.skipped.Add(int64(d - real))
+	if timedOut {
+		return errTimedOut
+	}
+	return nil
+}
+
+// contextObject is the Context object ($$) of a state.
+func (r *sfnRunner) contextObject(state string, entered time.Time, retries int) map[string]any {
+	stamp := func(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
+	return map[string]any{
+		"Execution": map[string]any{"Id": r.e.arn, "Input": r.input, "Name": r.e.name, "RoleArn": r.roleArn,
+			"StartTime": stamp(r.e.started)},
+		"State":        map[string]any{"EnteredTime": stamp(entered), "Name": state, "RetryCount": retries},
+		"StateMachine": map[string]any{"Id": r.e.machineArn, "Name": r.machineName},
+		"Task":         map[string]any{},
+	}
+}
+
+// runMachine walks a machine (the definition, a branch or a Map's item
+// processor) from StartAt.
+func (r *sfnRunner) runMachine(ctx context.Context, m aslMachine, input any) (any, *sfnFailure) {
 	name := m.StartAt
-	for steps := 0; steps < 10000; steps++ {
+	for {
+		if f := r.halted(ctx); f != nil {
+			return nil, f
+		}
+		if r.steps.Add(1) > sfnMaxSteps {
+			return nil, sfnRuntime("the execution ran more than %d states", sfnMaxSteps)
+		}
 		st, ok := m.States[name]
 		if !ok {
-			return "", &sfnFailure{"States.Runtime", fmt.Sprintf("the state %q does not exist", name)}
+			return nil, sfnRuntime("the state %q does not exist", name)
 		}
-		output, failure := s.sfnRunState(e, name, st, input)
-		if failure == errStopped {
-			return "", failure
-		}
+		output, next, failure := r.runState(ctx, name, st, input)
 		if failure != nil {
-			next := catchOf(st, failure.errorName)
-			if next == "" {
-				return "", failure
-			}
-			// The caught error is the next state's input, as ResultPath
-			// defaults to $ for a Catch.
-			b, _ := json.Marshal(map[string]string{"Error": failure.errorName, "Cause": failure.cause})
-			name, input = next, string(b)
-			continue
+			return nil, failure
 		}
-		if st.Type == "Succeed" || st.Type == "Fail" || st.End || st.Next == "" {
+		if next == "" {
 			return output, nil
 		}
-		name, input = st.Next, output
+		name, input = next, output
 	}
-	return "", &sfnFailure{"States.Runtime", "the execution ran more than 10000 states"}
 }
 
-func catchOf(st aslState, errorName string) string {
-	for _, c := range st.Catch {
-		for _, want := range c.ErrorEquals {
-			if want == errorName || (want == "States.ALL" && errorName != "States.Runtime") {
-				return c.Next
+// runState runs one state and records its events: it answers the state's
+// output and the next state ("" at the end), or a failure that no Catch
+// caught.
+func (r *sfnRunner) runState(ctx context.Context, name string, st aslState, input any) (any, string, *sfnFailure) {
+	entered := r.now()
+	cx := r.contextObject(name, entered, 0)
+	if f := r.event(st.Type+"StateEntered", "stateEnteredEventDetails", map[string]any{"name": name, "input": sfnJSON(input),
+		"inputDetails": map[string]any{"truncated": false}}); f != nil {
+		return nil, "", f
+	}
+	output, next, failure := r.stateBody(ctx, name, st, input, cx)
+	if failure != nil {
+		if terminal(failure) || st.Type == "Fail" {
+			return nil, "", failure
+		}
+		for _, c := range st.Catch {
+			if sfnErrorMatches(c.ErrorEquals, failure.errorName) {
+				out, f := sfnApplyResultPath(c.ResultPath, input, map[string]any{"Error": failure.errorName, "Cause": failure.cause})
+				if f != nil {
+					return nil, "", f
+				}
+				return out, c.Next, nil
 			}
 		}
+		return nil, "", failure
 	}
-	return ""
+	if f := r.event(st.Type+"StateExited", "stateExitedEventDetails", map[string]any{"name": name, "output": sfnJSON(output),
+		"outputDetails": map[string]any{"truncated": false}}); f != nil {
+		return nil, "", f
+	}
+	return output, next, nil
 }
 
-// sfnRunState runs one state and records its events.
-func (s *Server) sfnRunState(e *sfnExecution, name string, st aslState, input string) (string, *sfnFailure) {
-	entered := map[string]any{"name": name, "input": input, "inputDetails": map[string]any{"truncated": false}}
-	if st.Type == "Choice" {
-		if !s.event(e, "ChoiceStateEntered", "stateEnteredEventDetails", entered) {
-			return "", errStopped
+// sfnErrorMatches tells whether an ErrorEquals names an error: by name,
+// States.ALL (any error but States.Runtime and States.DataLimitExceeded,
+// which are never retried or caught) or States.TaskFailed (any of those
+// but States.Timeout).
+func sfnErrorMatches(names []string, errorName string) bool {
+	for _, want := range names {
+		switch {
+		case want == errorName:
+			return true
+		case errorName == "States.Runtime" || errorName == "States.DataLimitExceeded":
+		case want == "States.ALL":
+			return true
+		case want == "States.TaskFailed" && errorName != "States.Timeout":
+			return true
 		}
-		return "", &sfnFailure{"States.Runtime", "localaws does not evaluate Choice states (" + name + ")"}
 	}
-	if !s.event(e, st.Type+"StateEntered", "stateEnteredEventDetails", entered) {
-		return "", errStopped
+	return false
+}
+
+// stateBody runs what a state's type does, with its paths.
+func (r *sfnRunner) stateBody(ctx context.Context, name string, st aslState, input any, cx map[string]any) (any, string, *sfnFailure) {
+	next := st.Next
+	if st.End {
+		next = ""
 	}
-	output := input
+	effective, f := sfnApplyPath(st.InputPath, input, cx)
+	if f != nil {
+		return nil, "", f
+	}
+	var result any
 	switch st.Type {
-	case "Pass":
-		if len(st.Result) > 0 {
-			output = string(st.Result)
-		}
-	case "Wait", "Succeed":
+	case "Succeed":
+		out, f := sfnApplyPath(st.OutputPath, effective, cx)
+		return out, "", f
 	case "Fail":
-		return "", &sfnFailure{st.Error, st.Cause}
-	case "Task":
-		var failure *sfnFailure
-		if output, failure = s.sfnRunTask(e, st, input); failure != nil {
-			return "", failure
+		return nil, "", r.failState(st, input, cx)
+	case "Choice":
+		if next, f = sfnChoose(name, st.Choices, st.Default, effective, cx); f != nil {
+			return nil, "", f
 		}
-	case "Parallel":
-		if !s.event(e, "ParallelStateStarted", "", nil) {
-			return "", errStopped
+		out, f := sfnApplyPath(st.OutputPath, effective, cx)
+		return out, next, f
+	case "Wait":
+		if f := r.waitState(ctx, st, effective); f != nil {
+			return nil, "", f
 		}
-		results := make([]json.RawMessage, 0, len(st.Branches))
-		for _, b := range st.Branches {
-			out, failure := s.sfnRunMachine(e, b, input)
-			if failure == errStopped {
-				return "", failure
+		out, f := sfnApplyPath(st.OutputPath, effective, cx)
+		return out, next, f
+	case "Pass":
+		if effective, f = r.parameters(st.Parameters, effective, cx); f != nil {
+			return nil, "", f
+		}
+		result = effective
+		if len(st.Result) > 0 {
+			if result, f = sfnParseRaw(st.Result); f != nil {
+				return nil, "", f
 			}
-			if failure != nil {
-				s.event(e, "ParallelStateFailed", "", nil)
-				return "", failure
+		}
+	case "Task", "Parallel", "Map":
+		var params any
+		if st.Type != "Map" && len(st.Parameters) > 0 {
+			if params, f = r.parameters(st.Parameters, effective, cx); f != nil {
+				return nil, "", f
 			}
-			results = append(results, json.RawMessage(out))
+			if st.Type == "Parallel" {
+				effective = params
+			}
 		}
-		if !s.event(e, "ParallelStateSucceeded", "", nil) {
-			return "", errStopped
+		if result, f = r.retried(ctx, name, st, effective, params, cx); f != nil {
+			return nil, "", f
 		}
-		b, _ := json.Marshal(results)
-		output = string(b)
+		if len(st.ResultSelector) > 0 {
+			if result, f = r.parameters(st.ResultSelector, result, cx); f != nil {
+				return nil, "", f
+			}
+		}
 	default:
-		return "", &sfnFailure{"States.Runtime", fmt.Sprintf("localaws does not run %s states (%s)", st.Type, name)}
+		return nil, "", sfnRuntime("localaws does not run %s states (%s)", st.Type, name)
 	}
-	if !s.event(e, st.Type+"StateExited", "stateExitedEventDetails", map[string]any{"name": name, "output": output,
-		"outputDetails": map[string]any{"truncated": false}}) {
-		return "", errStopped
+	out, f := sfnApplyResultPath(st.ResultPath, input, result)
+	if f != nil {
+		return nil, "", f
 	}
-	return output, nil
+	out, f = sfnApplyPath(st.OutputPath, out, cx)
+	return out, next, f
 }
 
-// sfnRunTask runs a Task through the TaskRunner and records its events:
-// Task* for an integration (arn:aws:states:::service:action), LambdaFunction*
-// for a function ARN.
-func (s *Server) sfnRunTask(e *sfnExecution, st aslState, input string) (string, *sfnFailure) {
-	s.mu.Lock()
-	run := s.taskRunner
-	s.mu.Unlock()
-	output, errorName, cause := input, "", ""
-	if run != nil {
-		output, errorName, cause = run(st.Resource, string(st.Parameters), input)
+func sfnParseRaw(raw json.RawMessage) (any, *sfnFailure) {
+	v, err := sfnParse(string(raw))
+	if err != nil {
+		return nil, sfnRuntime("not JSON: %v", err)
+	}
+	return v, nil
+}
+
+// parameters resolves a payload template (none: the input as it is).
+func (r *sfnRunner) parameters(raw json.RawMessage, input any, cx map[string]any) (any, *sfnFailure) {
+	if len(raw) == 0 {
+		return input, nil
+	}
+	tmpl, f := sfnParseRaw(raw)
+	if f != nil {
+		return nil, f
+	}
+	return sfnTemplate(tmpl, input, cx)
+}
+
+// failState is a Fail state's error and cause (ErrorPath and CausePath
+// read them from the input).
+func (r *sfnRunner) failState(st aslState, input any, cx map[string]any) *sfnFailure {
+	failure := &sfnFailure{st.Error, st.Cause}
+	for _, field := range []struct {
+		path string
+		to   *string
+	}{{st.ErrorPath, &failure.errorName}, {st.CausePath, &failure.cause}} {
+		if field.path == "" {
+			continue
+		}
+		v, f := sfnEvaluate(field.path, input, cx)
+		if f != nil {
+			return f
+		}
+		s, ok := v.(string)
+		if !ok {
+			return sfnRuntime("the Fail state's %s selects %s, not a string", field.path, sfnJSON(v))
+		}
+		*field.to = s
+	}
+	return failure
+}
+
+// waitState waits for Seconds, SecondsPath, Timestamp or TimestampPath.
+func (r *sfnRunner) waitState(ctx context.Context, st aslState, input any) *sfnFailure {
+	var d time.Duration
+	switch {
+	case st.Seconds != nil:
+		d = time.Duration(*st.Seconds * float64(time.Second))
+	case st.SecondsPath != "":
+		v, f := sfnSelect(st.SecondsPath, input, nil)
+		if f != nil {
+			return f
+		}
+		n, ok := sfnNumber(v)
+		if !ok || n < 0 {
+			return sfnRuntime("The SecondsPath parameter does not reference a valid positive integer: %s", sfnJSON(v))
+		}
+		d = time.Duration(n * float64(time.Second))
+	case st.Timestamp != "" || st.TimestampPath != "":
+		v := any(st.Timestamp)
+		if st.TimestampPath != "" {
+			var f *sfnFailure
+			if v, f = sfnSelect(st.TimestampPath, input, nil); f != nil {
+				return f
+			}
+		}
+		t, ok := sfnTimestamp(v)
+		if !ok {
+			return sfnRuntime("The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: %s", sfnJSON(v))
+		}
+		d = t.Sub(r.now())
+	}
+	return r.wait(ctx, d)
+}
+
+// retried runs the work of a Task, Parallel or Map state, played again as
+// its Retry says.
+func (r *sfnRunner) retried(ctx context.Context, name string, st aslState, input, params any, cx map[string]any) (any, *sfnFailure) {
+	attempts := make([]int, len(st.Retry))
+	for retries := 0; ; retries++ {
+		cx["State"].(map[string]any)["RetryCount"] = retries
+		var result any
+		var f *sfnFailure
+		switch st.Type {
+		case "Task":
+			result, f = r.task(ctx, st, input, params, cx)
+		case "Parallel":
+			result, f = r.parallel(ctx, st, input)
+		case "Map":
+			result, f = r.mapState(ctx, name, st, input, cx)
+		}
+		if f == nil || terminal(f) {
+			return result, f
+		}
+		delay, again := sfnRetryDelay(st.Retry, attempts, f.errorName)
+		if !again {
+			return nil, f
+		}
+		if f := r.wait(ctx, delay); f != nil {
+			return nil, f
+		}
+	}
+}
+
+// sfnRetryDelay finds the first retrier naming the error: the wait before
+// the next attempt (IntervalSeconds × BackoffRate^attempt, at most
+// MaxDelaySeconds, FULL jitter a random part of it), or false when none
+// matches or its MaxAttempts are spent.
+func sfnRetryDelay(retriers []aslRetrier, attempts []int, errorName string) (time.Duration, bool) {
+	for i, rt := range retriers {
+		if !sfnErrorMatches(rt.ErrorEquals, errorName) {
+			continue
+		}
+		maxAttempts := 3
+		if rt.MaxAttempts != nil {
+			maxAttempts = *rt.MaxAttempts
+		}
+		if attempts[i] >= maxAttempts {
+			return 0, false
+		}
+		interval, backoff := 1.0, 2.0
+		if rt.IntervalSeconds != nil {
+			interval = *rt.IntervalSeconds
+		}
+		if rt.BackoffRate != nil {
+			backoff = *rt.BackoffRate
+		}
+		secs := interval * math.Pow(backoff, float64(attempts[i]))
+		if rt.MaxDelaySeconds != nil && secs > *rt.MaxDelaySeconds {
+			secs = *rt.MaxDelaySeconds
+		}
+		if rt.JitterStrategy == "FULL" {
+			secs *= rand.Float64()
+		}
+		attempts[i]++
+		return time.Duration(secs * float64(time.Second)), true
+	}
+	return 0, false
+}
+
+// task runs a Task's resource once, with its effective input (after
+// InputPath) and its resolved Parameters (nil without): through the
+// TaskRunner when one is set, else the service integration
+// (sfn_integrations.go); its events are
+// Task* for arn:aws:states:::service:action, LambdaFunction* for a function
+// ARN, as AWS records them.
+func (r *sfnRunner) task(ctx context.Context, st aslState, input, params any, cx map[string]any) (any, *sfnFailure) {
+	timeout := time.Duration(0)
+	if st.TimeoutSeconds != nil {
+		timeout = time.Duration(*st.TimeoutSeconds * float64(time.Second))
+	} else if st.TimeoutSecondsPath != "" {
+		v, f := sfnSelect(st.TimeoutSecondsPath, input, cx)
+		if f != nil {
+			return nil, f
+		}
+		n, ok := sfnNumber(v)
+		if !ok || n <= 0 {
+			return nil, sfnRuntime("TimeoutSecondsPath selects %s, not a positive integer", sfnJSON(v))
+		}
+		timeout = time.Duration(n * float64(time.Second))
 	}
 	service, action, integration := strings.Cut(strings.TrimPrefix(st.Resource, "arn:aws:states:::"), ":")
 	integration = integration && strings.HasPrefix(st.Resource, "arn:aws:states:::")
-	var steps []struct {
-		typ, member string
-		details     map[string]any
-	}
-	add := func(typ, member string, details map[string]any) {
-		steps = append(steps, struct {
-			typ, member string
-			details     map[string]any
-		}{typ, member, details})
-	}
+	kind := "LambdaFunction"
+	details := map[string]any{"resource": st.Resource, "input": sfnJSON(input)}
 	if integration {
-		params := string(st.Parameters)
-		if params == "" {
-			params = "{}"
+		kind = "Task"
+		details = map[string]any{"resourceType": service, "resource": action}
+		scheduled := map[string]any{"resourceType": service, "resource": action, "region": r.s.Region, "parameters": sfnJSON(params)}
+		if params == nil {
+			scheduled["parameters"] = "{}"
 		}
-		add("TaskScheduled", "taskScheduledEventDetails", map[string]any{"resourceType": service, "resource": action, "region": s.Region, "parameters": params})
-		add("TaskStarted", "taskStartedEventDetails", map[string]any{"resourceType": service, "resource": action})
-		if errorName != "" {
-			add("TaskFailed", "taskFailedEventDetails", map[string]any{"resourceType": service, "resource": action, "error": errorName, "cause": cause})
-		} else {
-			add("TaskSucceeded", "taskSucceededEventDetails", map[string]any{"resourceType": service, "resource": action, "output": output})
+		if f := r.event("TaskScheduled", "taskScheduledEventDetails", scheduled); f != nil {
+			return nil, f
+		}
+		if f := r.event("TaskStarted", "taskStartedEventDetails", details); f != nil {
+			return nil, f
 		}
 	} else {
-		add("LambdaFunctionScheduled", "lambdaFunctionScheduledEventDetails", map[string]any{"resource": st.Resource, "input": input})
-		add("LambdaFunctionStarted", "", nil)
-		if errorName != "" {
-			add("LambdaFunctionFailed", "lambdaFunctionFailedEventDetails", map[string]any{"error": errorName, "cause": cause})
-		} else {
-			add("LambdaFunctionSucceeded", "lambdaFunctionSucceededEventDetails", map[string]any{"output": output})
+		if f := r.event("LambdaFunctionScheduled", "lambdaFunctionScheduledEventDetails", details); f != nil {
+			return nil, f
+		}
+		if f := r.event("LambdaFunctionStarted", "", nil); f != nil {
+			return nil, f
 		}
 	}
-	for _, step := range steps {
-		if !s.event(e, step.typ, step.member, step.details) {
-			return "", errStopped
-		}
+	output, failure := r.call(ctx, timeout, st.Resource, params, input)
+	if failure != nil && terminal(failure) {
+		return nil, failure
 	}
-	if errorName != "" {
-		return "", &sfnFailure{errorName, cause}
+	member := strings.ToLower(kind[:1]) + kind[1:]
+	end := map[string]any{}
+	if integration {
+		end = map[string]any{"resourceType": service, "resource": action}
+	}
+	switch {
+	case failure != nil && failure.errorName == "States.Timeout":
+		end["error"], end["cause"] = failure.errorName, failure.cause
+		if f := r.event(kind+"TimedOut", member+"TimedOutEventDetails", end); f != nil {
+			return nil, f
+		}
+		return nil, failure
+	case failure != nil:
+		end["error"], end["cause"] = failure.errorName, failure.cause
+		if f := r.event(kind+"Failed", member+"FailedEventDetails", end); f != nil {
+			return nil, f
+		}
+		return nil, failure
+	}
+	end["output"] = sfnJSON(output)
+	if f := r.event(kind+"Succeeded", member+"SucceededEventDetails", end); f != nil {
+		return nil, f
 	}
 	return output, nil
+}
+
+// call runs a task's resource, within its TimeoutSeconds (States.Timeout).
+func (r *sfnRunner) call(ctx context.Context, timeout time.Duration, resource string, params, input any) (any, *sfnFailure) {
+	r.s.mu.Lock()
+	run := r.s.taskRunner
+	r.s.mu.Unlock()
+	callCtx, cancel := context.WithCancel(ctx)
+	if timeout > 0 {
+		callCtx, cancel = context.WithTimeout(ctx, timeout)
+	}
+	defer cancel()
+	type answer struct {
+		out any
+		f   *sfnFailure
+	}
+	done := make(chan answer, 1)
+	go func() {
+		if run == nil {
+			out, f := r.s.sfnIntegrate(callCtx, resource, params, input)
+			done <- answer{out, f}
+			return
+		}
+		paramsJSON := ""
+		if params != nil {
+			paramsJSON = sfnJSON(params)
+		}
+		out, errorName, cause := run(resource, paramsJSON, sfnJSON(input))
+		if errorName != "" {
+			done <- answer{nil, &sfnFailure{errorName, cause}}
+			return
+		}
+		v, err := sfnParse(out)
+		if err != nil {
+			v = out // a task may answer a bare string
+		}
+		done <- answer{v, nil}
+	}()
+	select {
+	case a := <-done:
+		return a.out, a.f
+	case <-callCtx.Done():
+		if f := r.halted(ctx); f != nil {
+			return nil, f
+		}
+		return nil, &sfnFailure{"States.Timeout", fmt.Sprintf("The task did not finish within its TimeoutSeconds (%s)", timeout)}
+	}
+}
+
+// parallel runs the branches at once, each on the input; the result is
+// their outputs in order. The first branch to fail stops the others and
+// fails the state.
+func (r *sfnRunner) parallel(ctx context.Context, st aslState, input any) (any, *sfnFailure) {
+	if f := r.event("ParallelStateStarted", "", nil); f != nil {
+		return nil, f
+	}
+	bctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	results := make([]any, len(st.Branches))
+	var (
+		mu    sync.Mutex
+		first *sfnFailure
+		wg    sync.WaitGroup
+	)
+	for i, b := range st.Branches {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out, f := r.runMachine(bctx, b, sfnDeepCopy(input))
+			if f != nil {
+				mu.Lock()
+				if first == nil || first == errCancelled {
+					first = f
+				}
+				mu.Unlock()
+				cancel()
+				return
+			}
+			results[i] = out
+		}()
+	}
+	wg.Wait()
+	if first != nil {
+		if !terminal(first) || first == errCancelled {
+			if f := r.event("ParallelStateFailed", "", nil); f != nil {
+				return nil, f
+			}
+		}
+		return nil, first
+	}
+	if f := r.event("ParallelStateSucceeded", "", nil); f != nil {
+		return nil, f
+	}
+	return results, nil
+}
+
+// mapState runs the item processor on each item of ItemsPath, at most
+// MaxConcurrency at once; the result is their outputs in order. The first
+// iteration to fail stops the others and fails the state.
+func (r *sfnRunner) mapState(ctx context.Context, name string, st aslState, input any, cx map[string]any) (any, *sfnFailure) {
+	if len(st.ItemReader) > 0 {
+		return nil, sfnRuntime("localaws does not simulate distributed Map (ItemReader) in state '%s'", name)
+	}
+	processor := st.ItemProcessor
+	if processor == nil {
+		processor = st.Iterator
+	}
+	if processor == nil {
+		return nil, sfnRuntime("the Map state '%s' has no ItemProcessor", name)
+	}
+	itemsPath := st.ItemsPath
+	if itemsPath == "" {
+		itemsPath = "$"
+	}
+	v, f := sfnSelect(itemsPath, input, cx)
+	if f != nil {
+		return nil, f
+	}
+	items, ok := v.([]any)
+	if !ok {
+		return nil, sfnRuntime("Invalid path '%s': the Map state's ItemsPath must select an array, not %s", itemsPath, sfnJSON(v))
+	}
+	limit := st.MaxConcurrency
+	if st.MaxConcurrencyPath != "" {
+		v, f := sfnSelect(st.MaxConcurrencyPath, input, cx)
+		if f != nil {
+			return nil, f
+		}
+		n, _ := sfnNumber(v)
+		limit = int(n)
+	}
+	if limit <= 0 || limit > sfnMapConcurrency {
+		limit = sfnMapConcurrency
+	}
+	selector := st.ItemSelector
+	if len(selector) == 0 {
+		selector = st.Parameters
+	}
+	if f := r.event("MapStateStarted", "mapStateStartedEventDetails", map[string]any{"length": len(items)}); f != nil {
+		return nil, f
+	}
+	mctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	results := make([]any, len(items))
+	var (
+		mu    sync.Mutex
+		first *sfnFailure
+		wg    sync.WaitGroup
+	)
+	fail := func(f *sfnFailure) {
+		mu.Lock()
+		if first == nil || first == errCancelled {
+			first = f
+		}
+		mu.Unlock()
+		cancel()
+	}
+	sem := make(chan struct{}, limit)
+	for i, item := range items {
+		select {
+		case sem <- struct{}{}:
+		case <-mctx.Done():
+		}
+		if mctx.Err() != nil {
+			break
+		}
+		itemCx := maps.Clone(cx)
+		itemCx["Map"] = map[string]any{"Item": map[string]any{"Index": i, "Value": item}}
+		itemInput, f := sfnDeepCopy(item), (*sfnFailure)(nil)
+		if len(selector) > 0 {
+			itemInput, f = r.parameters(selector, input, itemCx)
+		}
+		if f != nil {
+			<-sem
+			fail(f)
+			break
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			iteration := map[string]any{"name": name, "index": i}
+			if f := r.event("MapIterationStarted", "mapIterationStartedEventDetails", iteration); f != nil {
+				fail(f)
+				return
+			}
+			out, f := r.runMachine(mctx, *processor, itemInput)
+			switch {
+			case f == errCancelled:
+				r.event("MapIterationAborted", "mapIterationAbortedEventDetails", iteration)
+				fail(f)
+			case f != nil:
+				r.event("MapIterationFailed", "mapIterationFailedEventDetails", iteration)
+				fail(f)
+			default:
+				results[i] = out
+				if f := r.event("MapIterationSucceeded", "mapIterationSucceededEventDetails", iteration); f != nil {
+					fail(f)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if first != nil {
+		if !terminal(first) || first == errCancelled {
+			if f := r.event("MapStateFailed", "", nil); f != nil {
+				return nil, f
+			}
+		}
+		return nil, first
+	}
+	if f := r.event("MapStateSucceeded", "", nil); f != nil {
+		return nil, f
+	}
+	return results, nil
 }
 
 // Execution is a snapshot of an execution, as Server.Executions returns it.
