@@ -119,6 +119,7 @@ func run() error {
 	o.Webhook, o.WebhookHost, o.WebhookPort, o.WebhookCertDir = true, w.LocalServingHost, w.LocalServingPort, w.LocalServingCertDir
 	o.MetricsAddr, o.ProbeAddr, o.MaxConcurrentReconciles = "0", "0", 4
 	notice := "AWS: real (" + awsTarget(o) + "); the ACK children wait for the ACK controllers you run."
+	testHint := ""
 	var sim *localaws.Server
 	if simulated {
 		aws := localaws.New()
@@ -132,7 +133,10 @@ func run() error {
 		o.AWSLoadOptions = []func(*config.LoadOptions) error{
 			config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("simulated", "simulated", "")),
 		}
-		notice = localack.Notice + " (" + aws.URL() + "). Run with RUN_LOCAL_FLAGS=--aws=real to use AWS."
+		stopWork, work := simulateWork(context.Background(), aws)
+		defer stopWork()
+		notice = localack.Notice + " (" + aws.URL() + "). " + work + ". Run with RUN_LOCAL_FLAGS=--aws=real to use AWS."
+		testHint = "  kubectl eds test event-driven-stack --aws-endpoint-url " + aws.URL() + "   # the seed's test, end to end\n"
 	}
 	mgr, err := operator.New(cfg, o)
 	if err != nil {
@@ -175,9 +179,9 @@ eventstack-operator is running against a local control plane.
   kubectl apply -f %s
   kubectl get eds -w
   kubectl eds status event-driven-stack       # make install-plugin first
-
+%s
 Ctrl-C stops it. Data is kept in %s (delete it to start afresh).
-`, notice, kubeconfigPath, filepath.Join(env.BinaryAssetsDirectory, "kubectl"), localcluster.SeedPath(), dir)
+`, notice, kubeconfigPath, filepath.Join(env.BinaryAssetsDirectory, "kubectl"), localcluster.SeedPath(), testHint, dir)
 	if err := mgr.Start(ctx); err != nil && !errors.Is(err, context.Canceled) {
 		return err
 	}

@@ -24,6 +24,7 @@ import (
 
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
 	"github.com/eventstack-io/eventstack-operator/internal/ack"
+	"github.com/eventstack-io/eventstack-operator/internal/cli"
 	"github.com/eventstack-io/eventstack-operator/internal/localcluster"
 	"github.com/eventstack-io/eventstack-operator/internal/operator"
 )
@@ -354,5 +355,64 @@ func TestRunLocalWithTheReleasedControllers(t *testing.T) {
 		}
 		return nil
 	})
+	r.stop()
+}
+
+// The seed's test on make run-local, as the banner says to run it: kubectl eds
+// test sends the three events, the real handlers store the order and the
+// stock, the workflow runs its saga to SUCCEEDED, the notifications arrive —
+// PASS. With a rule's pattern broken, it fails and says which rule refuses
+// the event and why.
+func TestRunLocalSeedTest(t *testing.T) {
+	r := startRunLocal(t)
+	banner := strings.Join(r.banner, "\n")
+	i := strings.Index(banner, "kubectl eds test event-driven-stack --aws-endpoint-url ")
+	if i < 0 {
+		t.Fatalf("the banner does not say how to run the seed's test:\n%s", banner)
+	}
+	endpoint := strings.Fields(banner[i:])[5]
+	r.kubectl("apply", "-f", localcluster.SeedPath())
+	r.within(120*time.Second, "the sample Ready", func() error {
+		s := r.stack()
+		if !meta.IsStatusConditionTrue(s.Status.Conditions, v1alpha1.ConditionReady) || s.Status.ObservedGeneration != s.Generation {
+			return fmt.Errorf("%s: %+v", s.Status.Resources, meta.FindStatusCondition(s.Status.Conditions, v1alpha1.ConditionReady))
+		}
+		return nil
+	})
+	edsTest := func(timeout string) (string, int) {
+		var out, errOut strings.Builder
+		code := cli.Main(context.Background(), []string{"test", "event-driven-stack", "--kubeconfig", r.kubeconfig,
+			"--aws-endpoint-url", endpoint, "--timeout", timeout}, cli.Streams{In: strings.NewReader(""), Out: &out, Err: &errOut})
+		return out.String() + errOut.String(), code
+	}
+	out, code := edsTest("120s")
+	t.Logf("kubectl eds test:\n%s", out)
+	if code != 0 || !strings.Contains(out, "PASS  3 events, 10 checks") {
+		t.Fatalf("the seed's test on run-local: exit %d\n%s", code, out)
+	}
+	for _, want := range []string{"✓ item order_id=ORD-", "✓ item item_id=ITEM-", "stock=98", "✓ execution of workflow event-driven-workflow", "SUCCEEDED", "✓ notification on topic event-notifications"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the timeline lacks %q", want)
+		}
+	}
+
+	// A broken pattern: the order never reaches the processor.
+	r.kubectl("patch", "eds", "event-driven-stack", "--type", "json",
+		"-p", `[{"op":"replace","path":"/spec/rules/0/eventPattern/detail-type","value":["Order Create"]}]`)
+	r.within(60*time.Second, "the broken pattern applied", func() error {
+		s := r.stack()
+		if s.Status.ObservedGeneration != s.Generation || !meta.IsStatusConditionTrue(s.Status.Conditions, v1alpha1.ConditionReady) {
+			return fmt.Errorf("not Ready on generation %d", s.Generation)
+		}
+		return nil
+	})
+	out, code = edsTest("20s")
+	t.Logf("kubectl eds test with a broken pattern:\n%s", out)
+	if code != 1 || !strings.Contains(out, "FAIL") {
+		t.Fatalf("a broken pattern: exit %d, want 1 and FAIL\n%s", code, out)
+	}
+	if !strings.Contains(out, `✗ item order_id=ORD-`) || !strings.Contains(out, `order-events-rule: no match, detail-type is "Order Created"; the pattern wants "Order Create"`) {
+		t.Errorf("the failure does not say the order is missing and why:\n%s", out)
+	}
 	r.stop()
 }

@@ -9,32 +9,30 @@ import (
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	ctrl "sigs.k8s.io/controller-runtime"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
+	"github.com/eventstack-io/eventstack-operator/internal/alarmwatch"
 	"github.com/eventstack-io/eventstack-operator/internal/probe"
 	"github.com/eventstack-io/eventstack-operator/internal/render"
 	"github.com/eventstack-io/eventstack-operator/internal/status"
 )
 
-// alarmsAgain is how often a stack's alarm states are read when the
-// reconciler has no progress interval: the states change without any
-// Kubernetes event, so only a requeue brings them.
-const alarmsAgain = 10 * time.Second
-
-// readAlarms reads the state of the stack's alarms that ACK created from
-// CloudWatch (cloudwatch-controller reports none) into the scope, and asks to
-// be called again within one status interval, so that a state reaches the
-// status within it; reconciles in between read nothing. A failed read keeps
-// the states last written: an alarm is never what makes a reconcile fail.
-func (p *prober) readAlarms(ctx context.Context) ctrl.Result {
+// readAlarms gives the state of the stack's alarms that ACK created (cloudwatch-
+// controller reports none) to the scope: the alarm watcher's last reading,
+// registering them with it so that it wakes the stack when one changes
+// state — no AWS call and no requeue here. Without a watcher (a reconciler
+// driven by hand) it reads them from CloudWatch itself. A failed or missing
+// read keeps the states last written: an alarm never fails a reconcile.
+func (p *prober) readAlarms(ctx context.Context) {
 	s := p.s
+	key := client.ObjectKeyFromObject(s.stack)
 	var names []string
 	watches := map[string]string{}
 	for _, a := range render.Alarms(s.stack) {
-		name := render.AlarmAWSName(s.stack, a.Name)
-		watches[name] = a.Watches
+		watches[render.AlarmAWSName(s.stack, a.Name)] = a.Watches
 	}
 	for _, c := range s.rendered.Children {
 		if c.Kind != "MetricAlarm" || c.Object == nil {
@@ -47,31 +45,22 @@ func (p *prober) readAlarms(ctx context.Context) ctrl.Result {
 		names = append(names, render.AlarmAWSName(s.stack, strings.TrimPrefix(c.Component, string(render.AlarmKind)+"/")))
 	}
 	if len(names) == 0 {
-		return ctrl.Result{}
-	}
-	again := p.r.ProgressInterval
-	if again <= 0 {
-		again = alarmsAgain
-	}
-	// A step that asks for a requeue replaces the resync (finish): keep it.
-	resync := p.r.resync(s.stack)
-	p.memo.mu.Lock()
-	due := time.Until(p.memo.alarmsAt.Add(again))
-	p.memo.mu.Unlock()
-	if due > 0 {
-		return soonest(ctrl.Result{RequeueAfter: due}, resync)
+		if p.r.Alarms != nil {
+			p.r.Alarms.Forget(key)
+		}
+		return
 	}
 	if err := p.ensureClients(ctx); err != nil {
-		return soonest(ctrl.Result{RequeueAfter: again}, resync)
+		return
 	}
-	states, err := probe.Alarms(ctx, p.clients.Alarms, names)
+	states, err := p.alarmStates(ctx, key, names)
 	if err != nil {
 		log.FromContext(ctx).Info("alarm states not read; the last ones stay", "error", err.Error())
-		return soonest(ctrl.Result{RequeueAfter: again}, resync)
+		return
 	}
-	p.memo.mu.Lock()
-	p.memo.alarmsAt = time.Now()
-	p.memo.mu.Unlock()
+	if len(states) == 0 {
+		return // none read yet: the watcher wakes the stack when it has
+	}
 	sort.Strings(names)
 	s.alarms = make([]v1alpha1.AlarmState, 0, len(names))
 	for _, n := range names {
@@ -84,7 +73,17 @@ func (p *prober) readAlarms(ctx context.Context) ctrl.Result {
 		}
 		s.alarms = append(s.alarms, a)
 	}
-	return soonest(ctrl.Result{RequeueAfter: again}, resync)
+}
+
+// alarmStates are the alarms' states as the watcher last read them, else
+// read now.
+func (p *prober) alarmStates(ctx context.Context, key types.NamespacedName, names []string) (map[string]probe.AlarmState, error) {
+	if p.r.Alarms == nil {
+		return probe.Alarms(ctx, p.clients.Alarms, names)
+	}
+	acct := alarmwatch.Account{Region: p.s.stack.Spec.Region, RoleARN: p.s.account.RoleARN}
+	p.r.Alarms.Watch(key, acct, p.clients.Alarms, names)
+	return p.r.Alarms.States(acct, names), nil
 }
 
 // setAlarms writes the alarm states read in this reconcile (else keeps the

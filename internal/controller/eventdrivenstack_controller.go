@@ -10,6 +10,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	kerrors "k8s.io/apimachinery/pkg/util/errors"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/util/workqueue"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -17,12 +18,16 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
 	"github.com/eventstack-io/eventstack-operator/internal/ack"
+	"github.com/eventstack-io/eventstack-operator/internal/alarmwatch"
 	"github.com/eventstack-io/eventstack-operator/internal/metrics"
 	"github.com/eventstack-io/eventstack-operator/internal/outcome"
 	"github.com/eventstack-io/eventstack-operator/internal/render"
@@ -52,7 +57,7 @@ func (r *EventDrivenStackReconciler) Reconcile(ctx context.Context, req ctrl.Req
 	stack := &v1alpha1.EventDrivenStack{}
 	if err := r.Get(ctx, req.NamespacedName, stack); err != nil {
 		if apierrors.IsNotFound(err) {
-			r.memos.Forget(req.NamespacedName)
+			r.forget(req.NamespacedName)
 			metrics.ForgetStack(req.String())
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
@@ -165,6 +170,34 @@ func (r *EventDrivenStackReconciler) finish(ctx context.Context, s *scope, start
 	return res, err
 }
 
+// watchAlarms makes the alarm watcher: it reads the alarms in ALARM every
+// status interval (alarmsAgain without one) and every alarm at each resync,
+// and wakes the stacks whose alarms changed state.
+func (r *EventDrivenStackReconciler) watchAlarms(mgr ctrl.Manager) error {
+	interval := r.ProgressInterval
+	if interval <= 0 {
+		interval = alarmsAgain
+	}
+	full := r.ResyncInterval
+	if full <= 0 {
+		full = 5 * time.Minute
+	}
+	r.wake = make(chan event.TypedGenericEvent[*v1alpha1.EventDrivenStack], 1024)
+	r.Alarms = &alarmwatch.Watcher{Interval: interval, FullEvery: full, Wake: func(ctx context.Context, key types.NamespacedName) {
+		stack := &v1alpha1.EventDrivenStack{}
+		stack.Namespace, stack.Name = key.Namespace, key.Name
+		select {
+		case r.wake <- event.TypedGenericEvent[*v1alpha1.EventDrivenStack]{Object: stack}:
+		case <-ctx.Done():
+		}
+	}}
+	return mgr.Add(r.Alarms)
+}
+
+// alarmsAgain is how often alarm states are read when the reconciler has no
+// status interval.
+const alarmsAgain = 10 * time.Second
+
 // rateLimiter is controller-runtime's default (per-stack exponential backoff
 // from 5 ms, and an overall token bucket) with the backoff capped at the
 // resync interval instead of 1000 s: after an AWS outage a stack is retried
@@ -262,6 +295,14 @@ func (r *EventDrivenStackReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		b = b.Owns(k.New())
 	}
 	r.ownerIndexed = true
+	if r.Alarms == nil && r.AWS != nil {
+		if err := r.watchAlarms(mgr); err != nil {
+			return err
+		}
+	}
+	if r.wake != nil {
+		b = b.WatchesRawSource(source.Channel(r.wake, &handler.TypedEnqueueRequestForObject[*v1alpha1.EventDrivenStack]{}))
+	}
 	if err := b.Complete(r); err != nil {
 		return fmt.Errorf("setting up the EventDrivenStack controller: %w", err)
 	}

@@ -74,7 +74,7 @@ func (r *EventDrivenStackReconciler) finalize(ctx context.Context, s *scope) err
 		if err := r.deleteChildren(ctx, s.stack); err != nil {
 			return err
 		}
-		r.memos.Forget(client.ObjectKeyFromObject(s.stack))
+		r.forget(client.ObjectKeyFromObject(s.stack))
 		return nil
 	}
 	// The routing first: the permissions are found on the functions the
@@ -91,7 +91,7 @@ func (r *EventDrivenStackReconciler) finalize(ctx context.Context, s *scope) err
 	if err := r.deleteChildren(ctx, s.stack); err != nil {
 		return err
 	}
-	r.memos.Forget(client.ObjectKeyFromObject(s.stack))
+	r.forget(client.ObjectKeyFromObject(s.stack))
 	return nil
 }
 

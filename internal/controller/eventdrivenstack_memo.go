@@ -71,6 +71,14 @@ func (m *memoRegistry) children(stack *v1alpha1.EventDrivenStack) *stackMemo {
 // Forget drops everything remembered of a stack.
 func (m *memoRegistry) Forget(key types.NamespacedName) { m.entries.Delete(key) }
 
+// forget drops everything remembered of a stack, its watched alarms too.
+func (r *EventDrivenStackReconciler) forget(key types.NamespacedName) {
+	r.memos.Forget(key)
+	if r.Alarms != nil {
+		r.Alarms.Forget(key)
+	}
+}
+
 // writtenStatus is the status last written for a stack: its hash, its
 // significance (see patchStatus), and when.
 type writtenStatus struct {
@@ -126,8 +134,6 @@ type appliedChild struct {
 //     not asked again until someone writes the child (ACK reporting anew,
 //     the operator applying a change);
 //   - mappingsAt: when the stack's event source mappings were last read;
-//   - alarmsAt: when the alarms' states were last read (readAlarms: at most
-//     once per status interval);
 //   - reclaim: components whose own AWS resource the next render asks ACK
 //     to adopt (reclaimLostCreate).
 type stackMemo struct {
@@ -135,7 +141,6 @@ type stackMemo struct {
 	reported   map[types.UID]int64
 	settled    map[types.UID]string
 	mappingsAt time.Time
-	alarmsAt   time.Time
 	reclaim    map[string]bool
 }
 

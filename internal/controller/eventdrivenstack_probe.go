@@ -40,7 +40,7 @@ func (r *EventDrivenStackReconciler) reconcileProbe(ctx context.Context, s *scop
 	for _, c := range s.rendered.Children {
 		res = soonest(res, p.child(ctx, c))
 	}
-	res = soonest(res, p.readAlarms(ctx))
+	p.readAlarms(ctx)
 	if p.mappingsDue {
 		memo.mu.Lock()
 		memo.mappingsAt = time.Now()

@@ -1,7 +1,10 @@
 package controller
 
 import (
+	"sigs.k8s.io/controller-runtime/pkg/event"
+
 	"context"
+	"github.com/eventstack-io/eventstack-operator/internal/alarmwatch"
 	"time"
 
 	"k8s.io/client-go/tools/events"
@@ -45,6 +48,13 @@ type EventDrivenStackReconciler struct {
 	// ProgressInterval is the least time between two status writes of a
 	// stack that report progress only (see patchStatus); 0 writes each.
 	ProgressInterval time.Duration
+
+	// Alarms follows the stacks' alarm states and wakes a stack whose
+	// alarms changed (SetupWithManager makes it); nil: each reconcile reads
+	// them itself (a reconciler driven by hand in tests).
+	Alarms *alarmwatch.Watcher
+	// wake carries the stacks the alarm watcher wakes to the controller.
+	wake chan event.TypedGenericEvent[*v1alpha1.EventDrivenStack]
 
 	// memos is everything remembered of stacks between reconciles.
 	memos memoRegistry

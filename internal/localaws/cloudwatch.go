@@ -139,12 +139,41 @@ func (s *Server) putMetricAlarm(in map[string]any) (cbor.Value, *apiError) {
 }
 
 // describeAlarms answers the alarms named (up to 100), or those whose name
-// starts with the prefix, by name.
+// starts with the prefix, by name; StateValue keeps those in that state; in
+// pages of MaxRecords (default 50, at most 100) with an opaque NextToken.
 func (s *Server) describeAlarms(in map[string]any) (cbor.Value, *apiError) {
-	names, prefix := strs(in, "AlarmNames"), str(in, "AlarmNamePrefix")
+	names, prefix, state := strs(in, "AlarmNames"), str(in, "AlarmNamePrefix"), str(in, "StateValue")
 	if len(names) > 100 {
 		return nil, cwValidation("AlarmNames: at most 100")
 	}
+	size := 50
+	if v, ok := in["MaxRecords"]; ok {
+		n, isNum := cborInt(v)
+		if !isNum || n < 1 || n > 100 {
+			return nil, cwValidation("MaxRecords must be between 1 and 100")
+		}
+		size = n
+	}
+	found := s.alarmsNamed(names, prefix, state)
+	from := 0
+	if tok := str(in, "NextToken"); tok != "" {
+		i := sort.Search(len(found), func(i int) bool { return found[i].Name >= tok })
+		if i == len(found) || found[i].Name != tok {
+			return nil, &apiError{http.StatusBadRequest, "InvalidNextToken", "The service couldn't process your request because the NextToken is not valid."}
+		}
+		from = i
+	}
+	page := found[from:min(len(found), from+size)]
+	out := cbor.Map{"MetricAlarms": alarmList(page)}
+	if from+size < len(found) {
+		out["NextToken"] = cbor.String(found[from+size].Name)
+	}
+	return out, nil
+}
+
+// alarmsNamed are the alarms named, or whose name starts with the prefix,
+// in the state (any when ""), sorted by name.
+func (s *Server) alarmsNamed(names []string, prefix, state string) []*Alarm {
 	var found []*Alarm
 	if len(names) > 0 {
 		for _, n := range names {
@@ -159,9 +188,20 @@ func (s *Server) describeAlarms(in map[string]any) (cbor.Value, *apiError) {
 			}
 		}
 	}
-	sort.Slice(found, func(i, j int) bool { return found[i].Name < found[j].Name })
-	list := cbor.List{}
+	kept := found[:0]
 	for _, a := range found {
+		if state == "" || a.State == state {
+			kept = append(kept, a)
+		}
+	}
+	sort.Slice(kept, func(i, j int) bool { return kept[i].Name < kept[j].Name })
+	return kept
+}
+
+// alarmList is alarms as DescribeAlarms answers them.
+func alarmList(alarms []*Alarm) cbor.List {
+	list := cbor.List{}
+	for _, a := range alarms {
 		actions := cbor.List{}
 		for _, x := range a.Actions {
 			actions = append(actions, cbor.String(x))
@@ -173,7 +213,13 @@ func (s *Server) describeAlarms(in map[string]any) (cbor.Value, *apiError) {
 			"StateUpdatedTimestamp": cborTime(a.Updated), "AlarmActions": actions,
 		})
 	}
-	return cbor.Map{"MetricAlarms": list}, nil
+	return list
+}
+
+// cborInt reads an integer member (fromCBOR makes numbers float64).
+func cborInt(v any) (int, bool) {
+	f, ok := v.(float64)
+	return int(f), ok && f == math.Trunc(f)
 }
 
 // cborTime is a timestamp as RPC v2 CBOR carries it: tag 1, seconds.
