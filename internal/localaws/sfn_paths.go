@@ -19,7 +19,10 @@ package localaws
 // (Jayway's "indefinite" paths), [] when none. Where it simplifies: Jayway's
 // path functions (.length(), .max() ...) and filter operators beyond RFC
 // 9535's (=~, in, nin, size, empty ...) are refused with States.Runtime, and
-// $name (workflow variables, JSONata) is not simulated.
+// $name (workflow variables, JSONata) is not simulated; objects are Go maps,
+// so a wildcard or descendant step over an object's members selects them in
+// no set order (AWS keeps the document's), and objects are written with
+// their members in key order.
 
 import (
 	"bytes"
@@ -167,9 +170,26 @@ func sfnSelect(path string, input, context any) (any, *sfnFailure) {
 		return out, nil
 	}
 	if len(nodes) == 0 {
-		return nil, sfnRuntime("Invalid path '%s' : No results for path: %s", path, p.query.String())
+		return nil, sfnRuntime("Invalid path '%s' : No results for path: %s", path, p.normalized())
 	}
 	return nodes[0], nil
+}
+
+// normalized writes a reference path as AWS's messages do: $['a'][0].
+func (p *sfnCompiledPath) normalized() string {
+	var b strings.Builder
+	b.WriteString("$")
+	for _, seg := range p.query.Query().Segments() {
+		for _, sel := range seg.Selectors() {
+			switch sel := sel.(type) {
+			case spec.Name:
+				b.WriteString("[" + sfnQuote(string(sel)) + "]")
+			case spec.Index:
+				fmt.Fprintf(&b, "[%d]", int(sel))
+			}
+		}
+	}
+	return b.String()
 }
 
 // sfnLookup is sfnSelect that tells a missing node (ok false) from a
