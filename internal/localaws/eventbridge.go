@@ -78,7 +78,8 @@ type Event struct {
 	// ReplayName is the replay that put the event again, "" for PutEvents.
 	ReplayName string
 	// Rules are the rules of its bus that the event matched (see
-	// eventbridge_archives.go); nothing is delivered to their targets.
+	// eventbridge_archives.go); their targets get it as
+	// eventbridge_delivery.go says (Deliveries).
 	Rules []string
 }
 

@@ -29,7 +29,7 @@ package localaws
 //     checked with internal/eventpattern, matches the event as EventBridge
 //     shows it to rules (version, id, detail-type, source, account, time,
 //     region, resources, detail, and replay-name for a replayed event).
-//     Nothing is delivered to the targets.
+//     It is then delivered to those rules' targets (eventbridge_delivery.go).
 
 import (
 	"encoding/json"
@@ -493,6 +493,7 @@ func (s *Server) runReplay(r *replayState, now time.Time) {
 		e.Resources = slices.Clone(e.Resources)
 		e.Rules = s.matchingRules(e, r.filterArns)
 		s.events = append(s.events, e)
+		s.deliverEvent(e) // to the rules' targets (eventbridge_delivery.go)
 	}
 	r.lastReplayed = reached
 	if !reached.Before(r.end) {
@@ -506,6 +507,7 @@ func (s *Server) runReplay(r *replayState, now time.Time) {
 func (s *Server) recordEvent() {
 	e := &s.events[len(s.events)-1]
 	e.Rules = s.matchingRules(*e, nil)
+	s.deliverEvent(*e) // to the rules' targets (eventbridge_delivery.go)
 	for _, n := range sortedKeys(s.archives) {
 		a := s.archives[n]
 		if a.bus != e.EventBusName {

@@ -12,7 +12,8 @@ import (
 // Lambda (REST-JSON): the routes, the state the Lambda files share, and
 // resource-based policies (AddPermission, GetPolicy, RemovePermission).
 // Functions are in lambda_functions.go (whose comment describes the whole
-// service), event source mappings in lambda_mappings.go.
+// service), event source mappings in lambda_mappings.go (their SQS pollers
+// in lambda_mappings_poller.go), Invoke in lambda_invoke.go.
 
 // Statement is one statement of a function's resource-based policy, as
 // AddPermission made it.
@@ -128,6 +129,9 @@ func (s *Server) routeLambda(r *http.Request, _ []byte) (string, handler) {
 	}
 	if len(segs) < 2 {
 		return unknown()
+	}
+	if op, h, ok := s.routeInvoke(r, segs); ok { // Invoke reads headers (lambda_invoke.go)
+		return op, h
 	}
 	p := lambdaParams{query: r.URL.Query()}
 	shape := append([]string{segs[1]}, segs[2:]...)

@@ -175,6 +175,10 @@ func queryRouter(ops map[string]func(*Server, url.Values) (any, *apiError)) rout
 func writeOK(w http.ResponseWriter, service, op string, status int, out any) {
 	svc := services[service]
 	w.Header().Set("X-Amzn-Requestid", newID())
+	if raw, ok := out.(*rawAnswer); ok { // Lambda's Invoke (lambda_invoke.go)
+		raw.write(w, status)
+		return
+	}
 	if svc.protocol == awsQuery {
 		var buf bytes.Buffer
 		buf.WriteString(xml.Header)

@@ -59,6 +59,10 @@ type Server struct {
 	dynamoState
 	sfnState
 	cloudWatchState
+	// deliveryState is what the server does after answering: messages,
+	// invocations, deliveries and the goroutines that carry them
+	// (lambda_invoke.go).
+	deliveryState
 }
 
 // New returns a server with only the default event bus, not yet listening.
@@ -80,6 +84,7 @@ func New() *Server {
 		sqsState:         newSQSState(),
 		dynamoState:      newDynamoState(),
 		sfnState:         newSFNState(),
+		deliveryState:    newDeliveryState(),
 	}
 }
 
@@ -159,8 +164,9 @@ func (s *Server) URL() string {
 	return s.url
 }
 
-// Close stops listening and closes open connections. It may be called more
-// than once.
+// Close stops listening and closes open connections, and stops what runs in
+// the background (pollers, invocations, deliveries) and waits for it. It may
+// be called more than once.
 func (s *Server) Close() {
 	s.mu.Lock()
 	srv := s.httpSrv
@@ -168,6 +174,7 @@ func (s *Server) Close() {
 	if srv != nil {
 		_ = srv.Close()
 	}
+	s.stopBackground()
 }
 
 // Calls returns how many requests each operation received from clients other

@@ -72,9 +72,10 @@ package localaws
 //
 // Simplifications:
 //
-//   - No messages: Publish is unknown, nothing is delivered (no filter policy
-//     matching, no retries, no dead-letter queues), no confirmation message
-//     is sent; ConfirmSubscription (the test control) confirms a pending
+//   - Publish and PublishBatch are in sns_publish.go (which adds them to
+//     snsOps): delivery to subscriptions with filter policies, without
+//     retries or dead-letter queues. No confirmation message is sent;
+//     ConfirmSubscription (the test control) confirms a pending
 //     subscription as its endpoint's owner would. Pending subscriptions do
 //     not expire.
 //   - Topic and subscription policies, KMS keys, roles and endpoints are

@@ -621,9 +621,9 @@ func TestSNSCrossAccountAndWire(t *testing.T) {
 	if resp.StatusCode != 200 || !strings.Contains(string(body), `<GetTopicAttributesResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><GetTopicAttributesResult><Attributes><entry><key>`) {
 		t.Fatalf("GetTopicAttributes: %d %s", resp.StatusCode, body)
 	}
-	resp, body = post(url.Values{"Action": {"Publish"}, "Version": {"2010-03-31"}, "TopicArn": {arn}, "Message": {"m"}})
+	resp, body = post(url.Values{"Action": {"ListTopics"}, "Version": {"2010-03-31"}})
 	if resp.StatusCode != 400 || !strings.Contains(string(body), "<Code>InvalidAction</Code>") {
-		t.Fatalf("Publish: %d %s", resp.StatusCode, body)
+		t.Fatalf("ListTopics: %d %s", resp.StatusCode, body)
 	}
 	if n := e.srv.Calls()["sns:CreateTopic"]; n != 1 {
 		t.Fatalf("sns:CreateTopic calls = %d", n)

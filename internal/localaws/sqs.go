@@ -35,7 +35,7 @@ package localaws
 // set to "" remove the attribute. GetQueueAttributes answers what AWS answers:
 // with All every attribute the queue has plus QueueArn,
 // ApproximateNumberOfMessages, ApproximateNumberOfMessagesNotVisible,
-// ApproximateNumberOfMessagesDelayed (all "0"), CreatedTimestamp and
+// ApproximateNumberOfMessagesDelayed (sqs_messages.go), CreatedTimestamp and
 // LastModifiedTimestamp (epoch seconds); without AttributeNames nothing.
 //
 // Errors, as the SDK decodes them (JSON __type, and the query code in
@@ -55,11 +55,12 @@ package localaws
 // queue name, RedrivePolicy or RedriveAllowPolicy and tags; InvalidAddress for a
 // QueueUrl without /<account>/<name>.
 //
+// Messages (SendMessage, ReceiveMessage, DeleteMessage, ... and the
+// dead-letter queues) are in sqs_messages.go, which adds its operations to
+// sqsOps; the ApproximateNumberOfMessages* attributes count them.
+//
 // Simplifications:
 //
-//   - No messages: SendMessage, ReceiveMessage and the like are unknown, so
-//     the ApproximateNumberOfMessages* attributes are always "0"; nothing is
-//     delivered to a dead-letter queue, no FIFO deduplication or throughput.
 //   - KMS keys are not checked (any KmsMasterKeyId is accepted), queue
 //     policies are checked for structure only (a JSON object with a non-empty
 //     Statement) and not enforced; nothing is authenticated.
@@ -637,6 +638,7 @@ func (s *Server) sqsGetQueueAttributes(body []byte) (any, *apiError) {
 		return nil, err
 	}
 	all := q.all()
+	s.sqsApproximateCounts(q, all)
 	out := map[string]string{}
 	for _, name := range in.AttributeNames {
 		if !sqsReadable(name, q.fifo) {
@@ -756,7 +758,9 @@ func (s *Server) Queue(name string) (Queue, bool) {
 	if q == nil {
 		return Queue{}, false
 	}
-	return Queue{Name: q.name, URL: q.url(), Arn: q.arn(), Attributes: q.all(), Tags: copyStrings(q.tags)}, true
+	all := q.all()
+	s.sqsApproximateCounts(q, all)
+	return Queue{Name: q.name, URL: q.url(), Arn: q.arn(), Attributes: all, Tags: copyStrings(q.tags)}, true
 }
 
 // SetQueueRecreateDelay sets how long after DeleteQueue a queue of the same

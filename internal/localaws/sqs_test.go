@@ -464,7 +464,7 @@ func TestSQSWireFormat(t *testing.T) {
 		resp.Header.Get("Content-Type") != "application/x-amz-json-1.0" {
 		t.Fatalf("missing queue: %d %v %v", resp.StatusCode, resp.Header, m)
 	}
-	resp, m = post("AmazonSQS.SendMessage", `{}`)
+	resp, m = post("AmazonSQS.ListQueues", `{}`)
 	if resp.StatusCode != 400 || resp.Header.Get("X-Amzn-Query-Error") != "InvalidAction;Sender" {
 		t.Fatalf("unknown operation: %d %v %v", resp.StatusCode, resp.Header, m)
 	}
