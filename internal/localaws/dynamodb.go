@@ -9,8 +9,11 @@ package localaws
 // DescribeContinuousBackups, UpdateContinuousBackups,
 // DescribeContributorInsights, UpdateContributorInsights,
 // ListTagsOfResource, TagResource, UntagResource, GetResourcePolicy,
-// PutResourcePolicy and DeleteResourcePolicy. Any other operation answers
-// 400 UnknownOperationException.
+// PutResourcePolicy and DeleteResourcePolicy; the item operations (GetItem,
+// PutItem, UpdateItem, DeleteItem, Query, Scan, BatchGetItem,
+// BatchWriteItem, TransactWriteItems, TransactGetItems) are forwarded to a
+// data plane, dynalite, as dynamodb_items.go says. Any other operation
+// answers 400 UnknownOperationException.
 //
 // As AWS documents them:
 //
@@ -74,8 +77,8 @@ package localaws
 //     ResourcePolicy) stores a JSON document and a new RevisionId,
 //     ExpectedRevisionId is checked.
 //
-// Where the model simplifies: there are no items (ItemCount and sizes stay
-// 0, no data-plane operations), no stream records, backups, restores,
+// Where the model simplifies: items live in the data plane only (ItemCount
+// and sizes stay 0), there are no stream records, backups, restores,
 // exports, imports, global tables or replicas (ReplicaUpdates, WarmThroughput
 // and MultiRegionConsistency answer ValidationException), no contributor
 // insights on indexes (always DISABLED; UpdateContributorInsights of an index
@@ -117,6 +120,17 @@ var dynamoOps = map[string]func(*Server, []byte) (any, *apiError){
 	"GetResourcePolicy":           (*Server).dynamoGetResourcePolicy,
 	"PutResourcePolicy":           (*Server).dynamoPutResourcePolicy,
 	"DeleteResourcePolicy":        (*Server).dynamoDeleteResourcePolicy,
+	// The data plane, forwarded to dynalite (dynamodb_items.go).
+	"GetItem":            dynamoItems("GetItem"),
+	"PutItem":            dynamoItems("PutItem"),
+	"UpdateItem":         dynamoItems("UpdateItem"),
+	"DeleteItem":         dynamoItems("DeleteItem"),
+	"Query":              dynamoItems("Query"),
+	"Scan":               dynamoItems("Scan"),
+	"BatchGetItem":       dynamoItems("BatchGetItem"),
+	"BatchWriteItem":     dynamoItems("BatchWriteItem"),
+	"TransactWriteItems": dynamoItems("TransactWriteItems"),
+	"TransactGetItems":   dynamoItems("TransactGetItems"),
 }
 
 // Table is a snapshot of a DynamoDB table, as Server.Table returns it.
@@ -179,6 +193,8 @@ type dynamoState struct {
 	// kmsKey is the id of the AWS managed key (aws/dynamodb) of the
 	// server's accounts.
 	kmsKey string
+	// ddbPlane is where items live (SetDynamoDBDataPlane); nil: nowhere.
+	ddbPlane *ddbDataPlane
 }
 
 func newDynamoState() dynamoState {
@@ -1396,6 +1412,7 @@ func (s *Server) dynamoDeleteTable(body []byte) (any, *apiError) {
 	// The answer says DELETING even without a delay; the table is gone
 	// for the next call once goneAt has passed.
 	t.goneAt = now.Add(s.Delays.TableUpdate)
+	s.ddbPlaneForget(t)
 	return map[string]any{"TableDescription": s.ddbDescribe(t, now)}, nil
 }
 
