@@ -12,7 +12,9 @@
 // protocol.go speaks each service's wire protocol (JSON 1.0 and 1.1,
 // REST-JSON, query); each service's file begins with what it implements, as
 // AWS documents it, and where it simplifies: iam.go, lambda_functions.go
-// (functions) and lambda_mappings.go, sqs.go, sns.go, dynamodb.go, sfn.go.
+// (functions) and lambda_mappings.go, sqs.go, sns.go, dynamodb.go (tables)
+// and dynamodb_items.go (items, forwarded to a dynalite:
+// SetDynamoDBDataPlane), sfn.go.
 // What AWS does after it answered (a function Pending, then Active; an update
 // InProgress, then Successful; a table CREATING, then ACTIVE; a mapping
 // Creating, then Enabled) takes Server.Delays, read lazily from timestamps.
