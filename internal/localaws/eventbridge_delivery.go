@@ -28,9 +28,10 @@ package localaws
 //     ebMaxHops buses deep. Other targets fail (not delivered).
 //   - A failure is retried after ebRetryDelay, doubling, up to the target's
 //     RetryPolicy.MaximumRetryAttempts but never more than ebMaxRetries times
-//     (EventBridge retries up to 185 times over 24 hours); errors EventBridge
-//     does not retry (a target that does not exist, a validation error) are
-//     not retried. Then the event goes to the target's DeadLetterConfig queue
+//     (EventBridge retries up to 185 times over 24 hours). Throttling,
+//     service errors and a function still Pending are retried; what does not
+//     pass (a target that does not exist, a validation error, no
+//     FunctionRuntime) is not. Then the event goes to the target's DeadLetterConfig queue
 //     with EventBridge's message attributes ERROR_CODE, ERROR_MESSAGE,
 //     RULE_ARN and TARGET_ARN (the codes are approximations:
 //     RESOURCE_NOT_FOUND, THROTTLING, INTERNAL_ERROR, SDK_CLIENT_ERROR).
@@ -240,8 +241,11 @@ func (s *Server) ebSend(j ebJob, input string) (err *apiError, retry bool) {
 	if err == nil {
 		return nil, false
 	}
+	// Retried: what passes (throttling, a service error, a function still
+	// Pending); not: what stays (a missing target, a validation error, no
+	// runtime).
 	return err, err != errNoRuntime && (err.Status >= 500 || err.Status == http.StatusTooManyRequests ||
-		strings.Contains(err.Code, "Throttl"))
+		strings.Contains(err.Code, "Throttl") || err.Code == "ResourceConflictException")
 }
 
 // ebForward puts the event on another bus.
