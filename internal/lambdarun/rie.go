@@ -29,16 +29,28 @@ const RIEEnv = "AWS_LAMBDA_RIE"
 // rieBuildTimeout bounds the build (about 15 s with a warm module cache).
 const rieBuildTimeout = 5 * time.Minute
 
+// rieBuild is the process's one look-up or build of the RIE.
 var rieBuild struct {
 	mu   sync.Mutex
+	path string  // once found or built
+	run  *rieRun // the build under way
+}
+
+// rieRun is a build; done is closed when path or err is set.
+type rieRun struct {
+	done chan struct{}
 	path string
+	err  error
 }
 
 // RIEPath returns the path of the aws-lambda-rie binary: $AWS_LAMBDA_RIE if
 // set, else the one built into the user cache directory
 // (eventstack-operator/rie/<version>/aws-lambda-rie), which it builds with
-// `go install` from the Go module proxy the first time (once per process; a
-// failed build is tried again on the next call).
+// `go install` from the Go module proxy the first time. The build runs once
+// per process, on its own (at most rieBuildTimeout), whatever ctx says: ctx
+// only bounds the wait, so that invocations with short timeouts, which wait
+// for it in turn, do not cancel it. A failed build is tried again on the
+// next call. Call it early (Runtime.Prepare) to have the binary ready.
 func RIEPath(ctx context.Context) (string, error) {
 	if p := os.Getenv(RIEEnv); p != "" {
 		if st, err := os.Stat(p); err != nil || st.IsDir() {
@@ -47,10 +59,37 @@ func RIEPath(ctx context.Context) (string, error) {
 		return p, nil
 	}
 	rieBuild.mu.Lock()
-	defer rieBuild.mu.Unlock()
 	if rieBuild.path != "" {
+		defer rieBuild.mu.Unlock()
 		return rieBuild.path, nil
 	}
+	run := rieBuild.run
+	if run == nil {
+		run = &rieRun{done: make(chan struct{})}
+		rieBuild.run = run
+		go func() {
+			path, err := locateRIE()
+			rieBuild.mu.Lock()
+			run.path, run.err = path, err
+			if err == nil {
+				rieBuild.path = path
+			}
+			rieBuild.run = nil
+			rieBuild.mu.Unlock()
+			close(run.done)
+		}()
+	}
+	rieBuild.mu.Unlock()
+	select {
+	case <-run.done:
+		return run.path, run.err
+	case <-ctx.Done():
+		return "", fmt.Errorf("waiting for the Lambda Runtime Interface Emulator's build: %w", ctx.Err())
+	}
+}
+
+// locateRIE finds the RIE in the user cache directory, or builds it there.
+func locateRIE() (string, error) {
 	cache, err := os.UserCacheDir()
 	if err != nil {
 		return "", fmt.Errorf("no user cache directory for the Lambda Runtime Interface Emulator (set %s): %w", RIEEnv, err)
@@ -58,13 +97,13 @@ func RIEPath(ctx context.Context) (string, error) {
 	dir := filepath.Join(cache, "eventstack-operator", "rie", RIEVersion)
 	path := filepath.Join(dir, rieBinary)
 	if _, err := os.Stat(path); err == nil {
-		rieBuild.path = path
 		return path, nil
 	}
+	ctx, cancel := context.WithTimeout(context.Background(), rieBuildTimeout)
+	defer cancel()
 	if err := installRIE(ctx, dir); err != nil {
 		return "", err
 	}
-	rieBuild.path = path
 	return path, nil
 }
 
@@ -80,8 +119,6 @@ func installRIE(ctx context.Context, dir string) error {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	ctx, cancel := context.WithTimeout(ctx, rieBuildTimeout)
-	defer cancel()
 	cmd := exec.CommandContext(ctx, "go", "install", riePackage+"@"+RIEVersion)
 	// Outside any module or workspace, with the host's settings but none
 	// that would change how a pinned module version builds.

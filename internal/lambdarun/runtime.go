@@ -84,6 +84,10 @@ type Runtime struct {
 	mu     sync.Mutex
 	envs   map[string]*environment // by function name and version
 	closed bool
+	// stopping is cancelled by Close, so that starting an environment
+	// stops at once.
+	stopping       context.Context
+	cancelStopping context.CancelFunc
 }
 
 var _ localaws.FunctionRuntime = (*Runtime)(nil)
@@ -118,7 +122,11 @@ func (r *Runtime) Invoke(ctx context.Context, fn localaws.RunnableFunction, payl
 		return localaws.RuntimeResult{}, err
 	}
 	defer release()
-	proc, err := env.ready(ctx, r, fn)
+	rie, err := r.riePath(ctx)
+	if err != nil {
+		return localaws.RuntimeResult{}, err
+	}
+	proc, err := r.ready(ctx, env, rie, fn)
 	if err != nil {
 		return localaws.RuntimeResult{}, err
 	}
@@ -127,6 +135,34 @@ func (r *Runtime) Invoke(ctx context.Context, fn localaws.RunnableFunction, payl
 		env.stop()
 	}
 	return res.result, res.err
+}
+
+// Prepare finds or builds the RIE (RIEPath) so that the first invocation
+// does not wait for it: make run-local calls it in the background at start.
+func (r *Runtime) Prepare(ctx context.Context) error {
+	_, err := r.riePath(ctx)
+	return err
+}
+
+func (r *Runtime) riePath(ctx context.Context) (string, error) {
+	if r.RIE != "" {
+		return r.RIE, nil
+	}
+	return RIEPath(ctx)
+}
+
+// ready is env.ready, stopped by Close as well as by ctx.
+func (r *Runtime) ready(ctx context.Context, env *environment, rie string, fn localaws.RunnableFunction) (*process, error) {
+	r.mu.Lock()
+	if r.stopping == nil {
+		r.stopping, r.cancelStopping = context.WithCancel(context.Background())
+	}
+	stopping := r.stopping
+	r.mu.Unlock()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	defer context.AfterFunc(stopping, cancel)()
+	return env.ready(ctx, r, rie, fn)
 }
 
 func (r *Runtime) maxQueue() int {
@@ -167,6 +203,10 @@ func (r *Runtime) environment(fn localaws.RunnableFunction) (*environment, error
 func (r *Runtime) Close() error {
 	r.mu.Lock()
 	r.closed = true
+	if r.stopping == nil {
+		r.stopping, r.cancelStopping = context.WithCancel(context.Background())
+	}
+	r.cancelStopping()
 	envs := make([]*environment, 0, len(r.envs))
 	for _, e := range r.envs {
 		envs = append(envs, e)
@@ -218,7 +258,7 @@ func (e *environment) acquire(ctx context.Context, maxQueue int) (func(), error)
 
 // ready returns the environment's process for fn, starting one (and
 // unzipping the code) if there is none or fn changed.
-func (e *environment) ready(ctx context.Context, r *Runtime, fn localaws.RunnableFunction) (*process, error) {
+func (e *environment) ready(ctx context.Context, r *Runtime, rie string, fn localaws.RunnableFunction) (*process, error) {
 	fp := fingerprint(r, fn)
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -234,13 +274,6 @@ func (e *environment) ready(ctx context.Context, r *Runtime, fn localaws.Runnabl
 	}
 	if e.codeSha != fn.CodeSha256 || e.dir == "" {
 		if err := e.unpack(fn); err != nil {
-			return nil, err
-		}
-	}
-	rie := r.RIE
-	if rie == "" {
-		var err error
-		if rie, err = RIEPath(ctx); err != nil {
 			return nil, err
 		}
 	}
