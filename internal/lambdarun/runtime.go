@@ -32,6 +32,15 @@
 //     killed; a crashed runtime answers RIE's Runtime.ExitError document. The
 //     next invocation starts a fresh environment (a cold start).
 //
+// The RIE runs each environment on two free loopback ports (its invocation
+// endpoint and the Runtime API), with AWS_LAMBDA_FUNCTION_TIMEOUT (whole
+// seconds) set so that it enforces the timeout itself; this package kills it
+// if it has not answered timeoutGrace later. The first invocation needs the
+// RIE binary, built once (RIEPath): Runtime.Prepare builds it ahead, and a
+// build is never cancelled by an invocation's context, only waited for.
+// Close kills every RIE and its runtime (their process group) and removes
+// the code folders; on Linux an RIE also dies with this process.
+//
 // Where it simplifies: the code runs on this machine, not in Lambda's
 // sandbox (no memory limit, no read-only file system, /tmp is the host's);
 // its architecture must be the host's (the function's Architecture is not
