@@ -15,6 +15,18 @@
 // (functions) and lambda_mappings.go, sqs.go, sns.go, dynamodb.go (tables)
 // and dynamodb_items.go (items, forwarded to a dynalite:
 // SetDynamoDBDataPlane), sfn.go.
+//
+// The server also delivers, in the background, as AWS does after it
+// answered: SQS messages (sqs_messages.go: send, receive with long polls,
+// visibility, dead-letter queues), Lambda's Invoke (lambda_invoke.go: the
+// code runs through the FunctionRuntime given to SetFunctionRuntime, which
+// internal/lambdarun provides; without one Invoke answers ServiceException),
+// the pollers of SQS event source mappings (lambda_mappings_poller.go), SNS
+// Publish to subscriptions (sns_publish.go) and EventBridge events to rule
+// targets (eventbridge_delivery.go). Close stops that work and waits for it;
+// Messages, Published, Deliveries, LogEvents and Executions show what
+// happened.
+//
 // What AWS does after it answered (a function Pending, then Active; an update
 // InProgress, then Successful; a table CREATING, then ACTIVE; a mapping
 // Creating, then Enabled) takes Server.Delays, read lazily from timestamps.
@@ -36,8 +48,8 @@
 //   - Lambda (REST-JSON): AddPermission (POST), GetPolicy (GET) and
 //     RemovePermission (DELETE) under /2015-03-31/functions/{FunctionName}/policy;
 //     functions and event source mappings as lambda_functions.go and
-//     lambda_mappings.go say. Any other route answers 404
-//     UnknownOperationException.
+//     lambda_mappings.go say; Invoke as lambda_invoke.go says. Any other
+//     route answers 404 UnknownOperationException.
 //   - STS (query protocol, a form-encoded POST /): GetCallerIdentity, which
 //     answers the server's AccountID.
 //   - CloudWatch Logs (JSON 1.1, X-Amz-Target: Logs_20140328.<Operation>):
@@ -73,11 +85,13 @@
 //     the comparison operators inside arrays (prefix, anything-but, numeric,
 //     ...) are not validated. ScheduleExpression is stored (default bus only)
 //     but neither parsed nor run.
-//   - PutEvents delivers nothing: it validates each entry and records it, with
-//     the rules it matches and for the archives that keep it (see Events and
-//     eventbridge_archives.go). Unlike AWS, which accepts an event for a bus that
-//     does not exist and silently drops it, an entry for a missing bus fails
-//     with ErrorCode ResourceNotFoundException, so a test sees a wrong bus name.
+//   - PutEvents validates each entry and records it, with the rules it
+//     matches and for the archives that keep it (see Events and
+//     eventbridge_archives.go), then delivers it to those rules' targets in
+//     the background as eventbridge_delivery.go says (Deliveries). Unlike
+//     AWS, which accepts an event for a bus that does not exist and silently
+//     drops it, an entry for a missing bus fails with ErrorCode
+//     ResourceNotFoundException, so a test sees a wrong bus name.
 //   - Targets: every member of a target round-trips through ListTargetsByRule,
 //     but only Id, Arn, RoleArn, Input, InputPath, InputTransformer,
 //     RetryPolicy and DeadLetterConfig are decoded and checked. Target ARNs and

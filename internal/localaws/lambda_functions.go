@@ -134,7 +134,7 @@ package localaws
 //   - ECR images, VPC subnets and security groups, EFS access points, KMS
 //     keys, dead-letter and destination ARNs (except functions) are checked
 //     for form only; the role only for existence, not its trust policy.
-//     Nothing runs: there is no Invoke.
+//     Invoke runs code only through a FunctionRuntime (lambda_invoke.go).
 //   - Event source mappings: the execution role's permissions on the queue
 //     and the queue's visibility timeout against the function's timeout are
 //     not checked; Kafka, MQ and DocumentDB sources are not modelled, nor is
