@@ -45,7 +45,8 @@ package localaws
 // be performed at this time. The function is currently in the following
 // state: Pending" (or Failed); 400 InvalidRequestContentException for a
 // payload that is not JSON; 413 RequestTooLargeException beyond 6 MB
-// (RequestResponse) or 256 KB (Event); 400 InvalidParameterValueException
+// (RequestResponse) or 1 MB (Event) — though the server reads no request
+// body beyond 1 MiB (server.go's maxBody); 400 InvalidParameterValueException
 // for an unknown invocation type. Without a runtime, RequestResponse and
 // Event answer 500 ServiceException naming SetFunctionRuntime (make
 // run-local sets one): the server never makes up a function's answer.
@@ -58,7 +59,9 @@ package localaws
 // an error: give the code through S3 and SetCodeSource).
 //
 // The handlers that wait (Invoke, SQS's long poll) release the server's
-// lock while they wait, and take it again to answer.
+// lock while they wait, and take it again to answer. A FunctionRuntime must
+// return when its context ends: Close cancels the context of every
+// invocation, then waits for the background work to end.
 
 import (
 	"bytes"
@@ -104,7 +107,7 @@ type RuntimeResult struct {
 // Invoke's limits and the async retries' pace.
 const (
 	invokeSyncMaxPayload  = 6 * 1024 * 1024
-	invokeAsyncMaxPayload = 256 * 1024
+	invokeAsyncMaxPayload = 1024 * 1024 // since October 2025 (256 KB before)
 	invokeLogTail         = 4096
 	// invokeGrace is how long past a function's Timeout the server waits
 	// for a runtime that does not stop it itself.

@@ -1,6 +1,7 @@
 package localaws
 
 import (
+	"context"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/smithy-go"
 )
 
@@ -168,5 +170,43 @@ func TestLambdaAsyncRetriesThenDeadLetters(t *testing.T) {
 	})
 	if n := len(rt.Calls()); n != 4 {
 		t.Fatalf("invoked %d times in all, want 4", n)
+	}
+}
+
+// ctxRuntime blocks each invocation until its context ends.
+type ctxRuntime struct{ started chan struct{} }
+
+func (r ctxRuntime) Invoke(ctx context.Context, _ RunnableFunction, _ []byte) (RuntimeResult, error) {
+	r.started <- struct{}{}
+	<-ctx.Done()
+	return RuntimeResult{}, ctx.Err()
+}
+
+func TestCloseStopsBackgroundWork(t *testing.T) {
+	e := newDeliveryEnv(t)
+	rt := ctxRuntime{started: make(chan struct{}, 10)}
+	e.srv.SetFunctionRuntime(rt)
+	url, _ := pollerSetup(t, e, nil)
+	e.function(t, "async", nil)
+	must(e.lm.Invoke(ctx(t), &lambda.InvokeInput{FunctionName: aws.String("async"), InvocationType: lambdatypes.InvocationTypeEvent}))(t)
+	must(e.sqs.SendMessage(ctx(t), &sqs.SendMessageInput{QueueUrl: aws.String(url), MessageBody: aws.String("m")}))(t)
+	for range 2 { // the async worker and the poller are both in the runtime
+		select {
+		case <-rt.started:
+		case <-time.After(10 * time.Second):
+			t.Fatal("the invocations did not start")
+		}
+	}
+	closed := make(chan struct{})
+	go func() { e.srv.Close(); close(closed) }()
+	select {
+	case <-closed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Close did not stop the background work")
+	}
+	e.srv.mu.Lock()
+	defer e.srv.mu.Unlock()
+	if !e.srv.bgStopped || e.srv.goBackground(func(context.Context) {}) {
+		t.Fatal("the server still starts background work after Close")
 	}
 }
