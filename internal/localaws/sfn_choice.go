@@ -142,8 +142,8 @@ func sfnCompare(variable, op string, raw json.RawMessage, input, context any) (b
 				pattern, okP := operand.(string)
 				return okV && okP && sfnStringMatches(pattern, s), nil
 			}
-			c, comparable := sfnOrder(family, value, operand)
-			if !comparable {
+			c, typed := sfnOrder(family, value, operand)
+			if !typed {
 				return false, nil
 			}
 			return sfnSatisfies(cmp, c, op)

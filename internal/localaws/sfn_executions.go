@@ -20,20 +20,67 @@ package localaws
 //   - StopExecution aborts a RUNNING execution (ExecutionAborted, with the
 //     error and cause given).
 //
-// How an execution runs: the states of the definition are walked from
-// StartAt. Pass, Succeed, Fail, Wait (without waiting) and Parallel (each
-// branch in turn, the output their array) run as their types say; a Task
-// calls the server's TaskRunner (SetTaskRunner), which without one succeeds
-// with the state's input as output. A Task or Parallel that fails goes to
-// the first Catch whose ErrorEquals names its error (or States.ALL), else
-// the execution fails with that error and cause; Retry is not played.
-// Tasks on arn:aws:states:::<service>:<action> record TaskScheduled,
-// TaskStarted and TaskSucceeded or TaskFailed, and a Task whose Resource is
-// a function ARN the LambdaFunction* events, as AWS records them. Where it
-// simplifies: paths (InputPath, Parameters, ResultSelector, ResultPath,
-// OutputPath) are not applied (a state's output is its input or its task's
-// output), a Choice state fails the execution with States.Runtime (it is not
-// evaluated), and timeouts are not enforced.
+// How an execution runs (in a goroutine per execution, and one per
+// Parallel branch and running Map iteration): the states of the definition
+// are walked from StartAt, as "Amazon States Language" says.
+//
+//   - Input and output processing as sfn_paths.go says: InputPath,
+//     Parameters (ItemSelector for Map), ResultSelector, ResultPath (null,
+//     $, or a reference path merged into the state's raw input) and
+//     OutputPath, payload templates with .$ paths, the Context object ($$:
+//     Execution.Id/Name/Input/StartTime/RoleArn, State.Name/EnteredTime/
+//     RetryCount, StateMachine.Id/Name, Map.Item.Index/Value in a Map's
+//     ItemSelector) and intrinsic functions (sfn_intrinsics.go).
+//   - Pass (Result), Succeed, Fail (Error, Cause, ErrorPath, CausePath),
+//     Choice (sfn_choice.go), Wait (Seconds, SecondsPath, Timestamp,
+//     TimestampPath), Task, Parallel (the branches at once, each on the
+//     effective input; the first to fail stops the others and fails the
+//     state with its error) and Map (inline: ItemsPath, ItemSelector or
+//     Parameters, ItemProcessor or Iterator, at most MaxConcurrency
+//     iterations at once, 40 when it is 0; the first to fail stops the
+//     others).
+//   - Retry is played on Task, Parallel and Map: the first retrier whose
+//     ErrorEquals names the error decides (States.ALL any error but
+//     States.Runtime and States.DataLimitExceeded, States.TaskFailed any
+//     of those but States.Timeout); it retries while its own attempts are
+//     fewer than MaxAttempts (default 3, 0 never) after IntervalSeconds
+//     (default 1) × BackoffRate (default 2) ^ attempt, at most
+//     MaxDelaySeconds, a random part of it with JitterStrategy FULL. Then
+//     Catch: the first catcher naming the error goes to its Next with
+//     {"Error","Cause"} placed in the state's input at its ResultPath
+//     (default $).
+//   - Time: waits (Retry intervals, Wait states) really elapse, scaled by
+//     Server.SFNTimeScale and capped by SFNMaxWait (SetSFNTiming; by default
+//     a hundredth, at most a second), and the execution keeps its own clock
+//     (wall clock plus the time the scaling saved), on which Timestamp waits
+//     and the state machine's TimeoutSeconds are measured: past it the
+//     execution is TIMED_OUT (ExecutionTimedOut, States.Timeout, not
+//     catchable). A Task's TimeoutSeconds (or TimeoutSecondsPath) is real
+//     time: past it the task fails with States.Timeout (TaskTimedOut or
+//     LambdaFunctionTimedOut), which Retry and Catch see.
+//   - A Task runs through the TaskRunner when one is set (SetTaskRunner:
+//     tests use it), else through the service integrations of
+//     sfn_integrations.go, which call this server's own endpoint with the
+//     AWS SDK.
+//   - The history records the events AWS records: ExecutionStarted;
+//     <Type>StateEntered and <Type>StateExited with the state's name and
+//     input or output (a state whose error was caught, or a Fail state, has
+//     no Exited); TaskScheduled, TaskStarted, TaskSucceeded, TaskFailed,
+//     TaskTimedOut for arn:aws:states:::service:action, LambdaFunction*
+//     for a function ARN; ParallelStateStarted/Succeeded/Failed;
+//     MapStateStarted (with the length), MapIterationStarted/Succeeded/
+//     Failed/Aborted (name and index), MapStateSucceeded/Failed;
+//     ExecutionSucceeded, ExecutionFailed, ExecutionTimedOut or
+//     ExecutionAborted (StopExecution, which also stops the running states).
+//
+// Where it simplifies: JSONata (QueryLanguage), workflow variables (Assign,
+// $name), distributed Map (ItemReader, ItemBatcher, ResultWriter, tolerated
+// failures), activities, HeartbeatSeconds, redrive and EXPRESS semantics
+// (an EXPRESS machine runs like a STANDARD one) are not simulated; a
+// state machine runs at most 10,000 states per execution (States.Runtime
+// past that); Parallel branches' events interleave as they happen. Close
+// stops running executions (they end ABORTED) and waits for them: an
+// execution is the server's background work.
 
 import (
 	"context"
@@ -50,10 +97,16 @@ import (
 	"time"
 )
 
-// TaskRunner runs a Task state of an execution: resource is the state's
-// Resource, parameters its Parameters (JSON, or empty) and input its input.
-// It returns the task's output, or an error name and cause when the task
-// failed. It is called without the server's lock held.
+// TaskRunner runs a Task state of an execution in place of the service
+// integrations: resource is the state's Resource, parameters its resolved
+// Parameters (JSON, after .$ paths and intrinsics; empty without
+// Parameters) and input its effective input (after InputPath). It returns
+// the task's result as JSON (as the integration would answer it: for
+// lambda:invoke an object with the function's Payload; a text that is not
+// JSON is taken as a string) before ResultSelector and ResultPath, or an
+// error name and cause when the task failed. It is called without the
+// server's lock held, concurrently for Parallel branches and Map
+// iterations.
 type TaskRunner func(resource, parameters, input string) (output, errorName, cause string)
 
 // sfnExecutionsState holds the executions of every state machine.
@@ -108,7 +161,14 @@ func (s *Server) sfnFindExecution(arn string) (*sfnExecution, *apiError) {
 
 // record appends an event to an execution's history (call with s.mu held).
 func (e *sfnExecution) record(typ, detailsMember string, details map[string]any) {
-	ev := map[string]any{"id": len(e.history) + 1, "previousEventId": len(e.history), "timestamp": sfnEpoch(time.Now()), "type": typ}
+	e.recordAfter(len(e.history), typ, detailsMember, details)
+}
+
+// recordAfter appends an event whose previousEventId is prev: the event
+// before it in its own branch or Map iteration, as AWS links them (call
+// with s.mu held).
+func (e *sfnExecution) recordAfter(prev int, typ, detailsMember string, details map[string]any) {
+	ev := map[string]any{"id": len(e.history) + 1, "previousEventId": prev, "timestamp": sfnEpoch(time.Now()), "type": typ}
 	if detailsMember != "" {
 		ev[detailsMember] = details
 	}
@@ -158,9 +218,15 @@ func (s *Server) sfnStartExecution(body []byte) (any, *apiError) {
 	e.record("ExecutionStarted", "executionStartedEventDetails", map[string]any{"input": input, "roleArn": m.roleArn,
 		"inputDetails": map[string]any{"truncated": false}})
 	s.executions[arn] = e
-	ctx, cancel := context.WithCancel(context.Background())
+	// The execution runs as the server's background work, which Close
+	// cancels and waits for.
+	ctx, cancel := context.WithCancel(s.bgCtx)
 	e.cancel = cancel
-	go s.sfnRun(ctx, e, m, input)
+	if !s.goBackground(func(context.Context) { s.sfnRun(ctx, e, m, input) }) {
+		cancel()
+		e.finish("ABORTED", "", "States.Runtime", "the server is closed")
+		e.record("ExecutionAborted", "executionAbortedEventDetails", map[string]any{"error": "States.Runtime", "cause": "the server is closed"})
+	}
 	return map[string]any{"executionArn": arn, "startDate": sfnEpoch(e.started)}, nil
 }
 
@@ -336,6 +402,7 @@ func (s *Server) sfnGetExecutionHistory(body []byte) (any, *apiError) {
 // aslState is what the runner reads of a state.
 type aslState struct {
 	Type           string          `json:"Type"`
+	QueryLanguage  string          `json:"QueryLanguage"`
 	Next           string          `json:"Next"`
 	End            bool            `json:"End"`
 	Resource       string          `json:"Resource"`
@@ -391,6 +458,7 @@ type aslCatcher struct {
 }
 
 type aslMachine struct {
+	QueryLanguage  string              `json:"QueryLanguage"`
 	StartAt        string              `json:"StartAt"`
 	States         map[string]aslState `json:"States"`
 	TimeoutSeconds *float64            `json:"TimeoutSeconds"`
@@ -483,6 +551,10 @@ func (s *Server) sfnRun(ctx context.Context, e *sfnExecution, m *sfnMachine, inp
 		s.sfnEnd(e, "", sfnRuntime("the input is not JSON: %v", err))
 		return
 	}
+	if jsonata(def) {
+		s.sfnEnd(e, "", sfnRuntime("localaws does not simulate JSONata (QueryLanguage JSONata): only JSONPath states run"))
+		return
+	}
 	r := &sfnRunner{s: s, e: e, exec: ctx, input: in, machineName: m.name, roleArn: m.roleArn}
 	if def.TimeoutSeconds != nil {
 		d := time.Duration(*def.TimeoutSeconds * float64(time.Second))
@@ -491,8 +563,32 @@ func (s *Server) sfnRun(ctx context.Context, e *sfnExecution, m *sfnMachine, inp
 		r.exec, cancel = context.WithTimeout(ctx, d)
 		defer cancel()
 	}
-	output, failure := r.runMachine(r.exec, def, in)
+	output, failure := r.runMachine(context.WithValue(r.exec, sfnThreadKey{}, &sfnThread{last: 1}), def, in)
 	s.sfnEnd(e, sfnJSON(output), failure)
+}
+
+// jsonata tells whether a machine or one of its states (branches and item
+// processors included) is written in JSONata.
+func jsonata(m aslMachine) bool {
+	if m.QueryLanguage == "JSONata" {
+		return true
+	}
+	for _, st := range m.States {
+		if st.QueryLanguage == "JSONata" {
+			return true
+		}
+		for _, b := range st.Branches {
+			if jsonata(b) {
+				return true
+			}
+		}
+		for _, p := range []*aslMachine{st.Iterator, st.ItemProcessor} {
+			if p != nil && jsonata(*p) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func (s *Server) sfnEnd(e *sfnExecution, output string, failure *sfnFailure) {
@@ -505,6 +601,9 @@ func (s *Server) sfnEnd(e *sfnExecution, output string, failure *sfnFailure) {
 		return // stopped meanwhile
 	}
 	switch {
+	case failure == errStopped: // the server was closed
+		e.finish("ABORTED", "", "", "")
+		e.record("ExecutionAborted", "executionAbortedEventDetails", map[string]any{})
 	case failure == errTimedOut:
 		e.finish("TIMED_OUT", "", failure.errorName, failure.cause)
 		e.record("ExecutionTimedOut", "executionTimedOutEventDetails", map[string]any{"error": failure.errorName, "cause": failure.cause})
@@ -520,22 +619,66 @@ func (s *Server) sfnEnd(e *sfnExecution, output string, failure *sfnFailure) {
 
 // event records one event of a running execution; false when the
 // execution was stopped meanwhile.
-func (s *Server) event(e *sfnExecution, typ, member string, details map[string]any) bool {
+func (s *Server) event(e *sfnExecution, th *sfnThread, typ, member string, details map[string]any) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if e.status != "RUNNING" {
 		return false
 	}
-	e.record(typ, member, details)
+	prev := len(e.history)
+	if th != nil && !th.join {
+		prev = th.last
+	}
+	e.recordAfter(prev, typ, member, details)
+	if th != nil {
+		th.last, th.join = len(e.history), false
+	}
 	return true
 }
 
-// event records an event, or answers why the execution cannot go on.
-func (r *sfnRunner) event(typ, member string, details map[string]any) *sfnFailure {
-	if !r.s.event(r.e, typ, member, details) {
+// sfnThread is a line of events: the execution's, a Parallel branch's or a
+// Map iteration's. Each event's previousEventId is the last event of its
+// thread; the event after a Parallel's or Map's branches (join) follows
+// the last event recorded.
+type sfnThread struct {
+	last int
+	join bool
+}
+
+type sfnThreadKey struct{}
+
+// thread is ctx's line of events.
+func thread(ctx context.Context) *sfnThread {
+	th, _ := ctx.Value(sfnThreadKey{}).(*sfnThread)
+	return th
+}
+
+// fork starts a line of events after the last of ctx's.
+func fork(ctx context.Context) context.Context {
+	last := 0
+	if th := thread(ctx); th != nil {
+		last = th.last
+	}
+	return context.WithValue(ctx, sfnThreadKey{}, &sfnThread{last: last})
+}
+
+// event records an event in ctx's thread, or answers why the execution
+// cannot go on.
+func (r *sfnRunner) event(ctx context.Context, typ, member string, details map[string]any) *sfnFailure {
+	if !r.s.event(r.e, thread(ctx), typ, member, details) {
 		return errStopped
 	}
 	return nil
+}
+
+// joined makes the next event of ctx's thread follow the last event
+// recorded (after branches or iterations ran).
+func (r *sfnRunner) joined(ctx context.Context) {
+	r.s.mu.Lock()
+	defer r.s.mu.Unlock()
+	if th := thread(ctx); th != nil {
+		th.join = true
+	}
 }
 
 // halted answers the failure that ends the work under ctx: the execution
@@ -563,15 +706,15 @@ func (r *sfnRunner) wait(ctx context.Context, d time.Duration) *sfnFailure {
 	if timedOut {
 		d = max(0, r.deadline.Sub(r.now()))
 	}
-	real := min(time.Duration(float64(d)*scale), maxWait)
-	t := time.NewTimer(real)
+	elapsed := min(time.Duration(float64(d)*scale), maxWait)
+	t := time.NewTimer(elapsed)
 	defer t.Stop()
 	select {
 	case <-ctx.Done():
 		return r.halted(ctx)
 	case <-t.C:
 	}
-	r.skipped.Add(int64(d - real))
+	r.skipped.Add(int64(d - elapsed))
 	if timedOut {
 		return errTimedOut
 	}
@@ -622,7 +765,7 @@ func (r *sfnRunner) runMachine(ctx context.Context, m aslMachine, input any) (an
 func (r *sfnRunner) runState(ctx context.Context, name string, st aslState, input any) (any, string, *sfnFailure) {
 	entered := r.now()
 	cx := r.contextObject(name, entered, 0)
-	if f := r.event(st.Type+"StateEntered", "stateEnteredEventDetails", map[string]any{"name": name, "input": sfnJSON(input),
+	if f := r.event(ctx, st.Type+"StateEntered", "stateEnteredEventDetails", map[string]any{"name": name, "input": sfnJSON(input),
 		"inputDetails": map[string]any{"truncated": false}}); f != nil {
 		return nil, "", f
 	}
@@ -642,7 +785,7 @@ func (r *sfnRunner) runState(ctx context.Context, name string, st aslState, inpu
 		}
 		return nil, "", failure
 	}
-	if f := r.event(st.Type+"StateExited", "stateExitedEventDetails", map[string]any{"name": name, "output": sfnJSON(output),
+	if f := r.event(ctx, st.Type+"StateExited", "stateExitedEventDetails", map[string]any{"name": name, "output": sfnJSON(output),
 		"outputDetails": map[string]any{"truncated": false}}); f != nil {
 		return nil, "", f
 	}
@@ -910,17 +1053,17 @@ func (r *sfnRunner) task(ctx context.Context, st aslState, input, params any, cx
 		if params == nil {
 			scheduled["parameters"] = "{}"
 		}
-		if f := r.event("TaskScheduled", "taskScheduledEventDetails", scheduled); f != nil {
+		if f := r.event(ctx, "TaskScheduled", "taskScheduledEventDetails", scheduled); f != nil {
 			return nil, f
 		}
-		if f := r.event("TaskStarted", "taskStartedEventDetails", details); f != nil {
+		if f := r.event(ctx, "TaskStarted", "taskStartedEventDetails", details); f != nil {
 			return nil, f
 		}
 	} else {
-		if f := r.event("LambdaFunctionScheduled", "lambdaFunctionScheduledEventDetails", details); f != nil {
+		if f := r.event(ctx, "LambdaFunctionScheduled", "lambdaFunctionScheduledEventDetails", details); f != nil {
 			return nil, f
 		}
-		if f := r.event("LambdaFunctionStarted", "", nil); f != nil {
+		if f := r.event(ctx, "LambdaFunctionStarted", "", nil); f != nil {
 			return nil, f
 		}
 	}
@@ -936,19 +1079,19 @@ func (r *sfnRunner) task(ctx context.Context, st aslState, input, params any, cx
 	switch {
 	case failure != nil && failure.errorName == "States.Timeout":
 		end["error"], end["cause"] = failure.errorName, failure.cause
-		if f := r.event(kind+"TimedOut", member+"TimedOutEventDetails", end); f != nil {
+		if f := r.event(ctx, kind+"TimedOut", member+"TimedOutEventDetails", end); f != nil {
 			return nil, f
 		}
 		return nil, failure
 	case failure != nil:
 		end["error"], end["cause"] = failure.errorName, failure.cause
-		if f := r.event(kind+"Failed", member+"FailedEventDetails", end); f != nil {
+		if f := r.event(ctx, kind+"Failed", member+"FailedEventDetails", end); f != nil {
 			return nil, f
 		}
 		return nil, failure
 	}
 	end["output"] = sfnJSON(output)
-	if f := r.event(kind+"Succeeded", member+"SucceededEventDetails", end); f != nil {
+	if f := r.event(ctx, kind+"Succeeded", member+"SucceededEventDetails", end); f != nil {
 		return nil, f
 	}
 	return output, nil
@@ -1005,7 +1148,7 @@ func (r *sfnRunner) call(ctx context.Context, timeout time.Duration, resource st
 // their outputs in order. The first branch to fail stops the others and
 // fails the state.
 func (r *sfnRunner) parallel(ctx context.Context, st aslState, input any) (any, *sfnFailure) {
-	if f := r.event("ParallelStateStarted", "", nil); f != nil {
+	if f := r.event(ctx, "ParallelStateStarted", "", nil); f != nil {
 		return nil, f
 	}
 	bctx, cancel := context.WithCancel(ctx)
@@ -1020,7 +1163,7 @@ func (r *sfnRunner) parallel(ctx context.Context, st aslState, input any) (any, 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			out, f := r.runMachine(bctx, b, sfnDeepCopy(input))
+			out, f := r.runMachine(fork(bctx), b, sfnDeepCopy(input))
 			if f != nil {
 				mu.Lock()
 				if first == nil || first == errCancelled {
@@ -1034,15 +1177,16 @@ func (r *sfnRunner) parallel(ctx context.Context, st aslState, input any) (any, 
 		}()
 	}
 	wg.Wait()
+	r.joined(ctx)
 	if first != nil {
 		if !terminal(first) || first == errCancelled {
-			if f := r.event("ParallelStateFailed", "", nil); f != nil {
+			if f := r.event(ctx, "ParallelStateFailed", "", nil); f != nil {
 				return nil, f
 			}
 		}
 		return nil, first
 	}
-	if f := r.event("ParallelStateSucceeded", "", nil); f != nil {
+	if f := r.event(ctx, "ParallelStateSucceeded", "", nil); f != nil {
 		return nil, f
 	}
 	return results, nil
@@ -1090,7 +1234,7 @@ func (r *sfnRunner) mapState(ctx context.Context, name string, st aslState, inpu
 	if len(selector) == 0 {
 		selector = st.Parameters
 	}
-	if f := r.event("MapStateStarted", "mapStateStartedEventDetails", map[string]any{"length": len(items)}); f != nil {
+	if f := r.event(ctx, "MapStateStarted", "mapStateStartedEventDetails", map[string]any{"length": len(items)}); f != nil {
 		return nil, f
 	}
 	mctx, cancel := context.WithCancel(ctx)
@@ -1133,37 +1277,39 @@ func (r *sfnRunner) mapState(ctx context.Context, name string, st aslState, inpu
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
+			ictx := fork(mctx)
 			iteration := map[string]any{"name": name, "index": i}
-			if f := r.event("MapIterationStarted", "mapIterationStartedEventDetails", iteration); f != nil {
+			if f := r.event(ictx, "MapIterationStarted", "mapIterationStartedEventDetails", iteration); f != nil {
 				fail(f)
 				return
 			}
-			out, f := r.runMachine(mctx, *processor, itemInput)
+			out, f := r.runMachine(ictx, *processor, itemInput)
 			switch {
 			case f == errCancelled:
-				r.event("MapIterationAborted", "mapIterationAbortedEventDetails", iteration)
+				r.event(ictx, "MapIterationAborted", "mapIterationAbortedEventDetails", iteration)
 				fail(f)
 			case f != nil:
-				r.event("MapIterationFailed", "mapIterationFailedEventDetails", iteration)
+				r.event(ictx, "MapIterationFailed", "mapIterationFailedEventDetails", iteration)
 				fail(f)
 			default:
 				results[i] = out
-				if f := r.event("MapIterationSucceeded", "mapIterationSucceededEventDetails", iteration); f != nil {
+				if f := r.event(ictx, "MapIterationSucceeded", "mapIterationSucceededEventDetails", iteration); f != nil {
 					fail(f)
 				}
 			}
 		}()
 	}
 	wg.Wait()
+	r.joined(ctx)
 	if first != nil {
 		if !terminal(first) || first == errCancelled {
-			if f := r.event("MapStateFailed", "", nil); f != nil {
+			if f := r.event(ctx, "MapStateFailed", "", nil); f != nil {
 				return nil, f
 			}
 		}
 		return nil, first
 	}
-	if f := r.event("MapStateSucceeded", "", nil); f != nil {
+	if f := r.event(ctx, "MapStateSucceeded", "", nil); f != nil {
 		return nil, f
 	}
 	return results, nil

@@ -334,7 +334,7 @@ func sfnAttribute(v any) (ddbtypes.AttributeValue, error) {
 				}
 			}
 			if !ok {
-				return nil, fmt.Errorf("%s holds a string, not %s", t, sfnJSON(x))
+				return nil, fmt.Errorf("the type %s holds a string, not %s", t, sfnJSON(x))
 			}
 			switch t {
 			case "S":
@@ -344,13 +344,13 @@ func sfnAttribute(v any) (ddbtypes.AttributeValue, error) {
 			}
 			b, err := base64.StdEncoding.DecodeString(s)
 			if err != nil {
-				return nil, fmt.Errorf("B holds base64: %v", err)
+				return nil, fmt.Errorf("the type B holds base64: %v", err)
 			}
 			return &ddbtypes.AttributeValueMemberB{Value: b}, nil
 		case "BOOL", "NULL":
 			b, ok := x.(bool)
 			if !ok {
-				return nil, fmt.Errorf("%s holds true or false, not %s", t, sfnJSON(x))
+				return nil, fmt.Errorf("the type %s holds true or false, not %s", t, sfnJSON(x))
 			}
 			if t == "NULL" {
 				return &ddbtypes.AttributeValueMemberNULL{Value: b}, nil
@@ -359,7 +359,7 @@ func sfnAttribute(v any) (ddbtypes.AttributeValue, error) {
 		case "M":
 			mm, ok := x.(map[string]any)
 			if !ok {
-				return nil, fmt.Errorf("M holds an object, not %s", sfnJSON(x))
+				return nil, fmt.Errorf("the type M holds an object, not %s", sfnJSON(x))
 			}
 			inner, err := sfnAttributeMap(mm)
 			if err != nil {
@@ -369,7 +369,7 @@ func sfnAttribute(v any) (ddbtypes.AttributeValue, error) {
 		case "L":
 			list, ok := x.([]any)
 			if !ok {
-				return nil, fmt.Errorf("L holds an array, not %s", sfnJSON(x))
+				return nil, fmt.Errorf("the type L holds an array, not %s", sfnJSON(x))
 			}
 			out := make([]ddbtypes.AttributeValue, 0, len(list))
 			for _, e := range list {
@@ -395,7 +395,7 @@ func sfnAttribute(v any) (ddbtypes.AttributeValue, error) {
 			for _, s := range list {
 				b, err := base64.StdEncoding.DecodeString(s)
 				if err != nil {
-					return nil, fmt.Errorf("BS holds base64: %v", err)
+					return nil, fmt.Errorf("the type BS holds base64: %v", err)
 				}
 				bs = append(bs, b)
 			}

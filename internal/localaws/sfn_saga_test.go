@@ -172,21 +172,24 @@ func TestSFNSeedSaga(t *testing.T) {
 	}
 
 	// The history names the state that failed, with its error and cause, as
-	// kubectl eds executions reads it: the TaskFailed follows ReserveStock's
+	// kubectl eds executions reads it: following previousEventId back from
+	// the TaskFailed (each branch's events are linked, as AWS links them,
+	// though the branches' events interleave) reaches ReserveStock's
 	// TaskStateEntered.
 	h := must(c.GetExecutionHistory(ctx, &sfn.GetExecutionHistoryInput{ExecutionArn: &arn, MaxResults: 1000}))(t)
-	entered := map[int64]string{}
+	byID := map[int64]sfntypes.HistoryEvent{}
+	for _, e := range h.Events {
+		byID[e.Id] = e
+	}
 	var failedState, failedError string
 	for _, e := range h.Events {
-		if e.StateEnteredEventDetails != nil {
-			entered[e.Id] = aws.ToString(e.StateEnteredEventDetails.Name)
+		if e.Type != sfntypes.HistoryEventTypeTaskFailed {
+			continue
 		}
-		if e.Type == sfntypes.HistoryEventTypeTaskFailed {
-			failedError = aws.ToString(e.TaskFailedEventDetails.Error)
-			for id := e.PreviousEventId; id > 0 && failedState == ""; id-- {
-				if h.Events[id-1].Type == sfntypes.HistoryEventTypeTaskStateEntered {
-					failedState = entered[id]
-				}
+		failedError = aws.ToString(e.TaskFailedEventDetails.Error)
+		for id := e.PreviousEventId; id > 0 && failedState == ""; id = byID[id].PreviousEventId {
+			if byID[id].Type == sfntypes.HistoryEventTypeTaskStateEntered {
+				failedState = aws.ToString(byID[id].StateEnteredEventDetails.Name)
 			}
 		}
 	}
