@@ -14,8 +14,9 @@ package localaws
 //     replayed event); Input; InputPath's part of it (a JSONPath of $, .field
 //     and [index]); or InputTransformer: InputPathsMap's paths, and the
 //     predefined aws.events.rule-arn, aws.events.rule-name,
-//     aws.events.event.ingestion-time, aws.events.event and
-//     aws.events.event.json, replace <name> in InputTemplate. In a template
+//     aws.events.event.ingestion-time, aws.events.event (the event without
+//     its detail) and aws.events.event.json (the whole event), replace <name>
+//     in InputTemplate. In a template
 //     that is JSON (starts with {, [ or "), a placeholder inside a string
 //     becomes the value's text (a string's characters, escaped), outside one
 //     the value's JSON; in any other template the value's text. A path the
@@ -76,6 +77,8 @@ type ebJob struct {
 	rule    string
 	target  Target
 	hops    int
+	// ingested is when the event was put (aws.events.event.ingestion-time).
+	ingested time.Time
 }
 
 // Delivery is one event's delivery to one rule target.
@@ -103,7 +106,7 @@ func (s *Server) deliverEvent(e Event) {
 			continue
 		}
 		for _, id := range sortedKeys(r.targets) {
-			j := ebJob{event: e, account: s.account(), rule: name, target: r.targets[id], hops: s.ebHops}
+			j := ebJob{event: e, account: s.account(), rule: name, target: r.targets[id], hops: s.ebHops, ingested: time.Now()}
 			if len(s.ebJobs) >= ebMaxJobs {
 				s.ebRecord(j, "", "failed", 0, "too many deliveries waiting")
 				continue
@@ -308,11 +311,15 @@ func (s *Server) ebInput(j ebJob, event []byte) (string, error) {
 		b, _ := json.Marshal(v)
 		return string(b), nil
 	case t.InputTransformer != nil:
+		var whole map[string]json.RawMessage
+		_ = json.Unmarshal(event, &whole)
+		delete(whole, "detail")
+		withoutDetail, _ := json.Marshal(whole)
 		values := map[string]json.RawMessage{
 			"aws.events.rule-arn":             jsonString(s.ruleArn(j.event.EventBusName, j.rule)),
 			"aws.events.rule-name":            jsonString(j.rule),
-			"aws.events.event.ingestion-time": jsonString(j.event.Time.UTC().Format(time.RFC3339)),
-			"aws.events.event":                event,
+			"aws.events.event.ingestion-time": jsonString(j.ingested.UTC().Format(time.RFC3339)),
+			"aws.events.event":                withoutDetail,
 			"aws.events.event.json":           event,
 		}
 		for name, path := range t.InputTransformer.InputPathsMap {

@@ -314,7 +314,7 @@ func sqsValidBody(body string) bool {
 	return true
 }
 
-// sqsCheckAttributes checks message attributes and returns their size.
+// sqsCheckMessageAttributes checks message attributes and returns their size.
 func sqsCheckMessageAttributes(attrs map[string]sqsMessageAttribute) (int, *apiError) {
 	if len(attrs) > sqsMaxAttributes {
 		return 0, sqsError("InvalidParameterValue", "Number of message attributes [%d] exceeds the allowed maximum [%d].", len(attrs), sqsMaxAttributes)
@@ -758,11 +758,8 @@ func (s *Server) sqsMessageOut(q *sqsQueue, m *sqsMessage, sysNames, attrNames [
 func (s *Server) sqsByReceipt(q *sqsQueue, handle string) (*sqsMessage, *apiError) {
 	raw, err := base64.RawURLEncoding.DecodeString(handle)
 	parts := strings.Split(string(raw), " ")
-	if handle == "" || err != nil || len(parts) != 3 {
+	if handle == "" || err != nil || len(parts) != 3 || parts[0] != q.arn() {
 		return nil, sqsError("ReceiptHandleIsInvalid", "The input receipt handle \"%s\" is not a valid receipt handle.", handle)
-	}
-	if parts[0] != q.arn() {
-		return nil, sqsError("ReceiptHandleIsInvalid", "The input receipt handle \"%s\" is not a valid for this queue.", handle)
 	}
 	for _, m := range s.sqsMsgsOf(q, time.Now()).msgs {
 		if m.id == parts[1] {
