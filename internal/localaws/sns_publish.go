@@ -33,10 +33,14 @@ package localaws
 // where SNS differs from EventBridge (numbers in exact values compared as
 // text, SNS's own anything-but forms) the model follows EventBridge.
 //
+// A delivery to sqs or lambda that fails (a queue or function that does not
+// exist, no FunctionRuntime) goes, as SNS's envelope, to the subscription's
+// RedrivePolicy dead-letter queue if it has one.
+//
 // Where it simplifies: no signatures (Signature is a fixed placeholder), no
-// delivery retries or subscription dead-letter queues (a failed delivery is
-// recorded), no FIFO deduplication at the topic (the SQS FIFO queue
-// deduplicates), no message data protection or archiving.
+// delivery retries (a failed delivery is recorded, or dead-lettered; http
+// failures are only recorded), no FIFO deduplication at the topic (the SQS
+// FIFO queue deduplicates), no message data protection or archiving.
 //
 // Test control: Published lists what was published, and where it went.
 
@@ -86,8 +90,9 @@ type PublishedMessage struct {
 type SNSDelivery struct {
 	SubscriptionArn, Protocol, Endpoint string
 	// Outcome is delivered, filtered (the filter policy did not match),
-	// failed (see Error), sending (an http POST under way) or recorded (a
-	// protocol the server does not deliver).
+	// failed (see Error), dead-lettered (failed, and sent to the
+	// subscription's dead-letter queue), sending (an http POST under way) or
+	// recorded (a protocol the server does not deliver).
 	Outcome, Error string
 }
 
@@ -492,9 +497,26 @@ func (s *Server) snsDeliver(rec *PublishedMessage, i int, sub *snsSubscription, 
 	}
 	if err != nil {
 		d.Outcome, d.Error = "failed", err.Error()
+		s.snsDeadLetter(d, sub, string(envelope))
 		return
 	}
 	d.Outcome = "delivered"
+}
+
+// snsDeadLetter sends a message a subscription could not take to the
+// queue of its RedrivePolicy, if it has one (SNS sends the envelope).
+func (s *Server) snsDeadLetter(d *SNSDelivery, sub *snsSubscription, envelope string) {
+	var p struct {
+		DeadLetterTargetArn string `json:"deadLetterTargetArn"`
+	}
+	if json.Unmarshal([]byte(sub.attrs["RedrivePolicy"]), &p) != nil || p.DeadLetterTargetArn == "" {
+		return
+	}
+	if _, err := s.sqsSendInternal(p.DeadLetterTargetArn, envelope, nil, "", ""); err != nil {
+		d.Error += "; the dead-letter queue refused it: " + err.Error()
+		return
+	}
+	d.Outcome = "dead-lettered"
 }
 
 // arnAccount is the account field of an ARN, or def.

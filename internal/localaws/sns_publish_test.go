@@ -190,6 +190,18 @@ func TestSNSPublishBatchAndValidation(t *testing.T) {
 			wantCode(t, err, tc.code, status)
 		})
 	}
+	// A delivery that fails goes to the subscription's dead-letter queue.
+	_, dlq := e.queue(t, "sub-dlq", nil)
+	e.subscribe(t, topic, "sqs", "arn:aws:sqs:us-east-1:123456789012:deleted", map[string]string{
+		"RedrivePolicy": fmt.Sprintf(`{"deadLetterTargetArn":%q}`, dlq)})
+	must(e.sns.Publish(ctx(t), &sns.PublishInput{TopicArn: aws.String(topic), Message: aws.String("lost")}))(t)
+	if m := e.srv.Messages("sub-dlq"); len(m) != 1 || !strings.Contains(m[0].Body, `"Message":"lost"`) {
+		t.Fatalf("subscription DLQ: %+v", m)
+	}
+	pub := e.srv.Published(topic)
+	if d := pub[len(pub)-1].Deliveries[0]; d.Outcome != "dead-lettered" || !strings.Contains(d.Error, "does not exist") {
+		t.Fatalf("delivery = %+v", d)
+	}
 	fout := must(e.sns.Publish(ctx(t), &sns.PublishInput{TopicArn: aws.String(fifo), Message: aws.String("x"),
 		MessageGroupId: aws.String("g"), MessageDeduplicationId: aws.String("d")}))(t)
 	if aws.ToString(fout.SequenceNumber) == "" {
