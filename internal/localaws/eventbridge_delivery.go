@@ -32,7 +32,8 @@ package localaws
 //     (EventBridge retries up to 185 times over 24 hours). Throttling,
 //     service errors and a function still Pending are retried; what does not
 //     pass (a target that does not exist, a validation error, no
-//     FunctionRuntime) is not. Then the event goes to the target's DeadLetterConfig queue
+//     FunctionRuntime) is not. RetryPolicy.MaximumEventAgeInSeconds is not
+//     applied (the retries are short). Then the event goes to the target's DeadLetterConfig queue
 //     with EventBridge's message attributes ERROR_CODE, ERROR_MESSAGE,
 //     RULE_ARN and TARGET_ARN (the codes are approximations:
 //     RESOURCE_NOT_FOUND, THROTTLING, INTERNAL_ERROR, SDK_CLIENT_ERROR).

@@ -27,7 +27,8 @@ package localaws
 //     (internal/eventpattern, against the record with its body decoded when
 //     it is JSON) is deleted without invoking, as Lambda does.
 //
-// Where it simplifies: one poller per mapping (Lambda scales to many, up to
+// Where it simplifies: only SQS sources are polled (Kinesis and DynamoDB
+// stream mappings are kept, not run); one poller per mapping (Lambda scales to many, up to
 // ScalingConfig.MaximumConcurrency), so a function's batches run one at a
 // time; while no FunctionRuntime is set, or the function does not exist or is
 // not Active, the poller does not receive (Lambda would, and fail the
