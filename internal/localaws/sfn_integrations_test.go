@@ -7,10 +7,14 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 )
 
 // Without a TaskRunner, Tasks call the services through the server's own
@@ -126,5 +130,80 @@ func TestSFNDynamoDBAttributes(t *testing.T) {
 		if _, err := sfnAttributeMap(sfnValue(t, bad).(map[string]any)); err == nil {
 			t.Errorf("%s: accepted", bad)
 		}
+	}
+}
+
+// The integrations against the server's own services, end to end: Lambda's
+// Invoke (a function run by an in-process runtime) through lambda:invoke
+// and a function ARN, SNS Publish, SQS SendMessage, EventBridge PutEvents;
+// a function error caught by its errorType, a missing function as
+// Lambda.ResourceNotFoundException.
+func TestSFNExecutionIntegrationsEndToEnd(t *testing.T) {
+	e := newDeliveryEnv(t)
+	e.srv.SetFunctionRuntime(echoRuntime())
+	fnArn := e.function(t, "proc", nil)
+	cx := ctx(t)
+	topic := aws.ToString(must(e.sns.CreateTopic(cx, &sns.CreateTopicInput{Name: aws.String("done")}))(t).TopicArn)
+	queueURL, _ := e.queue(t, "work", nil)
+	def := `{"StartAt":"Invoke","States":{
+	 "Invoke":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"proc","Payload":{"order.$":"$.order"}},
+	   "ResultSelector":{"body.$":"$.Payload","code.$":"$.StatusCode","version.$":"$.ExecutedVersion"},"ResultPath":"$.invoked","Next":"Legacy"},
+	 "Legacy":{"Type":"Task","Resource":"` + fnArn + `","Parameters":{"legacy.$":"$.order"},"ResultPath":"$.legacy","Next":"Publish"},
+	 "Publish":{"Type":"Task","Resource":"arn:aws:states:::sns:publish","Parameters":{"TopicArn":"` + topic + `","Message.$":"States.JsonToString($.invoked.body)",
+	   "MessageAttributes":{"kind":{"DataType":"String","StringValue":"done"}}},"ResultSelector":{"id.$":"$.MessageId"},"ResultPath":"$.published","Next":"Send"},
+	 "Send":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage","Parameters":{"QueueUrl":"` + queueURL + `","MessageBody.$":"$.invoked.body"},
+	   "ResultSelector":{"id.$":"$.MessageId","md5.$":"$.MD5OfMessageBody"},"ResultPath":"$.sent","Next":"Put"},
+	 "Put":{"Type":"Task","Resource":"arn:aws:states:::events:putEvents","Parameters":{"Entries":[{"Detail.$":"$.invoked.body","DetailType":"Order Done","Source":"saga"}]},
+	   "ResultSelector":{"failed.$":"$.FailedEntryCount"},"ResultPath":"$.put","Next":"Fails"},
+	 "Fails":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"proc","Payload":{"fail":true}},
+	   "Catch":[{"ErrorEquals":["Boom"],"ResultPath":"$.caught","Next":"Missing"}],"Next":"Missing"},
+	 "Missing":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"nobody"},
+	   "Catch":[{"ErrorEquals":["Lambda.ResourceNotFoundException"],"ResultPath":"$.missing","Next":"Done"}],"Next":"Done"},
+	 "Done":{"Type":"Succeed"}}}`
+	in := sagaInput()
+	in.Name, in.Definition, in.Type = aws.String("integrations"), aws.String(def), sfntypes.StateMachineTypeStandard
+	machine := aws.ToString(must(e.sfn.CreateStateMachine(cx, in))(t).StateMachineArn)
+	arn := aws.ToString(must(e.sfn.StartExecution(cx, &sfn.StartExecutionInput{StateMachineArn: &machine, Input: aws.String(`{"order":"o-1"}`)}))(t).ExecutionArn)
+	d := waitDone(t, e.sfn, arn)
+	var out struct {
+		Invoked   map[string]any `json:"invoked"`
+		Legacy    map[string]any `json:"legacy"`
+		Published map[string]any `json:"published"`
+		Sent      map[string]any `json:"sent"`
+		Put       map[string]any `json:"put"`
+		Caught    map[string]any `json:"caught"`
+		Missing   map[string]any `json:"missing"`
+	}
+	if err := json.Unmarshal([]byte(aws.ToString(d.Output)), &out); err != nil || d.Status != "SUCCEEDED" {
+		t.Fatalf("execution: %s %s %q %q", d.Status, aws.ToString(d.Output), aws.ToString(d.Error), aws.ToString(d.Cause))
+	}
+	if !sameJSON(t, out.Invoked, `{"body":{"order":"o-1"},"code":200,"version":"$LATEST"}`) || !sameJSON(t, out.Legacy, `{"legacy":"o-1"}`) ||
+		out.Published["id"] == "" || out.Sent["md5"] == "" || out.Put["failed"] != 0.0 {
+		t.Errorf("results: %s", aws.ToString(d.Output))
+	}
+	if out.Caught["Error"] != "Boom" || !strings.Contains(out.Caught["Cause"].(string), "it failed") || out.Missing["Error"] != "Lambda.ResourceNotFoundException" {
+		t.Errorf("caught errors: %v %v", out.Caught, out.Missing)
+	}
+	if p := e.srv.Published(topic); len(p) != 1 || p[0].Message != `{"order":"o-1"}` || p[0].MessageAttributes["kind"] != "done" {
+		t.Errorf("published: %+v", p)
+	}
+	msgs := must(e.sqs.ReceiveMessage(cx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(queueURL)}))(t)
+	if len(msgs.Messages) != 1 || aws.ToString(msgs.Messages[0].Body) != `{"order":"o-1"}` {
+		t.Errorf("sent: %+v", msgs.Messages)
+	}
+}
+
+// Close stops a running execution (ABORTED) and waits for it.
+func TestSFNExecutionStoppedByClose(t *testing.T) {
+	srv, c := sfnEnv(t, Delays{})
+	srv.SetSFNTiming(1, time.Hour)
+	ctx := ddbCtx(t)
+	in := sagaInput()
+	in.Name, in.Definition = aws.String("slow"), aws.String(`{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":3600,"End":true}}}`)
+	machine := aws.ToString(must(c.CreateStateMachine(ctx, in))(t).StateMachineArn)
+	must(c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: &machine}))(t)
+	srv.Close()
+	if got := srv.Executions(machine); len(got) != 1 || got[0].Status != "ABORTED" || got[0].Events[len(got[0].Events)-1] != "ExecutionAborted" {
+		t.Errorf("after Close: %+v", got)
 	}
 }

@@ -2,6 +2,8 @@ package localaws
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
 	"os"
 	"regexp"
 	"strings"
@@ -9,10 +11,16 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/google/go-cmp/cmp"
 	"sigs.k8s.io/yaml"
+
+	"github.com/eventstack-io/eventstack-operator/internal/dynalite"
 )
 
 // seedDefinition is the seed's saga as the operator renders it: the
@@ -204,5 +212,86 @@ func TestSFNSeedSaga(t *testing.T) {
 		if !types[want] {
 			t.Errorf("history has no %s", want)
 		}
+	}
+}
+
+// The seed's saga end to end without a TaskRunner: the order read from
+// DynamoDB (items in a dynalite), the three functions invoked through
+// Lambda's Invoke (an in-process runtime plays the handlers), the
+// notification published to the SNS topic; then a failed reservation
+// compensated into OrderFailed. Skipped outside CI when dynalite is not
+// installed (npm ci).
+func TestSFNSeedSagaEndToEnd(t *testing.T) {
+	cx := ctx(t)
+	dl, err := dynalite.Start(cx, "")
+	if errors.Is(err, dynalite.ErrUnavailable) {
+		if v := strings.ToLower(os.Getenv("CI")); v == "" || v == "false" || v == "0" {
+			t.Skip(err)
+		}
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(dl.Close)
+	e := newDeliveryEnv(t)
+	e.srv.SetDynamoDBDataPlane(dl.Endpoint())
+	ddb := dynamodb.NewFromConfig(aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(e.srv.URL()),
+		Credentials: credentials.NewStaticCredentialsProvider("a", "b", "")})
+	must(ddb.CreateTable(cx, &dynamodb.CreateTableInput{TableName: aws.String("event-driven-orders"), BillingMode: ddbtypes.BillingModePayPerRequest,
+		AttributeDefinitions: []ddbtypes.AttributeDefinition{{AttributeName: aws.String("order_id"), AttributeType: ddbtypes.ScalarAttributeTypeS}},
+		KeySchema:            []ddbtypes.KeySchemaElement{{AttributeName: aws.String("order_id"), KeyType: ddbtypes.KeyTypeHash}}}))(t)
+	for _, id := range []string{"o-1", "o-2"} {
+		must(ddb.PutItem(cx, &dynamodb.PutItemInput{TableName: aws.String("event-driven-orders"), Item: map[string]ddbtypes.AttributeValue{
+			"order_id": &ddbtypes.AttributeValueMemberS{Value: id}, "quantity": &ddbtypes.AttributeValueMemberN{Value: "2"}}}))(t)
+	}
+	topic := aws.ToString(must(e.sns.CreateTopic(cx, &sns.CreateTopicInput{Name: aws.String("event-notifications")}))(t).TopicArn)
+	rt := &fakeRuntime{handle: func(fn RunnableFunction, payload []byte) (RuntimeResult, error) {
+		var p map[string]any
+		_ = json.Unmarshal(payload, &p)
+		if fn.Name == "event-inventory-processor" && p["step"] == "reserve" && p["order_id"] == "o-2" {
+			return RuntimeResult{FunctionError: "Unhandled", Payload: []byte(`{"errorType":"OutOfStock","errorMessage":"no stock for o-2"}`)}, nil
+		}
+		return RuntimeResult{Payload: []byte(sfnJSON(map[string]any{"step": p["step"], "order_id": p["order_id"], "by": fn.Name}))}, nil
+	}}
+	e.srv.SetFunctionRuntime(rt)
+	e.function(t, "event-order-processor", nil)
+	e.function(t, "event-inventory-processor", nil)
+
+	in := sagaInput()
+	in.Name, in.Definition, in.Type = aws.String("event-driven-workflow"), aws.String(seedDefinition(t)), sfntypes.StateMachineTypeStandard
+	machine := aws.ToString(must(e.sfn.CreateStateMachine(cx, in))(t).StateMachineArn)
+	start := func(name, order string) *sfn.DescribeExecutionOutput {
+		input := strings.ReplaceAll(sagaEvent, "o-1", order)
+		arn := aws.ToString(must(e.sfn.StartExecution(cx, &sfn.StartExecutionInput{StateMachineArn: &machine, Name: aws.String(name), Input: aws.String(input)}))(t).ExecutionArn)
+		return waitDone(t, e.sfn, arn)
+	}
+	d := start("ok", "o-1")
+	var out struct {
+		Order   map[string]any   `json:"order"`
+		Results []map[string]any `json:"results"`
+	}
+	_ = json.Unmarshal([]byte(aws.ToString(d.Output)), &out)
+	if d.Status != "SUCCEEDED" || !sameJSON(t, out.Order, `{"item":{"order_id":{"S":"o-1"},"quantity":{"N":"2"}}}`) || len(out.Results) != 2 ||
+		out.Results[1]["by"] != "event-inventory-processor" {
+		t.Fatalf("saga: %s %s %q %q", d.Status, aws.ToString(d.Output), aws.ToString(d.Error), aws.ToString(d.Cause))
+	}
+	if p := e.srv.Published(topic); len(p) != 1 || p[0].Message != `{"order_id":"o-1","total":12.5,"workflow_id":"w-1"}` ||
+		p[0].MessageAttributes["event_type"] != "Workflow Completed" {
+		t.Errorf("published: %+v", p)
+	}
+	d = start("no-stock", "o-2")
+	if d.Status != "FAILED" || aws.ToString(d.Error) != "OrderFailed" {
+		t.Errorf("failed saga: %s %q %q", d.Status, aws.ToString(d.Error), aws.ToString(d.Cause))
+	}
+	steps := map[string]bool{}
+	for _, c := range rt.Calls() {
+		var p map[string]any
+		_ = json.Unmarshal([]byte(c.Payload), &p)
+		if p["order_id"] == "o-2" {
+			steps[c.Function+":"+fmt.Sprint(p["step"])] = true
+		}
+	}
+	if !steps["event-inventory-processor:release"] || !steps["event-order-processor:fail"] {
+		t.Errorf("compensation: %v", steps)
 	}
 }
