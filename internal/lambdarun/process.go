@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -246,14 +247,33 @@ func (p *process) invoke(ctx context.Context, id string, payload []byte, timeout
 			fnErr = "Unhandled"
 		}
 		return p.finish(c, body, fnErr, nil), true
-	case status == http.StatusBadGateway && isErrorDocument(body):
-		// The runtime crashed (Runtime.ExitError) or failed to start.
+	case status == http.StatusBadGateway:
+		// The runtime crashed (RIE's Runtime.ExitError document) or exited
+		// while it started (no document: Lambda's is made from the RIE's log).
 		p.kill()
+		if !isErrorDocument(body) {
+			body = errorDoc("Runtime.ExitError", fmt.Sprintf("RequestId: %s Error: %s", id, p.exitReason()))
+		}
 		return p.finish(c, body, "Unhandled", nil), false
 	default:
 		p.kill()
 		return outcome{err: fmt.Errorf("the Lambda Runtime Interface Emulator answered HTTP %d: %s; its log: %s", status, bytes.TrimSpace(body), p.stderr)}, false
 	}
+}
+
+// exitReasonRe finds, in the RIE's log, why the runtime exited.
+var exitReasonRe = regexp.MustCompile(`Runtime exited with error: [^\n]*?(?:\s+InvokeID=|\n|$)`)
+
+// exitReason is the RIE's words for the runtime's exit, as Lambda's
+// Runtime.ExitError message has them.
+func (p *process) exitReason() string {
+	m := exitReasonRe.FindString(p.stderr.String())
+	if m == "" {
+		return "Runtime exited without providing a reason"
+	}
+	m = strings.TrimSpace(m)
+	m, _, _ = strings.Cut(m, " InvokeID=")
+	return strings.TrimSpace(m)
 }
 
 // post sends the invocation to the RIE.

@@ -29,8 +29,11 @@
 //   - the timeout: past it the invocation answers Lambda's error document
 //     {"errorType":"Sandbox.Timedout","errorMessage":"RequestId: <id> Error:
 //     Task timed out after N.NN seconds"} (Unhandled) and the environment is
-//     killed; a crashed runtime answers RIE's Runtime.ExitError document. The
-//     next invocation starts a fresh environment (a cold start).
+//     killed; a runtime that crashes, or exits while it starts (a handler
+//     missing its configuration), answers the Runtime.ExitError document
+//     {"errorType":"Runtime.ExitError","errorMessage":"RequestId: <id> Error:
+//     Runtime exited with error: exit status 1"} with the lines it wrote.
+//     The next invocation starts a fresh environment (a cold start).
 //
 // The RIE runs each environment on two free loopback ports (its invocation
 // endpoint and the Runtime API), with AWS_LAMBDA_FUNCTION_TIMEOUT (whole

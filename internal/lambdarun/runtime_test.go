@@ -189,6 +189,24 @@ func TestInvokeTimeoutAndCrashStartAFreshEnvironment(t *testing.T) {
 	}
 }
 
+func TestInvokeInitFailureIsRuntimeExitError(t *testing.T) {
+	r := newRuntime(t)
+	fn := testFunction(t, "broken")
+	fn.Environment = map[string]string{"FAIL_INIT": "cannot start: ORDERS_TABLE is missing"}
+	res, err := r.Invoke(invokeCtx(t), fn, []byte(`{}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc errorDocument
+	if res.FunctionError != "Unhandled" || json.Unmarshal(res.Payload, &doc) != nil || doc.ErrorType != "Runtime.ExitError" ||
+		!strings.HasSuffix(doc.ErrorMessage, "Error: Runtime exited with error: exit status 1") {
+		t.Fatalf("init failure: FunctionError %q, payload %s", res.FunctionError, res.Payload)
+	}
+	if !slices.Contains(res.Logs, "cannot start: ORDERS_TABLE is missing") {
+		t.Fatalf("init failure's logs %q, want the line the function wrote", res.Logs)
+	}
+}
+
 func TestInvokeOneAtATimeWithABoundedQueue(t *testing.T) {
 	r := newRuntime(t)
 	r.MaxQueue = 1

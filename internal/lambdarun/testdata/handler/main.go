@@ -43,4 +43,10 @@ func handle(_ context.Context, e event) (map[string]any, error) {
 	return map[string]any{"ok": true, "pid": os.Getpid(), "env": env}, nil
 }
 
-func main() { lambda.Start(handle) }
+func main() {
+	if msg := os.Getenv("FAIL_INIT"); msg != "" {
+		fmt.Println(msg)
+		os.Exit(1)
+	}
+	lambda.Start(handle)
+}
