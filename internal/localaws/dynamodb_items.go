@@ -36,8 +36,8 @@ package localaws
 // by UpdateTable after the table reached the data plane are not made there;
 // the data plane belongs to one Server (a table of the same name already
 // there is replaced the first time) and holds tables by name alone, so two
-// accounts' tables of one name would replace each other there (make
-// run-local's stacks live in one account). Without a data plane these operations
+// accounts' tables of one name would replace each other there (the seed's
+// stack has its tables in one account). Without a data plane these operations
 // answer UnknownOperationException saying so: the server keeps no items.
 
 import (
