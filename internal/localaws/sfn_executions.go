@@ -1045,7 +1045,11 @@ func (r *sfnRunner) task(ctx context.Context, st aslState, input, params any, cx
 	service, action, integration := strings.Cut(strings.TrimPrefix(st.Resource, "arn:aws:states:::"), ":")
 	integration = integration && strings.HasPrefix(st.Resource, "arn:aws:states:::")
 	kind := "LambdaFunction"
-	details := map[string]any{"resource": st.Resource, "input": sfnJSON(input)}
+	payload := input // what a function ARN is invoked with
+	if params != nil {
+		payload = params
+	}
+	details := map[string]any{"resource": st.Resource, "input": sfnJSON(payload)}
 	if integration {
 		kind = "Task"
 		details = map[string]any{"resourceType": service, "resource": action}

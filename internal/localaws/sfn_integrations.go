@@ -49,6 +49,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -144,7 +145,12 @@ func sfnAPIFailure(service string, err error) *sfnFailure {
 		if !strings.HasSuffix(code, "Exception") {
 			code += "Exception"
 		}
-		return &sfnFailure{service + "." + code, fmt.Sprintf("%s (Service: %s, Status Code: 400, Error Code: %s)", ae.ErrorMessage(), service, ae.ErrorCode())}
+		status := 400
+		var re *awshttp.ResponseError
+		if errors.As(err, &re) {
+			status = re.HTTPStatusCode()
+		}
+		return &sfnFailure{service + "." + code, fmt.Sprintf("%s (Service: %s, Status Code: %d, Error Code: %s)", ae.ErrorMessage(), service, status, ae.ErrorCode())}
 	}
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		return &sfnFailure{"States.Timeout", err.Error()}

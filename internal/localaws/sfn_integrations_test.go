@@ -106,7 +106,8 @@ func TestSFNLambdaInvokeWire(t *testing.T) {
 		f.errorName != "OutOfStock" || f.cause != `{"errorType":"OutOfStock","errorMessage":"no stock"}` {
 		t.Errorf("function error: %v", f)
 	}
-	if _, f := srv.sfnInvoke(ctx, cfg, map[string]any{"FunctionName": "missing"}); f == nil || f.errorName != "Lambda.ResourceNotFoundException" {
+	if _, f := srv.sfnInvoke(ctx, cfg, map[string]any{"FunctionName": "missing"}); f == nil || f.errorName != "Lambda.ResourceNotFoundException" ||
+		!strings.Contains(f.cause, "Function not found: missing (Service: Lambda, Status Code: 404, Error Code: ResourceNotFoundException)") {
 		t.Errorf("missing function: %v", f)
 	}
 	if got.body != "{}" {
