@@ -135,8 +135,9 @@ type sfnExecution struct {
 	cancel context.CancelFunc
 }
 
-// SetTaskRunner sets how the Task states of executions run (nil: they
-// succeed with their input).
+// SetTaskRunner makes the Task states of executions run through run
+// instead of the service integrations (sfn_integrations.go); nil restores
+// the integrations.
 func (s *Server) SetTaskRunner(run TaskRunner) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
