@@ -224,7 +224,10 @@ func TestInvokeOneAtATimeWithABoundedQueue(t *testing.T) {
 		_, err := r.Invoke(invokeCtx(t), fn, []byte(`{}`))
 		done <- err
 	}()
-	for env.waiting.Load() != 1 {
+	for i := 0; env.waiting.Load() != 1; i++ {
+		if i == 10000 {
+			t.Fatal("the second invocation never waited")
+		}
 		time.Sleep(time.Millisecond)
 	}
 	if _, err := r.Invoke(invokeCtx(t), fn, []byte(`{}`)); err != ErrTooManyRequests {
