@@ -223,7 +223,10 @@ func (s *Server) sfnStartExecution(body []byte) (any, *apiError) {
 	// cancels and waits for.
 	ctx, cancel := context.WithCancel(s.bgCtx)
 	e.cancel = cancel
-	if !s.goBackground(func(context.Context) { s.sfnRun(ctx, e, m, input) }) {
+	// The run reads a copy of the machine: UpdateStateMachine does not
+	// change a running execution, as in AWS.
+	machine := *m
+	if !s.goBackground(func(context.Context) { s.sfnRun(ctx, e, &machine, input) }) {
 		cancel()
 		e.finish("ABORTED", "", "States.Runtime", "the server is closed")
 		e.record("ExecutionAborted", "executionAbortedEventDetails", map[string]any{"error": "States.Runtime", "cause": "the server is closed"})
