@@ -6,18 +6,24 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/smithy-go"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/ptr"
 
 	"github.com/eventstack-io/eventstack-operator/internal/ack"
@@ -26,19 +32,29 @@ import (
 	"github.com/eventstack-io/eventstack-operator/internal/localaws"
 )
 
-// awsSide is what the stand-in does in the local AWS for the kinds whose
+// awsSide is what the stand-in does in the local AWS: it makes every kind
+// there through the SDK as the released controllers do — the kinds whose
 // state the operator reads from AWS itself where ACK's status cannot tell
-// (functions and state machines, see internal/probe), and for the roles
-// Lambda checks a function's role against: it calls IAM, Lambda and Step
-// Functions through the SDK as iam-controller, lambda-controller and
-// sfn-controller do, so that what the operator reads there is what the
-// stand-in "made".
+// (functions, state machines, event source mappings, see internal/probe),
+// the roles Lambda checks a function's role against, the alarms, and the
+// data plane the local AWS delivers to (queues, topics, subscriptions,
+// tables: aws_data.go) — so that what the operator reads and what the local
+// AWS delivers to is what the stand-in "made".
 type awsSide struct {
 	server *localaws.Server
 	iam    *iam.Client
 	lambda *lambda.Client
 	sfn    *sfn.Client
 	cw     *cloudwatch.Client
+	// sqs, sns and dynamodb make the data plane (aws_data.go).
+	sqs      *sqs.Client
+	sns      *sns.Client
+	dynamodb *dynamodb.Client
+
+	mu sync.Mutex
+	// mappings are the UUIDs of the event source mappings made, by child,
+	// so that a retry does not make a second one.
+	mappings map[types.UID]string
 }
 
 func newAWSSide(s *localaws.Server) *awsSide {
@@ -47,11 +63,15 @@ func newAWSSide(s *localaws.Server) *awsSide {
 	// them as ACK's, not the operator's.
 	hc := asACK{awshttp.NewBuildableClient()}
 	return &awsSide{
-		server: s,
-		iam:    iam.New(iam.Options{Region: s.Region, BaseEndpoint: aws.String(s.URL()), Credentials: creds, HTTPClient: hc}),
-		lambda: lambda.New(lambda.Options{Region: s.Region, BaseEndpoint: aws.String(s.URL()), Credentials: creds, HTTPClient: hc}),
-		sfn:    sfn.New(sfn.Options{Region: s.Region, BaseEndpoint: aws.String(s.URL()), Credentials: creds, HTTPClient: hc}),
-		cw:     cloudwatch.New(cloudwatch.Options{Region: s.Region, BaseEndpoint: aws.String(s.URL()), Credentials: creds, HTTPClient: hc}),
+		server:   s,
+		iam:      iam.New(iam.Options{Region: s.Region, BaseEndpoint: aws.String(s.URL()), Credentials: creds, HTTPClient: hc}),
+		lambda:   lambda.New(lambda.Options{Region: s.Region, BaseEndpoint: aws.String(s.URL()), Credentials: creds, HTTPClient: hc}),
+		sfn:      sfn.New(sfn.Options{Region: s.Region, BaseEndpoint: aws.String(s.URL()), Credentials: creds, HTTPClient: hc}),
+		cw:       cloudwatch.New(cloudwatch.Options{Region: s.Region, BaseEndpoint: aws.String(s.URL()), Credentials: creds, HTTPClient: hc}),
+		sqs:      sqs.New(sqs.Options{Region: s.Region, BaseEndpoint: aws.String(s.URL()), Credentials: creds, HTTPClient: hc}),
+		sns:      sns.New(sns.Options{Region: s.Region, BaseEndpoint: aws.String(s.URL()), Credentials: creds, HTTPClient: hc}),
+		dynamodb: dynamodb.New(dynamodb.Options{Region: s.Region, BaseEndpoint: aws.String(s.URL()), Credentials: creds, HTTPClient: hc}),
+		mappings: map[types.UID]string{},
 	}
 }
 
@@ -322,6 +342,12 @@ func awsMessage(err error) string {
 	msg := err.Error()
 	if i := strings.LastIndex(msg, "api error "); i >= 0 {
 		return msg[i+len("api error "):]
+	}
+	// A modelled error (SQS's InvalidAttributeValue...) prints itself
+	// without "api error ".
+	var apiErr smithy.APIError
+	if errors.As(err, &apiErr) {
+		return apiErr.ErrorCode() + ": " + apiErr.ErrorMessage()
 	}
 	return fmt.Sprint(err)
 }

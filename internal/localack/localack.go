@@ -3,10 +3,16 @@
 // or changes the way the released controllers' runtime does (Player;
 // docs/ack-behaviour.md) — an ARN and ACK.ResourceSynced once the resource
 // "exists", a role in two rounds, a status write at the end of each
-// reconcile, a reconcile only on a new generation or a requeue, functions and
-// state machines made in the local AWS and no status after their update —
-// each kind after its own latency, so that a stack goes through its waves to
-// Ready. Nothing is created in AWS.
+// reconcile, a reconcile only on a new generation or a requeue, no status
+// after a state machine's update — each kind after its own latency, so that a
+// stack goes through its waves to Ready. Nothing is created in the real AWS.
+//
+// With a local AWS (internal/localaws) every kind is also made there, through
+// the SDK, as its controller makes it (aws.go, aws_data.go): roles,
+// functions, state machines, alarms, and the data plane the local AWS
+// delivers to — queues, topics, subscriptions, tables, event source mappings
+// — and the status reports the identifiers the local AWS gave (a mapping's
+// UUID, a subscription's ARN). Without one, only the status is played.
 package localack
 
 import (
@@ -41,7 +47,7 @@ type Controllers struct {
 	Every time.Duration
 	// Recorder, when set, tells each stack once that AWS is simulated.
 	Recorder events.EventRecorder
-	// AWS, when set, is the local AWS where functions and state machines are
+	// AWS, when set, is the local AWS where the children's resources are
 	// made (see Player).
 	AWS *localaws.Server
 	// Only, when set, limits the stand-in to the children it accepts (the

@@ -78,6 +78,17 @@ var models = map[string]model{
 	"MetricAlarm":  {aws: reconcileMetricAlarm},
 }
 
+// With a local AWS, the data plane is made there too (aws_data.go); set
+// here, as dataPlane reports through playStatus, which reads models.
+func init() {
+	for kind, call := range map[string]dataCall{"Queue": makeQueue, "Topic": makeTopic, "Subscription": makeSubscription,
+		"Table": makeTable, "EventSourceMapping": makeMapping} {
+		m := models[kind]
+		m.aws = dataPlane(call)
+		models[kind] = m
+	}
+}
+
 // modelOf is the model of a child's kind; the zero model for a kind whose
 // controller does nothing more than the runtime.
 func modelOf(obj ack.Object) model {

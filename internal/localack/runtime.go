@@ -32,8 +32,11 @@ import (
 //     function is Pending, so not synced, until a later reconcile reads it
 //     Active; after an update the function reads InProgress and ACK does
 //     not come back; code and configuration are applied one per reconcile;
-//     a state machine's update writes no status at all. Without one, a
-//     function is reported Active and its declared code deployed.
+//     a state machine's update writes no status at all; queues, topics,
+//     subscriptions, tables and event source mappings are made there too
+//     (aws_data.go), reported as without one but for the identifiers AWS
+//     gave. Without one, a function is reported Active and its declared
+//     code deployed.
 //
 // It remembers the generation it last reconciled of each child, as the
 // controllers' watches do; a Player that has not seen a child reconciles it
@@ -47,7 +50,7 @@ type Player struct {
 }
 
 // NewPlayer returns a player; aws, when not nil, is the local AWS where it
-// makes functions and state machines.
+// makes the children's resources.
 func NewPlayer(aws *localaws.Server) *Player {
 	p := &Player{reconciled: map[types.UID]int64{}}
 	if aws != nil {
