@@ -29,6 +29,12 @@ func simulateWork(ctx context.Context, sim *localaws.Server) (stop func(), notic
 	}()
 	rt := &lambdarun.Runtime{AWSEndpoint: sim.URL(), Region: sim.Region}
 	sim.SetFunctionRuntime(rt)
+	go func() {
+		// The emulator is built once per machine (about 15 s the first time).
+		if err := rt.Prepare(ctx); err != nil && ctx.Err() == nil {
+			fmt.Fprintln(os.Stderr, "run-local: building the Lambda Runtime Interface Emulator:", err)
+		}
+	}()
 	notice = "Functions run the handlers of lambdas/cmd under the Lambda Runtime Interface Emulator"
 	db, err := dynalite.Start(ctx, root)
 	if err != nil {

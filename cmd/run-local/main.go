@@ -119,7 +119,7 @@ func run() error {
 	o.Webhook, o.WebhookHost, o.WebhookPort, o.WebhookCertDir = true, w.LocalServingHost, w.LocalServingPort, w.LocalServingCertDir
 	o.MetricsAddr, o.ProbeAddr, o.MaxConcurrentReconciles = "0", "0", 4
 	notice := "AWS: real (" + awsTarget(o) + "); the ACK children wait for the ACK controllers you run."
-	testHint := ""
+	testHint, work := "", ""
 	var sim *localaws.Server
 	if simulated {
 		aws := localaws.New()
@@ -133,8 +133,9 @@ func run() error {
 		o.AWSLoadOptions = []func(*config.LoadOptions) error{
 			config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("simulated", "simulated", "")),
 		}
-		stopWork, work := simulateWork(context.Background(), aws)
+		stopWork, simulatedWork := simulateWork(context.Background(), aws)
 		defer stopWork()
+		work = simulatedWork
 		notice = localack.Notice + " (" + aws.URL() + "). " + work + ". Run with RUN_LOCAL_FLAGS=--aws=real to use AWS."
 		testHint = "  kubectl eds test event-driven-stack --aws-endpoint-url " + aws.URL() + "   # the seed's test, end to end\n"
 	}
@@ -161,7 +162,7 @@ func run() error {
 			return err
 		}
 		notice = "AWS is simulated (make run-local): nothing is created in AWS; the released ACK controllers (" + ctrls.Versions() +
-			") play ACK against an in-memory server on 127.0.0.1 (" + sim.URL() + "), the stand-in the kinds of CRD-only releases (CloudWatch alarms); their logs are " + filepath.Join(dir, "*-controller.log") + "."
+			") play ACK against an in-memory server on 127.0.0.1 (" + sim.URL() + "), the stand-in the kinds of CRD-only releases (CloudWatch alarms); their logs are " + filepath.Join(dir, "*-controller.log") + ". " + work + "."
 	case simulated:
 		stand := &localack.Controllers{Client: mgr.GetClient(), Reader: mgr.GetAPIReader(), Scale: *latencyScale, AWS: sim,
 			Recorder: mgr.GetEventRecorder("make-run-local")}

@@ -93,7 +93,7 @@ func startRunLocal(t *testing.T, flags ...string) *runLocal {
 		close(lines)
 	}()
 	deadline := time.After(2 * time.Minute)
-	for r.kubeconfig == "" {
+	for done := false; !done; {
 		select {
 		case line, ok := <-lines:
 			if !ok {
@@ -103,6 +103,7 @@ func startRunLocal(t *testing.T, flags ...string) *runLocal {
 			if strings.Contains(line, "export KUBECONFIG=") {
 				r.kubeconfig = strings.TrimSpace(strings.SplitN(line, "=", 2)[1])
 			}
+			done = strings.HasPrefix(line, "Ctrl-C stops it")
 		case err := <-r.exited:
 			t.Fatalf("run-local exited: %v", err)
 		case <-deadline:

@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
 	"strings"
 	"time"
 
@@ -36,7 +37,13 @@ func (a *awsFlags) config(ctx context.Context, stackRegion string) (aws.Config, 
 	if region == "" {
 		region = stackRegion
 	}
-	cfg, err := config.LoadDefaultConfig(ctx, config.WithRegion(region))
+	opts := []func(*config.LoadOptions) error{config.WithRegion(region)}
+	if loopback(a.endpointURL) {
+		// No instance metadata to ask for credentials on this machine's
+		// emulator; asking would only print a warning.
+		opts = append(opts, config.WithEC2IMDSClientEnableState(imds.ClientDisabled))
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
 		return aws.Config{}, fmt.Errorf("loading the AWS configuration: %w", err)
 	}

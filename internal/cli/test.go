@@ -77,7 +77,7 @@ and sns:Unsubscribe (--notifications=false skips those checks).`,
 	o.kube.bind(f)
 	o.aws.bind(f, "AWS")
 	f.StringVarP(&o.file, "file", "f", "", "Events and expectations (YAML or JSON); default: the seed's test")
-	f.DurationVar(&o.timeout, "timeout", 2*time.Minute, "How long the whole test may take")
+	f.DurationVar(&o.timeout, "timeout", time.Minute, "How long each event's checks may wait after it is sent")
 	f.BoolVar(&o.notifications, "notifications", true, "Follow notifications (a temporary SQS queue subscribed to the topics); false skips those checks")
 	f.StringVar(&o.correlation, "correlation-id", "", "The run's correlation id ({{id}}); default: a new one")
 	return cmd

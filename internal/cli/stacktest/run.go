@@ -27,7 +27,8 @@ type API struct {
 
 // Options bound a run.
 type Options struct {
-	// Timeout bounds the whole run: every check waits at most until it ends.
+	// Timeout bounds each event: its checks wait at most this long after it
+	// is sent (a run takes at most the events' count times it).
 	Timeout time.Duration
 	// Poll is how often a check that has not passed yet reads again.
 	Poll time.Duration
@@ -87,8 +88,7 @@ func Run(ctx context.Context, api API, stack *v1alpha1.EventDrivenStack, s *Scen
 		opts.Poll = 500 * time.Millisecond
 	}
 	r := &runner{api: api, opts: opts, out: out, start: opts.Now(), report: &Report{Correlation: correlation}}
-	r.deadline = r.start.Add(opts.Timeout)
-	fmt.Fprintf(out, "Testing %s/%s: %d events on bus %s, correlation id %s, timeout %s\n",
+	fmt.Fprintf(out, "Testing %s/%s: %d events on bus %s, correlation id %s, %s per event\n",
 		stack.Namespace, stack.Name, len(s.Events), t.Bus, correlation, opts.Timeout)
 	if len(t.Topics) > 0 {
 		l, err := listen(ctx, api, t.Topics, correlation)
@@ -137,6 +137,7 @@ func putEvent(e Event) putevents.Event {
 
 // event sends one event and follows it to each of its expectations.
 func (r *runner) event(ctx context.Context, i int, e Event, v match.Verdict, t *Targets) error {
+	r.deadline = r.opts.Now().Add(r.opts.Timeout)
 	results, err := putevents.Send(ctx, r.api.Events, t.Bus, []putevents.Event{putEvent(e)})
 	if err != nil {
 		return err
@@ -150,7 +151,7 @@ func (r *runner) event(ctx context.Context, i int, e Event, v match.Verdict, t *
 	r.record(Check{Event: i, What: "sent " + label, OK: true, Detail: "event " + res.EventID + "; " + routing(v)})
 	unrouted := ""
 	if !v.Delivered() {
-		unrouted = " (the event matches no rule of the stack: " + routing(v) + ")"
+		unrouted = " (no rule of the stack delivers the event)"
 	}
 	for _, x := range e.Expect {
 		c := r.follow(ctx, x, res.EventID, t)
@@ -163,27 +164,30 @@ func (r *runner) event(ctx context.Context, i int, e Event, v match.Verdict, t *
 	return nil
 }
 
-// routing says where the stack's rules send the event, or why none does.
+// routing says where the stack's rules send the event, or, when none does,
+// why the closest rule (the fewest fields failing) does not.
 func routing(v match.Verdict) string {
-	if v.Delivered() {
-		var parts []string
-		for _, rv := range v.Rules {
-			if rv.Delivers() {
-				_, to := match.Describe(rv)
-				parts = append(parts, rv.Rule+" → "+to)
-			}
+	var parts []string
+	var closest *match.RuleVerdict
+	for i, rv := range v.Rules {
+		if rv.Delivers() {
+			_, to := match.Describe(rv)
+			parts = append(parts, rv.Rule+" → "+to)
 		}
+		if rv.Err == nil && (closest == nil || len(rv.Result.Mismatches) < len(closest.Result.Mismatches)) {
+			closest = &v.Rules[i]
+		}
+	}
+	switch {
+	case len(parts) > 0:
 		return strings.Join(parts, "; ")
+	case closest != nil:
+		result, why := match.Describe(*closest)
+		return "no rule delivers it; the closest, " + closest.Rule + ": " + result + ", " + why
+	case len(v.Rules) > 0:
+		return "no rule delivers it: " + v.Rules[0].Rule + ": " + v.Rules[0].Err.Error()
 	}
-	var why []string
-	for _, rv := range v.Rules {
-		result, detail := match.Describe(rv)
-		why = append(why, rv.Rule+": "+result+", "+detail)
-	}
-	if len(why) == 0 {
-		return "the stack has no rules"
-	}
-	return "no rule delivers it — " + strings.Join(why, "; ")
+	return "the stack has no rules"
 }
 
 // follow waits for one expectation until it holds or the run's time is up,
@@ -208,7 +212,7 @@ func (r *runner) follow(ctx context.Context, x Expectation, eventID string, t *T
 			return c
 		}
 		if !r.opts.Now().Add(r.opts.Poll).Before(r.deadline) {
-			c.Detail += fmt.Sprintf(" after %.0fs", r.opts.Timeout.Seconds())
+			c.Detail += fmt.Sprintf(" %.0fs after the event", r.opts.Timeout.Seconds())
 			return c
 		}
 		select {

@@ -125,7 +125,7 @@ func TestRoutingSaysWhyNoRuleDelivers(t *testing.T) {
 		t.Fatal("delivered")
 	}
 	got := routing(verdicts[0])
-	if !strings.Contains(got, `order-events-rule: no match, detail-type is "Order Created"; the pattern wants "Order Create"`) {
+	if got != `no rule delivers it; the closest, order-events-rule: no match, detail-type is "Order Created"; the pattern wants "Order Create"` {
 		t.Errorf("routing %q", got)
 	}
 	if routing(match.Verdict{}) != "the stack has no rules" {
