@@ -73,8 +73,9 @@ func (h *Handlers) Names() ([]string, error) {
 
 // Source answers the package at bucket/key (version ignored), for
 // localaws.Server.SetCodeSource: the handler the key names, built on first
-// use. Another key answers an error S3's NoSuchKey stands for, a key
-// without a bucket one that wraps localaws.ErrNoSuchBucket. The server
+// use. Another key answers localaws.ErrPackageNotHeld (the function is
+// made, and its invocations say there is no such handler), a key without a
+// bucket an error that wraps localaws.ErrNoSuchBucket. The server
 // calls it with its lock held: Prebuild first, so that it does not wait
 // for a build.
 func (h *Handlers) Source(bucket, key, _ string) ([]byte, error) {
@@ -83,7 +84,7 @@ func (h *Handlers) Source(bucket, key, _ string) ([]byte, error) {
 	}
 	name, ok := strings.CutSuffix(path.Base(key), ".zip")
 	if !ok || !h.exists(name) {
-		return nil, fmt.Errorf("NoSuchKey: s3://%s/%s is not a handler of the repository (make run-local serves lambdas/cmd/<name> as any key named <name>.zip)", bucket, key)
+		return nil, fmt.Errorf("s3://%s/%s is not a handler of the repository (make run-local runs lambdas/cmd/<name> for any key named <name>.zip): %w", bucket, key, localaws.ErrPackageNotHeld)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), buildTimeout)
 	defer cancel()

@@ -40,8 +40,8 @@ func TestHandlerSourceAnswersOnlyTheRepositorysHandlers(t *testing.T) {
 		t.Fatalf("no bucket: %v, want ErrNoSuchBucket", err)
 	}
 	for _, key := range []string{"lambdas/nothing.zip", "lambdas/event-order-processor", "../event-order-processor.tar"} {
-		if _, err := h.Source("artifacts", key, ""); err == nil || !strings.Contains(err.Error(), "NoSuchKey") {
-			t.Fatalf("key %s: %v, want NoSuchKey", key, err)
+		if _, err := h.Source("artifacts", key, ""); !errors.Is(err, localaws.ErrPackageNotHeld) || !strings.Contains(err.Error(), "is not a handler of the repository") {
+			t.Fatalf("key %s: %v, want ErrPackageNotHeld", key, err)
 		}
 	}
 }

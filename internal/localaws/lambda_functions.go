@@ -170,6 +170,12 @@ import (
 // answer that the bucket does not exist (any other error: the key).
 var ErrNoSuchBucket = errors.New("the specified bucket does not exist")
 
+// ErrPackageNotHeld, wrapped in an error of the CodeSource, says that the
+// source holds no package at that location, which may still be right (make
+// run-local's source holds only the repository's handlers): the function is
+// created as without a code source, and its invocations answer the error.
+var ErrPackageNotHeld = errors.New("the code source holds no package at that location")
+
 // lambdaTimeFormat is how Lambda writes a function's LastModified.
 const lambdaTimeFormat = "2006-01-02T15:04:05.000+0000"
 
@@ -664,6 +670,11 @@ func (s *Server) readCode(packageType string, in functionCodeIn, verb string) (f
 			return code, nil
 		}
 		b, err := s.codeSource(code.S3Bucket, code.S3Key, code.S3ObjectVersion)
+		if errors.Is(err, ErrPackageNotHeld) && code.S3Bucket != "" && code.S3Key != "" {
+			sum := sha256.Sum256([]byte(loc))
+			code.Sha256 = base64.StdEncoding.EncodeToString(sum[:])
+			return code, nil
+		}
 		if err != nil || code.S3Bucket == "" || code.S3Key == "" {
 			return functionCode{}, s3CodeError(err)
 		}

@@ -443,6 +443,9 @@ func TestLambdaCodeSource(t *testing.T) {
 		if b, ok := objects[k]; ok {
 			return b, nil
 		}
+		if key == "elsewhere.zip" {
+			return nil, fmt.Errorf("not held here: %w", ErrPackageNotHeld)
+		}
 		return nil, errors.New("NoSuchKey")
 	})
 
@@ -474,6 +477,15 @@ func TestLambdaCodeSource(t *testing.T) {
 		_, err = e.lm.UpdateFunctionCode(c, &lambda.UpdateFunctionCodeInput{FunctionName: aws.String("fn"),
 			S3Bucket: aws.String(tc.bucket), S3Key: aws.String(tc.key)})
 		lmWant(t, err, "InvalidParameterValueException", 400, tc.message)
+	}
+
+	// A package the source does not hold, at a location that may be right:
+	// the function is made (its sha256 that of the location), and its
+	// invocations would answer the source's error.
+	held := zipInput("elsewhere", role)
+	held.Code = &lambdatypes.FunctionCode{S3Bucket: aws.String("code"), S3Key: aws.String("elsewhere.zip")}
+	if out, err := e.lm.CreateFunction(c, held); err != nil || aws.ToString(out.CodeSha256) == "" {
+		t.Fatalf("a package the source does not hold: %v", err)
 	}
 
 	// A zip uploaded in the request.
