@@ -139,12 +139,34 @@ func FailureOf(ctx context.Context, api API, executionARN string) (*Failure, err
 	in := &sfn.GetExecutionHistoryInput{ExecutionArn: aws.String(executionARN), MaxResults: 1000}
 	var open []string // states entered and not exited, innermost last
 	var task, end *Failure
+	byID := map[int64]types.HistoryEvent{}
+	// stateOf is the state an event happened in: the StateEntered its
+	// previousEventId chain leads back to (a Parallel's branches interleave
+	// in the history, so the innermost open state may be another branch's),
+	// else the innermost open state.
+	stateOf := func(e types.HistoryEvent) string {
+		for range len(byID) {
+			prev, ok := byID[e.PreviousEventId]
+			if !ok || e.PreviousEventId == 0 {
+				break
+			}
+			if prev.StateEnteredEventDetails != nil {
+				return aws.ToString(prev.StateEnteredEventDetails.Name)
+			}
+			e = prev
+		}
+		return last(open)
+	}
+	var endEvent types.HistoryEvent
 	for {
 		out, err := api.GetExecutionHistory(ctx, in)
 		if err != nil {
 			return nil, fmt.Errorf("states:GetExecutionHistory on %s: %w", executionARN, err)
 		}
 		for _, e := range out.Events {
+			if e.Id != 0 {
+				byID[e.Id] = e
+			}
 			typ := string(e.Type)
 			switch {
 			case e.StateEnteredEventDetails != nil:
@@ -153,15 +175,18 @@ func FailureOf(ctx context.Context, api API, executionARN string) (*Failure, err
 				open = closeState(open, aws.ToString(e.StateExitedEventDetails.Name))
 			case taskFailures[e.Type]:
 				errName, cause := taskError(e)
-				task = &Failure{State: last(open), Event: typ, Error: errName, Cause: cause}
+				task = &Failure{State: stateOf(e), Event: typ, Error: errName, Cause: cause}
 			case e.Type == types.HistoryEventTypeExecutionFailed && e.ExecutionFailedEventDetails != nil:
+				endEvent = e
 				end = &Failure{Event: typ, Error: aws.ToString(e.ExecutionFailedEventDetails.Error), Cause: aws.ToString(e.ExecutionFailedEventDetails.Cause)}
 			case e.Type == types.HistoryEventTypeExecutionTimedOut:
+				endEvent = e
 				end = &Failure{Event: typ, Error: "States.Timeout"}
 				if d := e.ExecutionTimedOutEventDetails; d != nil {
 					end.Error, end.Cause = or(aws.ToString(d.Error), end.Error), aws.ToString(d.Cause)
 				}
 			case e.Type == types.HistoryEventTypeExecutionAborted:
+				endEvent = e
 				end = &Failure{Event: typ}
 				if d := e.ExecutionAbortedEventDetails; d != nil {
 					end.Error, end.Cause = aws.ToString(d.Error), aws.ToString(d.Cause)
@@ -173,15 +198,15 @@ func FailureOf(ctx context.Context, api API, executionARN string) (*Failure, err
 		}
 		in.NextToken = out.NextToken
 	}
-	switch {
-	case end == nil:
+	if end == nil {
 		return task, nil
-	case task != nil && task.State == last(open) && task.Error == end.Error:
+	}
+	end.State = stateOf(endEvent)
+	if task != nil && task.State == end.State && task.Error == end.Error {
 		// The execution failed of its task's error: the task's event
 		// names what failed.
 		return task, nil
 	}
-	end.State = last(open)
 	end.After = task
 	return end, nil
 }

@@ -260,3 +260,34 @@ func TestFailureOfTimeouts(t *testing.T) {
 		})
 	}
 }
+
+// A Parallel's branches interleave in the history: the state a failure
+// happened in is the one its previousEventId chain leads back to, not the
+// branch state entered last.
+func TestFailureOfInterleavedBranches(t *testing.T) {
+	ev := func(id, prev int64, typ sfntypes.HistoryEventType) sfntypes.HistoryEvent {
+		return sfntypes.HistoryEvent{Id: id, PreviousEventId: prev, Type: typ}
+	}
+	entered := func(id, prev int64, name string) sfntypes.HistoryEvent {
+		e := ev(id, prev, sfntypes.HistoryEventTypeTaskStateEntered)
+		e.StateEnteredEventDetails = &sfntypes.StateEnteredEventDetails{Name: aws.String(name)}
+		return e
+	}
+	failed := ev(8, 6, sfntypes.HistoryEventTypeTaskFailed)
+	failed.TaskFailedEventDetails = &sfntypes.TaskFailedEventDetails{Error: aws.String("InsufficientStock"), Cause: aws.String("ITEM-1 holds 0")}
+	end := ev(10, 9, sfntypes.HistoryEventTypeExecutionFailed)
+	end.ExecutionFailedEventDetails = &sfntypes.ExecutionFailedEventDetails{Error: aws.String("InsufficientStock"), Cause: aws.String("ITEM-1 holds 0")}
+	parallel := ev(2, 1, sfntypes.HistoryEventTypeParallelStateEntered)
+	parallel.StateEnteredEventDetails = &sfntypes.StateEnteredEventDetails{Name: aws.String("ProcessOrderAndReserveStock")}
+	events := []sfntypes.HistoryEvent{
+		ev(1, 0, sfntypes.HistoryEventTypeExecutionStarted), parallel, ev(3, 2, sfntypes.HistoryEventTypeParallelStateStarted),
+		entered(4, 3, "ReserveStock"), entered(5, 3, "ProcessOrder"),
+		ev(6, 4, sfntypes.HistoryEventTypeTaskScheduled), ev(7, 5, sfntypes.HistoryEventTypeTaskScheduled),
+		failed, ev(9, 8, sfntypes.HistoryEventTypeParallelStateFailed), end,
+	}
+	got, err := FailureOf(context.Background(), historyAPI{events: events}, "arn:aws:states:us-east-1:123456789012:execution:dev-saga:x")
+	want := &Failure{State: "ReserveStock", Event: "TaskFailed", Error: "InsufficientStock", Cause: "ITEM-1 holds 0"}
+	if err != nil || !sameFailure(got, want) {
+		t.Errorf("FailureOf: %+v, %v; want %+v", got, err, want)
+	}
+}
