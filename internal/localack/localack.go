@@ -33,7 +33,8 @@ import (
 
 // Notice says that AWS is simulated, for the banner and each stack's events.
 const Notice = "AWS is simulated (make run-local): nothing is created in AWS; a stand-in plays the ACK controllers " +
-	"and an in-memory server on 127.0.0.1 plays EventBridge, Lambda, CloudWatch Logs and STS"
+	"and an in-memory server on 127.0.0.1 plays AWS (EventBridge, Lambda, SQS, SNS, DynamoDB, Step Functions, IAM, " +
+	"CloudWatch, CloudWatch Logs, STS), where the stand-in makes the stack's resources"
 
 // Controllers plays the ACK controllers for every child in the cluster.
 type Controllers struct {
