@@ -19,6 +19,7 @@ import (
 
 	"github.com/eventstack-io/eventstack-operator/internal/ack"
 	"github.com/eventstack-io/eventstack-operator/internal/localaws"
+	"github.com/eventstack-io/eventstack-operator/internal/probe"
 )
 
 func meta(name string) metav1.ObjectMeta {
@@ -141,6 +142,10 @@ func TestDataPlaneIsMadeInTheLocalAWS(t *testing.T) {
 	reconcileOK(t, p, esm)
 	if m, _ := srv.Mapping(uuid); m.BatchSize != 7 {
 		t.Errorf("after the update %+v", m)
+	}
+	// The operator's probe reads the mapping by the UUID reported.
+	if v, err := probe.Mapping(ctx, lambda.NewFromConfig(cfg), esm, ptr.Deref(esm.Status.UUID, "")); err != nil || !v.Settled {
+		t.Errorf("probe: %+v %v", v, err)
 	}
 }
 
