@@ -4,8 +4,9 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/event"
 
 	"context"
-	"github.com/eventstack-io/eventstack-operator/internal/alarmwatch"
 	"time"
+
+	"github.com/eventstack-io/eventstack-operator/internal/alarmwatch"
 
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"

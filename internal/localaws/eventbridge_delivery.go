@@ -189,7 +189,7 @@ func (s *Server) ebDeadLetter(j ebJob, event []byte, input string, attempts int,
 	attrs := map[string]string{"ERROR_CODE": ebErrorCode(why), "ERROR_MESSAGE": why.Message,
 		"RULE_ARN": s.ruleArn(j.event.EventBusName, j.rule), "TARGET_ARN": j.target.Arn}
 	var err *apiError
-	s.asAccount(j.account, func() { _, err = s.sqsSendInternal(dlq, string(event), stringAttributes(attrs), "", "") })
+	s.asAccount(j.account, func() { err = s.sqsSendInternal(dlq, string(event), stringAttributes(attrs), "", "") })
 	if err != nil {
 		s.ebRecord(j, input, "failed", attempts, why.Error()+"; the dead-letter queue refused it: "+err.Error())
 		return
@@ -230,9 +230,9 @@ func (s *Server) ebSend(j ebJob, input string) (err *apiError, retry bool) {
 				SqsParameters struct{ MessageGroupId string }
 			}
 			_ = json.Unmarshal(j.target.raw, &p)
-			_, err = s.sqsSendInternal(arn, input, nil, p.SqsParameters.MessageGroupId, j.event.EventID)
+			err = s.sqsSendInternal(arn, input, nil, p.SqsParameters.MessageGroupId, j.event.EventID)
 		case "sns":
-			_, err = s.snsPublishInternal(arn, input, "", nil)
+			err = s.snsPublishInternal(arn, input, "", nil)
 		case "states":
 			body, _ := json.Marshal(map[string]string{"stateMachineArn": arn, "input": input})
 			_, err = s.sfnStartExecution(body)

@@ -627,10 +627,10 @@ func (s *Server) runAsync(ctx context.Context, ev asyncEvent) {
 func (s *Server) sendToTarget(arn, body string, attrs map[string]string) *apiError {
 	switch {
 	case strings.HasPrefix(arn, "arn:aws:sqs:"):
-		_, err := s.sqsSendInternal(arn, body, stringAttributes(attrs), "", "")
+		err := s.sqsSendInternal(arn, body, stringAttributes(attrs), "", "")
 		return err
 	case strings.HasPrefix(arn, "arn:aws:sns:"):
-		_, err := s.snsPublishInternal(arn, body, "", snsStringAttributes(attrs))
+		err := s.snsPublishInternal(arn, body, "", snsStringAttributes(attrs))
 		return err
 	}
 	return lambdaInvalid("Unsupported dead-letter target " + arn)

@@ -310,19 +310,20 @@ func (s *Server) snsPublishBatch(form url.Values) (any, *apiError) {
 
 // snsPublishInternal publishes to a topic ARN as another service does
 // (s.mu held).
-func (s *Server) snsPublishInternal(topicArn, message, subject string, attrs map[string]snsMessageAttribute) (string, *apiError) {
+func (s *Server) snsPublishInternal(topicArn, message, subject string, attrs map[string]snsMessageAttribute) *apiError {
 	t := s.topics[topicArn]
 	if t == nil {
-		return "", snsNotFound("Topic")
+		return snsNotFound("Topic")
 	}
 	in := snsPublishIn{message: message, subject: subject, attrs: attrs}
 	if t.fifo {
 		in.group, in.dedup = "default", sha256Hex(message)
 	}
 	if err := snsCheckPublish(t, in); err != nil {
-		return "", err
+		return err
 	}
-	return s.snsPublishChecked(t, in).MessageId, nil
+	s.snsPublishChecked(t, in)
+	return nil
 }
 
 // snsPublishChecked records a checked message and delivers it to the
@@ -478,7 +479,7 @@ func (s *Server) snsDeliver(rec *PublishedMessage, i int, sub *snsSubscription, 
 				}
 			}
 		}
-		_, err = s.sqsSendInternal(sub.endpoint, body, attrs, in.group, in.dedup)
+		err = s.sqsSendInternal(sub.endpoint, body, attrs, in.group, in.dedup)
 	case "lambda":
 		event, _ := json.Marshal(map[string]any{"Records": []any{map[string]any{"EventSource": "aws:sns", "EventVersion": "1.0",
 			"EventSubscriptionArn": sub.arn, "Sns": s.snsEnvelope(rec, sub, in, message, seq, true)}}})
@@ -512,7 +513,7 @@ func (s *Server) snsDeadLetter(d *SNSDelivery, sub *snsSubscription, envelope st
 	if json.Unmarshal([]byte(sub.attrs["RedrivePolicy"]), &p) != nil || p.DeadLetterTargetArn == "" {
 		return
 	}
-	if _, err := s.sqsSendInternal(p.DeadLetterTargetArn, envelope, nil, "", ""); err != nil {
+	if err := s.sqsSendInternal(p.DeadLetterTargetArn, envelope, nil, "", ""); err != nil {
 		d.Error += "; the dead-letter queue refused it: " + err.Error()
 		return
 	}

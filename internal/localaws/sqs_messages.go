@@ -431,10 +431,10 @@ func (s *Server) sqsSendAnswer(m *sqsMessage) map[string]any {
 // sqsSendInternal sends a message to the queue of an ARN, as another
 // service does (s.mu held); a FIFO queue without a group id gets the group
 // "default" and, without a deduplication id, one of the body.
-func (s *Server) sqsSendInternal(queueArn, body string, attrs map[string]sqsMessageAttribute, group, dedup string) (string, *apiError) {
+func (s *Server) sqsSendInternal(queueArn, body string, attrs map[string]sqsMessageAttribute, group, dedup string) *apiError {
 	q := s.queues[queueArn]
 	if q == nil {
-		return "", sqsNoQueue()
+		return sqsNoQueue()
 	}
 	in := sqsSendIn{MessageBody: &body, MessageAttributes: attrs}
 	if q.fifo {
@@ -446,11 +446,8 @@ func (s *Server) sqsSendInternal(queueArn, body string, attrs map[string]sqsMess
 		}
 		in.MessageGroupId, in.MessageDeduplicationId = &group, &dedup
 	}
-	out, err := s.sqsSend(q, in)
-	if err != nil {
-		return "", err
-	}
-	return out["MessageId"].(string), nil
+	_, err := s.sqsSend(q, in)
+	return err
 }
 
 func (s *Server) sqsSendMessage(body []byte) (any, *apiError) {
@@ -527,16 +524,16 @@ func (s *Server) sqsSendMessageBatch(body []byte) (any, *apiError) {
 
 // Receiving.
 
-// sqsReceive takes up to max receivable messages of q and makes them
+// sqsReceive takes up to limit receivable messages of q and makes them
 // invisible for vis (s.mu held), moving those received too often to the
 // dead-letter queue.
-func (s *Server) sqsReceive(q *sqsQueue, max int, vis time.Duration, now time.Time) []*sqsMessage {
+func (s *Server) sqsReceive(q *sqsQueue, limit int, vis time.Duration, now time.Time) []*sqsMessage {
 	mq := s.sqsMsgsOf(q, now)
 	dlq, maxReceives := s.sqsDeadLetterQueue(q)
 	var out, moved []*sqsMessage
 	busy := map[string]bool{}
 	for _, m := range mq.msgs {
-		if len(out) == max {
+		if len(out) == limit {
 			break
 		}
 		if m.visibleAt.After(now) {
@@ -626,11 +623,11 @@ func (s *Server) sqsWait(ctx context.Context, until time.Time) bool {
 }
 
 // sqsReceiveWait receives from q, waiting up to wait for a message.
-func (s *Server) sqsReceiveWait(ctx context.Context, q *sqsQueue, max int, vis, wait time.Duration) ([]*sqsMessage, *apiError) {
+func (s *Server) sqsReceiveWait(ctx context.Context, q *sqsQueue, limit int, vis, wait time.Duration) ([]*sqsMessage, *apiError) {
 	deadline := time.Now().Add(wait)
 	for {
 		now := time.Now()
-		if msgs := s.sqsReceive(q, max, vis, now); len(msgs) > 0 || !now.Before(deadline) || ctx.Err() != nil {
+		if msgs := s.sqsReceive(q, limit, vis, now); len(msgs) > 0 || !now.Before(deadline) || ctx.Err() != nil {
 			return msgs, nil
 		}
 		until := deadline
@@ -662,12 +659,12 @@ func (s *Server) sqsReceiveMessage(body []byte) (any, *apiError) {
 	if err != nil {
 		return nil, err
 	}
-	max, vis, wait := 1, sqsAttrInt(q, "VisibilityTimeout", 30), sqsAttrInt(q, "ReceiveMessageWaitTimeSeconds", 0)
+	limit, vis, wait := 1, sqsAttrInt(q, "VisibilityTimeout", 30), sqsAttrInt(q, "ReceiveMessageWaitTimeSeconds", 0)
 	if v := in.MaxNumberOfMessages; v != nil {
 		if *v < 1 || *v > sqsMaxBatch {
 			return nil, sqsRangeError("MaxNumberOfMessages", *v, "Must be between 1 and 10, if provided.")
 		}
-		max = int(*v)
+		limit = int(*v)
 	}
 	if v := in.VisibilityTimeout; v != nil {
 		if *v < 0 || *v > 43200 {
@@ -681,7 +678,7 @@ func (s *Server) sqsReceiveMessage(body []byte) (any, *apiError) {
 		}
 		wait = int(*v)
 	}
-	msgs, err := s.sqsReceiveWait(s.bgCtx, q, max, time.Duration(vis)*time.Second, time.Duration(wait)*time.Second)
+	msgs, err := s.sqsReceiveWait(s.bgCtx, q, limit, time.Duration(vis)*time.Second, time.Duration(wait)*time.Second)
 	if err != nil {
 		return nil, err
 	}

@@ -24,7 +24,6 @@
 package emulators
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -169,37 +168,6 @@ func (b *tailBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return string(b.buf)
-}
-
-// readLine waits for the first line of r that has prefix, within timeout, and
-// then keeps draining r into sink so the process never blocks on a full pipe.
-func readLine(r io.Reader, prefix string, timeout time.Duration, sink io.Writer) (string, error) {
-	lines := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(r)
-		found := false
-		for sc.Scan() {
-			line := sc.Text()
-			if !found && strings.HasPrefix(line, prefix) {
-				found = true
-				lines <- line
-				continue
-			}
-			fmt.Fprintln(sink, line)
-		}
-		if !found {
-			close(lines)
-		}
-	}()
-	select {
-	case line, ok := <-lines:
-		if !ok {
-			return "", fmt.Errorf("output ended before a line starting with %q", prefix)
-		}
-		return line, nil
-	case <-time.After(timeout):
-		return "", fmt.Errorf("no line starting with %q within %s", prefix, timeout)
-	}
 }
 
 // freePort asks the kernel for a free loopback port. The port is released
