@@ -11,7 +11,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
 	"github.com/eventstack-io/eventstack-operator/internal/alarmwatch"
@@ -23,9 +22,9 @@ import (
 // readAlarms gives the state of the stack's alarms that ACK created (cloudwatch-
 // controller reports none) to the scope: the alarm watcher's last reading,
 // registering them with it so that it wakes the stack when one changes
-// state — no AWS call and no requeue here. Without a watcher (a reconciler
-// driven by hand) it reads them from CloudWatch itself. A failed or missing
-// read keeps the states last written: an alarm never fails a reconcile.
+// state — no AWS call and no requeue here. A reconciler without a watcher
+// (driven by hand in tests) reads no alarm state. A missing read keeps the
+// states last written: an alarm never fails a reconcile.
 func (p *prober) readAlarms(ctx context.Context) {
 	s := p.s
 	key := client.ObjectKeyFromObject(s.stack)
@@ -53,11 +52,7 @@ func (p *prober) readAlarms(ctx context.Context) {
 	if err := p.ensureClients(ctx); err != nil {
 		return
 	}
-	states, err := p.alarmStates(ctx, key, names)
-	if err != nil {
-		log.FromContext(ctx).Info("alarm states not read; the last ones stay", "error", err.Error())
-		return
-	}
+	states := p.alarmStates(key, names)
 	if len(states) == 0 {
 		return // none read yet: the watcher wakes the stack when it has
 	}
@@ -75,15 +70,14 @@ func (p *prober) readAlarms(ctx context.Context) {
 	}
 }
 
-// alarmStates are the alarms' states as the watcher last read them, else
-// read now.
-func (p *prober) alarmStates(ctx context.Context, key types.NamespacedName, names []string) (map[string]probe.AlarmState, error) {
+// alarmStates are the alarms' states as the watcher last read them.
+func (p *prober) alarmStates(key types.NamespacedName, names []string) map[string]probe.AlarmState {
 	if p.r.Alarms == nil {
-		return probe.Alarms(ctx, p.clients.Alarms, names)
+		return nil
 	}
 	acct := alarmwatch.Account{Region: p.s.stack.Spec.Region, RoleARN: p.s.account.RoleARN}
 	p.r.Alarms.Watch(key, acct, p.clients.Alarms, names)
-	return p.r.Alarms.States(acct, names), nil
+	return p.r.Alarms.States(acct, names)
 }
 
 // setAlarms writes the alarm states read in this reconcile (else keeps the

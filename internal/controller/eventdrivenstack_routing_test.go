@@ -359,6 +359,13 @@ func TestIAMPolicyAllowsExactlyTheCallsMade(t *testing.T) {
 	createStack(t, stack)
 	playACKUntilReady(t, ns, stack.Name)
 	eventually(t, waitFor, "routing", func() error { return checkRouting(t, ns, "iam-") })
+	// The alarm watcher has read the alarms' states (cloudwatch:DescribeAlarms).
+	eventually(t, waitFor, "alarm states", func() error {
+		if n := len(getStack(t, ns, stack.Name).Status.Alarms); n == 0 {
+			return fmt.Errorf("no alarm state in status")
+		}
+		return nil
+	})
 	// Prune a rule: targets, permission and rule are removed.
 	s := getStack(t, ns, stack.Name)
 	s.Spec.Rules = s.Spec.Rules[1:]

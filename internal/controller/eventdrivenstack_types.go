@@ -51,8 +51,8 @@ type EventDrivenStackReconciler struct {
 	ProgressInterval time.Duration
 
 	// Alarms follows the stacks' alarm states and wakes a stack whose
-	// alarms changed (SetupWithManager makes it); nil: each reconcile reads
-	// them itself (a reconciler driven by hand in tests).
+	// alarms changed (SetupWithManager makes it); nil: no alarm state is
+	// read (a reconciler driven by hand in tests).
 	Alarms *alarmwatch.Watcher
 	// wake carries the stacks the alarm watcher wakes to the controller.
 	wake chan event.TypedGenericEvent[*v1alpha1.EventDrivenStack]
