@@ -407,7 +407,7 @@ func TestRunLocalSeedTest(t *testing.T) {
 		}
 		return nil
 	})
-	out, code = edsTest("20s")
+	out, code = edsTest("8s")
 	t.Logf("kubectl eds test with a broken pattern:\n%s", out)
 	if code != 1 || !strings.Contains(out, "FAIL") {
 		t.Fatalf("a broken pattern: exit %d, want 1 and FAIL\n%s", code, out)
