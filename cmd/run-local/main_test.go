@@ -71,13 +71,16 @@ func startRunLocal(t *testing.T, flags ...string) *runLocal {
 		t.Fatal(err)
 	}
 	cmd.Stderr = logs
+	// Its own process group: a failed test kills the control plane and the
+	// emulators run-local started too, not run-local alone.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	r := &runLocal{t: t, assets: assets, cmd: cmd, exited: make(chan error, 1)}
 	go func() { r.exited <- cmd.Wait() }()
 	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 		if t.Failed() {
 			out, _ := os.ReadFile(logs.Name())
 			t.Logf("run-local's log (last 4 KB):\n%s", out[max(0, len(out)-4096):])
