@@ -27,6 +27,9 @@ func (r *EventDrivenStackReconciler) recordApplied(s *scope, key status.ChildKey
 	m := &r.memos.of(s.stack).applied
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if m.children == nil {
+		m.children = map[status.ChildKey]appliedChild{}
+	}
 	m.children[key] = appliedChild{uid: obj.GetUID(), generation: obj.GetGeneration(),
 		specHash: obj.GetAnnotations()[render.AnnotationSpecHash], at: time.Now()}
 }
@@ -47,6 +50,10 @@ func (r *EventDrivenStackReconciler) sweepApplied(s *scope) {
 		if shown(a, s.existing[k]) || now.Sub(a.at) >= appliedTTL {
 			delete(m.children, k)
 		}
+	}
+	if len(m.children) == 0 {
+		// A Go map keeps the room it grew to: an idle stack keeps none.
+		m.children = nil
 	}
 }
 

@@ -287,7 +287,7 @@ func (r *EventDrivenStackReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		}).
 		Named("eventdrivenstack")
 	for _, k := range ack.Kinds {
-		if err := mgr.GetFieldIndexer().IndexField(context.Background(), k.New(), OwnerIndex, indexOwner); err != nil {
+		if err := indexByOwner(mgr, k); err != nil {
 			return fmt.Errorf("indexing %s by owner: %w", k.GVK.Kind, err)
 		}
 		// Status changes of children matter (ARNs, readiness), so no

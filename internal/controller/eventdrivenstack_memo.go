@@ -48,7 +48,7 @@ func (m *memoRegistry) of(stack *v1alpha1.EventDrivenStack) *stackMemos {
 		return v.(*stackMemos)
 	}
 	e := &stackMemos{uid: stack.UID, logGroups: map[string]logGroupMemo{},
-		applied:  appliedMemo{children: map[status.ChildKey]appliedChild{}},
+		applied:  appliedMemo{},
 		children: stackMemo{reported: map[types.UID]int64{}, settled: map[types.UID]string{}, reclaim: map[string]bool{}}}
 	m.entries.Store(key, e)
 	return e
