@@ -797,19 +797,18 @@ type ackLatency struct {
 }
 
 // defaultACKLatency is the model at the given scale (1: as assumed; 0.1: ten
-// times faster): Table 10 s; Role ARN 1 s, synced 2 s later (3 s from its
-// creation); Table CREATING 1 s, ACTIVE 10 s; Function 5 s; EventSourceMapping 5 s; Queue, Topic,
-// Subscription, StateMachine 1 s.
+// times faster): each kind's Latency in ack.Kinds (Table 10 s, Function and
+// EventSourceMapping 5 s, Queue, Topic, Subscription, StateMachine and
+// MetricAlarm 1 s), with a role's two rounds (ARN 1 s, synced 2 s later: 3 s
+// from its creation; a change 2 s) and a table's (CREATING 1 s, ACTIVE 10 s).
 func defaultACKLatency(scale float64) *ackLatency {
 	d := func(s float64) time.Duration { return time.Duration(s * scale * float64(time.Second)) }
-	return &ackLatency{
-		byKind: map[string]time.Duration{
-			"Table": d(10), "Function": d(5), "EventSourceMapping": d(5),
-			"Queue": d(1), "Topic": d(1), "Subscription": d(1), "StateMachine": d(1),
-			"Role": d(2), // a change of a synced role
-		},
-		roleARN: d(1), rolePolicies: d(2), tableARN: d(1), scale: scale,
+	byKind := map[string]time.Duration{}
+	for _, k := range ack.Kinds {
+		byKind[k.GVK.Kind] = d(k.Latency.Seconds())
 	}
+	byKind["Role"] = d(2) // a change of a synced role
+	return &ackLatency{byKind: byKind, roleARN: d(1), rolePolicies: d(2), tableARN: d(1), scale: scale}
 }
 
 // of is how long ACK takes to report obj as it is now (before PlayOnce).
@@ -832,9 +831,9 @@ func (l *ackLatency) roleSynced() time.Duration { return l.roleARN + l.rolePolic
 
 func (l *ackLatency) String() string {
 	r := func(d time.Duration) string { return strconv.FormatFloat(d.Seconds(), 'f', -1, 64) + "s" }
-	return fmt.Sprintf("scale %g: Table %s (CREATING reported after %s), Role ARN %s then synced %s later (%s), Function %s, EventSourceMapping %s, Queue %s, Topic %s, Subscription %s, StateMachine %s",
+	return fmt.Sprintf("scale %g: Table %s (CREATING reported after %s), Role ARN %s then synced %s later (%s), Function %s, EventSourceMapping %s, Queue %s, Topic %s, Subscription %s, StateMachine %s, MetricAlarm %s",
 		l.scale, r(l.byKind["Table"]), r(l.tableARN), r(l.roleARN), r(l.rolePolicies), r(l.roleSynced()), r(l.byKind["Function"]),
-		r(l.byKind["EventSourceMapping"]), r(l.byKind["Queue"]), r(l.byKind["Topic"]), r(l.byKind["Subscription"]), r(l.byKind["StateMachine"]))
+		r(l.byKind["EventSourceMapping"]), r(l.byKind["Queue"]), r(l.byKind["Topic"]), r(l.byKind["Subscription"]), r(l.byKind["StateMachine"]), r(l.byKind["MetricAlarm"]))
 }
 
 // startACKPlayer starts a player on a namespace with four writers, which
