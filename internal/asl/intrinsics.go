@@ -45,11 +45,42 @@ var hashAlgorithms = []string{"MD5", "SHA-1", "SHA-256", "SHA-384", "SHA-512"}
 // field".
 const maxIntrinsicDepth = 10
 
-// intrinsicArg is one parsed argument: a literal (its Go value: string,
-// bool, nil, or the number's text), or a path or call (literal false).
-type intrinsicArg struct {
-	literal bool
-	value   any
+// Intrinsic is a parsed intrinsic function call, States.Name(args): what
+// admission checks (checkIntrinsic) and what the local AWS evaluates
+// (internal/localaws), one grammar for both.
+type Intrinsic struct {
+	Name string
+	Args []IntrinsicArg
+}
+
+// IntrinsicArg is one argument: a literal (Literal: Value is a string — its
+// escapes resolved but \{ and \} kept, for States.Format —, a bool, nil, or
+// a Number), a path on the input or the context object (Path, as written), or
+// another call (Call).
+type IntrinsicArg struct {
+	Literal bool
+	Value   any
+	Path    string
+	Call    *Intrinsic
+}
+
+// Number is a numeric literal's text, kept apart from strings.
+type Number string
+
+// ParseIntrinsic parses a whole intrinsic function call: known functions,
+// nested at most 10 deep, with arguments of the grammar the guide gives
+// (their number and literal values are checked by admission, not here).
+func ParseIntrinsic(s string) (*Intrinsic, error) {
+	p := &intrinsicParser{s: s}
+	call, err := p.call(1)
+	if err != nil {
+		return nil, err
+	}
+	p.spaces()
+	if p.pos != len(s) {
+		return nil, p.errorf("unexpected %q after the function's closing )", s[p.pos:])
+	}
+	return call, nil
 }
 
 type intrinsicParser struct {
@@ -67,15 +98,27 @@ func (p *intrinsicParser) spaces() {
 	}
 }
 
-// checkIntrinsic checks a whole intrinsic function call.
+// checkIntrinsic checks a whole intrinsic function call: its grammar, and
+// each call's arguments.
 func checkIntrinsic(s string) error {
-	p := &intrinsicParser{s: s}
-	if err := p.call(1); err != nil {
+	call, err := ParseIntrinsic(s)
+	if err != nil {
 		return err
 	}
-	p.spaces()
-	if p.pos != len(s) {
-		return p.errorf("unexpected %q after the function's closing )", s[p.pos:])
+	return checkCalls(call)
+}
+
+// checkCalls checks the arguments of a call and of the calls nested in it.
+func checkCalls(c *Intrinsic) error {
+	if err := checkArguments(c.Name, intrinsics[c.Name], c.Args); err != nil {
+		return err
+	}
+	for _, a := range c.Args {
+		if a.Call != nil {
+			if err := checkCalls(a.Call); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }
@@ -90,50 +133,47 @@ func knownIntrinsics() string {
 }
 
 // call reads States.Name(args) at a nesting depth.
-func (p *intrinsicParser) call(depth int) error {
+func (p *intrinsicParser) call(depth int) (*Intrinsic, error) {
 	start := p.pos
 	for p.pos < len(p.s) && (p.s[p.pos] == '.' || isLetterOrDigit(p.s[p.pos])) {
 		p.pos++
 	}
-	name := p.s[start:p.pos]
-	ar, known := intrinsics[name]
-	if !known {
-		return fmt.Errorf("%s is not an intrinsic function of Step Functions (they are %s)", name, knownIntrinsics())
+	c := &Intrinsic{Name: p.s[start:p.pos]}
+	if _, known := intrinsics[c.Name]; !known {
+		return nil, fmt.Errorf("%s is not an intrinsic function of Step Functions (they are %s)", c.Name, knownIntrinsics())
 	}
 	if depth > maxIntrinsicDepth {
-		return fmt.Errorf("intrinsic functions nest at most %d deep within a field; %s is at depth %d", maxIntrinsicDepth, name, depth)
+		return nil, fmt.Errorf("intrinsic functions nest at most %d deep within a field; %s is at depth %d", maxIntrinsicDepth, c.Name, depth)
 	}
 	p.spaces()
 	if p.pos >= len(p.s) || p.s[p.pos] != '(' {
-		return p.errorf("%s must be called: %s(...)", name, name)
+		return nil, p.errorf("%s must be called: %s(...)", c.Name, c.Name)
 	}
 	p.pos++
-	var args []intrinsicArg
 	p.spaces()
 	if p.pos < len(p.s) && p.s[p.pos] == ')' {
 		p.pos++
-	} else {
-		for {
-			a, err := p.arg(depth)
-			if err != nil {
-				return err
-			}
-			args = append(args, a)
-			p.spaces()
-			if p.pos >= len(p.s) {
-				return p.errorf("%s( is not closed with )", name)
-			}
-			if p.s[p.pos] == ')' {
-				p.pos++
-				break
-			}
-			if p.s[p.pos] != ',' {
-				return p.errorf("want , or ) after an argument of %s, not %q", name, p.s[p.pos])
-			}
-			p.pos++
-		}
+		return c, nil
 	}
-	return checkArguments(name, ar, args)
+	for {
+		a, err := p.arg(depth)
+		if err != nil {
+			return nil, err
+		}
+		c.Args = append(c.Args, a)
+		p.spaces()
+		if p.pos >= len(p.s) {
+			return nil, p.errorf("%s( is not closed with )", c.Name)
+		}
+		if p.s[p.pos] == ')' {
+			p.pos++
+			return c, nil
+		}
+		if p.s[p.pos] != ',' {
+			return nil, p.errorf("want , or ) after an argument of %s, not %q", c.Name, p.s[p.pos])
+		}
+		p.pos++
+	}
 }
 
 func isLetterOrDigit(c byte) bool {
@@ -141,24 +181,26 @@ func isLetterOrDigit(c byte) bool {
 }
 
 // arg reads one argument.
-func (p *intrinsicParser) arg(depth int) (intrinsicArg, error) {
+func (p *intrinsicParser) arg(depth int) (IntrinsicArg, error) {
 	p.spaces()
 	rest := p.s[p.pos:]
 	switch {
 	case rest == "":
-		return intrinsicArg{}, p.errorf("an argument is missing")
+		return IntrinsicArg{}, p.errorf("an argument is missing")
 	case rest[0] == '\'':
 		s, err := p.str()
-		return intrinsicArg{literal: true, value: s}, err
+		return IntrinsicArg{Literal: true, Value: s}, err
 	case rest[0] == '$':
 		pp := &pathParser{s: p.s, pos: p.pos}
 		if err := pp.path(); err != nil {
-			return intrinsicArg{}, err
+			return IntrinsicArg{}, err
 		}
+		path := strings.TrimSpace(p.s[p.pos:pp.pos])
 		p.pos = pp.pos
-		return intrinsicArg{}, nil
+		return IntrinsicArg{Path: path}, nil
 	case strings.HasPrefix(rest, "States."):
-		return intrinsicArg{}, p.call(depth + 1)
+		c, err := p.call(depth + 1)
+		return IntrinsicArg{Call: c}, err
 	case rest[0] == '-' || (rest[0] >= '0' && rest[0] <= '9'):
 		start := p.pos
 		if rest[0] == '-' {
@@ -169,9 +211,9 @@ func (p *intrinsicParser) arg(depth int) (intrinsicArg, error) {
 			p.pos++
 		}
 		if p.pos == digits {
-			return intrinsicArg{}, p.errorf("a number is expected after -")
+			return IntrinsicArg{}, p.errorf("a number is expected after -")
 		}
-		return intrinsicArg{literal: true, value: numberText(p.s[start:p.pos])}, nil
+		return IntrinsicArg{Literal: true, Value: Number(p.s[start:p.pos])}, nil
 	}
 	for _, lit := range []struct {
 		text  string
@@ -179,14 +221,11 @@ func (p *intrinsicParser) arg(depth int) (intrinsicArg, error) {
 	}{{"true", true}, {"false", false}, {"null", nil}} {
 		if strings.HasPrefix(rest, lit.text) {
 			p.pos += len(lit.text)
-			return intrinsicArg{literal: true, value: lit.value}, nil
+			return IntrinsicArg{Literal: true, Value: lit.value}, nil
 		}
 	}
-	return intrinsicArg{}, p.errorf("an argument is a quoted string, a number, true, false, null, a path or an intrinsic function, not %q", rest)
+	return IntrinsicArg{}, p.errorf("an argument is a quoted string, a number, true, false, null, a path or an intrinsic function, not %q", rest)
 }
-
-// numberText is a numeric literal's text, kept apart from strings.
-type numberText string
 
 // str reads a quoted string literal, with its escapes resolved except that
 // an escaped { or } stays escaped (States.Format tells them from {}).
@@ -216,7 +255,7 @@ func (p *intrinsicParser) str() (string, error) {
 
 // checkArguments checks a call's arguments: their number, and what the guide
 // says of literal ones.
-func checkArguments(name string, ar arity, args []intrinsicArg) error {
+func checkArguments(name string, ar arity, args []IntrinsicArg) error {
 	n := len(args)
 	switch {
 	case ar.max == -1 && n < ar.min:
@@ -231,12 +270,12 @@ func checkArguments(name string, ar arity, args []intrinsicArg) error {
 		// "There must be as many remaining arguments in the Invocation as
 		// there are occurrences of {}"; a { or } of the text itself is
 		// escaped (\{ \}).
-		if !args[0].literal {
+		if !args[0].Literal {
 			return nil
 		}
-		template, isString := args[0].value.(string)
+		template, isString := args[0].Value.(string)
 		if !isString {
-			return fmt.Errorf("States.Format's first argument is the template string, not %v", args[0].value)
+			return fmt.Errorf("States.Format's first argument is the template string, not %v", args[0].Value)
 		}
 		holes, err := placeholders(template)
 		if err != nil {
@@ -247,16 +286,16 @@ func checkArguments(name string, ar arity, args []intrinsicArg) error {
 				template, holes, plural(holes), n-1, plural(n-1))
 		}
 	case "States.Hash":
-		if a := args[1]; a.literal {
-			if s, ok := a.value.(string); !ok || !contains(hashAlgorithms, s) {
-				return fmt.Errorf("States.Hash's algorithm is one of %s, not %v", strings.Join(hashAlgorithms, ", "), a.value)
+		if a := args[1]; a.Literal {
+			if s, ok := a.Value.(string); !ok || !contains(hashAlgorithms, s) {
+				return fmt.Errorf("States.Hash's algorithm is one of %s, not %v", strings.Join(hashAlgorithms, ", "), a.Value)
 			}
 		}
 	case "States.JsonMerge":
 		// "Step Functions only supports the shallow merging mode; therefore,
 		// you must specify the boolean value as false."
-		if a := args[2]; a.literal && a.value != false {
-			return fmt.Errorf("States.JsonMerge's third argument must be false (Step Functions only merges shallowly), not %v", a.value)
+		if a := args[2]; a.Literal && a.Value != false {
+			return fmt.Errorf("States.JsonMerge's third argument must be false (Step Functions only merges shallowly), not %v", a.Value)
 		}
 	}
 	return nil

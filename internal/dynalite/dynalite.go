@@ -24,6 +24,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/eventstack-io/eventstack-operator/internal/tailbuffer"
 )
 
 // StartTimeout bounds how long dynalite may take to listen.
@@ -44,7 +46,7 @@ type Server struct {
 	endpoint string
 	cmd      *exec.Cmd
 	stdin    io.Closer
-	logs     *tailBuffer
+	logs     *tailbuffer.Buffer
 	done     chan struct{}
 	once     sync.Once
 }
@@ -69,7 +71,7 @@ func Start(ctx context.Context, repoRoot string) (*Server, error) {
 	}
 	cmd := exec.Command(node, "-e", script)
 	cmd.Dir = repoRoot
-	s := &Server{cmd: cmd, logs: &tailBuffer{max: 16 << 10}, done: make(chan struct{})}
+	s := &Server{cmd: cmd, logs: &tailbuffer.Buffer{Max: 16 << 10}, done: make(chan struct{})}
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		return nil, err
@@ -188,27 +190,4 @@ func RepoRoot() (string, error) {
 		dir = parent
 	}
 	return "", errors.New("no go.mod of github.com/eventstack-io/eventstack-operator above the working directory")
-}
-
-// tailBuffer keeps the last max bytes written to it.
-type tailBuffer struct {
-	mu  sync.Mutex
-	buf []byte
-	max int
-}
-
-func (b *tailBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.buf = append(b.buf, p...)
-	if len(b.buf) > b.max {
-		b.buf = b.buf[len(b.buf)-b.max:]
-	}
-	return len(p), nil
-}
-
-func (b *tailBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return strings.TrimSpace(string(b.buf))
 }

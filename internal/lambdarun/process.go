@@ -18,6 +18,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/eventstack-io/eventstack-operator/internal/tailbuffer"
+
 	"github.com/eventstack-io/eventstack-operator/internal/localaws"
 )
 
@@ -41,9 +43,9 @@ const (
 type process struct {
 	cmd    *exec.Cmd
 	url    string
-	done   chan struct{} // closed when the process has exited
-	eof    chan struct{} // closed when its output has been read to the end
-	stderr *tailBuffer   // the RIE's own log, for error messages
+	done   chan struct{}      // closed when the process has exited
+	eof    chan struct{}      // closed when its output has been read to the end
+	stderr *tailbuffer.Buffer // the RIE's own log, for error messages
 
 	mu  sync.Mutex
 	cur *collector // the invocation running
@@ -89,7 +91,7 @@ func tryStart(ctx context.Context, rie, dir string, env []string) (*process, err
 	cmd.Dir, cmd.Env = dir, env
 	setProcessGroup(cmd)
 	p := &process{cmd: cmd, url: "http://" + addr + "/2015-03-31/functions/function/invocations",
-		done: make(chan struct{}), eof: make(chan struct{}), stderr: &tailBuffer{max: stderrBytes}}
+		done: make(chan struct{}), eof: make(chan struct{}), stderr: &tailbuffer.Buffer{Max: stderrBytes}}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, err
@@ -334,33 +336,6 @@ func freePorts(n int) ([]int, error) {
 		out = append(out, l.Addr().(*net.TCPAddr).Port)
 	}
 	return out, nil
-}
-
-// tailBuffer keeps the last max bytes written to it.
-type tailBuffer struct {
-	mu  sync.Mutex
-	buf []byte
-	max int
-}
-
-func (b *tailBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.buf = append(b.buf, p...)
-	if len(b.buf) > b.max {
-		b.buf = b.buf[len(b.buf)-b.max:]
-	}
-	return len(p), nil
-}
-
-func (b *tailBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	s := strings.TrimSpace(string(b.buf))
-	if s == "" {
-		return "(empty)"
-	}
-	return s
 }
 
 // maxUnzipped is Lambda's limit on a function's unzipped code.

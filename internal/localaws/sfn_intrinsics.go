@@ -35,190 +35,65 @@ import (
 	"reflect"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/eventstack-io/eventstack-operator/internal/asl"
 )
 
-// sfnIntrinsic evaluates an intrinsic function call.
+// sfnIntrinsic evaluates an intrinsic function call, parsed with the grammar
+// admission checks it with (asl.ParseIntrinsic).
 func sfnIntrinsic(expr string, input, context any) (any, *sfnFailure) {
-	p := &sfnIntrinsicParser{s: expr, input: input, context: context}
-	v, f := p.call(1)
-	if f != nil {
-		return nil, f
+	call, err := asl.ParseIntrinsic(expr)
+	if err != nil {
+		return nil, sfnIntrinsicFailure("%v", err)
 	}
-	p.spaces()
-	if p.pos != len(p.s) {
-		return nil, sfnIntrinsicFailure("unexpected %q after the closing ) of %s", p.s[p.pos:], expr)
-	}
-	return v, nil
+	return sfnCall(call, input, context)
 }
 
 func sfnIntrinsicFailure(format string, args ...any) *sfnFailure {
 	return &sfnFailure{"States.IntrinsicFailure", fmt.Sprintf(format, args...)}
 }
 
-type sfnIntrinsicParser struct {
-	s              string
-	pos            int
-	input, context any
-}
-
-func (p *sfnIntrinsicParser) spaces() {
-	for p.pos < len(p.s) && strings.IndexByte(" \t\n\r", p.s[p.pos]) >= 0 {
-		p.pos++
-	}
-}
-
-// call reads and evaluates States.Name(args).
-func (p *sfnIntrinsicParser) call(depth int) (any, *sfnFailure) {
-	if depth > 10 {
-		return nil, sfnIntrinsicFailure("intrinsic functions nest at most 10 deep in %s", p.s)
-	}
-	start := p.pos
-	for p.pos < len(p.s) && (p.s[p.pos] == '.' || isAlnum(p.s[p.pos])) {
-		p.pos++
-	}
-	name := p.s[start:p.pos]
-	fn, known := sfnIntrinsics[name]
-	if !known {
-		return nil, sfnIntrinsicFailure("%q is not an intrinsic function", name)
-	}
-	p.spaces()
-	if p.pos >= len(p.s) || p.s[p.pos] != '(' {
-		return nil, sfnIntrinsicFailure("%s must be called: %s(...)", name, name)
-	}
-	p.pos++
-	var args []any
-	p.spaces()
-	if p.pos < len(p.s) && p.s[p.pos] == ')' {
-		p.pos++
-	} else {
-		for {
-			a, f := p.arg(depth)
-			if f != nil {
-				return nil, f
-			}
-			args = append(args, a)
-			p.spaces()
-			if p.pos >= len(p.s) {
-				return nil, sfnIntrinsicFailure("%s( is not closed with )", name)
-			}
-			c := p.s[p.pos]
-			p.pos++
-			if c == ')' {
-				break
-			}
-			if c != ',' {
-				return nil, sfnIntrinsicFailure("want , or ) after an argument of %s, not %q", name, c)
-			}
+// sfnCall evaluates a call's arguments, then the call.
+func sfnCall(c *asl.Intrinsic, input, context any) (any, *sfnFailure) {
+	fn := sfnIntrinsics[c.Name]
+	args := make([]any, 0, len(c.Args))
+	for _, a := range c.Args {
+		v, f := sfnArg(a, input, context)
+		if f != nil {
+			return nil, f
 		}
+		args = append(args, v)
 	}
 	if len(args) < fn.min || (fn.max >= 0 && len(args) > fn.max) {
-		return nil, sfnIntrinsicFailure("Invalid arguments in %s: it takes %s arguments, not %d", name, fn.arity(), len(args))
+		return nil, sfnIntrinsicFailure("Invalid arguments in %s: it takes %s arguments, not %d", c.Name, fn.arity(), len(args))
 	}
 	v, err := fn.run(args)
 	if err != nil {
-		return nil, sfnIntrinsicFailure("Invalid arguments in %s: %v", name, err)
+		return nil, sfnIntrinsicFailure("Invalid arguments in %s: %v", c.Name, err)
 	}
 	return v, nil
 }
 
-func isAlnum(c byte) bool {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-}
-
-// arg reads and evaluates one argument.
-func (p *sfnIntrinsicParser) arg(depth int) (any, *sfnFailure) {
-	p.spaces()
-	rest := p.s[p.pos:]
+// sfnArg is an argument's value: a literal (a string one keeps its \{ \}
+// escapes for States.Format), what a path selects, or a call's result.
+func sfnArg(a asl.IntrinsicArg, input, context any) (any, *sfnFailure) {
 	switch {
-	case rest == "":
-		return nil, sfnIntrinsicFailure("an argument is missing in %s", p.s)
-	case rest[0] == '\'':
-		return p.str()
-	case rest[0] == '$':
-		end := p.pathEnd()
-		path := strings.TrimSpace(p.s[p.pos:end])
-		p.pos = end
-		return sfnSelect(path, p.input, p.context)
-	case strings.HasPrefix(rest, "States."):
-		return p.call(depth + 1)
-	case rest[0] == '-' || (rest[0] >= '0' && rest[0] <= '9'):
-		start := p.pos
-		p.pos++
-		for p.pos < len(p.s) && strings.IndexByte("0123456789.eE+-", p.s[p.pos]) >= 0 {
-			p.pos++
-		}
-		n := json.Number(p.s[start:p.pos])
+	case a.Call != nil:
+		return sfnCall(a.Call, input, context)
+	case a.Path != "":
+		return sfnSelect(a.Path, input, context)
+	}
+	switch v := a.Value.(type) {
+	case string:
+		return sfnLiteral(v), nil
+	case asl.Number:
+		n := json.Number(v)
 		if _, err := n.Float64(); err != nil {
 			return nil, sfnIntrinsicFailure("%q is not a number", string(n))
 		}
 		return n, nil
 	}
-	for _, lit := range []struct {
-		text  string
-		value any
-	}{{"true", true}, {"false", false}, {"null", nil}} {
-		if strings.HasPrefix(rest, lit.text) {
-			p.pos += len(lit.text)
-			return lit.value, nil
-		}
-	}
-	return nil, sfnIntrinsicFailure("an argument is a quoted string, a number, true, false, null, a path or an intrinsic function, not %q", rest)
-}
-
-// pathEnd is where a path argument ends: at a , or ) outside brackets and
-// quotes.
-func (p *sfnIntrinsicParser) pathEnd() int {
-	depth := 0
-	for j := p.pos; j < len(p.s); j++ {
-		switch c := p.s[j]; c {
-		case '\'', '"':
-			for j++; j < len(p.s) && p.s[j] != c; j++ {
-				if p.s[j] == '\\' {
-					j++
-				}
-			}
-		case '[', '(':
-			depth++
-		case ']':
-			depth--
-		case ')':
-			if depth == 0 {
-				return j
-			}
-			depth--
-		case ',':
-			if depth == 0 {
-				return j
-			}
-		}
-	}
-	return len(p.s)
-}
-
-// str reads a quoted string; \{ and \} stay escaped so that States.Format
-// tells them from its {} placeholders (sfnUnescapeBraces removes them).
-func (p *sfnIntrinsicParser) str() (any, *sfnFailure) {
-	p.pos++ // '
-	var b strings.Builder
-	for p.pos < len(p.s) {
-		c := p.s[p.pos]
-		switch {
-		case c == '\\' && p.pos+1 < len(p.s):
-			next := p.s[p.pos+1]
-			if next == '{' || next == '}' {
-				b.WriteByte('\\')
-			}
-			b.WriteByte(next)
-			p.pos += 2
-		case c == '\'':
-			p.pos++
-			return sfnLiteral(b.String()), nil
-		default:
-			b.WriteByte(c)
-			p.pos++
-		}
-	}
-	return nil, sfnIntrinsicFailure("a string is not closed with ' in %s", p.s)
+	return a.Value, nil
 }
 
 // sfnLiteral is a string literal of an intrinsic call, its \{ \} escapes

@@ -24,18 +24,17 @@
 package emulators
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
 	"io"
 	"net"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	dynaliteproc "github.com/eventstack-io/eventstack-operator/internal/dynalite"
 )
 
 // startTimeout bounds how long a server may take to listen.
@@ -81,24 +80,7 @@ func unavailable(t testing.TB, format string, args ...any) {
 }
 
 // RepoRoot is the folder of the repository's go.mod.
-func RepoRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for range 20 {
-		if data, err := os.ReadFile(filepath.Join(dir, "go.mod")); err == nil &&
-			bytes.Contains(data, []byte("module github.com/eventstack-io/eventstack-operator\n")) {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			break
-		}
-		dir = parent
-	}
-	return "", errors.New("no go.mod of github.com/eventstack-io/eventstack-operator above the working directory")
-}
+func RepoRoot() (string, error) { return dynaliteproc.RepoRoot() }
 
 // process is a server started by a test binary.
 type process struct {
