@@ -122,6 +122,9 @@ func BuildGraph(stack *v1alpha1.EventDrivenStack, in Inputs) (*Graph, error) {
 	return g.graph(), nil
 }
 
+// archiveKind keys the bus's archive among the graph's nodes.
+const archiveKind refs.Kind = "archive"
+
 // placeholderAccount derives the ARNs reported in the simulated waves while
 // the account is unknown: their form matters, not their account.
 const placeholderAccount = "000000000000"
@@ -192,6 +195,9 @@ func (g *graphBuilder) now(in Inputs) error {
 	if rt.Bus != nil {
 		g.operatorNode(refs.EventBus, g.stack.Spec.EventBus.Name)
 	}
+	if a := BuildArchive(g.stack); a != nil {
+		g.node(Key(archiveKind, a.Name), "Archive", a.Name, Operator)
+	}
 	for _, r := range rt.Rules {
 		_, name, _ := strings.Cut(r.Component, "/")
 		g.operatorNode(ruleKind, name).Waiting = r.Needs
@@ -254,6 +260,13 @@ func (g *graphBuilder) waves(in Inputs) (Observed, error) {
 			reached(&n.Created, wave)
 			reached(&n.Complete, wave)
 			made = append(made, n.Component)
+			// The bus's archive right after it (routing.Ensure), on its ARN.
+			if a := BuildArchive(g.stack); a != nil {
+				an := g.nodes[Key(archiveKind, a.Name)]
+				reached(&an.Created, wave)
+				reached(&an.Complete, wave)
+				g.edge(an.Component, n.Component, "EventSourceArn", true)
+			}
 		}
 		for _, r := range rt.Rules {
 			n := g.nodes[r.Component]

@@ -335,3 +335,25 @@ func TestMappingLookups(t *testing.T) {
 		})
 	}
 }
+
+// The bus's archive is made with the bus, on its ARN.
+func TestGraphShowsTheArchive(t *testing.T) {
+	stack := withoutAlarms(loadSeed(t))
+	stack.Spec.EventBus.Archive = &v1alpha1.EventArchive{RetentionDays: 7}
+	g := mustGraph(t, stack, Inputs{Observed: Observed{Account: account}})
+	name := ArchiveName(&stack.Spec)
+	n := graphNode(t, g, "archive/"+name)
+	if n.Kind != "Archive" || n.Name != name || n.MadeBy != Operator || n.Created != 0 || n.Complete != 0 {
+		t.Errorf("archive node %+v", n)
+	}
+	found := false
+	for _, e := range g.Edges {
+		found = found || (e.From == n.Component && e.To == "eventBus/custom-event-bus" && e.What == "EventSourceArn" && e.Needs)
+	}
+	if !found {
+		t.Errorf("no edge from the archive to the bus it archives: %+v", g.Edges)
+	}
+	if g.Waves != 3 {
+		t.Errorf("waves = %d, want 3", g.Waves)
+	}
+}
