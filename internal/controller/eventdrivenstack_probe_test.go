@@ -47,6 +47,11 @@ func TestNotReadyBeforeACKActedOnAChange(t *testing.T) {
 	stack := prefixed(t, ns, "acted-")
 	createStack(t, stack)
 	playACKUntilReady(t, ns, stack.Name)
+	// The operator puts off an apply in the second of ACK's last status
+	// write (status.ApplyDelay) and says so; that message is progress, kept
+	// until the status interval ends. Let that second pass, so that what
+	// the status says below is about ACK not having acted yet.
+	time.Sleep(1500 * time.Millisecond)
 
 	s := getStack(t, ns, stack.Name)
 	s.Spec.Queues[0].VisibilityTimeoutSeconds = ptr.To[int32](60)

@@ -201,12 +201,13 @@ func FailureOf(ctx context.Context, api API, executionARN string) (*Failure, err
 	if end == nil {
 		return task, nil
 	}
-	end.State = stateOf(endEvent)
-	if task != nil && task.State == end.State && task.Error == end.Error {
-		// The execution failed of its task's error: the task's event
-		// names what failed.
+	if task != nil && task.Error == end.Error && task.Cause == end.Cause {
+		// The execution failed of its task's error, unchanged: the task's
+		// event names what failed (a Parallel's failure event may follow
+		// another branch's last event).
 		return task, nil
 	}
+	end.State = stateOf(endEvent)
 	end.After = task
 	return end, nil
 }
