@@ -49,15 +49,8 @@ func (r *EventDrivenStackReconciler) reconcileRemovedArchives(ctx context.Contex
 // deleteArchives deletes every archive the inventory lists, for a stack being
 // deleted (before its bus), and takes each off the inventory once it is gone.
 func (r *EventDrivenStackReconciler) deleteArchives(ctx context.Context, s *scope) error {
-	archives := inventory(s.stack, kindArchive)
-	if len(archives) == 0 {
-		return nil
-	}
-	if r.AWS == nil {
-		return errNoAWS
-	}
-	clients, err := r.clients(ctx, s)
-	if err != nil {
+	archives, clients, err := r.inventoryToDelete(ctx, s, kindArchive)
+	if err != nil || len(archives) == 0 {
 		return err
 	}
 	for _, a := range archives {

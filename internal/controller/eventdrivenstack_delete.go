@@ -122,15 +122,8 @@ func (r *EventDrivenStackReconciler) deleteRouting(ctx context.Context, s *scope
 // deleteLogGroups deletes the log groups the inventory lists, for a stack
 // being deleted.
 func (r *EventDrivenStackReconciler) deleteLogGroups(ctx context.Context, s *scope) error {
-	groups := inventory(s.stack, kindLogGroup)
-	if len(groups) == 0 {
-		return nil
-	}
-	if r.AWS == nil {
-		return errNoAWS
-	}
-	clients, err := r.clients(ctx, s)
-	if err != nil {
+	groups, clients, err := r.inventoryToDelete(ctx, s, kindLogGroup)
+	if err != nil || len(groups) == 0 {
 		return err
 	}
 	if name, err := loggroups.DeleteAll(ctx, clients.Logs, groups, stackInventory{r: r, s: s}); err != nil {

@@ -10,6 +10,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
+	"github.com/eventstack-io/eventstack-operator/internal/awsapi"
 	"github.com/eventstack-io/eventstack-operator/internal/routing"
 )
 
@@ -119,4 +120,22 @@ func (r *EventDrivenStackReconciler) recordIntent(ctx context.Context, s *scope,
 	}
 	s.original.Status.Inventory = append([]v1alpha1.AWSResource(nil), s.stack.Status.Inventory...)
 	return nil
+}
+
+// inventoryToDelete is what the inventory lists of a kind, for a stack being
+// deleted, and the AWS clients to delete it with; none listed: nothing, and
+// no client made.
+func (r *EventDrivenStackReconciler) inventoryToDelete(ctx context.Context, s *scope, kind string) ([]v1alpha1.AWSResource, *awsapi.Clients, error) {
+	listed := inventory(s.stack, kind)
+	if len(listed) == 0 {
+		return nil, nil, nil
+	}
+	if r.AWS == nil {
+		return nil, nil, errNoAWS
+	}
+	clients, err := r.clients(ctx, s)
+	if err != nil {
+		return nil, nil, err
+	}
+	return listed, clients, nil
 }
