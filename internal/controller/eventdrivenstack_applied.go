@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/eventstack-io/eventstack-operator/internal/ack"
+	"github.com/eventstack-io/eventstack-operator/internal/drift"
 	"github.com/eventstack-io/eventstack-operator/internal/render"
 	"github.com/eventstack-io/eventstack-operator/internal/status"
 )
@@ -31,7 +32,7 @@ func (r *EventDrivenStackReconciler) recordApplied(s *scope, key status.ChildKey
 		m.children = map[status.ChildKey]appliedChild{}
 	}
 	m.children[key] = appliedChild{uid: obj.GetUID(), generation: obj.GetGeneration(),
-		specHash: obj.GetAnnotations()[render.AnnotationSpecHash], at: time.Now()}
+		specHash: drift.SpecHash(obj), at: time.Now()}
 }
 
 // sweepApplied forgets the applies the cache shows now (at the applied

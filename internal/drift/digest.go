@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/eventstack-io/eventstack-operator/internal/ack"
+	"github.com/eventstack-io/eventstack-operator/internal/render"
 )
 
 // digestPrefix starts a digest: what the operator's cache keeps of a long
@@ -55,6 +56,30 @@ func DigestSpec(obj ack.Object) {
 	if k := ack.KindOf(obj); k != nil {
 		k.Digest(obj, digestPtr) // which strings: each kind's row says
 	}
+}
+
+// HoldSpecHash moves a child's spec-hash annotation (render.AnnotationSpecHash)
+// into its status's cache-only slot (ack.Status.HoldSpecHash): the hash is
+// the one annotation every child has its own value of, so that without it a
+// stack's children, and the same component's children of many stacks, can
+// share one map of annotations (internal/operator). SpecHash reads it from
+// either place. Idempotent: a child without the annotation keeps what it holds.
+func HoldSpecHash(obj ack.Object) {
+	ann := obj.GetAnnotations()
+	if h, ok := ann[render.AnnotationSpecHash]; ok {
+		obj.ACKStatus().HoldSpecHash(h)
+		delete(ann, render.AnnotationSpecHash)
+	}
+}
+
+// SpecHash is a child's spec-hash annotation, wherever it is held: on a child
+// the API server answered, its annotation; on a cached one, where
+// HoldSpecHash moved it.
+func SpecHash(obj ack.Object) string {
+	if h, ok := obj.GetAnnotations()[render.AnnotationSpecHash]; ok {
+		return h
+	}
+	return obj.ACKStatus().HeldSpecHash()
 }
 
 func digestPtr(p *string) {

@@ -25,7 +25,7 @@ func NeedsApply(desired, existing ack.Object) bool {
 	if existing == nil || reflect.ValueOf(existing).IsNil() {
 		return true
 	}
-	if existing.GetAnnotations()[render.AnnotationSpecHash] != desired.GetAnnotations()[render.AnnotationSpecHash] {
+	if SpecHash(existing) != desired.GetAnnotations()[render.AnnotationSpecHash] {
 		return true
 	}
 	w, h := reflect.ValueOf(desired).Elem(), reflect.ValueOf(existing).Elem()
@@ -34,12 +34,27 @@ func NeedsApply(desired, existing ack.Object) bool {
 	}
 	// ObjectMeta's labels, annotations and ownerReferences are omitempty.
 	if !field(reflect.ValueOf(desired.GetLabels()), reflect.ValueOf(existing.GetLabels()), true) ||
-		!field(reflect.ValueOf(desired.GetAnnotations()), reflect.ValueOf(existing.GetAnnotations()), true) ||
+		!annotationsSubset(desired.GetAnnotations(), existing.GetAnnotations()) ||
 		!field(reflect.ValueOf(desired.GetOwnerReferences()), reflect.ValueOf(existing.GetOwnerReferences()), true) {
 		return true
 	}
 	ws, hs := w.FieldByName("Spec"), h.FieldByName("Spec")
 	return ws.IsValid() && !subset(ws, hs)
+}
+
+// annotationsSubset reports whether every annotation of want is on have with
+// the same value, the spec hash aside (compared above through SpecHash: the
+// cache holds it out of the annotations).
+func annotationsSubset(want, have map[string]string) bool {
+	for k, v := range want {
+		if k == render.AnnotationSpecHash {
+			continue
+		}
+		if hv, ok := have[k]; !ok || !SameString(v, hv) {
+			return false
+		}
+	}
+	return true
 }
 
 // field reports whether a field of want's JSON is a subset of the same field

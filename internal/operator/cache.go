@@ -31,19 +31,23 @@ import (
 //     (drift.DigestSpec), against which NeedsApply compares the desired ones;
 //   - managedFields keep what status.Reported and status.ApplyDelay read
 //     (compactManagedFields);
-//   - labels and annotations keep only the operator's and ACK's keys;
+//   - labels and annotations keep only the operator's and ACK's keys, the
+//     spec hash held out of the annotations (drift.HoldSpecHash) so that the
+//     annotation map is shared too;
 //   - what ACK reports and the operator does not read goes: the times of ACK's
 //     conditions, a queue's ARN repeated in status.queueARN, a role's ID;
 //   - what many children repeat is held once: the strings (namespace, label
 //     and annotation keys, annotation values but the spec hash and adoption
 //     fields, ACK's finalizer, region, account, tag keys, settings), ACK's
-//     conditions, and the label map, owner references and tags, the same for
-//     every child of a stack.
+//     conditions, the label map, owner references and tags, the same for
+//     every child of a stack, and the annotation map, the same for a
+//     component's children of every stack.
 func compactChild(in any) (any, error) {
 	obj, ok := in.(ack.Object)
 	if !ok {
 		return trimManagedFields(in)
 	}
+	drift.HoldSpecHash(obj)
 	compactMeta(obj)
 	drift.DigestSpec(obj)
 	compactKind(obj)
@@ -145,29 +149,43 @@ func shareLabels(l map[string]string) map[string]string {
 	})
 }
 
-// compactAnnotations keeps the operator's and ACK's annotations of a child,
-// keys and values interned but the spec hash and the adoption fields (the
-// child's own).
+// compactAnnotations keeps the operator's and ACK's annotations of a child
+// (the spec hash is held out of them: drift.HoldSpecHash), as one map shared
+// by every child that has the same: the same component's children of every
+// stack. A child adopted by fields (ACK's adoption-fields annotation, the
+// child's own) keeps a map of its own.
 func compactAnnotations(a map[string]string) map[string]string {
-	n := 0
+	keys := make([]string, 0, len(a))
+	own := false
 	for k := range a {
 		if keepAnnotation(k) {
-			n++
+			keys = append(keys, k)
+			own = own || k == ackv1alpha1.AnnotationAdoptionFields
 		}
 	}
-	if n == 0 {
+	if len(keys) == 0 {
 		return nil
 	}
-	out := make(map[string]string, n)
-	for k, v := range a {
-		switch {
-		case k == render.AnnotationSpecHash || k == ackv1alpha1.AnnotationAdoptionFields:
-			out[intern(k)] = v // the child's own
-		case keepAnnotation(k):
-			out[intern(k)] = intern(v)
+	build := func() map[string]string {
+		out := make(map[string]string, len(keys))
+		for _, k := range keys {
+			if k == ackv1alpha1.AnnotationAdoptionFields {
+				out[intern(k)] = a[k] // the child's own
+			} else {
+				out[intern(k)] = intern(a[k])
+			}
 		}
+		return out
 	}
-	return out
+	if own {
+		return build()
+	}
+	sort.Strings(keys)
+	var key sharingKey
+	for _, k := range keys {
+		key.add(k, a[k])
+	}
+	return share(annotationMaps, key.String(), build)
 }
 
 func keepAnnotation(k string) bool {
@@ -386,8 +404,9 @@ func intern(s string) string {
 // internStackStatus holds once the short strings of a stack's spec, and the
 // strings every stack's status repeats: kinds, components, states, condition
 // types and reasons, output names (not the messages, which name the stack's
-// own children), and the outputs' values where the children's ARNs hold them
-// already.
+// own children), the outputs' values where the children's ARNs hold them
+// already, and the alarms' components, states and CloudWatch's reasons (many
+// alarms say the same, "Unchecked: Initial alarm creation" at first).
 func internStackStatus(s *v1alpha1.EventDrivenStack) {
 	s.Namespace = intern(s.Namespace)
 	internShortStrings(reflect.ValueOf(&s.Spec).Elem())
@@ -418,6 +437,10 @@ func internStackStatus(s *v1alpha1.EventDrivenStack) {
 	}
 	for i := range st.Inventory {
 		st.Inventory[i].Kind = intern(st.Inventory[i].Kind)
+	}
+	for i := range st.Alarms {
+		a := &st.Alarms[i]
+		a.Component, a.State, a.Reason = intern(a.Component), intern(a.State), intern(a.Reason)
 	}
 }
 
@@ -489,12 +512,13 @@ func internShortStrings(v reflect.Value) {
 
 // The shared values, by what they are.
 var (
-	strs       = newInterner[string](internCap)
-	ptrs       = newInterner[*string](internCap)
-	labelMaps  = newInterner[map[string]string](internCap)
-	ownerLists = newInterner[[]metav1.OwnerReference](internCap)
-	tagLists   = newInterner[[]*ack.Tag](internCap)
-	tagMaps    = newInterner[map[string]*string](internCap)
+	strs           = newInterner[string](internCap)
+	ptrs           = newInterner[*string](internCap)
+	labelMaps      = newInterner[map[string]string](internCap)
+	annotationMaps = newInterner[map[string]string](internCap)
+	ownerLists     = newInterner[[]metav1.OwnerReference](internCap)
+	tagLists       = newInterner[[]*ack.Tag](internCap)
+	tagMaps        = newInterner[map[string]*string](internCap)
 	// conditionLists are ACK's conditions without times: a few distinct lists.
 	conditionLists = newInterner[[]*ackv1alpha1.Condition](internCap)
 	accounts       = newInterner[*ackv1alpha1.AWSAccountID](internCap)

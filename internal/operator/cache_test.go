@@ -156,7 +156,7 @@ func reads(obj ack.Object) string {
 	out := fmt.Sprintf("%s/%s uid %s gen %d rv %s deleting %v finalizers %v owners %v labels %s,%s annotations %s %s %s %s %s %s %s arn %s account %s region %s conditions %v",
 		obj.GetNamespace(), obj.GetName(), obj.GetUID(), obj.GetGeneration(), obj.GetResourceVersion(), obj.GetDeletionTimestamp(),
 		obj.GetFinalizers(), ownersString(obj.GetOwnerReferences()), obj.GetLabels()[render.LabelStack], obj.GetLabels()[render.LabelManagedBy],
-		ann[render.AnnotationComponent], ann[render.AnnotationSpecHash], ann[ackv1alpha1.AnnotationRegion], ann[ackv1alpha1.AnnotationDeletionPolicy],
+		ann[render.AnnotationComponent], drift.SpecHash(obj), ann[ackv1alpha1.AnnotationRegion], ann[ackv1alpha1.AnnotationDeletionPolicy],
 		ann[ackv1alpha1.AnnotationAdoptionPolicy], ann[ackv1alpha1.AnnotationAdoptionFields], metav1.GetControllerOf(obj).UID,
 		st.ARN(), acct, region, conds)
 	switch o := obj.(type) {

@@ -144,12 +144,14 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 	if !o.DisableAWS {
 		r.AWS = &awsapi.Factory{EndpointURL: o.AWSEndpointURL, LoadOptions: o.AWSLoadOptions}
 	}
-	if err := tenancy.RegisterIndex(context.Background(), mgr.GetFieldIndexer()); err != nil {
+	names := tenancy.NewNameIndex()
+	if err := names.Watch(context.Background(), mgr.GetCache()); err != nil {
 		return nil, fmt.Errorf("indexing the stacks by AWS name: %w", err)
 	}
 	// ACK's role map is read with a GET of that one ConfigMap (RBAC allows no
 	// other), not cached by a watch of every ConfigMap.
-	r.Tenancy = &tenancy.Guard{Policy: o.Tenancy, Reader: mgr.GetClient(), LiveReader: mgr.GetAPIReader(), ACKNamespace: ackNamespace(o)}
+	r.Tenancy = &tenancy.Guard{Policy: o.Tenancy, Reader: mgr.GetClient(), LiveReader: mgr.GetAPIReader(), Names: names,
+		ACKNamespace: ackNamespace(o)}
 	if err := r.SetupWithManager(mgr); err != nil {
 		return nil, err
 	}

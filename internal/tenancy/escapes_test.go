@@ -11,7 +11,6 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
@@ -387,11 +386,8 @@ func TestGeneratedRolesOfOtherNamespaces(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			platform := namespace("platform", map[string]string{AnnotationOwnerAccountID: c.platformAccount, AnnotationNamePrefix: ""}, nil)
-			reader := fake.NewClientBuilder().WithScheme(scheme).WithObjects(tenant("team-a", broad), platform, theirs.DeepCopy(), cm).
-				WithIndex(&v1alpha1.EventDrivenStack{}, IndexAWSNames, func(obj client.Object) []string {
-					return NameKeys(obj.(*v1alpha1.EventDrivenStack))
-				}).Build()
-			g := &Guard{Policy: Strict(), Reader: reader}
+			reader := fake.NewClientBuilder().WithScheme(scheme).WithObjects(tenant("team-a", broad), platform, theirs.DeepCopy(), cm).Build()
+			g := &Guard{Policy: Strict(), Reader: reader, Names: indexOf(theirs)}
 			s := stackIn(t, "team-a", "team-a--")
 			s.Spec.Functions[0].RoleARN = "arn:aws:iam::" + c.roleAccount + ":role/shared-event-order-processor-role"
 			v, err := g.Check(context.Background(), s)
@@ -419,11 +415,8 @@ func TestGuardKnowsTheNamespaces(t *testing.T) {
 	}
 	reader := fake.NewClientBuilder().WithScheme(scheme).WithObjects(
 		tenant("team", map[string]string{AnnotationNamePrefix: "team-"}),
-		tenant("team-a", map[string]string{AnnotationNamePrefix: "team-a-"})).
-		WithIndex(&v1alpha1.EventDrivenStack{}, IndexAWSNames, func(obj client.Object) []string {
-			return NameKeys(obj.(*v1alpha1.EventDrivenStack))
-		}).Build()
-	g := &Guard{Policy: Strict(), Reader: reader}
+		tenant("team-a", map[string]string{AnnotationNamePrefix: "team-a-"})).Build()
+	g := &Guard{Policy: Strict(), Reader: reader, Names: indexOf()}
 	v, err := g.Check(context.Background(), stackIn(t, "team", "team-a-x-"))
 	if err != nil {
 		t.Fatal(err)
@@ -443,11 +436,10 @@ func TestNamespaceTheCacheHasNotShownYet(t *testing.T) {
 	if err := v1alpha1.AddToScheme(scheme); err != nil {
 		t.Fatal(err)
 	}
-	index := func(obj client.Object) []string { return NameKeys(obj.(*v1alpha1.EventDrivenStack)) }
-	cache := fake.NewClientBuilder().WithScheme(scheme).WithIndex(&v1alpha1.EventDrivenStack{}, IndexAWSNames, index).Build()
+	cache := fake.NewClientBuilder().WithScheme(scheme).Build()
 	live := fake.NewClientBuilder().WithScheme(scheme).WithObjects(tenant("team-a", nil)).Build()
 
-	g := &Guard{Policy: Strict(), Reader: cache, LiveReader: live}
+	g := &Guard{Policy: Strict(), Reader: cache, LiveReader: live, Names: indexOf()}
 	v, err := g.Check(context.Background(), stackIn(t, "team-a", "team-a--"))
 	if err != nil {
 		t.Fatalf("a namespace the API server has: %v", err)
@@ -461,4 +453,13 @@ func TestNamespaceTheCacheHasNotShownYet(t *testing.T) {
 	if _, err := g.Check(context.Background(), stackIn(t, "team-a", "team-a--")); err == nil || !strings.Contains(err.Error(), "reading namespace team-a") {
 		t.Fatalf("a namespace neither has: %v", err)
 	}
+}
+
+// indexOf is the name index of the given stacks.
+func indexOf(stacks ...*v1alpha1.EventDrivenStack) *NameIndex {
+	x := NewNameIndex()
+	for _, s := range stacks {
+		x.Set(s)
+	}
+	return x
 }

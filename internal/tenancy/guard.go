@@ -2,12 +2,15 @@ package tenancy
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -16,8 +19,8 @@ import (
 )
 
 // Guard applies a Policy with what it reads from the cluster: namespaces,
-// ACK's role map, and the stacks indexed by AWS name (IndexAWSNames, which
-// RegisterIndex adds to the manager's cache).
+// ACK's role map, and the stacks that take the AWS names of the stack it
+// checks (Names).
 type Guard struct {
 	Policy Policy
 	// Reader reads namespaces and stacks (the manager's cache).
@@ -27,6 +30,9 @@ type Guard struct {
 	// the cache has not shown yet (one created a moment before its stack, as
 	// Argo CD's CreateNamespace=true does).
 	LiveReader client.Reader
+	// Names finds the stacks that take a name (the operator's, fed by the
+	// manager's stack informer: NameIndex.Watch).
+	Names *NameIndex
 	// ACKNamespace is where ACK's role map is (DefaultACKSystemNamespace).
 	ACKNamespace string
 
@@ -37,13 +43,6 @@ type Guard struct {
 
 // roleMapTTL is how long a read of ACK's role map is used.
 const roleMapTTL = 30 * time.Second
-
-// RegisterIndex indexes the cached stacks by the AWS names they take.
-func RegisterIndex(ctx context.Context, indexer client.FieldIndexer) error {
-	return indexer.IndexField(ctx, &v1alpha1.EventDrivenStack{}, IndexAWSNames, func(obj client.Object) []string {
-		return NameKeys(obj.(*v1alpha1.EventDrivenStack))
-	})
-}
 
 // Verdict is what the guard found about a stack.
 type Verdict struct {
@@ -85,24 +84,70 @@ func (g *Guard) Check(ctx context.Context, stack *v1alpha1.EventDrivenStack) (Ve
 		return v, err
 	}
 	v.Forbidden = append(v.Forbidden, generated...)
+	claimers, err := g.claimers(ctx, stack, v.Account.ID, accounts)
+	if err != nil {
+		return v, err
+	}
+	v.Conflicts = Conflicts(stack, claimers)
+	return v, nil
+}
+
+// claimers lists, for each name key of the stack, the other stacks in its
+// account that take it.
+func (g *Guard) claimers(ctx context.Context, stack *v1alpha1.EventDrivenStack, account string,
+	accounts map[string]string) (map[string][]*v1alpha1.EventDrivenStack, error) {
 	claimers := map[string][]*v1alpha1.EventDrivenStack{}
+	read := stacksRead{}
 	for _, key := range NameKeys(stack) {
-		list := &v1alpha1.EventDrivenStackList{}
-		if err := g.Reader.List(ctx, list, client.MatchingFields{IndexAWSNames: key}); err != nil {
-			return v, fmt.Errorf("listing the stacks that take %s: %w", key, err)
+		takers, err := g.takers(ctx, key, read)
+		if err != nil {
+			return nil, err
 		}
-		for i := range list.Items {
-			other := &list.Items[i]
-			if other.UID == stack.UID {
+		for _, other := range takers {
+			if other.UID == stack.UID || other.Namespace == stack.Namespace && other.Name == stack.Name {
 				continue
 			}
-			if g.accountOf(ctx, other.Namespace, accounts) == v.Account.ID { // names are unique per account
+			if g.accountOf(ctx, other.Namespace, accounts) == account { // names are unique per account
 				claimers[key] = append(claimers[key], other)
 			}
 		}
 	}
-	v.Conflicts = Conflicts(stack, claimers)
-	return v, nil
+	return claimers, nil
+}
+
+// stacksRead are the stacks one check read, with their name keys (nil: gone).
+type stacksRead map[types.NamespacedName]*nameTaker
+
+type nameTaker struct {
+	stack *v1alpha1.EventDrivenStack
+	keys  []string
+}
+
+// takers are the stacks that take a name key: Names' candidates, each read
+// from Reader once per check and confirmed by its own NameKeys.
+func (g *Guard) takers(ctx context.Context, key string, read stacksRead) ([]*v1alpha1.EventDrivenStack, error) {
+	if g.Names == nil {
+		return nil, errors.New("the tenancy guard has no index of the AWS names stacks take")
+	}
+	var out []*v1alpha1.EventDrivenStack
+	for _, who := range g.Names.Takers(key) {
+		t, seen := read[who]
+		if !seen {
+			other := &v1alpha1.EventDrivenStack{}
+			switch err := g.Reader.Get(ctx, who, other); {
+			case apierrors.IsNotFound(err): // deleted since it was indexed
+			case err != nil:
+				return nil, fmt.Errorf("reading stack %s, which takes %s: %w", who, key, err)
+			default:
+				t = &nameTaker{stack: other, keys: NameKeys(other)}
+			}
+			read[who] = t
+		}
+		if t != nil && slices.Contains(t.keys, key) {
+			out = append(out, t.stack)
+		}
+	}
+	return out, nil
 }
 
 // generatedRoles refuses the roles a stack names (roleARN, a task's
@@ -116,18 +161,18 @@ func (g *Guard) generatedRoles(ctx context.Context, stack *v1alpha1.EventDrivenS
 		return nil, nil
 	}
 	var errs field.ErrorList
+	read := stacksRead{}
 	for _, r := range roleRefs(stack) {
 		role, ok := ParseRoleARN(r.arn.Text)
 		if r.arn.RunTime || !ok {
 			continue // Check refuses them
 		}
 		key := NameKey("", render.AWSName{Kind: "Role", Name: role.Name, Global: true})
-		list := &v1alpha1.EventDrivenStackList{}
-		if err := g.Reader.List(ctx, list, client.MatchingFields{IndexAWSNames: key}); err != nil {
-			return nil, fmt.Errorf("listing the stacks that take %s: %w", key, err)
+		takers, err := g.takers(ctx, key, read)
+		if err != nil {
+			return nil, err
 		}
-		for i := range list.Items {
-			other := &list.Items[i]
+		for _, other := range takers {
 			if other.Namespace == stack.Namespace {
 				continue
 			}

@@ -7,10 +7,6 @@ import (
 	"github.com/eventstack-io/eventstack-operator/internal/render"
 )
 
-// IndexAWSNames indexes the cached stacks by the AWS names they take, so
-// that the stacks claiming a name are found without a scan.
-const IndexAWSNames = ".spec.awsNames"
-
 // NameKey is the index key of a name: unique per kind in a region (in the
 // account, for IAM).
 func NameKey(region string, n render.AWSName) string {
@@ -20,7 +16,7 @@ func NameKey(region string, n render.AWSName) string {
 	return n.Kind + "/" + region + "/" + n.Name
 }
 
-// NameKeys are a stack's index keys (IndexAWSNames).
+// NameKeys are a stack's name keys (NameIndex).
 func NameKeys(stack *v1alpha1.EventDrivenStack) []string {
 	names := render.AWSNames(stack)
 	out := make([]string, 0, len(names))

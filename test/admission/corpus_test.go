@@ -114,25 +114,24 @@ func validator(t *testing.T, h header, stack *v1alpha1.EventDrivenStack) webhook
 		t.Fatal(err)
 	}
 	objs := []client.Object{&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: stack.Namespace, Annotations: h.annotations}}}
+	names := tenancy.NewNameIndex()
 	for _, e := range h.existing {
 		ns, file, _ := strings.Cut(e, "/")
 		_, other := readCase(t, filepath.Join("corpus", "existing", file))
 		other.Namespace = ns
 		other.UID = types.UID("existing-" + ns + "-" + file)
 		objs = append(objs, other, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}})
+		names.Set(other)
 	}
 	if len(h.rolemap) > 0 {
 		objs = append(objs, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: tenancy.DefaultACKSystemNamespace, Name: tenancy.RoleAccountMap}, Data: h.rolemap})
 	}
-	c := fake.NewClientBuilder().WithScheme(scheme).WithObjects(objs...).
-		WithIndex(&v1alpha1.EventDrivenStack{}, tenancy.IndexAWSNames, func(obj client.Object) []string {
-			return tenancy.NameKeys(obj.(*v1alpha1.EventDrivenStack))
-		}).Build()
+	c := fake.NewClientBuilder().WithScheme(scheme).WithObjects(objs...).Build()
 	policy := tenancy.Policy{}
 	if h.strict {
 		policy = tenancy.Strict()
 	}
-	return webhook.StackValidator{Tenancy: &tenancy.Guard{Policy: policy, Reader: c}}
+	return webhook.StackValidator{Tenancy: &tenancy.Guard{Policy: policy, Reader: c, Names: names}}
 }
 
 func files(t *testing.T, dir string) []string {
