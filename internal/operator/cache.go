@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	ackv1alpha1 "github.com/aws-controllers-k8s/runtime/apis/core/v1alpha1"
 	corev1 "k8s.io/api/core/v1"
@@ -106,17 +107,28 @@ func compactManagedFields(fields []metav1.ManagedFieldsEntry) []metav1.ManagedFi
 	if n == 0 {
 		return nil
 	}
-	out := make([]metav1.ManagedFieldsEntry, 0, n)
+	var key sharingKey
 	for i := range fields {
 		if i == applied || i == reported {
 			m := fields[i]
-			out = append(out, metav1.ManagedFieldsEntry{
-				Manager: intern(m.Manager), Operation: metav1.ManagedFieldsOperationType(intern(string(m.Operation))),
-				Subresource: intern(m.Subresource), Time: m.Time,
-			})
+			key.add(m.Manager, string(m.Operation), m.Subresource, m.Time.UTC().Format(time.RFC3339))
 		}
 	}
-	return out
+	// Shared by the children written in the same second: ACK reports a
+	// stack's children together, and the times have a second's precision.
+	return share(managedFieldLists, key.String(), func() []metav1.ManagedFieldsEntry {
+		out := make([]metav1.ManagedFieldsEntry, 0, n)
+		for i := range fields {
+			if i == applied || i == reported {
+				m := fields[i]
+				out = append(out, metav1.ManagedFieldsEntry{
+					Manager: intern(m.Manager), Operation: metav1.ManagedFieldsOperationType(intern(string(m.Operation))),
+					Subresource: intern(m.Subresource), Time: m.Time,
+				})
+			}
+		}
+		return out
+	})
 }
 
 // ackAnnotationPrefix starts ACK's annotations (region, deletion policy,
@@ -512,13 +524,14 @@ func internShortStrings(v reflect.Value) {
 
 // The shared values, by what they are.
 var (
-	strs           = newInterner[string](internCap)
-	ptrs           = newInterner[*string](internCap)
-	labelMaps      = newInterner[map[string]string](internCap)
-	annotationMaps = newInterner[map[string]string](internCap)
-	ownerLists     = newInterner[[]metav1.OwnerReference](internCap)
-	tagLists       = newInterner[[]*ack.Tag](internCap)
-	tagMaps        = newInterner[map[string]*string](internCap)
+	strs              = newInterner[string](internCap)
+	ptrs              = newInterner[*string](internCap)
+	labelMaps         = newInterner[map[string]string](internCap)
+	annotationMaps    = newInterner[map[string]string](internCap)
+	managedFieldLists = newInterner[[]metav1.ManagedFieldsEntry](internCap)
+	ownerLists        = newInterner[[]metav1.OwnerReference](internCap)
+	tagLists          = newInterner[[]*ack.Tag](internCap)
+	tagMaps           = newInterner[map[string]*string](internCap)
 	// conditionLists are ACK's conditions without times: a few distinct lists.
 	conditionLists = newInterner[[]*ackv1alpha1.Condition](internCap)
 	accounts       = newInterner[*ackv1alpha1.AWSAccountID](internCap)
