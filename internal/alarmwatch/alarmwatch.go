@@ -48,51 +48,68 @@ type Watcher struct {
 
 	mu       sync.Mutex
 	accounts map[Account]*account
-	stacks   map[types.NamespacedName]Account
+	stacks   map[types.NamespacedName]registered
 }
 
-// account is what is known of one account's watched alarms.
+// registered is what a stack watches: its account and its alarms' names.
+type registered struct {
+	acct  Account
+	names []string
+}
+
+// account is what is known of one account's watched alarms: for 19,000
+// alarms at 1,000 stacks, a name and a stack per alarm, and its last state.
 type account struct {
 	api awsapi.Alarms
-	// owners: alarm name → the stacks that watch it (one, unless two stacks
-	// name the same alarm, which tenancy's strict mode refuses: a slice,
-	// not a map per alarm, for 19,000 alarms at 1,000 stacks).
-	owners map[string][]types.NamespacedName
+	// owner: alarm name → the stack that watches it; also: the other stacks
+	// that do (two stacks naming the same alarm, which tenancy's strict mode
+	// refuses).
+	owner map[string]types.NamespacedName
+	also  map[string][]types.NamespacedName
 	// states: alarm name → last state read; absent until read.
 	states   map[string]probe.AlarmState
 	lastFull time.Time
 }
 
 // Watch registers the alarms of a stack (replacing those it registered
-// before) in an account, with the client to read them.
+// before) in an account, with the client to read them. Registering the same
+// names again (every reconcile does) changes nothing.
 func (w *Watcher) Watch(stack types.NamespacedName, acct Account, api awsapi.Alarms, names []string) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.accounts == nil {
-		w.accounts, w.stacks = map[Account]*account{}, map[types.NamespacedName]Account{}
+		w.accounts, w.stacks = map[Account]*account{}, map[types.NamespacedName]registered{}
 	}
-	if was, ok := w.stacks[stack]; ok && was != acct {
+	if len(names) == 0 {
+		w.dropLocked(stack) // an account no stack has alarms in is not read
+		return
+	}
+	was, ok := w.stacks[stack]
+	if ok && was.acct != acct {
 		w.dropLocked(stack)
+		was = registered{}
 	}
 	a := w.accounts[acct]
 	if a == nil {
-		a = &account{owners: map[string][]types.NamespacedName{}, states: map[string]probe.AlarmState{}}
+		a = &account{owner: map[string]types.NamespacedName{}, also: map[string][]types.NamespacedName{},
+			states: map[string]probe.AlarmState{}}
 		w.accounts[acct] = a
 	}
 	a.api = api
-	keep := make(map[string]bool, len(names))
-	for _, n := range names {
-		keep[n] = true
-		if !slices.Contains(a.owners[n], stack) {
-			a.owners[n] = append(a.owners[n], stack)
-		}
+	if ok && slices.Equal(was.names, names) {
+		return
 	}
-	for n, owners := range a.owners {
-		if slices.Contains(owners, stack) && !keep[n] {
+	for _, n := range was.names {
+		if !slices.Contains(names, n) {
 			a.disown(n, stack)
 		}
 	}
-	w.stacks[stack] = acct
+	for _, n := range names {
+		if !slices.Contains(was.names, n) {
+			a.own(n, stack)
+		}
+	}
+	w.stacks[stack] = registered{acct: acct, names: slices.Clone(names)}
 }
 
 // Forget drops a stack's alarms (the stack is gone).
@@ -103,29 +120,55 @@ func (w *Watcher) Forget(stack types.NamespacedName) {
 }
 
 func (w *Watcher) dropLocked(stack types.NamespacedName) {
-	acct, ok := w.stacks[stack]
+	reg, ok := w.stacks[stack]
 	if !ok {
 		return
 	}
 	delete(w.stacks, stack)
-	a := w.accounts[acct]
-	for n, owners := range a.owners {
-		if slices.Contains(owners, stack) {
-			a.disown(n, stack)
-		}
+	a := w.accounts[reg.acct]
+	for _, n := range reg.names {
+		a.disown(n, stack)
 	}
-	if len(a.owners) == 0 {
-		delete(w.accounts, acct)
+	if len(a.owner) == 0 {
+		delete(w.accounts, reg.acct)
+	}
+}
+
+// own adds a stack to an alarm's owners.
+func (a *account) own(name string, stack types.NamespacedName) {
+	switch first, ok := a.owner[name]; {
+	case !ok:
+		a.owner[name] = stack
+	case first != stack && !slices.Contains(a.also[name], stack):
+		a.also[name] = append(a.also[name], stack)
 	}
 }
 
 // disown drops a stack from an alarm's owners, and the alarm with its last.
 func (a *account) disown(name string, stack types.NamespacedName) {
-	a.owners[name] = slices.DeleteFunc(a.owners[name], func(o types.NamespacedName) bool { return o == stack })
-	if len(a.owners[name]) == 0 {
-		delete(a.owners, name)
+	others := slices.DeleteFunc(a.also[name], func(o types.NamespacedName) bool { return o == stack })
+	switch {
+	case a.owner[name] != stack:
+	case len(others) > 0:
+		a.owner[name], others = others[0], others[1:]
+	default:
+		delete(a.owner, name)
 		delete(a.states, name)
 	}
+	if len(others) == 0 {
+		delete(a.also, name)
+	} else {
+		a.also[name] = others
+	}
+}
+
+// owners are the stacks that watch an alarm.
+func (a *account) owners(name string) []types.NamespacedName {
+	first, ok := a.owner[name]
+	if !ok {
+		return nil
+	}
+	return append([]types.NamespacedName{first}, a.also[name]...)
 }
 
 // States returns the last states read of the named alarms of a stack's
@@ -203,7 +246,7 @@ func (w *Watcher) pollAccount(ctx context.Context, acct Account, now time.Time) 
 	api := a.api
 	full := now.Sub(a.lastFull) >= w.FullEvery
 	var byName []string
-	for n := range a.owners {
+	for n := range a.owner {
 		if _, read := a.states[n]; full || !read {
 			byName = append(byName, n)
 		}
@@ -223,7 +266,7 @@ func (w *Watcher) pollAccount(ctx context.Context, acct Account, now time.Time) 
 			}
 		}
 		for n, st := range firing {
-			if _, watched := a.owners[n]; watched {
+			if _, watched := a.owner[n]; watched {
 				read[n] = st
 			}
 		}
@@ -255,16 +298,21 @@ func (w *Watcher) record(acct Account, read map[string]probe.AlarmState, full bo
 	}
 	var changed []types.NamespacedName
 	for n, st := range read {
-		owners, watched := a.owners[n]
-		if !watched {
+		owners := a.owners(n)
+		if owners == nil {
 			continue
 		}
 		// A state's reason is rewritten at each evaluation (its datapoints):
 		// only a new state, or a new time of entering it, wakes the stack.
-		if was, ok := a.states[n]; !ok || was.State != st.State || !sameTime(was.Since, st.Since) {
+		was, ok := a.states[n]
+		if !ok || was.State != st.State || !sameTime(was.Since, st.Since) {
 			changed = append(changed, owners...)
 		}
-		a.states[n] = st
+		if !ok || was.Reason != st.Reason || was.State != st.State || !sameTime(was.Since, st.Since) {
+			st.State = stateValue(st.State)
+			a.states[n] = st
+		} // else the strings held already
+
 	}
 	return changed
 }
@@ -288,6 +336,16 @@ func inAlarm(ctx context.Context, api awsapi.Alarms) (map[string]probe.AlarmStat
 		in.NextToken = page.NextToken
 	}
 	return out, nil
+}
+
+// stateValue is CloudWatch's state, one of its three values held once.
+func stateValue(s string) string {
+	for _, v := range cwtypes.StateValue("").Values() {
+		if string(v) == s {
+			return string(v)
+		}
+	}
+	return s
 }
 
 func sameTime(a, b *time.Time) bool {

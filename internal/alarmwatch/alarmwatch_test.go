@@ -143,3 +143,53 @@ func TestWatcher(t *testing.T) {
 		t.Errorf("forgotten stacks' alarms read: %v", calls)
 	}
 }
+
+// Two stacks naming one alarm are both woken by it, and it stays watched
+// while one of them does; a stack that drops an alarm from its names no
+// longer has it read.
+func TestWatcherSharedAndDroppedAlarms(t *testing.T) {
+	ctx := context.Background()
+	fake := localaws.New()
+	cw := cloudwatch.NewFromConfig(fake.StartForTest(t))
+	api := &countingAlarms{Client: cw}
+	for _, n := range []string{"shared", "own"} {
+		if _, err := cw.PutMetricAlarm(ctx, &cloudwatch.PutMetricAlarmInput{AlarmName: aws.String(n), Namespace: aws.String("AWS/SQS"),
+			MetricName: aws.String("ApproximateNumberOfMessagesVisible"), Statistic: cwtypes.StatisticMaximum, Period: aws.Int32(60),
+			EvaluationPeriods: aws.Int32(1), Threshold: aws.Float64(0), ComparisonOperator: cwtypes.ComparisonOperatorGreaterThanThreshold}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a, b := types.NamespacedName{Namespace: "ns", Name: "a"}, types.NamespacedName{Namespace: "ns", Name: "b"}
+	var woken []string
+	w := &alarmwatch.Watcher{Interval: time.Second, FullEvery: time.Hour, Wake: func(_ context.Context, s types.NamespacedName) {
+		woken = append(woken, s.Name)
+	}}
+	acct := alarmwatch.Account{Region: "us-east-1"}
+	w.Watch(a, acct, api, []string{"shared", "own"})
+	w.Watch(b, acct, api, []string{"shared"})
+	now := time.Now()
+	w.Poll(ctx, now)
+	if sort.Strings(woken); fmt.Sprint(woken) != "[a b]" {
+		t.Fatalf("first poll woke %v", woken)
+	}
+	woken = nil
+	w.Forget(a)
+	if _, err := cw.SetAlarmState(ctx, &cloudwatch.SetAlarmStateInput{AlarmName: aws.String("shared"), StateValue: cwtypes.StateValueAlarm,
+		StateReason: aws.String("test")}); err != nil {
+		t.Fatal(err)
+	}
+	w.Poll(ctx, now.Add(time.Second))
+	if fmt.Sprint(woken) != "[b]" {
+		t.Fatalf("the shared alarm, once a is gone, woke %v", woken)
+	}
+	w.Watch(b, acct, api, nil)
+	api.take()
+	w.Poll(ctx, now.Add(2*time.Second))
+	w.Poll(ctx, now.Add(2*time.Hour))
+	if calls := api.take(); len(calls) != 0 {
+		t.Errorf("an account where no stack names an alarm is read: %v", calls)
+	}
+	if got := w.States(acct, []string{"shared", "own"}); len(got) != 0 {
+		t.Errorf("states kept of alarms no stack names: %v", got)
+	}
+}
