@@ -53,6 +53,7 @@ func (r *EventDrivenStackReconciler) observe(ctx context.Context, s *scope) erro
 			// what the status records, or a reconcile saw that it does not
 			// show yet.
 			s.reported[key] = status.ReportedGeneration(obj, max(recorded[key], memo.reportedAt(obj.GetUID())))
+			memo.forgetShown(obj.GetUID(), recorded[key])
 		}
 	}
 	s.observed.Reclaim = r.reclaimed(s)

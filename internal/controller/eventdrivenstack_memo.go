@@ -49,7 +49,7 @@ func (m *memoRegistry) of(stack *v1alpha1.EventDrivenStack) *stackMemos {
 	}
 	e := &stackMemos{uid: stack.UID, logGroups: map[string]logGroupMemo{},
 		applied:  appliedMemo{},
-		children: stackMemo{reported: map[types.UID]int64{}, settled: map[types.UID]string{}, reclaim: map[string]bool{}}}
+		children: stackMemo{}}
 	m.entries.Store(key, e)
 	return e
 }
@@ -124,11 +124,14 @@ type appliedChild struct {
 
 // stackMemo is what the reconciles of one stack learned of its children that
 // must outlive a reconcile and that its status may not show yet (a coalesced
-// status write is pending, or the cache has not brought the last one):
+// status write is pending, or the cache has not brought the last one). Its
+// maps are made on first use:
 //   - reported: by child UID, the generation ACK (or AWS, asked) was last
-//     seen to have acted on. An apply of annotations alone moves the
-//     operator's managedFields time past ACK's last report without a new
-//     generation, so after it only this record says the child is reported;
+//     seen to have acted on, while the cached status does not record it yet
+//     (forgetShown drops it once it does: a settled stack keeps none). An
+//     apply of annotations alone moves the operator's managedFields time
+//     past ACK's last report without a new generation, so after it only this
+//     record, or the status, says the child is reported;
 //   - settled: by child UID, the version of the child (its resourceVersion)
 //     when AWS itself was seen to hold it (reconcileProbe), so that AWS is
 //     not asked again until someone writes the child (ACK reporting anew,
@@ -156,7 +159,23 @@ func (m *stackMemo) report(uid types.UID, gen int64) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if gen > m.reported[uid] {
+		if m.reported == nil {
+			m.reported = map[types.UID]int64{}
+		}
 		m.reported[uid] = gen
+	}
+}
+
+// forgetShown forgets a child's reported generation once the cached status
+// records it (or a later one).
+func (m *stackMemo) forgetShown(uid types.UID, recorded int64) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if gen, ok := m.reported[uid]; ok && gen <= recorded {
+		delete(m.reported, uid)
+		if len(m.reported) == 0 {
+			m.reported = nil // a Go map keeps the room it grew to
+		}
 	}
 }
 
@@ -172,5 +191,8 @@ func (m *stackMemo) isSettled(obj ack.Object) bool {
 func (m *stackMemo) settle(obj ack.Object) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if m.settled == nil {
+		m.settled = map[types.UID]string{}
+	}
 	m.settled[obj.GetUID()] = obj.GetResourceVersion()
 }

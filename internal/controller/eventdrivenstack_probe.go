@@ -254,6 +254,9 @@ func (r *EventDrivenStackReconciler) reclaimLostCreate(ctx context.Context, s *s
 		}
 	}
 	m.mu.Lock()
+	if m.reclaim == nil {
+		m.reclaim = map[string]bool{}
+	}
 	m.reclaim[c.Component] = true
 	m.mu.Unlock()
 	if err := r.Delete(ctx, existing, client.Preconditions{UID: ptr.To(existing.GetUID())}); client.IgnoreNotFound(err) != nil {

@@ -142,11 +142,17 @@ func setDeletingStatus(stack *v1alpha1.EventDrivenStack, err error) {
 	stack.Status.ObservedGeneration = stack.Generation
 }
 
-// rememberReported records, for each child whose status says ACK reported
-// on it, that generation (see stackMemo.reported).
+// rememberReported records, for each child whose new status says ACK
+// reported on a generation the cached status does not record, that
+// generation (see stackMemo.reported).
 func (r *EventDrivenStackReconciler) rememberReported(s *scope) {
+	recorded := make(map[status.ChildKey]int64, len(s.original.Status.Children))
+	for _, c := range s.original.Status.Children {
+		recorded[status.ChildKey{Kind: c.Kind, Name: c.Name}] = c.ObservedGeneration
+	}
 	for _, c := range s.stack.Status.Children {
-		if obj := s.existing[status.ChildKey{Kind: c.Kind, Name: c.Name}]; obj != nil && c.ObservedGeneration > 0 {
+		key := status.ChildKey{Kind: c.Kind, Name: c.Name}
+		if obj := s.existing[key]; obj != nil && c.ObservedGeneration > recorded[key] {
 			r.memos.children(s.stack).report(obj.GetUID(), c.ObservedGeneration)
 		}
 	}

@@ -25,8 +25,11 @@ func (r *EventDrivenStackReconciler) Remembered(key types.NamespacedName) []stri
 	if len(e.applied.children) > 0 {
 		out = append(out, "applied children")
 	}
-	if len(e.children.reported) > 0 || len(e.children.settled) > 0 {
+	if len(e.children.reported) > 0 {
 		out = append(out, "children reported")
+	}
+	if len(e.children.settled) > 0 {
+		out = append(out, "children settled")
 	}
 	return out
 }
