@@ -18,7 +18,7 @@ import (
 //
 // It holds a 64-bit hash of each key, not the key, and one stack per hash
 // (a second stack taking the same name, which the guard refuses, goes to a
-// side table): about 60 bytes per name, where an informer index (a set of
+// side table): about 30 bytes per name, where an informer index (a set of
 // keys per value, the value's string twice with controller-runtime's
 // all-namespaces twin) took about 300. A seed stack with its alarms takes 37
 // names. A hash may collide: Takers returns candidates, which the guard
@@ -26,15 +26,21 @@ import (
 type NameIndex struct {
 	mu    sync.RWMutex
 	seed  maphash.Seed
-	first map[uint64]types.NamespacedName
-	more  map[uint64][]types.NamespacedName // the second stack taking a name, and after
-	takes map[types.NamespacedName][]uint64
+	first map[uint64]*taker
+	more  map[uint64][]*taker // the second stack taking a name, and after
+	takes map[types.NamespacedName]*taker
+}
+
+// taker is a stack in the index, with the hashes of the names it takes.
+type taker struct {
+	who    types.NamespacedName
+	hashes []uint64
 }
 
 // NewNameIndex returns an empty index.
 func NewNameIndex() *NameIndex {
-	return &NameIndex{seed: maphash.MakeSeed(), first: map[uint64]types.NamespacedName{},
-		more: map[uint64][]types.NamespacedName{}, takes: map[types.NamespacedName][]uint64{}}
+	return &NameIndex{seed: maphash.MakeSeed(), first: map[uint64]*taker{},
+		more: map[uint64][]*taker{}, takes: map[types.NamespacedName]*taker{}}
 }
 
 // Watch keeps the index in step with the stacks an informer caches (the
@@ -78,18 +84,19 @@ func (x *NameIndex) Set(stack *v1alpha1.EventDrivenStack) {
 	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	if slices.Equal(x.takes[who], hashes) {
+	if t := x.takes[who]; t != nil && slices.Equal(t.hashes, hashes) {
 		return // most updates are of the status: the names are the same
 	}
 	x.dropLocked(who)
+	t := &taker{who: who, hashes: hashes}
 	for _, h := range hashes {
 		if _, taken := x.first[h]; !taken {
-			x.first[h] = who
+			x.first[h] = t
 		} else {
-			x.more[h] = append(x.more[h], who)
+			x.more[h] = append(x.more[h], t)
 		}
 	}
-	x.takes[who] = hashes
+	x.takes[who] = t
 }
 
 // Delete drops a stack from the index.
@@ -100,10 +107,14 @@ func (x *NameIndex) Delete(who types.NamespacedName) {
 }
 
 func (x *NameIndex) dropLocked(who types.NamespacedName) {
-	for _, h := range x.takes[who] {
-		others := slices.DeleteFunc(x.more[h], func(n types.NamespacedName) bool { return n == who })
+	t := x.takes[who]
+	if t == nil {
+		return
+	}
+	for _, h := range t.hashes {
+		others := slices.DeleteFunc(x.more[h], func(o *taker) bool { return o == t })
 		switch {
-		case x.first[h] != who:
+		case x.first[h] != t:
 		case len(others) > 0:
 			x.first[h], others = others[0], others[1:]
 		default:
@@ -129,7 +140,11 @@ func (x *NameIndex) Takers(key string) []types.NamespacedName {
 	if !ok {
 		return nil
 	}
-	return append([]types.NamespacedName{first}, x.more[h]...)
+	out := []types.NamespacedName{first.who}
+	for _, t := range x.more[h] {
+		out = append(out, t.who)
+	}
+	return out
 }
 
 func (x *NameIndex) hash(key string) uint64 { return maphash.String(x.seed, key) }

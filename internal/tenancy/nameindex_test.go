@@ -88,8 +88,8 @@ func TestGuardConfirmsTheIndex(t *testing.T) {
 	x := indexOf(theirs, gone)
 	mine := named("team-a", "mine", "a-", t)
 	for _, k := range NameKeys(mine) {
-		x.first[x.hash(k)] = types.NamespacedName{Namespace: "team-b", Name: "theirs"} // every name "collides"
-		x.more[x.hash(k)] = []types.NamespacedName{{Namespace: "team-c", Name: "gone"}}
+		x.first[x.hash(k)] = x.takes[types.NamespacedName{Namespace: "team-b", Name: "theirs"}] // every name "collides"
+		x.more[x.hash(k)] = []*taker{x.takes[types.NamespacedName{Namespace: "team-c", Name: "gone"}]}
 	}
 	g := &Guard{Reader: reader, Names: x}
 	v, err := g.Check(context.Background(), mine)
