@@ -4,8 +4,10 @@
 package operator
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -233,7 +235,23 @@ func stripStack(in any) (any, error) {
 	if s, ok := in.(*v1alpha1.EventDrivenStack); ok {
 		s.SetManagedFields(nil)
 		delete(s.Annotations, lastApplied)
+		compactDefinitions(s)
 		internStackStatus(s)
 	}
 	return in, nil
+}
+
+// compactDefinitions holds a stack's workflow definitions without the space
+// between their JSON tokens (json.Compact: the same document, keys in their
+// order, strings untouched), as render writes them anyway: a quarter of the
+// seed's definition is indentation. One that is not JSON stays as written,
+// for its error to point where the user wrote it.
+func compactDefinitions(s *v1alpha1.EventDrivenStack) {
+	for i := range s.Spec.Workflows {
+		w := &s.Spec.Workflows[i]
+		var b bytes.Buffer
+		if json.Compact(&b, []byte(w.Definition)) == nil && b.Len() < len(w.Definition) {
+			w.Definition = b.String()
+		}
+	}
 }
