@@ -54,11 +54,11 @@ func main() {
 	}
 	o.Tenancy = policy
 
-	// A soft memory limit at 60% of the container's (unless GOMEMLIMIT is
+	// A soft memory limit at 55% of the container's (unless GOMEMLIMIT is
 	// set): the Go GC works harder near it instead of letting the heap
 	// double past the container's limit, and RSS stays 20% or more under
 	// that limit, room for a burst of events (docs/performance.md, section 4).
-	if limit, err := memlimit.SetGoMemLimitWithOpts(memlimit.WithRatio(0.6), memlimit.WithProvider(memlimit.FromCgroup)); err == nil {
+	if limit, err := memlimit.SetGoMemLimitWithOpts(memlimit.WithRatio(0.55), memlimit.WithProvider(memlimit.FromCgroup)); err == nil {
 		log.Info("Go memory limit set from the container's", "GOMEMLIMIT", limit)
 	} else if !errors.Is(err, memlimit.ErrNoLimit) && !errors.Is(err, memlimit.ErrNoCgroup) {
 		log.Info("no Go memory limit from the container", "reason", err.Error())
