@@ -28,6 +28,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/eventstack-io/eventstack-operator/internal/awsapi"
+	"github.com/eventstack-io/eventstack-operator/internal/multimap"
 	"github.com/eventstack-io/eventstack-operator/internal/probe"
 )
 
@@ -61,11 +62,9 @@ type registered struct {
 // alarms at 1,000 stacks, a name and a stack per alarm, and its last state.
 type account struct {
 	api awsapi.Alarms
-	// owner: alarm name → the stack that watches it; also: the other stacks
-	// that do (two stacks naming the same alarm, which tenancy's strict mode
-	// refuses).
-	owner map[string]types.NamespacedName
-	also  map[string][]types.NamespacedName
+	// owners: alarm name → the stacks that watch it (one, unless two stacks
+	// name the same alarm, which tenancy's strict mode refuses).
+	owners multimap.Map[string, types.NamespacedName]
 	// states: alarm name → last state read; absent until read.
 	states   map[string]probe.AlarmState
 	lastFull time.Time
@@ -91,8 +90,7 @@ func (w *Watcher) Watch(stack types.NamespacedName, acct Account, api awsapi.Ala
 	}
 	a := w.accounts[acct]
 	if a == nil {
-		a = &account{owner: map[string]types.NamespacedName{}, also: map[string][]types.NamespacedName{},
-			states: map[string]probe.AlarmState{}}
+		a = &account{states: map[string]probe.AlarmState{}}
 		w.accounts[acct] = a
 	}
 	a.api = api
@@ -105,9 +103,7 @@ func (w *Watcher) Watch(stack types.NamespacedName, acct Account, api awsapi.Ala
 		}
 	}
 	for _, n := range names {
-		if !slices.Contains(was.names, n) {
-			a.own(n, stack)
-		}
+		a.owners.Add(n, stack)
 	}
 	w.stacks[stack] = registered{acct: acct, names: slices.Clone(names)}
 }
@@ -129,46 +125,16 @@ func (w *Watcher) dropLocked(stack types.NamespacedName) {
 	for _, n := range reg.names {
 		a.disown(n, stack)
 	}
-	if len(a.owner) == 0 {
+	if a.owners.Len() == 0 {
 		delete(w.accounts, reg.acct)
-	}
-}
-
-// own adds a stack to an alarm's owners.
-func (a *account) own(name string, stack types.NamespacedName) {
-	switch first, ok := a.owner[name]; {
-	case !ok:
-		a.owner[name] = stack
-	case first != stack && !slices.Contains(a.also[name], stack):
-		a.also[name] = append(a.also[name], stack)
 	}
 }
 
 // disown drops a stack from an alarm's owners, and the alarm with its last.
 func (a *account) disown(name string, stack types.NamespacedName) {
-	others := slices.DeleteFunc(a.also[name], func(o types.NamespacedName) bool { return o == stack })
-	switch {
-	case a.owner[name] != stack:
-	case len(others) > 0:
-		a.owner[name], others = others[0], others[1:]
-	default:
-		delete(a.owner, name)
+	if a.owners.Remove(name, stack) {
 		delete(a.states, name)
 	}
-	if len(others) == 0 {
-		delete(a.also, name)
-	} else {
-		a.also[name] = others
-	}
-}
-
-// owners are the stacks that watch an alarm.
-func (a *account) owners(name string) []types.NamespacedName {
-	first, ok := a.owner[name]
-	if !ok {
-		return nil
-	}
-	return append([]types.NamespacedName{first}, a.also[name]...)
 }
 
 // States returns the last states read of the named alarms of a stack's
@@ -246,7 +212,7 @@ func (w *Watcher) pollAccount(ctx context.Context, acct Account, now time.Time) 
 	api := a.api
 	full := now.Sub(a.lastFull) >= w.FullEvery
 	var byName []string
-	for n := range a.owner {
+	for n := range a.owners.Keys {
 		if _, read := a.states[n]; full || !read {
 			byName = append(byName, n)
 		}
@@ -266,7 +232,7 @@ func (w *Watcher) pollAccount(ctx context.Context, acct Account, now time.Time) 
 			}
 		}
 		for n, st := range firing {
-			if _, watched := a.owner[n]; watched {
+			if a.owners.Has(n) {
 				read[n] = st
 			}
 		}
@@ -298,7 +264,7 @@ func (w *Watcher) record(acct Account, read map[string]probe.AlarmState, full bo
 	}
 	var changed []types.NamespacedName
 	for n, st := range read {
-		owners := a.owners(n)
+		owners := a.owners.Get(n)
 		if owners == nil {
 			continue
 		}

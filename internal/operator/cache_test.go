@@ -37,10 +37,6 @@ import (
 func servedSeed(t testing.TB, stacks int) (stackJSON, childJSON [][]byte, desired []ack.Object) {
 	t.Helper()
 	model := seed.Stack(t, "perf-001-mem")
-	p, err := predict.New(model.Spec.Region, localack.AccountID)
-	if err != nil {
-		t.Fatal(err)
-	}
 	applied := metav1.NewTime(time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC))
 	reported := metav1.NewTime(applied.Add(time.Second))
 	for i := 0; i < stacks; i++ {
@@ -56,20 +52,14 @@ func servedSeed(t testing.TB, stacks int) (stackJSON, childJSON [][]byte, desire
 			// reclaimed child's (its create answer was lost).
 			s.Spec.Adoption = &v1alpha1.Adoption{Policy: v1alpha1.AdoptionAdoptOrCreate, AccountID: localack.AccountID}
 		}
-		obs, err := predict.Resolve(s, p)
-		if err != nil {
-			t.Fatal(err)
-		}
+		var reclaim map[string]bool
 		if i%2 == 1 {
-			obs.Reclaim = map[string]bool{}
+			reclaim = map[string]bool{}
 			for _, f := range s.Spec.Functions {
-				obs.Reclaim[render.Key(refs.Function, f.Name)] = true
+				reclaim[render.Key(refs.Function, f.Name)] = true
 			}
 		}
-		res, err := render.Render(s, obs)
-		if err != nil {
-			t.Fatal(err)
-		}
+		res, obs := renderPredicted(t, s, reclaim)
 		for j, c := range res.Children {
 			desired = append(desired, c.Object.DeepCopyObject().(ack.Object))
 			o := c.Object
@@ -112,6 +102,28 @@ func servedSeed(t testing.TB, stacks int) (stackJSON, childJSON [][]byte, desire
 		stackJSON = append(stackJSON, data)
 	}
 	return stackJSON, childJSON, desired
+}
+
+// renderPredicted renders a stack with every ARN predicted (the local ACK's
+// account) and the given components reclaimed.
+func renderPredicted(t testing.TB, s *v1alpha1.EventDrivenStack, reclaim ...map[string]bool) (*render.Result, render.Observed) {
+	t.Helper()
+	p, err := predict.New(s.Spec.Region, localack.AccountID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	obs, err := predict.Resolve(s, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(reclaim) > 0 {
+		obs.Reclaim = reclaim[0]
+	}
+	res, err := render.Render(s, obs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res, obs
 }
 
 // decode decodes served JSON as the cache does (the scheme's codec) and
@@ -419,19 +431,8 @@ func TestCompactedDefinitionRendersTheSame(t *testing.T) {
 	if len(got.Spec.Workflows[0].Definition) >= len(served.Spec.Workflows[0].Definition) {
 		t.Fatalf("the definition is held at %d bytes, as served %d", len(got.Spec.Workflows[0].Definition), len(served.Spec.Workflows[0].Definition))
 	}
-	p, err := predict.New(served.Spec.Region, localack.AccountID)
-	if err != nil {
-		t.Fatal(err)
-	}
 	machine := func(s *v1alpha1.EventDrivenStack) string {
-		obs, err := predict.Resolve(s, p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		res, err := render.Render(s, obs)
-		if err != nil {
-			t.Fatal(err)
-		}
+		res, _ := renderPredicted(t, s)
 		for _, c := range res.Children {
 			if m, ok := c.Object.(*ack.StateMachine); ok {
 				return *m.Spec.Definition

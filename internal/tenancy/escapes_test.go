@@ -364,13 +364,7 @@ func TestWorkflowTargets(t *testing.T) {
 // another namespace in the role's account, whatever the allowlists and
 // prefixes allow.
 func TestGeneratedRolesOfOtherNamespaces(t *testing.T) {
-	scheme := runtime.NewScheme()
-	if err := clientgoscheme.AddToScheme(scheme); err != nil {
-		t.Fatal(err)
-	}
-	if err := v1alpha1.AddToScheme(scheme); err != nil {
-		t.Fatal(err)
-	}
+	scheme := testScheme(t)
 	theirs := stackIn(t, "platform", "shared-")
 	theirs.UID, theirs.CreationTimestamp = types.UID("theirs"), metav1.Now()
 	broad := map[string]string{AnnotationAllowedRoleARNs: "arn:aws:iam::*:*"}
@@ -406,13 +400,7 @@ func TestGeneratedRolesOfOtherNamespaces(t *testing.T) {
 // The guard lists the namespaces, so a prefix an existing namespace was
 // given keeps others out.
 func TestGuardKnowsTheNamespaces(t *testing.T) {
-	scheme := runtime.NewScheme()
-	if err := clientgoscheme.AddToScheme(scheme); err != nil {
-		t.Fatal(err)
-	}
-	if err := v1alpha1.AddToScheme(scheme); err != nil {
-		t.Fatal(err)
-	}
+	scheme := testScheme(t)
 	reader := fake.NewClientBuilder().WithScheme(scheme).WithObjects(
 		tenant("team", map[string]string{AnnotationNamePrefix: "team-"}),
 		tenant("team-a", map[string]string{AnnotationNamePrefix: "team-a-"})).Build()
@@ -429,13 +417,7 @@ func TestGuardKnowsTheNamespaces(t *testing.T) {
 // be in the cache yet: the guard reads it from the API server instead of
 // refusing the stack.
 func TestNamespaceTheCacheHasNotShownYet(t *testing.T) {
-	scheme := runtime.NewScheme()
-	if err := clientgoscheme.AddToScheme(scheme); err != nil {
-		t.Fatal(err)
-	}
-	if err := v1alpha1.AddToScheme(scheme); err != nil {
-		t.Fatal(err)
-	}
+	scheme := testScheme(t)
 	cache := fake.NewClientBuilder().WithScheme(scheme).Build()
 	live := fake.NewClientBuilder().WithScheme(scheme).WithObjects(tenant("team-a", nil)).Build()
 
@@ -462,4 +444,17 @@ func indexOf(stacks ...*v1alpha1.EventDrivenStack) *NameIndex {
 		x.Set(s)
 	}
 	return x
+}
+
+// testScheme knows the built-in kinds and the stacks.
+func testScheme(t *testing.T) *runtime.Scheme {
+	t.Helper()
+	scheme := runtime.NewScheme()
+	if err := clientgoscheme.AddToScheme(scheme); err != nil {
+		t.Fatal(err)
+	}
+	if err := v1alpha1.AddToScheme(scheme); err != nil {
+		t.Fatal(err)
+	}
+	return scheme
 }

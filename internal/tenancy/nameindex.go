@@ -11,24 +11,24 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
+	"github.com/eventstack-io/eventstack-operator/internal/multimap"
 )
 
 // NameIndex finds the stacks that take an AWS name (NameKeys): what the
 // guard looks up for each name of the stack it checks.
 //
-// It holds a 64-bit hash of each key, not the key, and one stack per hash
-// (a second stack taking the same name, which the guard refuses, goes to a
-// side table): about 30 bytes per name, where an informer index (a set of
+// It holds a 64-bit hash of each key, not the key, and the stacks per hash
+// in a multimap.Map (one, unless two stacks take the same name, which the
+// guard refuses): about 30 bytes per name, where an informer index (a set of
 // keys per value, the value's string twice with controller-runtime's
 // all-namespaces twin) took about 300. A seed stack with its alarms takes 37
 // names. A hash may collide: Takers returns candidates, which the guard
 // confirms against the candidate's own NameKeys.
 type NameIndex struct {
-	mu    sync.RWMutex
-	seed  maphash.Seed
-	first map[uint64]*taker
-	more  map[uint64][]*taker // the second stack taking a name, and after
-	takes map[types.NamespacedName]*taker
+	mu     sync.RWMutex
+	seed   maphash.Seed
+	takers multimap.Map[uint64, *taker] // by hash
+	takes  map[types.NamespacedName]*taker
 }
 
 // taker is a stack in the index, with the hashes of the names it takes.
@@ -39,8 +39,7 @@ type taker struct {
 
 // NewNameIndex returns an empty index.
 func NewNameIndex() *NameIndex {
-	return &NameIndex{seed: maphash.MakeSeed(), first: map[uint64]*taker{},
-		more: map[uint64][]*taker{}, takes: map[types.NamespacedName]*taker{}}
+	return &NameIndex{seed: maphash.MakeSeed(), takes: map[types.NamespacedName]*taker{}}
 }
 
 // Watch keeps the index in step with the stacks an informer caches (the
@@ -90,11 +89,7 @@ func (x *NameIndex) Set(stack *v1alpha1.EventDrivenStack) {
 	x.dropLocked(who)
 	t := &taker{who: who, hashes: hashes}
 	for _, h := range hashes {
-		if _, taken := x.first[h]; !taken {
-			x.first[h] = t
-		} else {
-			x.more[h] = append(x.more[h], t)
-		}
+		x.takers.Add(h, t)
 	}
 	x.takes[who] = t
 }
@@ -112,19 +107,7 @@ func (x *NameIndex) dropLocked(who types.NamespacedName) {
 		return
 	}
 	for _, h := range t.hashes {
-		others := slices.DeleteFunc(x.more[h], func(o *taker) bool { return o == t })
-		switch {
-		case x.first[h] != t:
-		case len(others) > 0:
-			x.first[h], others = others[0], others[1:]
-		default:
-			delete(x.first, h)
-		}
-		if len(others) == 0 {
-			delete(x.more, h)
-		} else {
-			x.more[h] = others
-		}
+		x.takers.Remove(h, t)
 	}
 	delete(x.takes, who)
 }
@@ -136,12 +119,8 @@ func (x *NameIndex) Takers(key string) []types.NamespacedName {
 	h := x.hash(key)
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	first, ok := x.first[h]
-	if !ok {
-		return nil
-	}
-	out := []types.NamespacedName{first.who}
-	for _, t := range x.more[h] {
+	var out []types.NamespacedName
+	for _, t := range x.takers.Get(h) {
 		out = append(out, t.who)
 	}
 	return out

@@ -8,9 +8,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
@@ -63,8 +61,8 @@ func TestNameIndex(t *testing.T) {
 		t.Fatalf("b's new name: %v", got)
 	}
 	x.Delete(types.NamespacedName{Namespace: "team-b", Name: "two"})
-	if len(x.first) != 0 || len(x.more) != 0 || len(x.takes) != 0 {
-		t.Fatalf("an empty index holds %d, %d, %d entries", len(x.first), len(x.more), len(x.takes))
+	if x.takers.Len() != 0 || len(x.takes) != 0 {
+		t.Fatalf("an empty index holds %d, %d entries", x.takers.Len(), len(x.takes))
 	}
 }
 
@@ -72,13 +70,7 @@ func TestNameIndex(t *testing.T) {
 // keys' hashes collide) is no conflict; a stack gone since it was indexed is
 // none either.
 func TestGuardConfirmsTheIndex(t *testing.T) {
-	scheme := runtime.NewScheme()
-	if err := clientgoscheme.AddToScheme(scheme); err != nil {
-		t.Fatal(err)
-	}
-	if err := v1alpha1.AddToScheme(scheme); err != nil {
-		t.Fatal(err)
-	}
+	scheme := testScheme(t)
 	theirs, gone := named("team-b", "theirs", "b-", t), named("team-c", "gone", "a-", t)
 	theirs.CreationTimestamp = metav1.Now()
 	gone.CreationTimestamp = theirs.CreationTimestamp
@@ -87,9 +79,9 @@ func TestGuardConfirmsTheIndex(t *testing.T) {
 		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "team-b"}}).Build()
 	x := indexOf(theirs, gone)
 	mine := named("team-a", "mine", "a-", t)
-	for _, k := range NameKeys(mine) {
-		x.first[x.hash(k)] = x.takes[types.NamespacedName{Namespace: "team-b", Name: "theirs"}] // every name "collides"
-		x.more[x.hash(k)] = []*taker{x.takes[types.NamespacedName{Namespace: "team-c", Name: "gone"}]}
+	for _, k := range NameKeys(mine) { // every name "collides"
+		x.takers.Add(x.hash(k), x.takes[types.NamespacedName{Namespace: "team-b", Name: "theirs"}])
+		x.takers.Add(x.hash(k), x.takes[types.NamespacedName{Namespace: "team-c", Name: "gone"}])
 	}
 	g := &Guard{Reader: reader, Names: x}
 	v, err := g.Check(context.Background(), mine)
