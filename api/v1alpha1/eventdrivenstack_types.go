@@ -94,7 +94,7 @@ type EventDrivenStackSpec struct {
 	// +kubebuilder:validation:MaxItems=50
 	Rules []Rule `json:"rules,omitempty"`
 
-	// Queues are SQS standard queues.
+	// Queues are SQS queues, standard or FIFO.
 	// +optional
 	// +listType=map
 	// +listMapKey=name
@@ -102,7 +102,7 @@ type EventDrivenStackSpec struct {
 	// +kubebuilder:validation:XValidation:rule="self.all(q, !has(q.deadLetter) || self.exists(d, d.name == q.deadLetter.queue && d.name != q.name && !has(d.deadLetter)))",message="queues[].deadLetter.queue must name another queue of this stack, one that has no deadLetter itself"
 	Queues []Queue `json:"queues,omitempty"`
 
-	// Topics are SNS standard topics.
+	// Topics are SNS topics, standard or FIFO.
 	// +optional
 	// +listType=map
 	// +listMapKey=name
@@ -271,7 +271,15 @@ type RuleTarget struct {
 	Topic string `json:"topic,omitempty"`
 }
 
-// Queue is an SQS standard queue.
+// Queue is an SQS queue: a standard queue, or a FIFO queue with fifo.
+//
+// The FIFO-only attributes are refused on a standard queue (SQS answers
+// InvalidAttributeName), and a queue cannot change between standard and FIFO:
+// SQS fixes FifoQueue at creation, and the queue's name changes with it.
+// +kubebuilder:validation:XValidation:rule="(has(self.fifo) && self.fifo) || (!(has(self.contentBasedDeduplication) && self.contentBasedDeduplication) && !has(self.deduplicationScope) && !has(self.fifoThroughputLimit))",message="contentBasedDeduplication, deduplicationScope and fifoThroughputLimit are for FIFO queues (fifo: true)"
+// +kubebuilder:validation:XValidation:rule="(has(self.fifo) && self.fifo) == (has(oldSelf.fifo) && oldSelf.fifo)",message="fifo is immutable: SQS fixes a queue's type at creation (and a FIFO queue's name ends in .fifo)"
+// +kubebuilder:validation:XValidation:rule="!has(self.kmsMasterKeyID) || !has(self.sqsManagedSSEEnabled) || !self.sqsManagedSSEEnabled",message="a queue is encrypted with SQS-managed keys (sqsManagedSSEEnabled) or a KMS key (kmsMasterKeyID), not both"
+// +kubebuilder:validation:XValidation:rule="!has(self.kmsDataKeyReusePeriodSeconds) || has(self.kmsMasterKeyID)",message="kmsDataKeyReusePeriodSeconds needs kmsMasterKeyID"
 type Queue struct {
 	// Name of the queue (before namePrefix).
 	// +kubebuilder:validation:MinLength=1
@@ -294,9 +302,77 @@ type Queue struct {
 	MessageRetentionSeconds *int32 `json:"messageRetentionSeconds,omitempty"`
 
 	// DeadLetter moves a message to another queue of the stack after
-	// maxReceiveCount failed receives.
+	// maxReceiveCount failed receives. A FIFO queue's dead-letter queue must
+	// be FIFO, a standard queue's standard (SQS refuses the redrive policy).
 	// +optional
 	DeadLetter *DeadLetter `json:"deadLetter,omitempty"`
+
+	// Fifo makes the queue a FIFO queue: exactly-once processing, in order
+	// within a message group. Its AWS name gets the ".fifo" suffix SQS
+	// requires, within the 80 characters of a queue name. It cannot change.
+	// +optional
+	Fifo bool `json:"fifo,omitempty"`
+
+	// ContentBasedDeduplication makes SQS deduplicate a FIFO queue's
+	// messages by a SHA-256 of their body, so that senders need not give a
+	// MessageDeduplicationId.
+	// +optional
+	ContentBasedDeduplication bool `json:"contentBasedDeduplication,omitempty"`
+
+	// DeduplicationScope is where a FIFO queue deduplicates: messageGroup or
+	// queue (SQS's default). High throughput needs messageGroup.
+	// +optional
+	// +kubebuilder:validation:Enum=messageGroup;queue
+	DeduplicationScope string `json:"deduplicationScope,omitempty"`
+
+	// FifoThroughputLimit is what a FIFO queue's throughput quota applies
+	// to: perQueue (SQS's default) or perMessageGroupId, which SQS accepts
+	// only with deduplicationScope messageGroup (high throughput mode).
+	// +optional
+	// +kubebuilder:validation:Enum=perQueue;perMessageGroupId
+	FifoThroughputLimit string `json:"fifoThroughputLimit,omitempty"`
+
+	// DelaySeconds delays every message's first delivery (0 to 900, SQS's
+	// range; SQS's default is 0).
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=900
+	DelaySeconds *int32 `json:"delaySeconds,omitempty"`
+
+	// MaximumMessageSize is the largest message SQS accepts, in bytes: 1024
+	// to 1048576 (1 MiB, SQS's default and maximum since 2025).
+	// +optional
+	// +kubebuilder:validation:Minimum=1024
+	// +kubebuilder:validation:Maximum=1048576
+	MaximumMessageSize *int32 `json:"maximumMessageSize,omitempty"`
+
+	// ReceiveMessageWaitTimeSeconds is how long a ReceiveMessage waits for
+	// a message (long polling): 0 to 20 seconds.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=20
+	ReceiveMessageWaitTimeSeconds *int32 `json:"receiveMessageWaitTimeSeconds,omitempty"`
+
+	// SQSManagedSSEEnabled encrypts messages at rest with keys SQS owns
+	// (SSE-SQS). Unset leaves SQS's choice (on for new queues). Not with
+	// kmsMasterKeyID.
+	// +optional
+	SQSManagedSSEEnabled *bool `json:"sqsManagedSSEEnabled,omitempty"`
+
+	// KMSMasterKeyID encrypts messages at rest with a KMS key (SSE-KMS): a
+	// key ARN, a key ID, an alias name (alias/...) or an alias ARN. Functions
+	// and workflows of the stack that use the queue get the KMS permissions
+	// on it in their generated roles.
+	// +optional
+	// +kubebuilder:validation:MaxLength=2048
+	KMSMasterKeyID string `json:"kmsMasterKeyID,omitempty"`
+
+	// KMSDataKeyReusePeriodSeconds is how long SQS reuses a data key before
+	// it calls KMS again: 60 to 86400 seconds (SQS's default is 300).
+	// +optional
+	// +kubebuilder:validation:Minimum=60
+	// +kubebuilder:validation:Maximum=86400
+	KMSDataKeyReusePeriodSeconds *int32 `json:"kmsDataKeyReusePeriodSeconds,omitempty"`
 }
 
 // DeadLetter is a queue's redrive policy.
@@ -312,7 +388,9 @@ type DeadLetter struct {
 	MaxReceiveCount int32 `json:"maxReceiveCount"`
 }
 
-// Topic is an SNS standard topic.
+// Topic is an SNS topic: a standard topic, or a FIFO topic with fifo.
+// +kubebuilder:validation:XValidation:rule="(has(self.fifo) && self.fifo) || !(has(self.contentBasedDeduplication) && self.contentBasedDeduplication)",message="contentBasedDeduplication is for FIFO topics (fifo: true)"
+// +kubebuilder:validation:XValidation:rule="(has(self.fifo) && self.fifo) == (has(oldSelf.fifo) && oldSelf.fifo)",message="fifo is immutable: SNS fixes a topic's type at creation (and a FIFO topic's name ends in .fifo)"
 type Topic struct {
 	// Name of the topic (before namePrefix).
 	// +kubebuilder:validation:MinLength=1
@@ -329,6 +407,24 @@ type Topic struct {
 	// +optional
 	// +kubebuilder:validation:MaxItems=20
 	Subscriptions []Subscription `json:"subscriptions,omitempty"`
+
+	// Fifo makes the topic a FIFO topic (FifoTopic): ordered, deduplicated
+	// delivery to SQS queues only. Its AWS name gets the ".fifo" suffix SNS
+	// requires. It cannot change.
+	// +optional
+	Fifo bool `json:"fifo,omitempty"`
+
+	// ContentBasedDeduplication makes SNS deduplicate a FIFO topic's
+	// messages by a SHA-256 of their body.
+	// +optional
+	ContentBasedDeduplication bool `json:"contentBasedDeduplication,omitempty"`
+
+	// KMSMasterKeyID encrypts messages at rest with a KMS key: a key ARN, a
+	// key ID, an alias name (alias/...) or an alias ARN. Functions that
+	// publish to the topic get the KMS permissions on it in their roles.
+	// +optional
+	// +kubebuilder:validation:MaxLength=2048
+	KMSMasterKeyID string `json:"kmsMasterKeyID,omitempty"`
 }
 
 // SubscriptionProtocol is an SNS delivery protocol.
