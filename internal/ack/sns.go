@@ -15,6 +15,10 @@ type TopicSpec struct {
 	DisplayName *string `json:"displayName,omitempty"`
 	Policy      *string `json:"policy,omitempty"`
 	Tags        []*Tag  `json:"tags,omitempty"`
+
+	FifoTopic                 *string `json:"fifoTopic,omitempty"`
+	ContentBasedDeduplication *string `json:"contentBasedDeduplication,omitempty"`
+	KMSMasterKeyID            *string `json:"kmsMasterKeyID,omitempty"`
 }
 
 // TopicStatus is ACK's sns Topic status.

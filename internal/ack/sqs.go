@@ -17,6 +17,17 @@ type QueueSpec struct {
 	RedrivePolicy          *string            `json:"redrivePolicy,omitempty"`
 	Policy                 *string            `json:"policy,omitempty"`
 	Tags                   map[string]*string `json:"tags,omitempty"`
+
+	FifoQueue                     *string `json:"fifoQueue,omitempty"`
+	ContentBasedDeduplication     *string `json:"contentBasedDeduplication,omitempty"`
+	DeduplicationScope            *string `json:"deduplicationScope,omitempty"`
+	FifoThroughputLimit           *string `json:"fifoThroughputLimit,omitempty"`
+	DelaySeconds                  *string `json:"delaySeconds,omitempty"`
+	MaximumMessageSize            *string `json:"maximumMessageSize,omitempty"`
+	ReceiveMessageWaitTimeSeconds *string `json:"receiveMessageWaitTimeSeconds,omitempty"`
+	SQSManagedSSEEnabled          *string `json:"sqsManagedSSEEnabled,omitempty"`
+	KMSMasterKeyID                *string `json:"kmsMasterKeyID,omitempty"`
+	KMSDataKeyReusePeriodSeconds  *string `json:"kmsDataKeyReusePeriodSeconds,omitempty"`
 }
 
 // QueueStatus is ACK's sqs Queue status.

@@ -25,8 +25,8 @@ type component struct {
 // components are the stack's kinds of components, by their kind in
 // Observed's keys ("queue/order-queue").
 var components = map[refs.Kind]component{
-	refs.Queue:     {"Queue", componentChildName, awsName, in(arns.Scope.Queue)},
-	refs.Topic:     {"Topic", componentChildName, awsName, in(arns.Scope.Topic)},
+	refs.Queue:     {"Queue", componentChildName, queueAWSName, in(arns.Scope.Queue)},
+	refs.Topic:     {"Topic", componentChildName, topicAWSName, in(arns.Scope.Topic)},
 	refs.Table:     {"Table", componentChildName, awsName, in(arns.Scope.Table)},
 	refs.Function:  {"Function", componentChildName, awsName, in(arns.Scope.Function)},
 	refs.Workflow:  {"StateMachine", componentChildName, awsName, in(arns.Scope.StateMachine)},

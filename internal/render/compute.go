@@ -81,6 +81,7 @@ func (b *builder) functionRole(f v1alpha1.Function) Child {
 			p.allow("SendQueues", queueSendActions, arn)
 		}
 	}
+	b.functionKeys(&n, p, f) // kms.go
 	if f.Tracing == "Active" {
 		p.allow("XRay", xrayActions, "*")
 	}
@@ -287,7 +288,7 @@ func (b *builder) outputs() (map[string]string, error) {
 	out := map[string]string{}
 	set := func(kind refs.Kind, name string) {
 		prefix := string(kind) + "." + name + "."
-		out[prefix+"name"] = awsName(b.stack, name)
+		out[prefix+"name"] = componentAWSName(b.stack, kind, name)
 		if arn := b.obs.ARNs[Key(kind, name)]; arn != "" {
 			out[prefix+"arn"] = arn
 		}

@@ -65,7 +65,7 @@ func (b *builder) url(n *needs, name string) (string, bool) {
 		return v, true
 	}
 	if b.scope != nil {
-		return b.scope.QueueURL(awsName(b.stack, name)), true
+		return b.scope.QueueURL(queueAWSName(b.stack, name)), true
 	}
 	k, c := b.componentChild(refs.Queue, name)
 	*n = append(*n, Dependency{Kind: k, Name: c, What: "URL"})
@@ -77,7 +77,7 @@ func (b *builder) url(n *needs, name string) (string, bool) {
 func (b *builder) resolve(n *needs, r refs.Ref) (string, bool) {
 	switch r.Attr {
 	case refs.Name:
-		return awsName(b.stack, r.Name), true
+		return componentAWSName(b.stack, r.Kind, r.Name), true
 	case refs.URL:
 		return b.url(n, r.Name)
 	default:

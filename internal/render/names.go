@@ -39,6 +39,42 @@ func awsName(stack *v1alpha1.EventDrivenStack, name string) string {
 	return stack.Spec.NamePrefix + name
 }
 
+// fifoSuffix ends the name of every FIFO queue and FIFO topic: SQS and SNS
+// require it (CreateQueue, CreateTopic: "The name of a FIFO queue/topic must
+// end with the .fifo suffix") and count it in the name's limit.
+const fifoSuffix = ".fifo"
+
+// queueAWSName is a queue's name in AWS: awsName, with ".fifo" for a FIFO
+// queue of the stack.
+func queueAWSName(stack *v1alpha1.EventDrivenStack, name string) string {
+	for _, q := range stack.Spec.Queues {
+		if q.Name == name && q.Fifo {
+			return awsName(stack, name) + fifoSuffix
+		}
+	}
+	return awsName(stack, name)
+}
+
+// topicAWSName is a topic's name in AWS: awsName, with ".fifo" for a FIFO
+// topic of the stack.
+func topicAWSName(stack *v1alpha1.EventDrivenStack, name string) string {
+	for _, t := range stack.Spec.Topics {
+		if t.Name == name && t.Fifo {
+			return awsName(stack, name) + fifoSuffix
+		}
+	}
+	return awsName(stack, name)
+}
+
+// componentAWSName is the name in AWS of a component of any kind, as the
+// components table has it (awsName for a kind it does not hold).
+func componentAWSName(stack *v1alpha1.EventDrivenStack, kind refs.Kind, name string) string {
+	if c, ok := components[kind]; ok {
+		return c.awsName(stack, name)
+	}
+	return awsName(stack, name)
+}
+
 // roleAWSName is the name of the IAM role generated for a function or workflow,
 // shortened to IAM's 64 characters when needed.
 func roleAWSName(stack *v1alpha1.EventDrivenStack, owner string) string {

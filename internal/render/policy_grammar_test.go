@@ -30,7 +30,7 @@ import (
 // iamServices are the service prefixes of the actions the operator grants:
 // an action of another prefix would be a typo IAM does not catch (it takes
 // unknown actions) and that grants nothing.
-var iamServices = []string{"dynamodb", "events", "lambda", "logs", "sns", "sqs", "states", "sts", "xray"}
+var iamServices = []string{"dynamodb", "events", "kms", "lambda", "logs", "sns", "sqs", "states", "sts", "xray"}
 
 var (
 	sidPattern    = regexp.MustCompile(`^[0-9A-Za-z]*$`)
@@ -198,8 +198,10 @@ func TestPolicyGrammarChecker(t *testing.T) {
 }
 
 // everyKindStack has every component kind: a bus and rules (one starting a
-// workflow, so the events role), a queue with a dead-letter queue, a topic
-// with a subscription, a table, functions using them every way, and
+// workflow, so the events role), a queue with a dead-letter queue (both
+// encrypted with KMS keys, named by key ID and by alias, so the roles get
+// KMS statements, one with a condition), an encrypted topic with a
+// subscription, a table, functions using them every way, and
 // workflows: one calling every kind of Task resource admission accepts, one
 // in JSONata, one calling nothing.
 const everyKindStack = `
@@ -216,10 +218,13 @@ spec:
   queues:
     - name: jobs
       visibilityTimeoutSeconds: 60
+      kmsMasterKeyID: 1234abcd-12ab-34cd-56ef-1234567890ab
       deadLetter: {queue: jobs-dlq, maxReceiveCount: 5}
     - name: jobs-dlq
+      kmsMasterKeyID: alias/jobs-dlq-key
   topics:
     - name: alerts
+      kmsMasterKeyID: arn:aws:kms:us-east-1:123456789012:key/5678abcd-12ab-34cd-56ef-1234567890ab
       subscriptions: [{protocol: sqs, queue: jobs}]
   tables:
     - name: orders
@@ -354,13 +359,14 @@ func TestGeneratedPoliciesPassIAMGrammar(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				roles := 0
+				roles, kms := 0, false
 				for _, c := range res.Children {
 					role, ok := c.Object.(*ack.Role)
 					if !ok {
 						continue
 					}
 					roles++
+					kms = kms || strings.Contains(*role.Spec.InlinePolicies["eventstack"], `"kms:`)
 					if p := policyProblems(*role.Spec.AssumeRolePolicyDocument, true); p != nil {
 						t.Errorf("%s: trust policy %s:\n  %s", c.Name, *role.Spec.AssumeRolePolicyDocument, strings.Join(p, "\n  "))
 					}
@@ -390,6 +396,9 @@ func TestGeneratedPoliciesPassIAMGrammar(t *testing.T) {
 				}
 				if obs.Account != "" && roles < want {
 					t.Errorf("%d roles rendered with the account known, want at least %d", roles, want)
+				}
+				if name == "every kind" && obs.Account != "" && !kms {
+					t.Error("no role has a KMS statement: the encrypted queues and topic are not covered")
 				}
 			}
 		})

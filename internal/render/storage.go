@@ -54,7 +54,7 @@ func (b *builder) queue(q v1alpha1.Queue) Child {
 	name := childName(b.stack, q.Name)
 	var n needs
 	obj := &ack.Queue{Spec: ack.QueueSpec{
-		QueueName: ptr.To(awsName(b.stack, q.Name)),
+		QueueName: ptr.To(queueAWSName(b.stack, q.Name)),
 		Tags:      b.tagMap(),
 	}}
 	if q.VisibilityTimeoutSeconds != nil {
@@ -63,7 +63,13 @@ func (b *builder) queue(q v1alpha1.Queue) Child {
 	if q.MessageRetentionSeconds != nil {
 		obj.Spec.MessageRetentionPeriod = ptr.To(itoa(*q.MessageRetentionSeconds))
 	}
+	queueAttributes(&obj.Spec, q)
 	prior, _ := b.prior(Key(refs.Queue, q.Name)).(*ack.Queue)
+	if q.KMSMasterKeyID == "" && prior != nil && prior.Spec.KMSMasterKeyID != nil {
+		// Removed: as for the redrive policy below, only "" takes the key
+		// off in AWS (SQS then encrypts as its SqsManagedSseEnabled says).
+		obj.Spec.KMSMasterKeyID = ptr.To("")
+	}
 	if dl := q.DeadLetter; dl != nil {
 		if arn, ok := b.exists(&n, refs.Queue, dl.Queue); ok {
 			redrive, _ := json.Marshal(struct {
@@ -92,7 +98,7 @@ func (b *builder) queue(q v1alpha1.Queue) Child {
 	}
 	var adoption map[string]string
 	if acct := b.accountID(); acct != "" {
-		adoption = map[string]string{"queueURL": arns.Scope{Region: b.stack.Spec.Region, Account: acct}.QueueURL(awsName(b.stack, q.Name))}
+		adoption = map[string]string{"queueURL": arns.Scope{Region: b.stack.Spec.Region, Account: acct}.QueueURL(queueAWSName(b.stack, q.Name))}
 	}
 	b.meta(obj, ack.SQSGroupVersion.WithKind("Queue"), name, Key(refs.Queue, q.Name), adoption)
 	c := b.child(Key(refs.Queue, q.Name), "Queue", name, obj, n)
@@ -100,6 +106,41 @@ func (b *builder) queue(q v1alpha1.Queue) Child {
 		c.Partial = partial
 	}
 	return c
+}
+
+// queueAttributes sets the queue's optional SQS attributes, as strings as
+// ACK's Queue spec takes them. A standard queue gets none of the FIFO ones:
+// SQS refuses them there, FifoQueue "false" included (InvalidAttributeName).
+// A FIFO queue's ContentBasedDeduplication is always set, "false" too: ACK's
+// sqs controller sends only the attributes that are set, so turning it off
+// by leaving it out would leave it on in AWS.
+func queueAttributes(spec *ack.QueueSpec, q v1alpha1.Queue) {
+	seconds := func(v *int32) *string {
+		if v == nil {
+			return nil
+		}
+		return ptr.To(itoa(*v))
+	}
+	if q.Fifo {
+		spec.FifoQueue = ptr.To("true")
+		spec.ContentBasedDeduplication = ptr.To(strconv.FormatBool(q.ContentBasedDeduplication))
+		if q.DeduplicationScope != "" {
+			spec.DeduplicationScope = ptr.To(q.DeduplicationScope)
+		}
+		if q.FifoThroughputLimit != "" {
+			spec.FifoThroughputLimit = ptr.To(q.FifoThroughputLimit)
+		}
+	}
+	spec.DelaySeconds = seconds(q.DelaySeconds)
+	spec.MaximumMessageSize = seconds(q.MaximumMessageSize)
+	spec.ReceiveMessageWaitTimeSeconds = seconds(q.ReceiveMessageWaitTimeSeconds)
+	if q.SQSManagedSSEEnabled != nil {
+		spec.SQSManagedSSEEnabled = ptr.To(strconv.FormatBool(*q.SQSManagedSSEEnabled))
+	}
+	if q.KMSMasterKeyID != "" {
+		spec.KMSMasterKeyID = ptr.To(q.KMSMasterKeyID)
+		spec.KMSDataKeyReusePeriodSeconds = seconds(q.KMSDataKeyReusePeriodSeconds)
+	}
 }
 
 // grant lets an AWS service perform an action on a resource of the stack,
@@ -214,11 +255,26 @@ func (b *builder) topicsDeliveringTo(queue string) []string {
 func (b *builder) topic(t v1alpha1.Topic) Child {
 	name := childName(b.stack, t.Name)
 	obj := &ack.Topic{Spec: ack.TopicSpec{
-		Name: ptr.To(awsName(b.stack, t.Name)),
+		Name: ptr.To(topicAWSName(b.stack, t.Name)),
 		Tags: b.tagList(),
 	}}
 	if t.DisplayName != "" {
 		obj.Spec.DisplayName = ptr.To(t.DisplayName)
+	}
+	if t.Fifo {
+		// ContentBasedDeduplication "false" too, for the reason a FIFO
+		// queue's is always set (queueAttributes); SNS refuses it on a
+		// standard topic.
+		obj.Spec.FifoTopic = ptr.To("true")
+		obj.Spec.ContentBasedDeduplication = ptr.To(strconv.FormatBool(t.ContentBasedDeduplication))
+	}
+	prior, _ := b.prior(Key(refs.Topic, t.Name)).(*ack.Topic)
+	if t.KMSMasterKeyID != "" {
+		obj.Spec.KMSMasterKeyID = ptr.To(t.KMSMasterKeyID)
+	} else if prior != nil && prior.Spec.KMSMasterKeyID != nil {
+		// Removed: ACK's sns controller sets only the attributes that are
+		// set; "" turns encryption off.
+		obj.Spec.KMSMasterKeyID = ptr.To("")
 	}
 	var partial needs
 	var grants []grant
@@ -226,12 +282,12 @@ func (b *builder) topic(t v1alpha1.Topic) Child {
 		grants = append(grants, grant{"events.amazonaws.com", "sns:Publish", ruleKind, r})
 	}
 	obj.Spec.Policy = b.sourcePolicy(&partial, refs.Topic, t.Name, grants)
-	if prior, _ := b.prior(Key(refs.Topic, t.Name)).(*ack.Topic); obj.Spec.Policy == nil && len(grants) == 0 && prior != nil && prior.Spec.Policy != nil {
+	if obj.Spec.Policy == nil && len(grants) == 0 && prior != nil && prior.Spec.Policy != nil {
 		obj.Spec.Policy = defaultTopicPolicy(prior.ACKStatus().ARN())
 	}
 	var adoption map[string]string
 	if acct := b.accountID(); acct != "" {
-		arn := arns.Scope{Region: b.stack.Spec.Region, Account: acct}.Topic(awsName(b.stack, t.Name))
+		arn := arns.Scope{Region: b.stack.Spec.Region, Account: acct}.Topic(topicAWSName(b.stack, t.Name))
 		adoption = map[string]string{"arn": arn}
 		if obj.Spec.Policy == nil && len(grants) == 0 && b.adopting() {
 			// An adopted topic has a policy in AWS, which ACK's sns

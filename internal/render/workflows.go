@@ -175,6 +175,7 @@ func (b *builder) workflowRole(w v1alpha1.Workflow, def *Definition) Child {
 	name := childName(b.stack, w.Name)
 	var n needs
 	p := newPolicy()
+	keys := keyGrants{}
 	for _, a := range def.Accesses() {
 		kind := a.Ref.Kind
 		if kind == refs.EventBus {
@@ -193,10 +194,13 @@ func (b *builder) workflowRole(w v1alpha1.Workflow, def *Definition) Child {
 			p.allow("Table"+a.Action[strings.Index(a.Action, ":")+1:], []string{a.Action}, arn)
 		case refs.Topic:
 			p.allow("Topics", []string{a.Action}, arn)
+			b.workflowKey(keys, kind, a.Ref.Name, arn)
 		case refs.Queue:
 			p.allow("Queues", []string{a.Action}, arn)
+			b.workflowKey(keys, kind, a.Ref.Name, arn)
 		}
 	}
+	keys.addTo(p)
 	if w.Tracing {
 		p.allow("XRay", sfnXrayActions, "*")
 	}
