@@ -607,6 +607,25 @@ type Function struct {
 	// +optional
 	Tracing TracingMode `json:"tracing,omitempty"`
 
+	// EphemeralStorageMB is the size of the function's /tmp in MB (Lambda:
+	// 512 to 10240; 512 when left out).
+	// +kubebuilder:validation:Minimum=512
+	// +kubebuilder:validation:Maximum=10240
+	// +optional
+	EphemeralStorageMB *int32 `json:"ephemeralStorageMB,omitempty"`
+
+	// ReservedConcurrency reserves that many concurrent executions of the
+	// account's for the function, and caps it there (PutFunctionConcurrency);
+	// 0 stops every invocation. Left out: the account's unreserved pool.
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=100000
+	// +optional
+	ReservedConcurrency *int32 `json:"reservedConcurrency,omitempty"`
+
+	// Logging is the format of the function's logs and, in JSON, their levels.
+	// +optional
+	Logging *FunctionLogging `json:"logging,omitempty"`
+
 	// Uses lists the stack's tables, topics and queues the function calls, and
 	// how; its role is granted exactly that, and the operator puts each one's
 	// name, ARN or URL in an environment variable.
@@ -740,6 +759,38 @@ type QueueUse struct {
 	Env string `json:"env,omitempty"`
 }
 
+// LogFormat is how a function writes its logs.
+// +kubebuilder:validation:Enum=Text;JSON
+type LogFormat string
+
+// The log formats.
+const (
+	LogFormatText LogFormat = "Text"
+	LogFormatJSON LogFormat = "JSON"
+)
+
+// FunctionLogging is a function's logging configuration (Lambda's
+// LoggingConfig): log levels filter only JSON logs, so Lambda takes them
+// with the JSON format alone.
+// +kubebuilder:validation:XValidation:rule="!has(self.applicationLogLevel) || (has(self.format) && self.format == 'JSON')",message="log levels need format JSON: Lambda filters only JSON logs by level",fieldPath=".applicationLogLevel"
+// +kubebuilder:validation:XValidation:rule="!has(self.systemLogLevel) || (has(self.format) && self.format == 'JSON')",message="log levels need format JSON: Lambda filters only JSON logs by level",fieldPath=".systemLogLevel"
+type FunctionLogging struct {
+	// Format is Text (default) or JSON.
+	// +kubebuilder:default=Text
+	// +optional
+	Format LogFormat `json:"format,omitempty"`
+	// ApplicationLogLevel is the least level of the function's own log lines
+	// Lambda keeps (TRACE, DEBUG, INFO, WARN, ERROR or FATAL; JSON only).
+	// +kubebuilder:validation:Enum=TRACE;DEBUG;INFO;WARN;ERROR;FATAL
+	// +optional
+	ApplicationLogLevel string `json:"applicationLogLevel,omitempty"`
+	// SystemLogLevel is the least level of Lambda's own log lines for the
+	// function (DEBUG, INFO or WARN; JSON only).
+	// +kubebuilder:validation:Enum=DEBUG;INFO;WARN
+	// +optional
+	SystemLogLevel string `json:"systemLogLevel,omitempty"`
+}
+
 // QueueConsumer makes a queue invoke the function.
 type QueueConsumer struct {
 	// Queue is the name of the queue component.
@@ -756,6 +807,13 @@ type QueueConsumer struct {
 	// +kubebuilder:validation:Maximum=300
 	// +optional
 	MaximumBatchingWindowSeconds *int64 `json:"maximumBatchingWindowSeconds,omitempty"`
+	// Filters are Lambda event filtering patterns (event pattern syntax, on
+	// the SQS record: body, messageAttributes, attributes): a message that
+	// matches none is deleted from the queue without invoking the function.
+	// At most 5 (Lambda's default quota), each at most 4,096 characters.
+	// +optional
+	// +kubebuilder:validation:MaxItems=5
+	Filters []apiextensionsv1.JSON `json:"filters,omitempty"`
 }
 
 // WorkflowType is a Step Functions state machine type.

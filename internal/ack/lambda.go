@@ -48,12 +48,18 @@ type SnapStart struct {
 
 // LoggingConfig is where and how a function logs.
 type LoggingConfig struct {
-	LogFormat *string `json:"logFormat,omitempty"`
-	LogGroup  *string `json:"logGroup,omitempty"`
+	LogFormat           *string `json:"logFormat,omitempty"`
+	LogGroup            *string `json:"logGroup,omitempty"`
+	ApplicationLogLevel *string `json:"applicationLogLevel,omitempty"`
+	SystemLogLevel      *string `json:"systemLogLevel,omitempty"`
 }
 
 // FunctionSpec is the part of ACK's lambda Function spec this operator sets.
+// ReservedConcurrentExecutions is not in CreateFunction: lambda-controller
+// reads it back (GetFunctionConcurrency) and puts it with
+// PutFunctionConcurrency at its next reconcile, or deletes it when unset.
 type FunctionSpec struct {
+	ReservedConcurrentExecutions *int64 `json:"reservedConcurrentExecutions,omitempty"`
 	Name             *string            `json:"name,omitempty"`
 	Code             *FunctionCode      `json:"code,omitempty"`
 	PackageType      *string            `json:"packageType,omitempty"`
@@ -114,8 +120,21 @@ type EventSourceMappingSpec struct {
 	EventSourceARN                 *string   `json:"eventSourceARN,omitempty"`
 	BatchSize                      *int64    `json:"batchSize,omitempty"`
 	MaximumBatchingWindowInSeconds *int64    `json:"maximumBatchingWindowInSeconds,omitempty"`
-	FunctionResponseTypes          []*string `json:"functionResponseTypes,omitempty"`
-	Enabled                        *bool     `json:"enabled,omitempty"`
+	FunctionResponseTypes          []*string       `json:"functionResponseTypes,omitempty"`
+	Enabled                        *bool           `json:"enabled,omitempty"`
+	FilterCriteria                 *FilterCriteria `json:"filterCriteria,omitempty"`
+}
+
+// FilterCriteria are a mapping's event filtering patterns. Taken out of the
+// spec, lambda-controller sends an empty list, which removes them in Lambda
+// (its filterCriteriasDeleted).
+type FilterCriteria struct {
+	Filters []*Filter `json:"filters,omitempty"`
+}
+
+// Filter is one event filtering pattern, as JSON text.
+type Filter struct {
+	Pattern *string `json:"pattern,omitempty"`
 }
 
 // EventSourceMappingStatus is ACK's lambda EventSourceMapping status.

@@ -102,6 +102,7 @@ func (a *awsSide) createFunction(ctx context.Context, f *ack.Function) error {
 		in.Architectures = append(in.Architectures, lambdatypes.Architecture(ptr.Deref(arch, "")))
 	}
 	in.Environment, in.TracingConfig, in.DeadLetterConfig = configOf(s)
+	in.EphemeralStorage, in.LoggingConfig = storageOf(s), loggingConfigOf(s)
 	for k, v := range s.Tags {
 		in.Tags[k] = ptr.Deref(v, "")
 	}
@@ -117,7 +118,32 @@ func (a *awsSide) createFunction(ctx context.Context, f *ack.Function) error {
 	if err != nil {
 		return err
 	}
+	if err := a.syncConcurrency(ctx, f); err != nil {
+		return err
+	}
 	return a.readFunction(ctx, f)
+}
+
+// syncConcurrency puts the function's reserved concurrency, or deletes it
+// when the spec has none, as lambda-controller's updateFunctionConcurrency
+// does once its read (GetFunctionConcurrency) differs from the spec.
+func (a *awsSide) syncConcurrency(ctx context.Context, f *ack.Function) error {
+	s := f.Spec
+	out, err := a.lambda.GetFunctionConcurrency(ctx, &lambda.GetFunctionConcurrencyInput{FunctionName: s.Name})
+	if err != nil {
+		return err
+	}
+	have, want := out.ReservedConcurrentExecutions, s.ReservedConcurrentExecutions
+	switch {
+	case want == nil && have == nil, want != nil && have != nil && int64(*have) == *want:
+		return nil
+	case want == nil:
+		_, err = a.lambda.DeleteFunctionConcurrency(ctx, &lambda.DeleteFunctionConcurrencyInput{FunctionName: s.Name})
+	default:
+		_, err = a.lambda.PutFunctionConcurrency(ctx, &lambda.PutFunctionConcurrencyInput{FunctionName: s.Name,
+			ReservedConcurrentExecutions: aws.Int32(int32(*want))})
+	}
+	return err
 }
 
 // updateFunction applies a change as customUpdateFunction does: the code
@@ -168,9 +194,13 @@ func (a *awsSide) updateFunction(ctx context.Context, f *ack.Function) error {
 			in.Runtime = lambdatypes.Runtime(*s.Runtime)
 		}
 		in.Environment, in.TracingConfig, in.DeadLetterConfig = configOf(s)
+		in.EphemeralStorage, in.LoggingConfig = storageOf(s), loggingConfigOf(s)
 		if _, err := a.lambda.UpdateFunctionConfiguration(ctx, in); err != nil {
 			return err
 		}
+	}
+	if err := a.syncConcurrency(ctx, f); err != nil {
+		return err
 	}
 	return a.readFunction(ctx, f)
 }
@@ -203,6 +233,26 @@ func (a *awsSide) code(c *ack.FunctionCode) *lambdatypes.FunctionCode {
 		a.server.SetCodeHash(ptr.Deref(c.S3Bucket, ""), ptr.Deref(c.S3Key, ""), ptr.Deref(c.S3ObjectVersion, ""), *c.SHA256)
 	}
 	return &lambdatypes.FunctionCode{S3Bucket: c.S3Bucket, S3Key: c.S3Key, S3ObjectVersion: c.S3ObjectVersion, ImageUri: c.ImageURI}
+}
+
+// storageOf is the function's /tmp size as CreateFunction takes it.
+func storageOf(s ack.FunctionSpec) *lambdatypes.EphemeralStorage {
+	if s.EphemeralStorage == nil || s.EphemeralStorage.Size == nil {
+		return nil
+	}
+	return &lambdatypes.EphemeralStorage{Size: aws.Int32(int32(*s.EphemeralStorage.Size))}
+}
+
+// loggingConfigOf is the function's logging configuration as CreateFunction
+// takes it.
+func loggingConfigOf(s ack.FunctionSpec) *lambdatypes.LoggingConfig {
+	l := s.LoggingConfig
+	if l == nil {
+		return nil
+	}
+	return &lambdatypes.LoggingConfig{LogFormat: lambdatypes.LogFormat(ptr.Deref(l.LogFormat, "")), LogGroup: l.LogGroup,
+		ApplicationLogLevel: lambdatypes.ApplicationLogLevel(ptr.Deref(l.ApplicationLogLevel, "")),
+		SystemLogLevel:      lambdatypes.SystemLogLevel(ptr.Deref(l.SystemLogLevel, ""))}
 }
 
 func configOf(s ack.FunctionSpec) (*lambdatypes.Environment, *lambdatypes.TracingConfig, *lambdatypes.DeadLetterConfig) {

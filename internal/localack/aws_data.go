@@ -356,7 +356,7 @@ func (a *awsSide) createMapping(ctx context.Context, m *ack.EventSourceMapping) 
 	s := m.Spec
 	in := &lambda.CreateEventSourceMappingInput{FunctionName: s.FunctionName, EventSourceArn: s.EventSourceARN,
 		BatchSize: int32Of(s.BatchSize), MaximumBatchingWindowInSeconds: int32Of(s.MaximumBatchingWindowInSeconds),
-		FunctionResponseTypes: responseTypes(s), Enabled: s.Enabled}
+		FunctionResponseTypes: responseTypes(s), Enabled: s.Enabled, FilterCriteria: filtersOf(s, false)}
 	out, err := a.lambda.CreateEventSourceMapping(ctx, in)
 	if awsapi.IsConflict(err) {
 		if found := conflictUUID.FindStringSubmatch(err.Error()); found != nil {
@@ -376,8 +376,28 @@ func (a *awsSide) updateMapping(ctx context.Context, m *ack.EventSourceMapping, 
 	s := m.Spec
 	_, err := a.lambda.UpdateEventSourceMapping(ctx, &lambda.UpdateEventSourceMappingInput{UUID: aws.String(uuid), FunctionName: s.FunctionName,
 		BatchSize: int32Of(s.BatchSize), MaximumBatchingWindowInSeconds: int32Of(s.MaximumBatchingWindowInSeconds),
-		FunctionResponseTypes: responseTypes(s), Enabled: s.Enabled})
+		FunctionResponseTypes: responseTypes(s), Enabled: s.Enabled, FilterCriteria: filtersOf(s, true)})
 	return err
+}
+
+// filtersOf is a mapping's FilterCriteria as Lambda takes it; on an update
+// without any, an empty list, which removes those Lambda has, as
+// lambda-controller sends when the spec's were taken out (its
+// filterCriteriasDeleted; the stand-in sends it whenever the spec has none).
+func filtersOf(s ack.EventSourceMappingSpec, update bool) *lambdatypes.FilterCriteria {
+	if s.FilterCriteria == nil || len(s.FilterCriteria.Filters) == 0 {
+		if update {
+			return &lambdatypes.FilterCriteria{Filters: []lambdatypes.Filter{}}
+		}
+		return nil
+	}
+	out := &lambdatypes.FilterCriteria{}
+	for _, f := range s.FilterCriteria.Filters {
+		if f != nil {
+			out.Filters = append(out.Filters, lambdatypes.Filter{Pattern: f.Pattern})
+		}
+	}
+	return out
 }
 
 func responseTypes(s ack.EventSourceMappingSpec) []lambdatypes.FunctionResponseType {

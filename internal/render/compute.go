@@ -125,10 +125,13 @@ func (b *builder) function(f v1alpha1.Function) Child {
 		// them, and ACK would "update" them to nothing (an ephemeral storage
 		// without a size and a SnapStart without ApplyOn, which the SDK and
 		// Lambda refuse; a logging configuration at each of its reconciles).
-		EphemeralStorage: &ack.EphemeralStorage{Size: ptr.To[int64](DefaultEphemeralStorageMB)},
+		EphemeralStorage: &ack.EphemeralStorage{Size: ptr.To(int64(ptr.Deref(f.EphemeralStorageMB, DefaultEphemeralStorageMB)))},
 		SnapStart:        &ack.SnapStart{ApplyOn: ptr.To("None")},
-		LoggingConfig:    &ack.LoggingConfig{LogFormat: ptr.To("Text"), LogGroup: ptr.To("/aws/lambda/" + awsName(b.stack, f.Name))},
+		LoggingConfig:    functionLogging(f, "/aws/lambda/"+awsName(b.stack, f.Name)),
 		Tags:             b.tagMap(),
+	}
+	if f.ReservedConcurrency != nil {
+		spec.ReservedConcurrentExecutions = ptr.To(int64(*f.ReservedConcurrency))
 	}
 	if f.Code.ImageURI != "" {
 		spec.PackageType = ptr.To("Image")
@@ -193,6 +196,23 @@ func (b *builder) function(f v1alpha1.Function) Child {
 // DefaultEphemeralStorageMB is Lambda's default size of a function's /tmp.
 const DefaultEphemeralStorageMB = 512
 
+// functionLogging is a function's LoggingConfig: Text to its log group unless
+// the spec says JSON, with the levels it gives (Lambda's defaults, INFO,
+// otherwise).
+func functionLogging(f v1alpha1.Function, group string) *ack.LoggingConfig {
+	c := &ack.LoggingConfig{LogFormat: ptr.To("Text"), LogGroup: ptr.To(group)}
+	if l := f.Logging; l != nil && l.Format == v1alpha1.LogFormatJSON {
+		c.LogFormat = ptr.To(string(l.Format))
+		if l.ApplicationLogLevel != "" {
+			c.ApplicationLogLevel = ptr.To(l.ApplicationLogLevel)
+		}
+		if l.SystemLogLevel != "" {
+			c.SystemLogLevel = ptr.To(l.SystemLogLevel)
+		}
+	}
+	return c
+}
+
 // eventSourceMapping makes a queue invoke a function, with partial batch
 // responses so that only the failed messages of a batch are retried and, after
 // the queue's maxReceiveCount, moved to its dead-letter queue. It waits for the
@@ -216,6 +236,12 @@ func (b *builder) eventSourceMapping(f v1alpha1.Function, c v1alpha1.QueueConsum
 		// Explicit too: a mapping disabled outside the stack is enabled again.
 		Enabled: ptr.To(true),
 	}}
+	if len(c.Filters) > 0 {
+		obj.Spec.FilterCriteria = &ack.FilterCriteria{}
+		for _, p := range c.Filters {
+			obj.Spec.FilterCriteria.Filters = append(obj.Spec.FilterCriteria.Filters, &ack.Filter{Pattern: ptr.To(compactJSON(p.Raw))})
+		}
+	}
 	if arn, ok := b.exists(&n, refs.Function, f.Name); ok {
 		obj.Spec.FunctionName = ptr.To(arn)
 	}

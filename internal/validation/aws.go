@@ -52,6 +52,7 @@ func (v *validator) awsConstraints(spec *field.Path, stack *v1alpha1.EventDriven
 		p := spec.Child("functions").Index(i)
 		v.lambdaFunction(p, f)
 		v.lambdaRoleAndImage(p, f) // lambda.go
+		v.functionSettings(p, f)   // functions.go
 		for j, c := range f.Consumes {
 			v.queueConsumer(p.Child("consumes").Index(j), f, c)
 		}

@@ -1,0 +1,60 @@
+package render
+
+import (
+	"testing"
+
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	"k8s.io/utils/ptr"
+
+	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
+	"github.com/eventstack-io/eventstack-operator/internal/ack"
+)
+
+// A function's /tmp, reserved concurrency and JSON logging with levels, and
+// its consumer's filters, reach the children as ACK's fields take them; the
+// seed's functions (none set) keep Lambda's defaults and no filters.
+func TestFunctionSettings(t *testing.T) {
+	stack := loadSeed(t)
+	f := &stack.Spec.Functions[0]
+	f.EphemeralStorageMB, f.ReservedConcurrency = ptr.To[int32](2048), ptr.To[int32](0)
+	f.Logging = &v1alpha1.FunctionLogging{Format: v1alpha1.LogFormatJSON, ApplicationLogLevel: "DEBUG", SystemLogLevel: "WARN"}
+	f.Consumes[0].Filters = []apiextensionsv1.JSON{{Raw: []byte(`{ "body": { "status": [ "PAID" ] } }`)}}
+	res := mustRender(t, stack, seedObserved())
+	var fns []*ack.Function
+	var esms []*ack.EventSourceMapping
+	for _, c := range res.Children {
+		switch o := c.Object.(type) {
+		case *ack.Function:
+			fns = append(fns, o)
+		case *ack.EventSourceMapping:
+			esms = append(esms, o)
+		}
+	}
+	for _, fn := range fns {
+		s := fn.Spec
+		if *s.Name == awsName(stack, f.Name) {
+			if *s.EphemeralStorage.Size != 2048 || ptr.Deref(s.ReservedConcurrentExecutions, -1) != 0 || *s.LoggingConfig.LogFormat != "JSON" ||
+				ptr.Deref(s.LoggingConfig.ApplicationLogLevel, "") != "DEBUG" || ptr.Deref(s.LoggingConfig.SystemLogLevel, "") != "WARN" {
+				t.Errorf("%s: /tmp %d, concurrency %v, logging %+v", *s.Name, *s.EphemeralStorage.Size, s.ReservedConcurrentExecutions, *s.LoggingConfig)
+			}
+			continue
+		}
+		if *s.EphemeralStorage.Size != DefaultEphemeralStorageMB || s.ReservedConcurrentExecutions != nil || *s.LoggingConfig.LogFormat != "Text" ||
+			s.LoggingConfig.ApplicationLogLevel != nil || s.LoggingConfig.SystemLogLevel != nil {
+			t.Errorf("%s, which sets none: /tmp %d, concurrency %v, logging %+v", *s.Name, *s.EphemeralStorage.Size, s.ReservedConcurrentExecutions, *s.LoggingConfig)
+		}
+	}
+	filtered := 0
+	for _, m := range esms {
+		if m.Spec.FilterCriteria == nil {
+			continue
+		}
+		filtered++
+		if got := *m.Spec.FilterCriteria.Filters[0].Pattern; got != `{"body":{"status":["PAID"]}}` {
+			t.Errorf("filter %s", got)
+		}
+	}
+	if filtered != 1 {
+		t.Errorf("%d mappings with filters, want 1", filtered)
+	}
+}
