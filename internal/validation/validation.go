@@ -104,6 +104,7 @@ func Validate(stack *v1alpha1.EventDrivenStack) field.ErrorList {
 	}
 	v.archive(spec)
 	v.alarms(spec)
+	v.queuesAndTopics(spec) // queues.go
 	for _, k := range sortedKeys(s.Outputs) {
 		v.text(spec.Child("outputs").Key(k), s.Outputs[k])
 	}
