@@ -21,6 +21,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"maps"
 	"regexp"
 	"slices"
 
@@ -147,7 +148,11 @@ func (a *awsSide) setQueue(ctx context.Context, url string, q *ack.Queue, attrs,
 func queueAttributes(s ack.QueueSpec) map[string]string {
 	attrs := map[string]string{}
 	for name, v := range map[string]*string{"VisibilityTimeout": s.VisibilityTimeout, "MessageRetentionPeriod": s.MessageRetentionPeriod,
-		"RedrivePolicy": s.RedrivePolicy, "Policy": s.Policy} {
+		"RedrivePolicy": s.RedrivePolicy, "Policy": s.Policy,
+		"FifoQueue": s.FifoQueue, "ContentBasedDeduplication": s.ContentBasedDeduplication, "DeduplicationScope": s.DeduplicationScope,
+		"FifoThroughputLimit": s.FifoThroughputLimit, "DelaySeconds": s.DelaySeconds, "MaximumMessageSize": s.MaximumMessageSize,
+		"ReceiveMessageWaitTimeSeconds": s.ReceiveMessageWaitTimeSeconds, "SqsManagedSseEnabled": s.SQSManagedSSEEnabled,
+		"KmsMasterKeyId": s.KMSMasterKeyID, "KmsDataKeyReusePeriodSeconds": s.KMSDataKeyReusePeriodSeconds} {
 		if v != nil {
 			attrs[name] = *v
 		}
@@ -155,7 +160,8 @@ func queueAttributes(s ack.QueueSpec) map[string]string {
 	return attrs
 }
 
-// makeTopic calls CreateTopic with DisplayName, Policy and the tags, or
+// makeTopic calls CreateTopic with DisplayName, Policy, FifoTopic,
+// ContentBasedDeduplication, KmsMasterKeyId and the tags, or
 // SetTopicAttributes (one attribute a call, as SNS takes them) and
 // TagResource on a new generation, as sns-controller does.
 func makeTopic(ctx context.Context, a *awsSide, obj ack.Object, update bool) (func(string), error) {
@@ -167,6 +173,12 @@ func makeTopic(ctx context.Context, a *awsSide, obj ack.Object, update bool) (fu
 	if ptr.Deref(t.Spec.Policy, "") != "" {
 		attrs["Policy"] = *t.Spec.Policy // SNS refuses an empty policy
 	}
+	if t.Spec.ContentBasedDeduplication != nil {
+		attrs["ContentBasedDeduplication"] = *t.Spec.ContentBasedDeduplication
+	}
+	if t.Spec.KMSMasterKeyID != nil {
+		attrs["KmsMasterKeyId"] = *t.Spec.KMSMasterKeyID // "" turns encryption off
+	}
 	var tags []snstypes.Tag
 	for _, tag := range t.Spec.Tags {
 		if tag != nil {
@@ -176,7 +188,13 @@ func makeTopic(ctx context.Context, a *awsSide, obj ack.Object, update bool) (fu
 	if update {
 		return nil, a.setTopic(ctx, obj.ACKStatus().ARN(), attrs, tags)
 	}
-	out, err := a.sns.CreateTopic(ctx, &sns.CreateTopicInput{Name: t.Spec.Name, Attributes: attrs, Tags: tags})
+	create := attrs
+	if t.Spec.FifoTopic != nil {
+		// CreateTopic only: SetTopicAttributes does not take FifoTopic.
+		create = maps.Clone(attrs)
+		create["FifoTopic"] = *t.Spec.FifoTopic
+	}
+	out, err := a.sns.CreateTopic(ctx, &sns.CreateTopicInput{Name: t.Spec.Name, Attributes: create, Tags: tags})
 	var arn string
 	switch {
 	case apiCode(err) == "InvalidParameter" && alreadyExists.MatchString(err.Error()):
@@ -198,7 +216,7 @@ func makeTopic(ctx context.Context, a *awsSide, obj ack.Object, update bool) (fu
 var alreadyExists = regexp.MustCompile(`already exists with different`)
 
 func (a *awsSide) setTopic(ctx context.Context, arn string, attrs map[string]string, tags []snstypes.Tag) error {
-	for _, name := range []string{"DisplayName", "Policy"} {
+	for _, name := range []string{"DisplayName", "Policy", "ContentBasedDeduplication", "KmsMasterKeyId"} {
 		if v, ok := attrs[name]; ok {
 			if _, err := a.sns.SetTopicAttributes(ctx, &sns.SetTopicAttributesInput{TopicArn: aws.String(arn), AttributeName: aws.String(name), AttributeValue: aws.String(v)}); err != nil {
 				return err
