@@ -256,6 +256,7 @@ type RetryPolicy struct {
 
 // RuleTarget names exactly one component of the stack.
 // +kubebuilder:validation:XValidation:rule="[has(self.function), has(self.workflow), has(self.queue), has(self.topic)].filter(x, x).size() == 1",message="a target names exactly one of function, workflow, queue or topic"
+// +kubebuilder:validation:XValidation:rule="!has(self.inputPath) || !has(self.inputTransformer)",message="a target takes inputPath or inputTransformer, not both (EventBridge: \"Only one of Input, InputPath, or InputTransformer must be provided\")"
 type RuleTarget struct {
 	// +optional
 	// +kubebuilder:validation:MaxLength=64
@@ -269,6 +270,37 @@ type RuleTarget struct {
 	// +optional
 	// +kubebuilder:validation:MaxLength=80
 	Topic string `json:"topic,omitempty"`
+
+	// InputPath gives the target the part of the event at this JSONPath
+	// ($.detail, $.detail.items[0]) instead of the whole event.
+	// +optional
+	// +kubebuilder:validation:MaxLength=256
+	InputPath string `json:"inputPath,omitempty"`
+
+	// InputTransformer gives the target an input made from a template.
+	// +optional
+	InputTransformer *InputTransformer `json:"inputTransformer,omitempty"`
+
+	// Retry is how EventBridge retries this target, in place of the rule's.
+	// +optional
+	Retry *RetryPolicy `json:"retry,omitempty"`
+}
+
+// InputTransformer is EventBridge's input transformer: each <name> of the
+// template becomes the value at inputPathsMap's path of the event, or a
+// predefined value (aws.events.rule-arn, aws.events.rule-name,
+// aws.events.event, aws.events.event.json, aws.events.event.ingestion-time).
+type InputTransformer struct {
+	// InputPathsMap names JSONPaths of the event (at most 100).
+	// +optional
+	// +kubebuilder:validation:MaxProperties=100
+	InputPathsMap map[string]string `json:"inputPathsMap,omitempty"`
+
+	// InputTemplate is the input, with <name> placeholders: JSON (an object,
+	// an array or a string) or text.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=8192
+	InputTemplate string `json:"inputTemplate"`
 }
 
 // Queue is an SQS queue: a standard queue, or a FIFO queue with fifo.

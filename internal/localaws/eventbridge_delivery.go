@@ -47,11 +47,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"regexp"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/eventstack-io/eventstack-operator/internal/inputtransform"
 )
 
 const (
@@ -298,152 +298,14 @@ func (s *Server) ebEventJSON(e Event, account string) []byte {
 	return b
 }
 
-// ebInput is what a target is given for an event.
+// ebInput is what a target is given for an event (internal/inputtransform).
 func (s *Server) ebInput(j ebJob, event []byte) (string, error) {
 	t := j.target
-	switch {
-	case t.Input != "":
-		return t.Input, nil
-	case t.InputPath != "":
-		v, _, err := jsonPathValue(event, t.InputPath)
-		if err != nil {
-			return "", err
-		}
-		b, _ := json.Marshal(v)
-		return string(b), nil
-	case t.InputTransformer != nil:
-		var whole map[string]json.RawMessage
-		_ = json.Unmarshal(event, &whole)
-		delete(whole, "detail")
-		withoutDetail, _ := json.Marshal(whole)
-		values := map[string]json.RawMessage{
-			"aws.events.rule-arn":             jsonString(s.ruleArn(j.event.EventBusName, j.rule)),
-			"aws.events.rule-name":            jsonString(j.rule),
-			"aws.events.event.ingestion-time": jsonString(j.ingested.UTC().Format(time.RFC3339)),
-			"aws.events.event":                withoutDetail,
-			"aws.events.event.json":           event,
-		}
-		for name, path := range t.InputTransformer.InputPathsMap {
-			v, found, err := jsonPathValue(event, path)
-			if err != nil {
-				return "", err
-			}
-			if !found {
-				values[name] = nil
-				continue
-			}
-			values[name], _ = json.Marshal(v)
-		}
-		return transformTemplate(t.InputTransformer.InputTemplate, values), nil
+	in := inputtransform.Target{Input: t.Input, InputPath: t.InputPath, Transformer: t.InputTransformer != nil}
+	if it := t.InputTransformer; it != nil {
+		in.InputPathsMap, in.InputTemplate = it.InputPathsMap, it.InputTemplate
 	}
-	return string(event), nil
-}
-
-func jsonString(s string) json.RawMessage {
-	b, _ := json.Marshal(s)
-	return b
-}
-
-var jsonPathStepRe = regexp.MustCompile(`^([^.\[\]]*)((?:\[\d+\])*)$`)
-
-// jsonPathValue reads a JSONPath ($, $.a.b, $.a[0].b) of a JSON document;
-// found is false when the document lacks it.
-func jsonPathValue(doc []byte, path string) (any, bool, error) {
-	var v any
-	dec := json.NewDecoder(strings.NewReader(string(doc)))
-	dec.UseNumber()
-	if err := dec.Decode(&v); err != nil {
-		return nil, false, err
-	}
-	if path == "$" {
-		return v, true, nil
-	}
-	rest, ok := strings.CutPrefix(path, "$.")
-	if !ok {
-		return nil, false, fmt.Errorf("invalid JSONPath %q", path)
-	}
-	for _, step := range strings.Split(rest, ".") {
-		m := jsonPathStepRe.FindStringSubmatch(step)
-		if m == nil {
-			return nil, false, fmt.Errorf("invalid JSONPath %q", path)
-		}
-		if m[1] != "" {
-			obj, ok := v.(map[string]any)
-			if !ok {
-				return nil, false, nil
-			}
-			if v, ok = obj[m[1]]; !ok {
-				return nil, false, nil
-			}
-		}
-		for _, idx := range regexp.MustCompile(`\d+`).FindAllString(m[2], -1) {
-			arr, ok := v.([]any)
-			i, _ := strconv.Atoi(idx)
-			if !ok || i >= len(arr) {
-				return nil, false, nil
-			}
-			v = arr[i]
-		}
-	}
-	return v, true, nil
-}
-
-var placeholderRe = regexp.MustCompile(`^<([A-Za-z0-9_.\-]+)>`)
-
-// transformTemplate replaces the <name> placeholders of an InputTemplate
-// with values (JSON; nil for a path the event lacks), as EventBridge does.
-func transformTemplate(template string, values map[string]json.RawMessage) string {
-	trimmed := strings.TrimSpace(template)
-	jsonMode := strings.HasPrefix(trimmed, "{") || strings.HasPrefix(trimmed, "[") || strings.HasPrefix(trimmed, `"`)
-	var out strings.Builder
-	inString := false
-	for i := 0; i < len(template); i++ {
-		c := template[i]
-		switch {
-		case c == '\\' && inString && i+1 < len(template):
-			out.WriteByte(c)
-			out.WriteByte(template[i+1])
-			i++
-			continue
-		case c == '"':
-			inString = !inString
-		case c == '<':
-			if m := placeholderRe.FindStringSubmatch(template[i:]); m != nil {
-				if v, ok := values[m[1]]; ok {
-					out.WriteString(placeholderText(v, jsonMode && !inString, jsonMode))
-					i += len(m[0]) - 1
-					continue
-				}
-			}
-		}
-		out.WriteByte(c)
-	}
-	return out.String()
-}
-
-// placeholderText is a value as a placeholder shows it: its JSON, or its
-// text (escaped for a JSON string when the template is JSON).
-func placeholderText(v json.RawMessage, asJSON, escape bool) string {
-	if asJSON {
-		if v == nil {
-			return "null"
-		}
-		return string(v)
-	}
-	text := ""
-	var str string
-	switch {
-	case v == nil:
-	case json.Unmarshal(v, &str) == nil:
-		text = str
-	default:
-		text = string(v)
-	}
-	if !escape {
-		return text
-	}
-	b, _ := json.Marshal(text)
-	return string(b[1 : len(b)-1])
+	return inputtransform.Input(in, event, inputtransform.Delivery{RuleARN: s.ruleArn(j.event.EventBusName, j.rule), RuleName: j.rule, Ingested: j.ingested})
 }
 
 // Deliveries returns the deliveries of events to rule targets made so far,

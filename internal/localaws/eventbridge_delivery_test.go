@@ -191,19 +191,3 @@ func TestEventBridgeRetriesAndForwardsToBuses(t *testing.T) {
 		t.Fatalf("attempts = %v", attempts)
 	}
 }
-
-func TestTransformTemplate(t *testing.T) {
-	values := map[string]json.RawMessage{"s": json.RawMessage(`"a \"b\""`), "n": json.RawMessage(`7`), "o": json.RawMessage(`{"k":1}`), "missing": nil}
-	for _, tc := range []struct{ template, want string }{
-		{`{"v": <s>}`, `{"v": "a \"b\""}`},
-		{`{"v": "<s>!"}`, `{"v": "a \"b\"!"}`},
-		{`{"v": <o>, "w": "<n>"}`, `{"v": {"k":1}, "w": "7"}`},
-		{`{"v": <missing>, "w": "<missing>"}`, `{"v": null, "w": ""}`},
-		{`"<s> and <n>"`, `"a \"b\" and 7"`},
-		{`<s> and <n> <unknown>`, `a "b" and 7 <unknown>`},
-	} {
-		if got := transformTemplate(tc.template, values); got != tc.want {
-			t.Errorf("%s: got %s, want %s", tc.template, got, tc.want)
-		}
-	}
-}

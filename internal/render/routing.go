@@ -221,8 +221,14 @@ func (b *builder) ruleTargets(route *RuleRoute, r v1alpha1.Rule, busName string)
 		target := ebtypes.Target{
 			Id:               ptr.To(TargetID(t)),
 			Arn:              ptr.To(arn),
-			RetryPolicy:      retry,
+			RetryPolicy:      targetRetry(retry, t.Retry),
 			DeadLetterConfig: &ebtypes.DeadLetterConfig{Arn: ptr.To(dlq)},
+		}
+		if t.InputPath != "" {
+			target.InputPath = ptr.To(t.InputPath)
+		}
+		if it := t.InputTransformer; it != nil {
+			target.InputTransformer = &ebtypes.InputTransformer{InputTemplate: ptr.To(it.InputTemplate), InputPathsMap: it.InputPathsMap}
 		}
 		if kind == refs.Workflow {
 			if role, ok := b.exists(&n, eventsRoleKind, name); ok {
@@ -250,6 +256,22 @@ func (b *builder) ruleTargets(route *RuleRoute, r v1alpha1.Rule, busName string)
 	}
 	route.PutTargets = &eventbridge.PutTargetsInput{Rule: route.PutRule.Name, EventBusName: ptr.To(busName), Targets: targets}
 	route.Permissions = perms
+}
+
+// targetRetry is a target's retry policy: its own where it gives one, the
+// rule's otherwise.
+func targetRetry(rule *ebtypes.RetryPolicy, own *v1alpha1.RetryPolicy) *ebtypes.RetryPolicy {
+	if own == nil {
+		return rule
+	}
+	out := *rule
+	if own.MaximumRetryAttempts != nil {
+		out.MaximumRetryAttempts = own.MaximumRetryAttempts
+	}
+	if own.MaximumEventAgeSeconds != nil {
+		out.MaximumEventAgeInSeconds = own.MaximumEventAgeSeconds
+	}
+	return &out
 }
 
 // targetComponent returns the kind and name of the component a target names.

@@ -50,6 +50,15 @@ func stack(rules ...string) *v1alpha1.EventDrivenStack {
 
 // observed holds what ACK would have reported: the function's and the
 // EventBridge dead-letter queue's ARNs.
+// transformed gives each target of a stack's first rule an input transformer.
+func transformed(s *v1alpha1.EventDrivenStack) *v1alpha1.EventDrivenStack {
+	for i := range s.Spec.Rules[0].Targets {
+		s.Spec.Rules[0].Targets[i].InputTransformer = &v1alpha1.InputTransformer{
+			InputPathsMap: map[string]string{"id": "$.detail.orderId"}, InputTemplate: `{"order": <id>}`}
+	}
+	return s
+}
+
 func observed() render.Observed {
 	return render.Observed{ARNs: map[string]string{
 		render.Key(refs.Function, "fn"): fnARN,
@@ -185,6 +194,24 @@ func TestEnsure(t *testing.T) {
 		wantErr:         "InternalException",
 		wantRules:       []string{"shop-a", "shop-b", "shop-c"},
 		wantPermissions: 3,
+	}, {
+		name:   "a target's input transformer added: one PutTargets",
+		before: stack("a"),
+		stack:  transformed(stack("a")),
+		want:   []string{"EventBus shop-bus: ready", "Rule shop-a: ready"},
+		// PutTargets.
+		wantInventory:   []string{"record EventBus shop-bus"},
+		wantMutating:    1,
+		wantRules:       []string{"shop-a"},
+		wantPermissions: 1,
+	}, {
+		name:            "an unchanged input transformer costs no mutating call",
+		before:          transformed(stack("a")),
+		stack:           transformed(stack("a")),
+		want:            []string{"EventBus shop-bus: ready", "Rule shop-a: ready"},
+		wantInventory:   []string{"record EventBus shop-bus"},
+		wantRules:       []string{"shop-a"},
+		wantPermissions: 1,
 	}, {
 		name:          "AWS refuses the bus: stalled, taken off the inventory, the rules not reached",
 		stack:         stack("a"),

@@ -233,7 +233,19 @@ func EnsureTargets(ctx context.Context, eb awsapi.EventBridge, bus *Bus, route r
 
 func sameTarget(a, b ebtypes.Target) bool {
 	return ptr.Deref(a.Arn, "") == ptr.Deref(b.Arn, "") && ptr.Deref(a.RoleArn, "") == ptr.Deref(b.RoleArn, "") &&
-		reflect.DeepEqual(deadLetter(a), deadLetter(b)) && reflect.DeepEqual(retryOf(a), retryOf(b))
+		reflect.DeepEqual(deadLetter(a), deadLetter(b)) && reflect.DeepEqual(retryOf(a), retryOf(b)) &&
+		ptr.Deref(a.Input, "") == ptr.Deref(b.Input, "") && ptr.Deref(a.InputPath, "") == ptr.Deref(b.InputPath, "") &&
+		sameTransformer(a.InputTransformer, b.InputTransformer)
+}
+
+// sameTransformer compares two input transformers (an empty paths map as
+// none, as EventBridge answers it).
+func sameTransformer(a, b *ebtypes.InputTransformer) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return ptr.Deref(a.InputTemplate, "") == ptr.Deref(b.InputTemplate, "") &&
+		(len(a.InputPathsMap) == 0 && len(b.InputPathsMap) == 0 || reflect.DeepEqual(a.InputPathsMap, b.InputPathsMap))
 }
 
 func deadLetter(t ebtypes.Target) string {

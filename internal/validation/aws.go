@@ -60,6 +60,11 @@ func (v *validator) awsConstraints(spec *field.Path, stack *v1alpha1.EventDriven
 	for i, w := range s.Workflows {
 		v.stateMachine(spec.Child("workflows").Index(i), w)
 	}
+	for i, r := range s.Rules {
+		for j, t := range r.Targets {
+			v.targetInput(spec.Child("rules").Index(i).Child("targets").Index(j), t) // targets.go
+		}
+	}
 	if s.EventBus != nil && s.NamePrefix+s.EventBus.Name == "default" {
 		v.errs = append(v.errs, field.Invalid(spec.Child("eventBus", "name"), s.EventBus.Name,
 			`the bus would be named "default": EventBridge refuses that name for a custom event bus (it is the account's default bus)`))

@@ -8,10 +8,14 @@
 package match
 
 import (
+	"slices"
+	"time"
+
 	"fmt"
 
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
 	"github.com/eventstack-io/eventstack-operator/internal/eventpattern"
+	"github.com/eventstack-io/eventstack-operator/internal/inputtransform"
 )
 
 // Target is a component a rule delivers to.
@@ -22,6 +26,10 @@ type Target struct {
 	Name string
 	// AWSName is its name in AWS: spec.namePrefix and Name.
 	AWSName string
+	// Input is what the target is given for the event when the rule
+	// reshapes it (inputPath, inputTransformer); "" when it gets the event
+	// as it is.
+	Input string
 }
 
 // awsKinds say what a target is in AWS, for the AWS names.
@@ -98,6 +106,7 @@ func Judge(stack *v1alpha1.EventDrivenStack, events []Event) ([]Verdict, error) 
 	type rule struct {
 		verdict RuleVerdict
 		pattern *eventpattern.Pattern
+		spec    v1alpha1.Rule
 	}
 	rules := make([]rule, len(stack.Spec.Rules))
 	for i, r := range stack.Spec.Rules {
@@ -107,6 +116,7 @@ func Judge(stack *v1alpha1.EventDrivenStack, events []Event) ([]Verdict, error) 
 			Disabled: r.State == "DISABLED",
 			Targets:  targets(stack, r),
 		}
+		rules[i].spec = r
 		rules[i].pattern, rules[i].verdict.Err = eventpattern.Parse(r.EventPattern.Raw)
 	}
 	verdicts := make([]Verdict, len(events))
@@ -121,10 +131,45 @@ func Judge(stack *v1alpha1.EventDrivenStack, events []Event) ([]Verdict, error) 
 			if r.pattern != nil {
 				v.Result = r.pattern.Match(parsed)
 			}
+			if v.Delivers() {
+				v.Targets = withInputs(stack, r.spec, v.Targets, e.JSON)
+			}
 			verdicts[i].Rules = append(verdicts[i].Rules, v)
 		}
 	}
 	return verdicts, nil
+}
+
+// withInputs fills in the input of each target that reshapes the event, as
+// EventBridge would (internal/inputtransform), with the rule's ARN as the
+// stack's status reports it (or as it would be) and now as the ingestion
+// time; the targets are a copy.
+func withInputs(stack *v1alpha1.EventDrivenStack, r v1alpha1.Rule, in []Target, event []byte) []Target {
+	out := slices.Clone(in)
+	arn := stack.Status.Outputs["rule."+r.Name+".arn"]
+	if arn == "" {
+		bus := ""
+		if stack.Spec.EventBus != nil {
+			bus = stack.Spec.NamePrefix + stack.Spec.EventBus.Name
+		}
+		arn = "arn:aws:events:" + stack.Spec.Region + ":<account>:rule/" + bus + "/" + awsName(stack, r.Name)
+	}
+	d := inputtransform.Delivery{RuleARN: arn, RuleName: awsName(stack, r.Name), Ingested: time.Now()}
+	for i, t := range r.Targets {
+		if i >= len(out) || t.InputPath == "" && t.InputTransformer == nil {
+			continue
+		}
+		spec := inputtransform.Target{InputPath: t.InputPath, Transformer: t.InputTransformer != nil}
+		if it := t.InputTransformer; it != nil {
+			spec.InputPathsMap, spec.InputTemplate = it.InputPathsMap, it.InputTemplate
+		}
+		input, err := inputtransform.Input(spec, event, d)
+		if err != nil {
+			input = "(EventBridge could not make its input: " + err.Error() + ")"
+		}
+		out[i].Input = input
+	}
+	return out
 }
 
 func targets(stack *v1alpha1.EventDrivenStack, r v1alpha1.Rule) []Target {

@@ -3,6 +3,7 @@ package match_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -214,5 +215,48 @@ func TestJudge(t *testing.T) {
 		if !strings.Contains(out.String(), line) {
 			t.Errorf("output lacks %q:\n%s", line, out.String())
 		}
+	}
+}
+
+// A target that reshapes the event is shown with the input EventBridge
+// would give it; the others get the event as it is (no Input).
+func TestJudgeShowsTheReshapedInput(t *testing.T) {
+	stack := &v1alpha1.EventDrivenStack{
+		ObjectMeta: metav1.ObjectMeta{Name: "s", Namespace: "ns"},
+		Spec: v1alpha1.EventDrivenStackSpec{Region: "us-east-1", EventBus: &v1alpha1.EventBus{Name: "bus"}, Rules: []v1alpha1.Rule{
+			rule("orders", `{"source":["orders"]}`, "",
+				v1alpha1.RuleTarget{Queue: "q", InputTransformer: &v1alpha1.InputTransformer{
+					InputPathsMap: map[string]string{"id": "$.detail.order_id"}, InputTemplate: `{"order": <id>, "rule": "<aws.events.rule-name>"}`}},
+				v1alpha1.RuleTarget{Workflow: "w", InputPath: "$.detail"},
+				v1alpha1.RuleTarget{Function: "f"}),
+		}},
+	}
+	ev, err := match.FromPutEvents(putevents.SeedEvents[0], env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	verdicts, err := match.Judge(stack, []match.Event{ev})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var detail map[string]any
+	if err := json.Unmarshal(ev.JSON, &struct {
+		Detail *map[string]any `json:"detail"`
+	}{&detail}); err != nil {
+		t.Fatal(err)
+	}
+	got := verdicts[0].Targets()
+	if len(got) != 3 {
+		t.Fatalf("targets %+v", got)
+	}
+	if want := fmt.Sprintf(`{"order": "%s", "rule": "orders"}`, detail["order_id"]); got[0].Input != want {
+		t.Errorf("the queue is given %s, want %s", got[0].Input, want)
+	}
+	var part map[string]any
+	if err := json.Unmarshal([]byte(got[1].Input), &part); err != nil || part["order_id"] != detail["order_id"] {
+		t.Errorf("the workflow is given %s (%v), want the event's detail", got[1].Input, err)
+	}
+	if got[2].Input != "" {
+		t.Errorf("the function, which takes the event as it is, is given %s", got[2].Input)
 	}
 }

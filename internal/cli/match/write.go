@@ -45,6 +45,11 @@ func Write(w io.Writer, stack *v1alpha1.EventDrivenStack, env Envelope, verdicts
 		}
 		if v.Delivered() {
 			fmt.Fprintf(w, "  → EventBridge delivers it to %s\n", joinTargets(v.Targets()))
+			for _, t := range v.Targets() {
+				if t.Input != "" {
+					fmt.Fprintf(w, "    %s is given: %s\n", t.Kind+" "+t.Name, t.Input)
+				}
+			}
 		} else {
 			fmt.Fprintln(w, "  → no enabled rule matches: EventBridge accepts the event and delivers it to no target")
 		}
