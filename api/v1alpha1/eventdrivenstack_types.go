@@ -546,6 +546,10 @@ const (
 // Table is a DynamoDB table.
 // +kubebuilder:validation:XValidation:rule="has(self.sortKey) == has(oldSelf.sortKey) && (!has(self.sortKey) || self.sortKey == oldSelf.sortKey)",message="sortKey is immutable: DynamoDB cannot change a table's key schema"
 // +kubebuilder:validation:XValidation:rule="(self.billingMode == 'PROVISIONED') == has(self.provisionedThroughput)",message="provisionedThroughput is required with billingMode PROVISIONED and not allowed otherwise"
+// +kubebuilder:validation:XValidation:rule="has(self.localSecondaryIndexes) == has(oldSelf.localSecondaryIndexes) && (!has(self.localSecondaryIndexes) || self.localSecondaryIndexes == oldSelf.localSecondaryIndexes)",message="localSecondaryIndexes are immutable: DynamoDB creates local secondary indexes with the table only",fieldPath=".localSecondaryIndexes"
+// +kubebuilder:validation:XValidation:rule="!has(self.localSecondaryIndexes) || has(self.sortKey)",message="local secondary indexes need the table to have a sort key",fieldPath=".localSecondaryIndexes"
+// +kubebuilder:validation:XValidation:rule="!has(oldSelf.globalSecondaryIndexes) || !has(self.globalSecondaryIndexes) || self.globalSecondaryIndexes.all(g, oldSelf.globalSecondaryIndexes.all(o, o.name != g.name || o == g))",message="a global secondary index cannot change its keys or projection (DynamoDB updates only its throughput): remove it, or add one of another name",fieldPath=".globalSecondaryIndexes"
+// +kubebuilder:validation:XValidation:rule="!has(oldSelf.stream) || (has(self.stream) && self.stream == oldSelf.stream)",message="stream cannot change nor be removed once set: ACK's dynamodb-controller v1.9.2 cannot disable a stream, nor change its view type (DynamoDB needs the stream disabled first)",fieldPath=".stream"
 type Table struct {
 	// Name of the table (before namePrefix).
 	// +kubebuilder:validation:MinLength=3
@@ -566,9 +570,57 @@ type Table struct {
 	// +optional
 	BillingMode BillingMode `json:"billingMode,omitempty"`
 
-	// ProvisionedThroughput is required with billingMode PROVISIONED.
+	// ProvisionedThroughput is required with billingMode PROVISIONED; global
+	// secondary indexes get the same.
 	// +optional
 	ProvisionedThroughput *ProvisionedThroughput `json:"provisionedThroughput,omitempty"`
+
+	// GlobalSecondaryIndexes: at most 20 (DynamoDB's default quota per
+	// table). An index kept by name keeps its keys and projection.
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	// +kubebuilder:validation:MaxItems=20
+	GlobalSecondaryIndexes []GlobalSecondaryIndex `json:"globalSecondaryIndexes,omitempty"`
+
+	// LocalSecondaryIndexes: at most 5, made with the table and fixed.
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	// +kubebuilder:validation:MaxItems=5
+	LocalSecondaryIndexes []LocalSecondaryIndex `json:"localSecondaryIndexes,omitempty"`
+
+	// TimeToLive lets DynamoDB delete items once the named attribute's time
+	// has passed.
+	// +optional
+	TimeToLive *TimeToLive `json:"timeToLive,omitempty"`
+
+	// PointInTimeRecovery turns on continuous backups (35 days of restore
+	// points).
+	// +optional
+	PointInTimeRecovery bool `json:"pointInTimeRecovery,omitempty"`
+
+	// DeletionProtection makes DynamoDB refuse to delete the table, the
+	// stack's deletion included (turn it off first).
+	// +optional
+	DeletionProtection bool `json:"deletionProtection,omitempty"`
+
+	// TableClass is STANDARD (DynamoDB's default) or
+	// STANDARD_INFREQUENT_ACCESS.
+	// +optional
+	TableClass TableClass `json:"tableClass,omitempty"`
+
+	// KMSKeyARN encrypts the table with a customer managed KMS key (SSE
+	// type KMS): a key ARN, as DynamoDB reports it back. Unset: DynamoDB's
+	// AWS owned key.
+	// +optional
+	// +kubebuilder:validation:MaxLength=2048
+	KMSKeyARN string `json:"kmsKeyARN,omitempty"`
+
+	// Stream turns on the table's DynamoDB stream, which functions may
+	// consume. Once set it cannot change nor be removed.
+	// +optional
+	Stream *TableStream `json:"stream,omitempty"`
 }
 
 // ProvisionedThroughput is a table's provisioned capacity.
@@ -821,6 +873,13 @@ type FunctionLogging struct {
 	// +kubebuilder:validation:Enum=DEBUG;INFO;WARN
 	// +optional
 	SystemLogLevel string `json:"systemLogLevel,omitempty"`
+	// RetentionDays makes the operator create the function's log group,
+	// /aws/lambda/<name>, with this retention (and delete it with the stack);
+	// left out, Lambda makes the group at the first invocation and keeps its
+	// events for ever.
+	// +kubebuilder:validation:Enum=1;3;5;7;14;30;60;90;120;150;180;365;400;545;731;1096;1827;2192;2557;2922;3288;3653
+	// +optional
+	RetentionDays int32 `json:"retentionDays,omitempty"`
 }
 
 // QueueConsumer makes a queue invoke the function.

@@ -2,8 +2,6 @@ package controller
 
 import (
 	"context"
-	"maps"
-	"slices"
 	"strconv"
 	"time"
 
@@ -30,17 +28,23 @@ func (r *EventDrivenStackReconciler) reconcileLogGroups(ctx context.Context, s *
 }
 
 func (r *EventDrivenStackReconciler) ensureLogGroups(ctx context.Context, s *scope) error {
-	days := render.LogGroups(s.stack) // by workflow: retention in days
 	var wanted []loggroups.Want
 	names := map[string]bool{}
-	for _, w := range slices.Sorted(maps.Keys(days)) {
-		name := render.LogGroupName(s.stack, w)
-		names[name] = true
-		wanted = append(wanted, loggroups.Want{Component: render.Key(render.LogGroupKind, w), Name: name, RetentionDays: days[w]})
+	for _, lg := range render.LogGroups(s.stack) {
+		names[lg.Name] = true
+		wanted = append(wanted, loggroups.Want{Component: lg.Component(), Name: lg.Name, RetentionDays: lg.RetentionDays})
 	}
 	var stale []v1alpha1.AWSResource
 	for _, e := range inventory(s.stack, kindLogGroup) {
-		if !names[e.Name] {
+		switch {
+		case names[e.Name]:
+		case functionKeepsLogGroup(s.stack, e.Name):
+			// Its retention was taken out of the spec: the group is the
+			// function's as Lambda would have made it, logs and all; the
+			// stack no longer manages it.
+			stackInventory{r: r, s: s}.Forget(kindLogGroup, e.Name)
+			logGroupMemos{r: r, stack: s.stack}.Forget(e.Name)
+		default:
 			stale = append(stale, e)
 		}
 	}
@@ -60,6 +64,17 @@ func (r *EventDrivenStackReconciler) ensureLogGroups(ctx context.Context, s *sco
 		s.logGroupStatus = append(s.logGroupStatus, logGroupLine(l))
 	}
 	return out.Err
+}
+
+// functionKeepsLogGroup reports whether a log group is that of a function the
+// stack still has (Lambda's /aws/lambda/<function>).
+func functionKeepsLogGroup(stack *v1alpha1.EventDrivenStack, group string) bool {
+	for _, f := range stack.Spec.Functions {
+		if render.FunctionLogGroupName(stack, f.Name) == group {
+			return true
+		}
+	}
+	return false
 }
 
 // logGroupLine is a log group's status line.

@@ -452,3 +452,60 @@ func TestWrongDerivedARNIsReplaced(t *testing.T) {
 		t.Errorf("table status %+v", c)
 	}
 }
+
+// A function with a log retention gets its log group, /aws/lambda/<name>,
+// made by the operator with that retention and the stack's tags, and
+// recorded in the inventory; taken out of the spec, the retention leaves the
+// group and its logs to the function (off the inventory, not deleted); set
+// again, the group is the stack's again and goes with it.
+func TestFunctionLogRetention(t *testing.T) {
+	ctx := context.Background()
+	ns := newNamespace(t)
+	stack := prefixed(t, ns, "flogs-")
+	stack.Spec.Functions[0].Logging = &v1alpha1.FunctionLogging{RetentionDays: 7}
+	createStack(t, stack)
+	playACKUntilReady(t, ns, stack.Name)
+
+	name := "/aws/lambda/flogs-" + stack.Spec.Functions[0].Name
+	lg, ok := fake.LogGroups()[name]
+	if !ok || lg.RetentionDays != 7 || lg.Tags["eventstack.io/stack"] != ns+"/"+stack.Name {
+		t.Fatalf("log group %+v (exists %v)", lg, ok)
+	}
+	s := getStack(t, ns, stack.Name)
+	if inv := inventory(s, "LogGroup"); len(inv) != 1 || inv[0].Name != name {
+		t.Errorf("inventory %+v", s.Status.Inventory)
+	}
+
+	s.Spec.Functions[0].Logging = nil
+	if err := k8s.Update(ctx, s); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, waitFor, "the group off the inventory", func() error {
+		if inv := inventory(getStack(t, ns, stack.Name), "LogGroup"); len(inv) != 0 {
+			return fmt.Errorf("inventory %+v", inv)
+		}
+		return nil
+	})
+	if _, ok := fake.LogGroups()[name]; !ok {
+		t.Fatal("the function's log group was deleted when its retention was taken out of the spec")
+	}
+
+	s = getStack(t, ns, stack.Name)
+	s.Spec.Functions[0].Logging = &v1alpha1.FunctionLogging{RetentionDays: 14}
+	if err := k8s.Update(ctx, s); err != nil {
+		t.Fatal(err)
+	}
+	playACKUntilReady(t, ns, stack.Name)
+	if got := fake.LogGroups()[name].RetentionDays; got != 14 {
+		t.Errorf("retention %d, want 14", got)
+	}
+	if err := k8s.Delete(ctx, getStack(t, ns, stack.Name)); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, waitFor, "the log group deleted with the stack", func() error {
+		if _, ok := fake.LogGroups()[name]; ok {
+			return fmt.Errorf("still there")
+		}
+		return nil
+	})
+}

@@ -37,10 +37,11 @@ var components = map[refs.Kind]component{
 		func(stack *v1alpha1.EventDrivenStack, _ string) string { return eventsDLQAWSName(stack) },
 		in(arns.Scope.Queue)},
 	// What the operator makes itself is known by its AWS name.
-	refs.EventBus: {"EventBus", awsName, awsName, in(arns.Scope.EventBus)},
-	ruleKind:      {"Rule", awsName, awsName, ruleARN},
-	LogGroupKind:  {"LogGroup", LogGroupName, LogGroupName, in(arns.Scope.LogGroup)},
-	AlarmKind:     {"MetricAlarm", componentChildName, AlarmAWSName, in(arns.Scope.Alarm)},
+	refs.EventBus:        {"EventBus", awsName, awsName, in(arns.Scope.EventBus)},
+	ruleKind:             {"Rule", awsName, awsName, ruleARN},
+	LogGroupKind:         {"LogGroup", LogGroupName, LogGroupName, in(arns.Scope.LogGroup)},
+	FunctionLogGroupKind: {"LogGroup", FunctionLogGroupName, FunctionLogGroupName, in(arns.Scope.LogGroup)},
+	AlarmKind:            {"MetricAlarm", componentChildName, AlarmAWSName, in(arns.Scope.Alarm)},
 }
 
 // componentChildName is the child name of a component built from one spec

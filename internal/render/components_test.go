@@ -30,8 +30,8 @@ func TestComponentsTable(t *testing.T) {
 	// Render until every child is built, each reporting the ARN and URL
 	// its kind derives (as the ACK stand-in does).
 	obs := Observed{Account: account, ARNs: map[string]string{}, URLs: map[string]string{}, MappingUUIDs: NoExistingMappings(stack)}
-	for w := range LogGroups(stack) {
-		obs.ARNs[Key(LogGroupKind, w)] = b.Derived(LogGroupKind, w)
+	for _, lg := range LogGroups(stack) {
+		obs.ARNs[lg.Component()] = b.Derived(lg.Kind, lg.Of)
 	}
 	var res *Result
 	for round := 0; round < 10; round++ {

@@ -104,8 +104,14 @@ func TestStateMachineLogging(t *testing.T) {
 			t.Errorf("the logging workflow's role lacks %s: %v", a, g)
 		}
 	}
-	if got := LogGroups(stack); len(got) != 1 || got["event-driven-workflow"] != 30 {
+	if got := LogGroups(stack); len(got) != 1 || got[0].Of != "event-driven-workflow" || got[0].RetentionDays != 30 {
 		t.Errorf("LogGroups = %v, want the workflow's with 30 days", got)
+	}
+	stack.Spec.Functions[1].Logging = &v1alpha1.FunctionLogging{RetentionDays: 7}
+	got := LogGroups(stack)
+	if len(got) != 2 || got[0].Kind != FunctionLogGroupKind || got[0].Name != FunctionLogGroupName(stack, stack.Spec.Functions[1].Name) ||
+		got[0].RetentionDays != 7 {
+		t.Errorf("LogGroups with a function's retention = %+v, want the function's first (by component), with 7 days", got)
 	}
 }
 

@@ -202,8 +202,8 @@ func (g *graphBuilder) now(in Inputs) error {
 		_, name, _ := strings.Cut(r.Component, "/")
 		g.operatorNode(ruleKind, name).Waiting = r.Needs
 	}
-	for w := range LogGroups(g.stack) {
-		g.operatorNode(LogGroupKind, w)
+	for _, lg := range LogGroups(g.stack) {
+		g.operatorNode(lg.Kind, lg.Of)
 	}
 	return nil
 }
@@ -218,8 +218,8 @@ func (g *graphBuilder) waves(in Inputs) (Observed, error) {
 	for wave := 0; ; wave++ {
 		learned := false
 		// Before the children: the log groups, and the mappings' look-ups.
-		for w := range LogGroups(g.stack) {
-			n := g.operatorNode(LogGroupKind, w)
+		for _, lg := range LogGroups(g.stack) {
+			n := g.operatorNode(lg.Kind, lg.Of)
 			reached(&n.Created, wave)
 			reached(&n.Complete, wave)
 			learned = g.report(obs, n.Component) || learned

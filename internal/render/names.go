@@ -139,6 +139,9 @@ func AWSNames(stack *v1alpha1.EventDrivenStack) []AWSName {
 	}
 	for i, f := range s.Functions {
 		add(refs.Function, f.Name, false, "spec.functions[%d].name", i)
+		if f.Logging != nil && f.Logging.RetentionDays > 0 {
+			add(FunctionLogGroupKind, f.Name, false, "spec.functions[%d].logging.retentionDays", i)
+		}
 		if f.RoleARN == "" {
 			add(roleKind, f.Name, true, "spec.functions[%d].name", i)
 		}

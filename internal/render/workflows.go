@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"sort"
 	"strings"
 
 	"k8s.io/utils/ptr"
@@ -284,18 +285,53 @@ func LogGroupName(stack *v1alpha1.EventDrivenStack, workflow string) string {
 	return "/aws/vendedlogs/states/" + awsName(stack, workflow)
 }
 
-// LogGroups lists the log groups the stack's workflows log to, by workflow
-// name, with their retention in days.
-func LogGroups(stack *v1alpha1.EventDrivenStack) map[string]int32 {
-	out := map[string]int32{}
+// FunctionLogGroupKind keys a function's log group in Observed, when the
+// operator makes it for its retention (logging.retentionDays): the group
+// Lambda logs to, /aws/lambda/<function>, which Lambda would otherwise make
+// at the first invocation, keeping events for ever.
+const FunctionLogGroupKind refs.Kind = "functionLogGroup"
+
+// FunctionLogGroupName is a function's log group: Lambda's default one.
+func FunctionLogGroupName(stack *v1alpha1.EventDrivenStack, function string) string {
+	return "/aws/lambda/" + awsName(stack, function)
+}
+
+// ManagedLogGroup is a log group the operator makes: the one a workflow logs
+// to, or a function's that has a retention.
+type ManagedLogGroup struct {
+	// Kind is LogGroupKind or FunctionLogGroupKind; Of the workflow's or the
+	// function's name in the spec.
+	Kind refs.Kind
+	Of   string
+	// Name is the group's name in CloudWatch Logs.
+	Name          string
+	RetentionDays int32
+}
+
+// Component is the group's component key in Observed and the status.
+func (g ManagedLogGroup) Component() string { return Key(g.Kind, g.Of) }
+
+// LogGroups lists the log groups the operator makes for the stack, by
+// component, with their retention in days: the workflows' (30 days unless
+// given), then the functions' with a retention.
+func LogGroups(stack *v1alpha1.EventDrivenStack) []ManagedLogGroup {
+	var out []ManagedLogGroup
 	for _, w := range stack.Spec.Workflows {
 		if logs(w) {
-			out[w.Name] = w.Logging.RetentionDays
-			if out[w.Name] == 0 {
-				out[w.Name] = 30
+			days := w.Logging.RetentionDays
+			if days == 0 {
+				days = 30
 			}
+			out = append(out, ManagedLogGroup{Kind: LogGroupKind, Of: w.Name, Name: LogGroupName(stack, w.Name), RetentionDays: days})
 		}
 	}
+	for _, f := range stack.Spec.Functions {
+		if f.Logging != nil && f.Logging.RetentionDays > 0 {
+			out = append(out, ManagedLogGroup{Kind: FunctionLogGroupKind, Of: f.Name, Name: FunctionLogGroupName(stack, f.Name),
+				RetentionDays: f.Logging.RetentionDays})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Component() < out[j].Component() })
 	return out
 }
 

@@ -105,8 +105,8 @@ func Resolve(stack *v1alpha1.EventDrivenStack, p Predictor) (render.Observed, er
 		return obs, err
 	}
 	// The operator creates the log groups of the workflows that log.
-	for w := range render.LogGroups(stack) {
-		obs.ARNs[render.Key(render.LogGroupKind, w)] = p.LogGroupARN(render.LogGroupName(stack, w))
+	for _, lg := range render.LogGroups(stack) {
+		obs.ARNs[lg.Component()] = p.LogGroupARN(lg.Name)
 	}
 	if routing.Bus != nil {
 		bus := ptr.Deref(routing.Bus.Name, "")
