@@ -106,8 +106,8 @@ func kitchenSink() *v1alpha1.EventDrivenStack {
 func converge(t *testing.T, stack *v1alpha1.EventDrivenStack) *render.Result {
 	t.Helper()
 	obs := render.Observed{ARNs: map[string]string{}, URLs: map[string]string{}, MappingUUIDs: render.NoExistingMappings(stack)}
-	for w := range render.LogGroups(stack) {
-		obs.ARNs[render.Key(render.LogGroupKind, w)] = "arn:aws:logs:us-east-1:123456789012:log-group:" + render.LogGroupName(stack, w) + ":*"
+	for _, lg := range render.LogGroups(stack) {
+		obs.ARNs[lg.Component()] = "arn:aws:logs:us-east-1:123456789012:log-group:" + lg.Name + ":*"
 	}
 	for round := 0; round < 10; round++ {
 		res, err := render.Render(stack, obs)
