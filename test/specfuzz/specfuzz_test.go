@@ -245,6 +245,20 @@ func TestRandomSpecs(t *testing.T) {
 		}
 	}
 	t.Logf("the languages' generators, specs refused/accepted: %s", strings.Join(lines, ", "))
+	// So must the FIFO and key mutators: their accepted specs are the ones
+	// whose .fifo names and SQS/SNS attributes reach the real CRDs.
+	lines = nil
+	for _, name := range []string{"fifo queue", "queue key", "fifo topic"} {
+		v := verdicts[name]
+		if v == nil {
+			v = &[2]int{}
+		}
+		lines = append(lines, fmt.Sprintf("%s %d/%d", name, v[0], v[1]))
+		if v[0] == 0 || v[1] == 0 {
+			t.Errorf("the %s mutator is lopsided: %d specs refused, %d accepted", name, v[0], v[1])
+		}
+	}
+	t.Logf("the FIFO and key mutators, specs refused/accepted: %s", strings.Join(lines, ", "))
 }
 
 // judgedKey is a child as its CRD judges it: its kind and JSON.
@@ -367,6 +381,12 @@ var definitions = []string{
 	`{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"${function:event-order-processor","End":true}}}`,
 }
 
+// kmsKeys are KMS key references of every form admission takes, and some
+// it refuses.
+var kmsKeys = []string{"", "1234abcd-12ab-34cd-56ef-1234567890ab", "mrk-1234abcd12ab34cd56ef1234567890ab", "alias/orders", "alias/aws/sqs",
+	"arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab", "arn:aws:kms:us-east-1:123456789012:alias/orders",
+	"arn:aws-cn:kms:cn-north-1:123456789012:alias/orders", "orders-key", "alias/has space"}
+
 var mutators = []mutator{
 	{"memory", func(r *rand.Rand, s *v1alpha1.EventDrivenStackSpec) {
 		if len(s.Functions) == 0 {
@@ -401,6 +421,49 @@ var mutators = []mutator{
 	}},
 	{"add queue", func(r *rand.Rand, s *v1alpha1.EventDrivenStackSpec) {
 		s.Queues = append(s.Queues, v1alpha1.Queue{Name: name(r)})
+	}},
+	// FIFO and encryption: a new queue, FIFO or not, with some of the FIFO
+	// attributes, a delay and long polling, perhaps a topic's subscriber
+	// or another queue's dead-letter queue (a seed queue made FIFO would
+	// always be refused: its dead-letter queue and its function's stay
+	// standard); a KMS key of any form, good or not, on any queue or topic;
+	// a topic made FIFO.
+	{"fifo queue", func(r *rand.Rand, s *v1alpha1.EventDrivenStackSpec) {
+		q := v1alpha1.Queue{Name: name(r), Fifo: r.IntN(4) > 0, ContentBasedDeduplication: r.IntN(2) == 0,
+			DeduplicationScope:            pick(r, []string{"", "queue", "messageGroup"}),
+			FifoThroughputLimit:           pick(r, []string{"", "perQueue", "perMessageGroupId"}),
+			DelaySeconds:                  ptr.To(pick(r, []int32{-1, 0, 5, 900, 901})),
+			ReceiveMessageWaitTimeSeconds: ptr.To(pick(r, []int32{0, 20, 21})),
+		}
+		s.Queues = append(s.Queues, q)
+		switch {
+		case r.IntN(3) == 0 && len(s.Topics) > 0:
+			s.Topics[0].Subscriptions = append(s.Topics[0].Subscriptions, v1alpha1.Subscription{Protocol: "sqs", Queue: q.Name})
+		case r.IntN(2) == 0:
+			s.Queues = append(s.Queues, v1alpha1.Queue{Name: name(r), Fifo: r.IntN(2) == 0,
+				DeadLetter: &v1alpha1.DeadLetter{Queue: q.Name, MaxReceiveCount: 3}})
+		}
+	}},
+	{"queue key", func(r *rand.Rand, s *v1alpha1.EventDrivenStackSpec) {
+		if len(s.Queues) == 0 {
+			return
+		}
+		q := &s.Queues[r.IntN(len(s.Queues))]
+		q.KMSMasterKeyID = pick(r, kmsKeys)
+		if r.IntN(2) == 0 {
+			q.SQSManagedSSEEnabled = ptr.To(r.IntN(2) == 0)
+		}
+		if r.IntN(2) == 0 {
+			q.KMSDataKeyReusePeriodSeconds = ptr.To(number(r) * 100)
+		}
+	}},
+	{"fifo topic", func(r *rand.Rand, s *v1alpha1.EventDrivenStackSpec) {
+		if len(s.Topics) == 0 {
+			return
+		}
+		t := &s.Topics[r.IntN(len(s.Topics))]
+		t.Fifo, t.ContentBasedDeduplication = r.IntN(2) == 0, r.IntN(2) == 0
+		t.KMSMasterKeyID = pick(r, kmsKeys)
 	}},
 	{"rename table", func(r *rand.Rand, s *v1alpha1.EventDrivenStackSpec) {
 		if len(s.Tables) == 0 {
