@@ -255,7 +255,7 @@ type RetryPolicy struct {
 }
 
 // RuleTarget names exactly one component of the stack.
-// +kubebuilder:validation:XValidation:rule="[has(self.function), has(self.workflow), has(self.queue), has(self.topic)].filter(x, x).size() == 1",message="a target names exactly one of function, workflow, queue or topic"
+// +kubebuilder:validation:XValidation:rule="[has(self.function), has(self.workflow), has(self.queue), has(self.topic), has(self.eventBusARN)].filter(x, x).size() == 1",message="a target names exactly one of function, workflow, queue, topic or eventBusARN"
 // +kubebuilder:validation:XValidation:rule="!has(self.inputPath) || !has(self.inputTransformer)",message="a target takes inputPath or inputTransformer, not both (EventBridge: \"Only one of Input, InputPath, or InputTransformer must be provided\")"
 type RuleTarget struct {
 	// +optional
@@ -270,6 +270,13 @@ type RuleTarget struct {
 	// +optional
 	// +kubebuilder:validation:MaxLength=80
 	Topic string `json:"topic,omitempty"`
+	// EventBusARN is another event bus, of this account or another, to put
+	// the events on; the operator generates the role EventBridge assumes to
+	// do it (events:PutEvents on that bus only).
+	// +optional
+	// +kubebuilder:validation:MaxLength=1600
+	// +kubebuilder:validation:Pattern=`^arn:aws[a-z-]*:events:[a-z0-9-]+:[0-9]{12}:event-bus/[/\.\-_A-Za-z0-9]+$`
+	EventBusARN string `json:"eventBusARN,omitempty"`
 
 	// InputPath gives the target the part of the event at this JSONPath
 	// ($.detail, $.detail.items[0]) instead of the whole event.

@@ -59,23 +59,23 @@ type LoggingConfig struct {
 // reads it back (GetFunctionConcurrency) and puts it with
 // PutFunctionConcurrency at its next reconcile, or deletes it when unset.
 type FunctionSpec struct {
-	ReservedConcurrentExecutions *int64 `json:"reservedConcurrentExecutions,omitempty"`
-	Name             *string            `json:"name,omitempty"`
-	Code             *FunctionCode      `json:"code,omitempty"`
-	PackageType      *string            `json:"packageType,omitempty"`
-	Runtime          *string            `json:"runtime,omitempty"`
-	Handler          *string            `json:"handler,omitempty"`
-	Architectures    []*string          `json:"architectures,omitempty"`
-	MemorySize       *int64             `json:"memorySize,omitempty"`
-	Timeout          *int64             `json:"timeout,omitempty"`
-	EphemeralStorage *EphemeralStorage  `json:"ephemeralStorage,omitempty"`
-	SnapStart        *SnapStart         `json:"snapStart,omitempty"`
-	LoggingConfig    *LoggingConfig     `json:"loggingConfig,omitempty"`
-	Environment      *Environment       `json:"environment,omitempty"`
-	TracingConfig    *TracingConfig     `json:"tracingConfig,omitempty"`
-	DeadLetterConfig *DeadLetterConfig  `json:"deadLetterConfig,omitempty"`
-	Role             *string            `json:"role,omitempty"`
-	Tags             map[string]*string `json:"tags,omitempty"`
+	ReservedConcurrentExecutions *int64             `json:"reservedConcurrentExecutions,omitempty"`
+	Name                         *string            `json:"name,omitempty"`
+	Code                         *FunctionCode      `json:"code,omitempty"`
+	PackageType                  *string            `json:"packageType,omitempty"`
+	Runtime                      *string            `json:"runtime,omitempty"`
+	Handler                      *string            `json:"handler,omitempty"`
+	Architectures                []*string          `json:"architectures,omitempty"`
+	MemorySize                   *int64             `json:"memorySize,omitempty"`
+	Timeout                      *int64             `json:"timeout,omitempty"`
+	EphemeralStorage             *EphemeralStorage  `json:"ephemeralStorage,omitempty"`
+	SnapStart                    *SnapStart         `json:"snapStart,omitempty"`
+	LoggingConfig                *LoggingConfig     `json:"loggingConfig,omitempty"`
+	Environment                  *Environment       `json:"environment,omitempty"`
+	TracingConfig                *TracingConfig     `json:"tracingConfig,omitempty"`
+	DeadLetterConfig             *DeadLetterConfig  `json:"deadLetterConfig,omitempty"`
+	Role                         *string            `json:"role,omitempty"`
+	Tags                         map[string]*string `json:"tags,omitempty"`
 }
 
 // FunctionStatus is ACK's lambda Function status.
@@ -116,10 +116,10 @@ func (f *Function) ACKStatus() *Status { return &f.Status.Status }
 // EventSourceMappingSpec is the part of ACK's lambda EventSourceMapping spec
 // this operator sets.
 type EventSourceMappingSpec struct {
-	FunctionName                   *string   `json:"functionName,omitempty"`
-	EventSourceARN                 *string   `json:"eventSourceARN,omitempty"`
-	BatchSize                      *int64    `json:"batchSize,omitempty"`
-	MaximumBatchingWindowInSeconds *int64    `json:"maximumBatchingWindowInSeconds,omitempty"`
+	FunctionName                   *string         `json:"functionName,omitempty"`
+	EventSourceARN                 *string         `json:"eventSourceARN,omitempty"`
+	BatchSize                      *int64          `json:"batchSize,omitempty"`
+	MaximumBatchingWindowInSeconds *int64          `json:"maximumBatchingWindowInSeconds,omitempty"`
 	FunctionResponseTypes          []*string       `json:"functionResponseTypes,omitempty"`
 	Enabled                        *bool           `json:"enabled,omitempty"`
 	FilterCriteria                 *FilterCriteria `json:"filterCriteria,omitempty"`

@@ -32,6 +32,7 @@ var components = map[refs.Kind]component{
 	refs.Workflow:  {"StateMachine", componentChildName, awsName, in(arns.Scope.StateMachine)},
 	roleKind:       {"Role", componentChildName, roleAWSName, in(arns.Scope.Role)},
 	eventsRoleKind: {"Role", eventsRoleChildName, eventsRoleAWSName, in(arns.Scope.Role)},
+	busRoleKind:    {"Role", busRoleChildName, busRoleAWSName, in(arns.Scope.Role)},
 	eventsDLQKind: {"Queue",
 		func(stack *v1alpha1.EventDrivenStack, _ string) string { return eventsDLQChildName(stack) },
 		func(stack *v1alpha1.EventDrivenStack, _ string) string { return eventsDLQAWSName(stack) },

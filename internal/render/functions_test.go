@@ -58,3 +58,50 @@ func TestFunctionSettings(t *testing.T) {
 		t.Errorf("%d mappings with filters, want 1", filtered)
 	}
 }
+
+// A target on another event bus puts the events there with a role the
+// operator generates for the rule: events:PutEvents on that bus only.
+func TestTargetOnAnotherBus(t *testing.T) {
+	stack := loadSeed(t)
+	const bus = "arn:aws:events:us-east-1:210987654321:event-bus/audit"
+	r := &stack.Spec.Rules[0]
+	r.Targets = append(r.Targets, v1alpha1.RuleTarget{EventBusARN: bus})
+	obs := seedObserved()
+	roleComponent := Key(busRoleKind, r.Name)
+	res := mustRender(t, stack, obs)
+	var role *ack.Role
+	for _, c := range res.Children {
+		if c.Component == roleComponent {
+			role, _ = c.Object.(*ack.Role)
+		}
+	}
+	if role == nil {
+		t.Fatalf("no role %s among the children", roleComponent)
+	}
+	g := grants(t, inlinePolicy(t, role))
+	if len(g) != 1 || !contains(g["events:PutEvents"], bus) || len(g["events:PutEvents"]) != 1 {
+		t.Errorf("the bus role grants %v, want events:PutEvents on %s only", g, bus)
+	}
+	obs.ARNs[roleComponent] = "arn:aws:iam::" + account + ":role/" + busRoleAWSName(stack, r.Name)
+	rt, err := BuildRouting(stack, obs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, route := range rt.Rules {
+		if route.PutTargets == nil {
+			continue
+		}
+		for _, tg := range route.PutTargets.Targets {
+			if ptr.Deref(tg.Arn, "") == bus {
+				found = true
+				if ptr.Deref(tg.RoleArn, "") != obs.ARNs[roleComponent] || ptr.Deref(tg.Id, "") != "bus-audit" {
+					t.Errorf("bus target %+v", tg)
+				}
+			}
+		}
+	}
+	if !found {
+		t.Error("no target on the other bus")
+	}
+}

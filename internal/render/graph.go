@@ -447,7 +447,7 @@ func why(from, to *Node, e Edge) string {
 	switch {
 	case from.Kind == "Rule" && toKind == string(eventsDLQKind):
 		return "its targets' dead-letter queue"
-	case from.Kind == "Rule" && toKind == string(eventsRoleKind):
+	case from.Kind == "Rule" && (toKind == string(eventsRoleKind) || toKind == string(busRoleKind)):
 		return "the role EventBridge assumes for its target"
 	case from.Kind == "Rule":
 		return "its target"

@@ -159,6 +159,9 @@ func AWSNames(stack *v1alpha1.EventDrivenStack) []AWSName {
 	for _, w := range b.targetedWorkflows() {
 		add(eventsRoleKind, w, true, "spec.rules (the role EventBridge assumes to start workflow %s)", w)
 	}
+	for _, r := range b.rulesTargetingBuses() {
+		add(busRoleKind, r.Name, true, "spec.rules (the role EventBridge assumes to put rule %s's events on other buses)", r.Name)
+	}
 	if b.hasTargets() {
 		add(eventsDLQKind, "", false, "metadata.name (the stack's EventBridge dead-letter queue)")
 	}

@@ -116,6 +116,9 @@ func Render(stack *v1alpha1.EventDrivenStack, obs Observed) (*Result, error) {
 	for _, w := range b.targetedWorkflows() {
 		children = append(children, b.eventsRole(w))
 	}
+	for _, r := range b.rulesTargetingBuses() {
+		children = append(children, b.busRole(r))
+	}
 	for _, w := range stack.Spec.Workflows {
 		def, err := parseDefinition(w)
 		if err != nil {

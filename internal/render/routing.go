@@ -1,6 +1,7 @@
 package render
 
 import (
+	"slices"
 	"sort"
 	"strings"
 
@@ -21,6 +22,9 @@ const (
 	ruleKind refs.Kind = "rule"
 	// eventsRoleKind keys the role EventBridge assumes to start a workflow.
 	eventsRoleKind refs.Kind = "events-role"
+	// busRoleKind keys the role EventBridge assumes to put a rule's events
+	// on other event buses.
+	busRoleKind refs.Kind = "bus-role"
 	// eventsDLQKind keys the stack's EventBridge dead-letter queue.
 	eventsDLQKind refs.Kind = "eventbridge"
 )
@@ -63,6 +67,43 @@ func eventsRoleAWSName(stack *v1alpha1.EventDrivenStack, workflow string) string
 
 func eventsRoleChildName(stack *v1alpha1.EventDrivenStack, workflow string) string {
 	return childName(stack, workflow+"--events")
+}
+
+func busRoleAWSName(stack *v1alpha1.EventDrivenStack, rule string) string {
+	return shorten(stack.Spec.NamePrefix+rule+"-bus-role", 64)
+}
+
+func busRoleChildName(stack *v1alpha1.EventDrivenStack, rule string) string {
+	return childName(stack, rule+"--bus")
+}
+
+// rulesTargetingBuses lists the rules with a target on another event bus,
+// in spec order.
+func (b *builder) rulesTargetingBuses() []v1alpha1.Rule {
+	var out []v1alpha1.Rule
+	for _, r := range b.stack.Spec.Rules {
+		if slices.ContainsFunc(r.Targets, func(t v1alpha1.RuleTarget) bool { return t.EventBusARN != "" }) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// busRole builds the role EventBridge assumes to put a rule's events on the
+// other event buses it targets: events:PutEvents on those buses only. It
+// waits for nothing (the buses' ARNs are the spec's).
+func (b *builder) busRole(r v1alpha1.Rule) Child {
+	p := newPolicy()
+	var buses []string
+	for _, t := range r.Targets {
+		if t.EventBusARN != "" && !slices.Contains(buses, t.EventBusARN) {
+			buses = append(buses, t.EventBusARN)
+		}
+	}
+	sort.Strings(buses)
+	p.allow("PutEvents", []string{"events:PutEvents"}, buses...)
+	return b.role(Key(busRoleKind, r.Name), busRoleChildName(b.stack, r.Name), busRoleAWSName(b.stack, r.Name),
+		"Role EventBridge assumes to put the events of rule "+awsName(b.stack, r.Name)+" on other event buses", "events.amazonaws.com", p, nil)
 }
 
 // hasTargets reports whether any rule of the stack has a target.
@@ -214,7 +255,10 @@ func (b *builder) ruleTargets(route *RuleRoute, r v1alpha1.Rule, busName string)
 	var perms []lambda.AddPermissionInput
 	for _, t := range r.Targets {
 		kind, name := targetComponent(t)
-		arn, ok := b.exists(&n, kind, name)
+		arn, ok := t.EventBusARN, true
+		if t.EventBusARN == "" {
+			arn, ok = b.exists(&n, kind, name)
+		}
 		if !ok {
 			continue
 		}
@@ -230,7 +274,12 @@ func (b *builder) ruleTargets(route *RuleRoute, r v1alpha1.Rule, busName string)
 		if it := t.InputTransformer; it != nil {
 			target.InputTransformer = &ebtypes.InputTransformer{InputTemplate: ptr.To(it.InputTemplate), InputPathsMap: it.InputPathsMap}
 		}
-		if kind == refs.Workflow {
+		switch {
+		case t.EventBusARN != "":
+			if role, ok := b.exists(&n, busRoleKind, r.Name); ok {
+				target.RoleArn = ptr.To(role)
+			}
+		case kind == refs.Workflow:
 			if role, ok := b.exists(&n, eventsRoleKind, name); ok {
 				target.RoleArn = ptr.To(role)
 			}
@@ -290,6 +339,10 @@ func targetComponent(t v1alpha1.RuleTarget) (refs.Kind, string) {
 
 // TargetID is the id of a rule's target: its kind and name (64 characters at most).
 func TargetID(t v1alpha1.RuleTarget) string {
+	if t.EventBusARN != "" {
+		// The bus's name, which its ARN ends with: "bus-" and it.
+		return shorten("bus-"+t.EventBusARN[strings.LastIndex(t.EventBusARN, "/")+1:], 64)
+	}
 	kind, name := targetComponent(t)
 	return shorten(string(kind)+"-"+name, 64)
 }

@@ -97,14 +97,18 @@ func Validate(stack *v1alpha1.EventDrivenStack) field.ErrorList {
 					v.ref(p.Child(string(c.kind)), c.kind, c.name)
 				}
 			}
+			if t.EventBusARN != "" {
+				set++
+			}
 			if set != 1 {
-				v.errs = append(v.errs, field.Invalid(p, t, "a target names exactly one of function, workflow, queue or topic"))
+				v.errs = append(v.errs, field.Invalid(p, t, "a target names exactly one of function, workflow, queue, topic or eventBusARN"))
 			}
 		}
 	}
 	v.archive(spec)
 	v.alarms(spec)
 	v.queuesAndTopics(spec) // queues.go
+	v.tables(spec)          // tables.go
 	for _, k := range sortedKeys(s.Outputs) {
 		v.text(spec.Child("outputs").Key(k), s.Outputs[k])
 	}

@@ -204,10 +204,10 @@ func TestValidateReportsEachProblemAtItsField(t *testing.T) {
 		// Rules.
 		{"rule target naming no component", func(t *testing.T, s *v1alpha1.EventDrivenStackSpec) {
 			s.Rules[0].Targets[0] = v1alpha1.RuleTarget{}
-		}, []wantErr{{field.ErrorTypeInvalid, "spec.rules[0].targets[0]", "a target names exactly one of function, workflow, queue or topic"}}},
+		}, []wantErr{{field.ErrorTypeInvalid, "spec.rules[0].targets[0]", "a target names exactly one of function, workflow, queue, topic or eventBusARN"}}},
 		{"rule target naming two components", func(t *testing.T, s *v1alpha1.EventDrivenStackSpec) {
 			s.Rules[0].Targets[0].Queue = "order-queue"
-		}, []wantErr{{field.ErrorTypeInvalid, "spec.rules[0].targets[0]", "a target names exactly one of function, workflow, queue or topic"}}},
+		}, []wantErr{{field.ErrorTypeInvalid, "spec.rules[0].targets[0]", "a target names exactly one of function, workflow, queue, topic or eventBusARN"}}},
 		{"rule target naming a workflow the stack does not have", func(t *testing.T, s *v1alpha1.EventDrivenStackSpec) {
 			s.Rules[3].Targets[0].Workflow = "no-such-workflow"
 		}, []wantErr{{field.ErrorTypeNotFound, "spec.rules[3].targets[0].workflow", `"no-such-workflow"`}}},

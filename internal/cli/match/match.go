@@ -182,6 +182,9 @@ func targets(stack *v1alpha1.EventDrivenStack, r v1alpha1.Rule) []Target {
 				out = append(out, Target{Kind: c.kind, Name: c.name, AWSName: awsName(stack, c.name)})
 			}
 		}
+		if t.EventBusARN != "" {
+			out = append(out, Target{Kind: "event bus", Name: t.EventBusARN, AWSName: t.EventBusARN})
+		}
 	}
 	return out
 }
