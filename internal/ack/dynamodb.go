@@ -27,20 +27,76 @@ type ProvisionedThroughput struct {
 	WriteCapacityUnits *int64 `json:"writeCapacityUnits,omitempty"`
 }
 
+// Projection is the attributes a secondary index holds.
+type Projection struct {
+	ProjectionType   *string   `json:"projectionType,omitempty"`
+	NonKeyAttributes []*string `json:"nonKeyAttributes,omitempty"`
+}
+
+// GlobalSecondaryIndex is one of a table's global secondary indexes.
+type GlobalSecondaryIndex struct {
+	IndexName             *string                `json:"indexName,omitempty"`
+	KeySchema             []*KeySchemaElement    `json:"keySchema,omitempty"`
+	Projection            *Projection            `json:"projection,omitempty"`
+	ProvisionedThroughput *ProvisionedThroughput `json:"provisionedThroughput,omitempty"`
+}
+
+// LocalSecondaryIndex is one of a table's local secondary indexes.
+type LocalSecondaryIndex struct {
+	IndexName  *string             `json:"indexName,omitempty"`
+	KeySchema  []*KeySchemaElement `json:"keySchema,omitempty"`
+	Projection *Projection         `json:"projection,omitempty"`
+}
+
+// TimeToLiveSpecification is a table's TTL attribute.
+type TimeToLiveSpecification struct {
+	AttributeName *string `json:"attributeName,omitempty"`
+	Enabled       *bool   `json:"enabled,omitempty"`
+}
+
+// PointInTimeRecoverySpecification is a table's continuous backups.
+type PointInTimeRecoverySpecification struct {
+	PointInTimeRecoveryEnabled *bool `json:"pointInTimeRecoveryEnabled,omitempty"`
+}
+
+// SSESpecification is a table's encryption at rest.
+type SSESpecification struct {
+	Enabled        *bool   `json:"enabled,omitempty"`
+	SSEType        *string `json:"sseType,omitempty"`
+	KMSMasterKeyID *string `json:"kmsMasterKeyID,omitempty"`
+}
+
+// StreamSpecification is a table's DynamoDB stream.
+type StreamSpecification struct {
+	StreamEnabled  *bool   `json:"streamEnabled,omitempty"`
+	StreamViewType *string `json:"streamViewType,omitempty"`
+}
+
 // TableSpec is the part of ACK's dynamodb Table spec this operator sets.
 type TableSpec struct {
-	TableName             *string                `json:"tableName,omitempty"`
-	AttributeDefinitions  []*AttributeDefinition `json:"attributeDefinitions,omitempty"`
-	KeySchema             []*KeySchemaElement    `json:"keySchema,omitempty"`
-	BillingMode           *string                `json:"billingMode,omitempty"`
-	ProvisionedThroughput *ProvisionedThroughput `json:"provisionedThroughput,omitempty"`
-	Tags                  []*Tag                 `json:"tags,omitempty"`
+	TableName                 *string                           `json:"tableName,omitempty"`
+	AttributeDefinitions      []*AttributeDefinition            `json:"attributeDefinitions,omitempty"`
+	KeySchema                 []*KeySchemaElement               `json:"keySchema,omitempty"`
+	BillingMode               *string                           `json:"billingMode,omitempty"`
+	ProvisionedThroughput     *ProvisionedThroughput            `json:"provisionedThroughput,omitempty"`
+	GlobalSecondaryIndexes    []*GlobalSecondaryIndex           `json:"globalSecondaryIndexes,omitempty"`
+	LocalSecondaryIndexes     []*LocalSecondaryIndex            `json:"localSecondaryIndexes,omitempty"`
+	TimeToLive                *TimeToLiveSpecification          `json:"timeToLive,omitempty"`
+	ContinuousBackups         *PointInTimeRecoverySpecification `json:"continuousBackups,omitempty"`
+	DeletionProtectionEnabled *bool                             `json:"deletionProtectionEnabled,omitempty"`
+	TableClass                *string                           `json:"tableClass,omitempty"`
+	SSESpecification          *SSESpecification                 `json:"sseSpecification,omitempty"`
+	StreamSpecification       *StreamSpecification              `json:"streamSpecification,omitempty"`
+	Tags                      []*Tag                            `json:"tags,omitempty"`
 }
 
 // TableStatus is ACK's dynamodb Table status.
 type TableStatus struct {
 	Status      `json:",inline"`
 	TableStatus *string `json:"tableStatus,omitempty"`
+	// LatestStreamARN is the ARN of the table's stream, which a function
+	// consuming the stream reads from.
+	LatestStreamARN *string `json:"latestStreamARN,omitempty"`
 }
 
 // Table is ACK's dynamodb.services.k8s.aws/v1alpha1 Table.

@@ -276,10 +276,13 @@ func (a *awsSide) setSubscription(ctx context.Context, arn string, attrs map[str
 }
 
 // makeTable calls CreateTable with the key schema, attribute definitions,
-// billing mode or provisioned throughput and tags, as dynamodb-controller
-// does; a table of the name that exists is this child's. It reports the
-// table's ARN DynamoDB answered; the status stays the stand-in's (CREATING,
-// then ACTIVE).
+// billing mode or provisioned throughput, secondary indexes, stream, SSE,
+// table class, deletion protection and tags, as dynamodb-controller does; a
+// table of the name that exists is this child's. It reports the table's ARN
+// and stream ARN DynamoDB answered; the status stays the stand-in's
+// (CREATING, then ACTIVE). TTL and point-in-time recovery, which the
+// controller sets by UpdateTimeToLive and UpdateContinuousBackups once the
+// table is ACTIVE, are not played, as UpdateTable is not.
 func makeTable(ctx context.Context, a *awsSide, obj ack.Object, update bool) (func(string), error) {
 	if update {
 		return nil, nil // UpdateTable is not played
@@ -304,6 +307,7 @@ func makeTable(ctx context.Context, a *awsSide, obj ack.Object, update bool) (fu
 	if p := s.ProvisionedThroughput; p != nil {
 		in.ProvisionedThroughput = &ddbtypes.ProvisionedThroughput{ReadCapacityUnits: p.ReadCapacityUnits, WriteCapacityUnits: p.WriteCapacityUnits}
 	}
+	tableCreateSettings(in, s)
 	for _, tag := range s.Tags {
 		if tag != nil {
 			in.Tags = append(in.Tags, ddbtypes.Tag{Key: tag.Key, Value: aws.String(ptr.Deref(tag.Value, ""))})
@@ -318,8 +322,61 @@ func makeTable(ctx context.Context, a *awsSide, obj ack.Object, update bool) (fu
 		return nil, err
 	case out.TableDescription != nil && out.TableDescription.TableArn != nil:
 		arn = *out.TableDescription.TableArn
+		t.Status.LatestStreamARN = out.TableDescription.LatestStreamArn
 	}
 	return func(account string) { setARNIn(obj, arn, account) }, nil
+}
+
+// tableCreateSettings puts what a table has beyond its keys and billing into
+// CreateTable's request, as dynamodb-controller's newCreateRequestPayload
+// does (sdk.go).
+func tableCreateSettings(in *dynamodb.CreateTableInput, s ack.TableSpec) {
+	keys := func(schema []*ack.KeySchemaElement) []ddbtypes.KeySchemaElement {
+		var out []ddbtypes.KeySchemaElement
+		for _, k := range schema {
+			if k != nil {
+				out = append(out, ddbtypes.KeySchemaElement{AttributeName: k.AttributeName, KeyType: ddbtypes.KeyType(ptr.Deref(k.KeyType, ""))})
+			}
+		}
+		return out
+	}
+	projection := func(p *ack.Projection) *ddbtypes.Projection {
+		if p == nil {
+			return nil
+		}
+		out := &ddbtypes.Projection{ProjectionType: ddbtypes.ProjectionType(ptr.Deref(p.ProjectionType, ""))}
+		for _, a := range p.NonKeyAttributes {
+			if a != nil {
+				out.NonKeyAttributes = append(out.NonKeyAttributes, *a)
+			}
+		}
+		return out
+	}
+	for _, g := range s.GlobalSecondaryIndexes {
+		if g == nil {
+			continue
+		}
+		index := ddbtypes.GlobalSecondaryIndex{IndexName: g.IndexName, KeySchema: keys(g.KeySchema), Projection: projection(g.Projection)}
+		if p := g.ProvisionedThroughput; p != nil {
+			index.ProvisionedThroughput = &ddbtypes.ProvisionedThroughput{ReadCapacityUnits: p.ReadCapacityUnits, WriteCapacityUnits: p.WriteCapacityUnits}
+		}
+		in.GlobalSecondaryIndexes = append(in.GlobalSecondaryIndexes, index)
+	}
+	for _, l := range s.LocalSecondaryIndexes {
+		if l != nil {
+			in.LocalSecondaryIndexes = append(in.LocalSecondaryIndexes, ddbtypes.LocalSecondaryIndex{IndexName: l.IndexName, KeySchema: keys(l.KeySchema), Projection: projection(l.Projection)})
+		}
+	}
+	if st := s.StreamSpecification; st != nil {
+		in.StreamSpecification = &ddbtypes.StreamSpecification{StreamEnabled: st.StreamEnabled, StreamViewType: ddbtypes.StreamViewType(ptr.Deref(st.StreamViewType, ""))}
+	}
+	if sse := s.SSESpecification; sse != nil {
+		in.SSESpecification = &ddbtypes.SSESpecification{Enabled: sse.Enabled, SSEType: ddbtypes.SSEType(ptr.Deref(sse.SSEType, "")), KMSMasterKeyId: sse.KMSMasterKeyID}
+	}
+	if s.TableClass != nil {
+		in.TableClass = ddbtypes.TableClass(*s.TableClass)
+	}
+	in.DeletionProtectionEnabled = s.DeletionProtectionEnabled
 }
 
 // makeMapping calls CreateEventSourceMapping, or UpdateEventSourceMapping on

@@ -23,24 +23,12 @@ func (b *builder) table(t v1alpha1.Table) Child {
 		BillingMode: ptr.To(string(t.BillingMode)),
 		Tags:        b.tagList(),
 	}}
-	keys := []struct {
-		key  *v1alpha1.Key
-		role string
-	}{{&t.PartitionKey, "HASH"}, {t.SortKey, "RANGE"}}
-	for _, k := range keys {
-		if k.key == nil {
-			continue
-		}
-		typ := string(k.key.Type)
-		if typ == "" {
-			typ = "S"
-		}
-		obj.Spec.AttributeDefinitions = append(obj.Spec.AttributeDefinitions, &ack.AttributeDefinition{AttributeName: ptr.To(k.key.Name), AttributeType: ptr.To(typ)})
-		obj.Spec.KeySchema = append(obj.Spec.KeySchema, &ack.KeySchemaElement{AttributeName: ptr.To(k.key.Name), KeyType: ptr.To(k.role)})
-	}
+	obj.Spec.AttributeDefinitions = attributeDefinitions(t)
+	obj.Spec.KeySchema = tableKeys(&t.PartitionKey, t.SortKey)
 	if p := t.ProvisionedThroughput; p != nil {
 		obj.Spec.ProvisionedThroughput = &ack.ProvisionedThroughput{ReadCapacityUnits: ptr.To(p.ReadCapacityUnits), WriteCapacityUnits: ptr.To(p.WriteCapacityUnits)}
 	}
+	b.tableSettings(obj, t) // tables.go
 	b.meta(obj, ack.DynamoDBGroupVersion.WithKind("Table"), name, Key(refs.Table, t.Name),
 		map[string]string{"tableName": awsName(b.stack, t.Name)})
 	return b.child(Key(refs.Table, t.Name), "Table", name, obj, nil)
