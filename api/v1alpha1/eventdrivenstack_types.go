@@ -731,6 +731,14 @@ type Function struct {
 	// +kubebuilder:validation:MaxItems=10
 	Consumes []QueueConsumer `json:"consumes,omitempty"`
 
+	// Streams lists tables whose DynamoDB stream invokes the function (an
+	// event source mapping each).
+	// +optional
+	// +listType=map
+	// +listMapKey=table
+	// +kubebuilder:validation:MaxItems=10
+	Streams []StreamConsumer `json:"streams,omitempty"`
+
 	// DeadLetterQueue is the stack's queue for events of asynchronous
 	// invocations that failed every retry. Its URL is in DEAD_LETTER_QUEUE_URL.
 	// +optional

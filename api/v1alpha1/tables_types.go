@@ -1,5 +1,7 @@
 package v1alpha1
 
+import apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+
 // The DynamoDB table settings beyond the key schema: secondary indexes, TTL,
 // point-in-time recovery, deletion protection, table class, a KMS key and a
 // stream. Each is what CreateTable/UpdateTable take, as ACK's dynamodb
@@ -104,4 +106,66 @@ type TableStream struct {
 	// ViewType is what each record holds: NEW_IMAGE, OLD_IMAGE,
 	// NEW_AND_OLD_IMAGES or KEYS_ONLY.
 	ViewType StreamViewType `json:"viewType"`
+}
+
+// StartingPosition is where a new stream consumer starts reading.
+// +kubebuilder:validation:Enum=TRIM_HORIZON;LATEST
+type StartingPosition string
+
+// StreamConsumer makes a function consume a table's DynamoDB stream (an
+// event source mapping on the stream's ARN). The table must have a stream.
+// +kubebuilder:validation:XValidation:rule="!has(self.onFailure) || (has(self.onFailure.queue) != has(self.onFailure.topic))",message="onFailure names exactly one of queue or topic",fieldPath=".onFailure"
+type StreamConsumer struct {
+	// Table is the stack's table whose stream invokes the function.
+	// +kubebuilder:validation:MinLength=1
+	Table string `json:"table"`
+
+	// StartingPosition is TRIM_HORIZON (the oldest record of the last 24
+	// hours) or LATEST (default: records written from now on). Lambda takes
+	// it at creation only.
+	// +kubebuilder:default=LATEST
+	// +optional
+	StartingPosition StartingPosition `json:"startingPosition,omitempty"`
+
+	// BatchSize is the most records per invocation: 1 to 10000 (Lambda's
+	// default for DynamoDB streams is 100).
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=10000
+	// +optional
+	BatchSize *int64 `json:"batchSize,omitempty"`
+
+	// BisectBatchOnFunctionError splits a failed batch in two and retries
+	// each half.
+	// +optional
+	BisectBatchOnFunctionError bool `json:"bisectBatchOnFunctionError,omitempty"`
+
+	// MaximumRetryAttempts is how often Lambda retries a failed batch: -1
+	// (default: until the record expires) to 10000.
+	// +kubebuilder:validation:Minimum=-1
+	// +kubebuilder:validation:Maximum=10000
+	// +optional
+	MaximumRetryAttempts *int64 `json:"maximumRetryAttempts,omitempty"`
+
+	// OnFailure is a queue or topic of the stack that gets a record of each
+	// batch Lambda gives up on (Lambda's DestinationConfig, for stream
+	// sources).
+	// +optional
+	OnFailure *StreamOnFailure `json:"onFailure,omitempty"`
+
+	// Filters are Lambda event filtering patterns on the stream record
+	// (eventID, eventName, eventVersion, eventSource, awsRegion, dynamodb,
+	// userIdentity); at most 5.
+	// +optional
+	// +kubebuilder:validation:MaxItems=5
+	Filters []apiextensionsv1.JSON `json:"filters,omitempty"`
+}
+
+// StreamOnFailure is where a stream consumer's discarded batches go.
+type StreamOnFailure struct {
+	// Queue is a queue of the stack.
+	// +optional
+	Queue string `json:"queue,omitempty"`
+	// Topic is a topic of the stack.
+	// +optional
+	Topic string `json:"topic,omitempty"`
 }

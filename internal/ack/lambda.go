@@ -123,6 +123,21 @@ type EventSourceMappingSpec struct {
 	FunctionResponseTypes          []*string       `json:"functionResponseTypes,omitempty"`
 	Enabled                        *bool           `json:"enabled,omitempty"`
 	FilterCriteria                 *FilterCriteria `json:"filterCriteria,omitempty"`
+	// The settings of a stream source (a DynamoDB stream consumer).
+	StartingPosition           *string            `json:"startingPosition,omitempty"`
+	BisectBatchOnFunctionError *bool              `json:"bisectBatchOnFunctionError,omitempty"`
+	MaximumRetryAttempts       *int64             `json:"maximumRetryAttempts,omitempty"`
+	DestinationConfig          *DestinationConfig `json:"destinationConfig,omitempty"`
+}
+
+// DestinationConfig is where a stream source's discarded batches go.
+type DestinationConfig struct {
+	OnFailure *OnFailure `json:"onFailure,omitempty"`
+}
+
+// OnFailure is a destination's ARN: an SQS queue or SNS topic.
+type OnFailure struct {
+	Destination *string `json:"destination,omitempty"`
 }
 
 // FilterCriteria are a mapping's event filtering patterns. Taken out of the

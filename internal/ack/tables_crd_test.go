@@ -4,12 +4,14 @@ import (
 	"context"
 	"testing"
 
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
 	"github.com/eventstack-io/eventstack-operator/internal/ack"
+	"github.com/eventstack-io/eventstack-operator/internal/refs"
 	"github.com/eventstack-io/eventstack-operator/internal/render"
 )
 
@@ -55,5 +57,46 @@ func TestTableSettingsSatisfyTheRealDynamoDBCRD(t *testing.T) {
 		if err != nil {
 			t.Errorf("Table %s refused by the dynamodb CRD: %v", obj.GetName(), err)
 		}
+	}
+}
+
+// A stream consumer's mapping (starting position, bisect, retries, an
+// on-failure destination, filters) is accepted by the real lambda CRD with
+// strict field validation.
+func TestStreamMappingSatisfiesTheRealLambdaCRD(t *testing.T) {
+	stack := &v1alpha1.EventDrivenStack{
+		ObjectMeta: metav1.ObjectMeta{Name: "streams", Namespace: "default", UID: "0b9d7c1e-0000-4000-8000-000000000003"},
+		Spec: v1alpha1.EventDrivenStackSpec{Region: "eu-west-1",
+			Queues: []v1alpha1.Queue{{Name: "failed"}},
+			Tables: []v1alpha1.Table{{Name: "orders", PartitionKey: v1alpha1.Key{Name: "pk", Type: "S"}, Stream: &v1alpha1.TableStream{ViewType: "NEW_IMAGE"}}},
+			Functions: []v1alpha1.Function{{Name: "projector", Code: v1alpha1.FunctionCode{S3Bucket: "b", S3Key: "k.zip"}, Runtime: "provided.al2023",
+				Streams: []v1alpha1.StreamConsumer{{Table: "orders", StartingPosition: "TRIM_HORIZON", BatchSize: ptr.To[int64](200),
+					BisectBatchOnFunctionError: true, MaximumRetryAttempts: ptr.To[int64](5), OnFailure: &v1alpha1.StreamOnFailure{Queue: "failed"},
+					Filters: []apiextensionsv1.JSON{{Raw: []byte(`{"eventName":["INSERT"]}`)}}}}}},
+		}}
+	table := &ack.Table{}
+	table.Status.LatestStreamARN = ptr.To("arn:aws:dynamodb:eu-west-1:123456789012:table/orders/stream/2026-12-07T00:00:00.000")
+	res, err := render.Render(stack, render.Observed{Account: "123456789012",
+		ARNs: map[string]string{
+			render.Key(refs.Function, "projector"): "arn:aws:lambda:eu-west-1:123456789012:function:projector",
+			render.Key(refs.Queue, "failed"):       "arn:aws:sqs:eu-west-1:123456789012:failed"},
+		Children: map[string]ack.Object{render.Key(refs.Table, "orders"): table}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mapping *ack.EventSourceMapping
+	for _, c := range res.Children {
+		if m, ok := c.Object.(*ack.EventSourceMapping); ok {
+			mapping = m
+		}
+	}
+	if mapping == nil || mapping.Spec.DestinationConfig == nil || mapping.Spec.StartingPosition == nil {
+		t.Fatalf("no stream mapping with its settings: %+v", res.Children)
+	}
+	//nolint:staticcheck // Patch with client.Apply is the one SSA call that takes a field validation option.
+	err = k8s.Patch(context.Background(), mapping.DeepCopy(), client.Apply, client.FieldOwner(render.FieldManager), client.ForceOwnership,
+		client.FieldValidation("Strict"), client.DryRunAll)
+	if err != nil {
+		t.Errorf("the stream mapping refused by the lambda CRD: %v", err)
 	}
 }

@@ -431,7 +431,12 @@ func (a *awsSide) createMapping(ctx context.Context, m *ack.EventSourceMapping) 
 	s := m.Spec
 	in := &lambda.CreateEventSourceMappingInput{FunctionName: s.FunctionName, EventSourceArn: s.EventSourceARN,
 		BatchSize: int32Of(s.BatchSize), MaximumBatchingWindowInSeconds: int32Of(s.MaximumBatchingWindowInSeconds),
-		FunctionResponseTypes: responseTypes(s), Enabled: s.Enabled, FilterCriteria: filtersOf(s, false)}
+		FunctionResponseTypes: responseTypes(s), Enabled: s.Enabled, FilterCriteria: filtersOf(s, false),
+		BisectBatchOnFunctionError: s.BisectBatchOnFunctionError, MaximumRetryAttempts: int32Of(s.MaximumRetryAttempts),
+		DestinationConfig: destinationOf(s)}
+	if s.StartingPosition != nil {
+		in.StartingPosition = lambdatypes.EventSourcePosition(*s.StartingPosition)
+	}
 	out, err := a.lambda.CreateEventSourceMapping(ctx, in)
 	if awsapi.IsConflict(err) {
 		if found := conflictUUID.FindStringSubmatch(err.Error()); found != nil {
@@ -451,8 +456,19 @@ func (a *awsSide) updateMapping(ctx context.Context, m *ack.EventSourceMapping, 
 	s := m.Spec
 	_, err := a.lambda.UpdateEventSourceMapping(ctx, &lambda.UpdateEventSourceMappingInput{UUID: aws.String(uuid), FunctionName: s.FunctionName,
 		BatchSize: int32Of(s.BatchSize), MaximumBatchingWindowInSeconds: int32Of(s.MaximumBatchingWindowInSeconds),
-		FunctionResponseTypes: responseTypes(s), Enabled: s.Enabled, FilterCriteria: filtersOf(s, true)})
+		FunctionResponseTypes: responseTypes(s), Enabled: s.Enabled, FilterCriteria: filtersOf(s, true),
+		BisectBatchOnFunctionError: s.BisectBatchOnFunctionError, MaximumRetryAttempts: int32Of(s.MaximumRetryAttempts),
+		DestinationConfig: destinationOf(s)})
 	return err
+}
+
+// destinationOf is a stream source's on-failure destination as Lambda takes
+// it (nil for a queue source, which has none).
+func destinationOf(s ack.EventSourceMappingSpec) *lambdatypes.DestinationConfig {
+	if d := s.DestinationConfig; d != nil && d.OnFailure != nil {
+		return &lambdatypes.DestinationConfig{OnFailure: &lambdatypes.OnFailure{Destination: d.OnFailure.Destination}}
+	}
+	return nil
 }
 
 // filtersOf is a mapping's FilterCriteria as Lambda takes it; on an update

@@ -7,6 +7,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"k8s.io/utils/ptr"
 
 	"github.com/eventstack-io/eventstack-operator/internal/ack"
@@ -72,5 +73,59 @@ func TestTableSettingsAreMadeInTheLocalAWS(t *testing.T) {
 	got := ptr.Deref(table.Status.LatestStreamARN, "")
 	if got == "" || got != ptr.Deref(d.LatestStreamArn, "") || !strings.HasPrefix(got, table.ACKStatus().ARN()+"/stream/") {
 		t.Errorf("status.latestStreamARN = %q, DynamoDB's %q", got, ptr.Deref(d.LatestStreamArn, ""))
+	}
+}
+
+// A stream consumer's mapping is made in the local Lambda on the table's
+// stream with its starting position, bisect, retries and on-failure
+// destination, which an update sends again.
+func TestStreamMappingIsMadeInTheLocalAWS(t *testing.T) {
+	ctx := context.Background()
+	srv := localaws.New()
+	srv.Delays = localaws.Delays{}
+	cfg := srv.StartForTest(t)
+	p := NewPlayer(srv)
+
+	failed := &ack.Queue{ObjectMeta: meta("failed"), Spec: ack.QueueSpec{QueueName: ptr.To("failed")}}
+	reconcileOK(t, p, failed)
+	table := &ack.Table{ObjectMeta: meta("orders"), Spec: ack.TableSpec{TableName: ptr.To("orders"), BillingMode: ptr.To("PAY_PER_REQUEST"),
+		AttributeDefinitions: []*ack.AttributeDefinition{{AttributeName: ptr.To("id"), AttributeType: ptr.To("S")}},
+		KeySchema:            []*ack.KeySchemaElement{{AttributeName: ptr.To("id"), KeyType: ptr.To("HASH")}},
+		StreamSpecification:  &ack.StreamSpecification{StreamEnabled: ptr.To(true), StreamViewType: ptr.To("NEW_IMAGE")}}}
+	reconcileOK(t, p, table)
+	reconcileOK(t, p, table)
+	role := &ack.Role{ObjectMeta: meta("r"), Spec: ack.RoleSpec{Name: ptr.To("r"),
+		AssumeRolePolicyDocument: ptr.To(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}`)}}
+	if _, err := p.reconcile(ctx, role, AccountID); err != nil || role.ACKStatus().ARN() == "" {
+		t.Fatalf("role %v %+v", err, role.Status)
+	}
+	fn := &ack.Function{ObjectMeta: meta("f"), Spec: ack.FunctionSpec{Name: ptr.To("f"), Role: ptr.To(role.ACKStatus().ARN()),
+		Runtime: ptr.To("provided.al2023"), Handler: ptr.To("bootstrap"), Code: &ack.FunctionCode{S3Bucket: ptr.To("b"), S3Key: ptr.To("k"), SHA256: ptr.To("c2hh")}}}
+	reconcileOK(t, p, fn)
+	esm := &ack.EventSourceMapping{ObjectMeta: meta("m"), Spec: ack.EventSourceMappingSpec{FunctionName: ptr.To(FakeARN(fn, "us-east-1")),
+		EventSourceARN: table.Status.LatestStreamARN, BatchSize: ptr.To[int64](100), MaximumBatchingWindowInSeconds: ptr.To[int64](0),
+		StartingPosition: ptr.To("TRIM_HORIZON"), BisectBatchOnFunctionError: ptr.To(true), MaximumRetryAttempts: ptr.To[int64](3),
+		DestinationConfig:     &ack.DestinationConfig{OnFailure: &ack.OnFailure{Destination: ptr.To(failed.ACKStatus().ARN())}},
+		FunctionResponseTypes: []*string{ptr.To("ReportBatchItemFailures")}, Enabled: ptr.To(true)}}
+	reconcileOK(t, p, esm)
+	get := func() *lambda.GetEventSourceMappingOutput {
+		t.Helper()
+		out, err := lambda.NewFromConfig(cfg).GetEventSourceMapping(ctx, &lambda.GetEventSourceMappingInput{UUID: esm.Status.UUID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	m := get()
+	if ptr.Deref(m.EventSourceArn, "") != ptr.Deref(table.Status.LatestStreamARN, "") || m.StartingPosition != "TRIM_HORIZON" ||
+		!ptr.Deref(m.BisectBatchOnFunctionError, false) || ptr.Deref(m.MaximumRetryAttempts, 0) != 3 ||
+		m.DestinationConfig == nil || ptr.Deref(m.DestinationConfig.OnFailure.Destination, "") != failed.ACKStatus().ARN() {
+		t.Fatalf("Lambda has %+v", m)
+	}
+	p.reconciled[esm.UID], esm.Generation = 1, 2
+	esm.Spec.MaximumRetryAttempts, esm.Spec.BisectBatchOnFunctionError = ptr.To[int64](-1), ptr.To(false)
+	reconcileOK(t, p, esm)
+	if m := get(); ptr.Deref(m.MaximumRetryAttempts, 0) != -1 || ptr.Deref(m.BisectBatchOnFunctionError, true) {
+		t.Errorf("after the update Lambda has retries %v, bisect %v", ptr.Deref(m.MaximumRetryAttempts, 0), ptr.Deref(m.BisectBatchOnFunctionError, true))
 	}
 }

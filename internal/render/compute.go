@@ -82,6 +82,7 @@ func (b *builder) functionRole(f v1alpha1.Function) Child {
 		}
 	}
 	b.functionKeys(&n, p, f) // kms.go
+	b.streamGrants(&n, p, f) // streams.go
 	if f.Tracing == "Active" {
 		p.allow("XRay", xrayActions, "*")
 	}

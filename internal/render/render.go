@@ -109,6 +109,9 @@ func Render(stack *v1alpha1.EventDrivenStack, obs Observed) (*Result, error) {
 		for _, c := range f.Consumes {
 			children = append(children, b.eventSourceMapping(f, c))
 		}
+		for _, c := range f.Streams {
+			children = append(children, b.streamMapping(f, c)) // streams.go
+		}
 	}
 	if dlq := b.eventsDLQ(); dlq != nil {
 		children = append(children, *dlq)

@@ -50,6 +50,13 @@ func (v *validator) functionSettings(p *field.Path, f v1alpha1.Function) {
 
 // lambdaFilter checks one event filtering pattern of an SQS consumer.
 func (v *validator) lambdaFilter(p *field.Path, raw []byte) {
+	v.lambdaFilterOn(p, raw, sqsRecordFields, "an SQS message", "message")
+}
+
+// lambdaFilterOn checks one event filtering pattern on a source whose
+// records have the given top-level fields (what names the source's item,
+// item what a pattern would fail to match).
+func (v *validator) lambdaFilterOn(p *field.Path, raw []byte, recordFields []string, what, item string) {
 	if n := len(compact(raw)); n > maxFilterPatternChars {
 		v.errs = append(v.errs, field.TooLong(p, fmt.Sprintf("%d characters", n), maxFilterPatternChars))
 		return
@@ -64,10 +71,10 @@ func (v *validator) lambdaFilter(p *field.Path, raw []byte) {
 		return
 	}
 	for _, k := range recordKeys(top) {
-		if !slices.Contains(sqsRecordFields, k) {
+		if !slices.Contains(recordFields, k) {
 			v.errs = append(v.errs, field.Invalid(p, k, fmt.Sprintf(
-				"Lambda filters an SQS message on its record's fields (%s): %q is not one, and no message would match",
-				strings.Join(sqsRecordFields, ", "), k)))
+				"Lambda filters %s on its record's fields (%s): %q is not one, and no %s would match",
+				what, strings.Join(recordFields, ", "), k, item)))
 		}
 	}
 	if op := unsupportedOperator(top); op != "" {

@@ -109,6 +109,7 @@ func Validate(stack *v1alpha1.EventDrivenStack) field.ErrorList {
 	v.alarms(spec)
 	v.queuesAndTopics(spec) // queues.go
 	v.tables(spec)          // tables.go
+	v.streamConsumers(spec) // streams.go
 	for _, k := range sortedKeys(s.Outputs) {
 		v.text(spec.Child("outputs").Key(k), s.Outputs[k])
 	}

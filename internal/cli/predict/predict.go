@@ -86,6 +86,10 @@ func placeholderID(obj ack.Object) string {
 	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 }
 
+// PredictedStreamSuffix ends the predicted ARN of a table's stream: the
+// table's ARN, /stream/ and a label DynamoDB sets when the stream is made.
+const PredictedStreamSuffix = "/stream/1970-01-01T00:00:00.000"
+
 // Resolve returns what ACK and EventBridge would report for a stack once all
 // its resources exist: the ARN of every child, bus and rule, and every
 // queue's URL, as render.Observed. It renders the stack with the operator's
@@ -133,6 +137,17 @@ func Resolve(stack *v1alpha1.EventDrivenStack, p Predictor) (render.Observed, er
 			obs.ARNs[c.Component] = p.ARN(c.Object)
 			if q, ok := c.Object.(*ack.Queue); ok {
 				obs.URLs[c.Component] = p.QueueURL(q)
+			}
+			if t, ok := c.Object.(*ack.Table); ok && t.Spec.StreamSpecification != nil {
+				// A stream consumer reads the stream ARN from the table's
+				// status; DynamoDB's label is the stream's creation time,
+				// which no prediction knows: a fixed one stands in.
+				reported := &ack.Table{}
+				reported.Status.LatestStreamARN = ptr.To(p.ARN(c.Object) + PredictedStreamSuffix)
+				if obs.Children == nil {
+					obs.Children = map[string]ack.Object{}
+				}
+				obs.Children[c.Component] = reported
 			}
 		}
 		if len(waiting) == 0 {
