@@ -291,6 +291,13 @@ type RuleTarget struct {
 	// Retry is how EventBridge retries this target, in place of the rule's.
 	// +optional
 	Retry *RetryPolicy `json:"retry,omitempty"`
+
+	// DeadLetterQueue is a standard queue of the stack that gets the events
+	// EventBridge could not deliver to this target, in place of the stack's
+	// EventBridge dead-letter queue.
+	// +optional
+	// +kubebuilder:validation:MaxLength=63
+	DeadLetterQueue string `json:"deadLetterQueue,omitempty"`
 }
 
 // InputTransformer is EventBridge's input transformer: each <name> of the

@@ -155,7 +155,8 @@ func Alarms(stack *v1alpha1.EventDrivenStack) []Alarm {
 }
 
 // deadLetterQueues are the stack's queues that receive what failed: a
-// queue's redrive target or a function's dead-letter queue, in spec order.
+// queue's redrive target, a function's or a rule target's dead-letter
+// queue, in spec order.
 func deadLetterQueues(stack *v1alpha1.EventDrivenStack) []string {
 	dlq := map[string]bool{}
 	for _, q := range stack.Spec.Queues {
@@ -166,6 +167,13 @@ func deadLetterQueues(stack *v1alpha1.EventDrivenStack) []string {
 	for _, f := range stack.Spec.Functions {
 		if f.DeadLetterQueue != "" {
 			dlq[f.DeadLetterQueue] = true
+		}
+	}
+	for _, r := range stack.Spec.Rules {
+		for _, t := range r.Targets {
+			if t.DeadLetterQueue != "" {
+				dlq[t.DeadLetterQueue] = true
+			}
 		}
 	}
 	var out []string

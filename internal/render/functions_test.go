@@ -1,6 +1,7 @@
 package render
 
 import (
+	"strings"
 	"testing"
 
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
 	"github.com/eventstack-io/eventstack-operator/internal/ack"
+	"github.com/eventstack-io/eventstack-operator/internal/refs"
 )
 
 // A function's /tmp, reserved concurrency and JSON logging with levels, and
@@ -103,5 +105,45 @@ func TestTargetOnAnotherBus(t *testing.T) {
 	}
 	if !found {
 		t.Error("no target on the other bus")
+	}
+}
+
+// A target's own dead-letter queue: its undelivered events go there, the
+// queue's policy lets the rule send to it, and it gets the alarm every
+// dead-letter queue gets.
+func TestTargetDeadLetterQueue(t *testing.T) {
+	stack := loadSeed(t)
+	stack.Spec.Queues = append(stack.Spec.Queues, v1alpha1.Queue{Name: "order-events-dlq"})
+	r := &stack.Spec.Rules[0]
+	r.Targets[0].DeadLetterQueue = "order-events-dlq"
+	obs := seedObserved()
+	obs.ARNs[Key(refs.Queue, "order-events-dlq")] = queueARN("order-events-dlq")
+	obs.URLs[Key(refs.Queue, "order-events-dlq")] = queueURL("order-events-dlq")
+	rt, err := BuildRouting(stack, obs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, route := range rt.Rules {
+		if route.Component != RuleKey(r.Name) {
+			continue
+		}
+		if route.PutTargets == nil {
+			t.Fatalf("%s waits for %v", route.Name, route.Needs)
+		}
+		if got := ptr.Deref(route.PutTargets.Targets[0].DeadLetterConfig.Arn, ""); got != queueARN("order-events-dlq") {
+			t.Errorf("the target's dead-letter queue is %s", got)
+		}
+	}
+	res := mustRender(t, stack, obs)
+	q := object[*ack.Queue](t, res, "Queue", child("order-events-dlq"))
+	if q.Spec.Policy == nil || !strings.Contains(*q.Spec.Policy, "events.amazonaws.com") || !strings.Contains(*q.Spec.Policy, r.Name) {
+		t.Errorf("the queue's policy does not let the rule send: %v", ptr.Deref(q.Spec.Policy, ""))
+	}
+	found := false
+	for _, a := range Alarms(stack) {
+		found = found || a.Watches == Key(refs.Queue, "order-events-dlq")
+	}
+	if !found {
+		t.Error("the target's dead-letter queue has no alarm")
 	}
 }

@@ -268,6 +268,13 @@ func (b *builder) ruleTargets(route *RuleRoute, r v1alpha1.Rule, busName string)
 			RetryPolicy:      targetRetry(retry, t.Retry),
 			DeadLetterConfig: &ebtypes.DeadLetterConfig{Arn: ptr.To(dlq)},
 		}
+		if t.DeadLetterQueue != "" {
+			own, ok := b.named(&n, refs.Queue, t.DeadLetterQueue)
+			if !ok {
+				continue
+			}
+			target.DeadLetterConfig.Arn = ptr.To(own)
+		}
 		if t.InputPath != "" {
 			target.InputPath = ptr.To(t.InputPath)
 		}

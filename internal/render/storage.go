@@ -77,7 +77,7 @@ func (b *builder) queue(q v1alpha1.Queue) Child {
 	for _, t := range b.topicsDeliveringTo(q.Name) {
 		grants = append(grants, grant{"sns.amazonaws.com", "sqs:SendMessage", refs.Topic, t})
 	}
-	for _, r := range b.rulesTargeting(func(t v1alpha1.RuleTarget) bool { return t.Queue == q.Name }) {
+	for _, r := range b.rulesTargeting(func(t v1alpha1.RuleTarget) bool { return t.Queue == q.Name || t.DeadLetterQueue == q.Name }) {
 		grants = append(grants, grant{"events.amazonaws.com", "sqs:SendMessage", ruleKind, r})
 	}
 	obj.Spec.Policy = b.sourcePolicy(&partial, refs.Queue, q.Name, grants)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
 	"github.com/eventstack-io/eventstack-operator/internal/inputtransform"
+	"github.com/eventstack-io/eventstack-operator/internal/refs"
 )
 
 // What EventBridge takes of a target's input (PutTargets; issue 21), each rule
@@ -26,8 +27,19 @@ var (
 	templatePlaceholder = regexp.MustCompile(`<([A-Za-z0-9_.-]+)>`)
 )
 
-// targetInput checks a rule target's inputPath and inputTransformer.
+// targetInput checks a rule target's inputPath and inputTransformer, and its
+// dead-letter queue: a standard queue of the stack (EventBridge: "the
+// dead-letter queue must be an Amazon SQS standard queue").
 func (v *validator) targetInput(p *field.Path, t v1alpha1.RuleTarget) {
+	if t.DeadLetterQueue != "" {
+		v.ref(p.Child("deadLetterQueue"), refs.Queue, t.DeadLetterQueue)
+		for _, q := range v.spec.Queues {
+			if q.Name == t.DeadLetterQueue && q.Fifo {
+				v.errs = append(v.errs, field.Invalid(p.Child("deadLetterQueue"), t.DeadLetterQueue,
+					"EventBridge sends undelivered events to a standard SQS queue only, not a FIFO queue"))
+			}
+		}
+	}
 	if t.InputPath != "" && !eventBridgeJSONPath.MatchString(t.InputPath) {
 		v.errs = append(v.errs, field.Invalid(p.Child("inputPath"), t.InputPath,
 			"EventBridge takes a JSONPath of fields and indexes: $, $.detail, $.detail.items[0], $.detail.items[*]"))

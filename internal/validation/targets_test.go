@@ -33,6 +33,8 @@ func TestTargetInput(t *testing.T) {
 				InputTemplate: `{"order": <id>, "total": <total>, "again": "<total>"}`}
 		}, "spec.rules[0].targets[0].inputTransformer.inputTemplate", "<total>"},
 
+		{"a dead-letter queue the stack lacks", func(t *v1alpha1.RuleTarget) { t.DeadLetterQueue = "nope" },
+			"spec.rules[0].targets[0].deadLetterQueue", "Not found"},
 		{"a path with an index and a wildcard", func(t *v1alpha1.RuleTarget) { t.InputPath = "$.detail.items[*]" }, "", ""},
 		{"a template of paths and EventBridge's values", func(t *v1alpha1.RuleTarget) {
 			t.InputTransformer = &v1alpha1.InputTransformer{InputPathsMap: map[string]string{"id": "$.detail.orderId", "first-sku": "$.detail.items[0].sku"},
