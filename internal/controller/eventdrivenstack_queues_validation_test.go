@@ -3,10 +3,8 @@ package controller_test
 import (
 	"context"
 	"fmt"
-	"strings"
 	"testing"
 
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/utils/ptr"
 
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
@@ -56,14 +54,7 @@ func TestQueueAndTopicSchemaRules(t *testing.T) {
 			stack.Name = fmt.Sprintf("bad-queue-%d", i)
 			tc.mutate(&stack.Spec)
 			err := k8s.Create(ctx, stack)
-			if !apierrors.IsInvalid(err) {
-				t.Fatalf("not refused as invalid: %v", err)
-			}
-			for _, w := range tc.want {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("error lacks %q:\n%v", w, err)
-				}
-			}
+			refusedAsInvalid(t, err, tc.want...)
 		})
 	}
 }
@@ -90,14 +81,7 @@ func TestFifoIsImmutable(t *testing.T) {
 			s := getStack(t, ns, stack.Name)
 			tc.mutate(&s.Spec)
 			err := k8s.Update(ctx, s)
-			if !apierrors.IsInvalid(err) {
-				t.Fatalf("update not refused as invalid: %v", err)
-			}
-			for _, w := range tc.want {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("error lacks %q:\n%v", w, err)
-				}
-			}
+			refusedAsInvalid(t, err, tc.want...)
 		})
 	}
 	// The queue's other new fields may change.

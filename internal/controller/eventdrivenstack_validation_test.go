@@ -77,7 +77,7 @@ func TestBadSpecsAreRefusedAtAdmission(t *testing.T) {
 		{"rule target that does not exist", func(s *v1alpha1.EventDrivenStackSpec) { s.Rules[0].Targets[0].Function = "no-such-function" },
 			[]string{"spec.rules", "must name a function, workflow, queue or topic"}},
 		{"rule target naming two components", func(s *v1alpha1.EventDrivenStackSpec) { s.Rules[0].Targets[0].Queue = "order-queue" },
-			[]string{"spec.rules[0].targets[0]", "exactly one of function, workflow, queue or topic"}},
+			[]string{"spec.rules[0].targets[0]", "exactly one of function, workflow, queue, topic or eventBusARN"}},
 		{"event pattern that is not an object", func(s *v1alpha1.EventDrivenStackSpec) {
 			s.Rules[1].EventPattern = apiextensionsv1.JSON{Raw: []byte(`["inventory"]`)}
 		}, []string{"spec.rules[1].eventPattern", "must be of type object"}},
@@ -199,14 +199,7 @@ func TestImmutableFieldsAreRefusedOnUpdate(t *testing.T) {
 			s := getStack(t, ns, stack.Name)
 			tc.mutate(&s.Spec)
 			err := k8s.Update(ctx, s)
-			if !apierrors.IsInvalid(err) {
-				t.Fatalf("update not refused as invalid: %v", err)
-			}
-			for _, w := range tc.want {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("error lacks %q:\n%v", w, err)
-				}
-			}
+			refusedAsInvalid(t, err, tc.want...)
 		})
 	}
 	// A mutable field still updates.
@@ -214,5 +207,19 @@ func TestImmutableFieldsAreRefusedOnUpdate(t *testing.T) {
 	s.Spec.Queues[0].VisibilityTimeoutSeconds = ptr.To[int32](60)
 	if err := k8s.Update(ctx, s); err != nil {
 		t.Fatalf("a mutable field was refused: %v", err)
+	}
+}
+
+// refusedAsInvalid fails unless the API server refused a write as invalid
+// with each of the given strings in its message.
+func refusedAsInvalid(t *testing.T, err error, want ...string) {
+	t.Helper()
+	if !apierrors.IsInvalid(err) {
+		t.Fatalf("not refused as invalid: %v", err)
+	}
+	for _, w := range want {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("error lacks %q:\n%v", w, err)
+		}
 	}
 }
