@@ -150,7 +150,7 @@ lambdas-test: npm-packages ## Test the Lambda functions against dynalite and goa
 
 .PHONY: fuzz
 fuzz: ## Fuzz the Lambda functions' event decoding and validation, FUZZ_TIME per target (go test -fuzz takes one target per run).
-	@for target in FuzzDecode FuzzValidate FuzzDecimal; do \
+	@for target in FuzzDecode FuzzValidate FuzzDecimal FuzzDecodeStream; do \
 		go test ./lambdas/internal/events -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZ_TIME) || exit 1; \
 	done
 

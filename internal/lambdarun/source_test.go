@@ -33,8 +33,8 @@ func repoRoot(t *testing.T) string {
 func TestHandlerSourceAnswersOnlyTheRepositorysHandlers(t *testing.T) {
 	h := NewHandlers(repoRoot(t))
 	names, err := h.Names()
-	if err != nil || len(names) != 3 {
-		t.Fatalf("Names() = %v, %v; want the three handlers of lambdas/cmd", names, err)
+	if err != nil || len(names) != 4 {
+		t.Fatalf("Names() = %v, %v; want the four handlers of lambdas/cmd", names, err)
 	}
 	if _, err := h.Source("", "lambdas/event-order-processor.zip", ""); !errors.Is(err, localaws.ErrNoSuchBucket) {
 		t.Fatalf("no bucket: %v, want ErrNoSuchBucket", err)

@@ -23,8 +23,8 @@ func handlers(t *testing.T) []string {
 		t.Fatal(err)
 	}
 	dirs, err := filepath.Glob(filepath.Join(root, "lambdas", "cmd", "*"))
-	if err != nil || len(dirs) != 3 {
-		t.Fatalf("functions %v (%v), want the seed's three", dirs, err)
+	if err != nil || len(dirs) != 4 {
+		t.Fatalf("functions %v (%v), want the seed's three and the orders stream consumer", dirs, err)
 	}
 	return dirs
 }
@@ -76,7 +76,7 @@ func bootstrapOf(t *testing.T, path string) (*elf.File, int) {
 // its SHA-256.
 func TestEveryFunctionBuildsUnderTheLimit(t *testing.T) {
 	if testing.Short() {
-		t.Skip("cross-compiles three binaries")
+		t.Skip("cross-compiles four binaries")
 	}
 	out := t.TempDir()
 	dirs := handlers(t)
