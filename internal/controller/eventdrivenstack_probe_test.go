@@ -476,10 +476,19 @@ func TestFunctionLogRetention(t *testing.T) {
 		t.Errorf("inventory %+v", s.Status.Inventory)
 	}
 
-	s.Spec.Functions[0].Logging = nil
-	if err := k8s.Update(ctx, s); err != nil {
-		t.Fatal(err)
+	setLogging := func(l *v1alpha1.FunctionLogging) {
+		t.Helper()
+		// The operator writes the stack's status meanwhile: retried on a
+		// conflict, as kubectl's edit would be.
+		if err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+			s := getStack(t, ns, stack.Name)
+			s.Spec.Functions[0].Logging = l
+			return k8s.Update(ctx, s)
+		}); err != nil {
+			t.Fatal(err)
+		}
 	}
+	setLogging(nil)
 	eventually(t, waitFor, "the group off the inventory", func() error {
 		if inv := inventory(getStack(t, ns, stack.Name), "LogGroup"); len(inv) != 0 {
 			return fmt.Errorf("inventory %+v", inv)
@@ -490,11 +499,7 @@ func TestFunctionLogRetention(t *testing.T) {
 		t.Fatal("the function's log group was deleted when its retention was taken out of the spec")
 	}
 
-	s = getStack(t, ns, stack.Name)
-	s.Spec.Functions[0].Logging = &v1alpha1.FunctionLogging{RetentionDays: 14}
-	if err := k8s.Update(ctx, s); err != nil {
-		t.Fatal(err)
-	}
+	setLogging(&v1alpha1.FunctionLogging{RetentionDays: 14})
 	playACKUntilReady(t, ns, stack.Name)
 	if got := fake.LogGroups()[name].RetentionDays; got != 14 {
 		t.Errorf("retention %d, want 14", got)

@@ -38,9 +38,9 @@ func (f *fakeSNS) Publish(_ context.Context, in *sns.PublishInput, _ ...func(*sn
 	return &sns.PublishOutput{MessageId: aws.String("m-1")}, nil
 }
 
-// record is a record of the orders table's stream; old or new "" leaves the
+// record is a record of the orders table's stream; before or after "" leaves the
 // image's status out; noImage leaves both images out.
-func record(id, seq, event, order, old, new string) string {
+func record(id, seq, event, order, before, after string) string {
 	image := func(status string) string {
 		s := `{"order_id":{"S":"` + order + `"},"record_type":{"S":"order"},"total":{"N":"31.48"}`
 		if status != "" {
@@ -51,11 +51,11 @@ func record(id, seq, event, order, old, new string) string {
 	d := `"Keys":{"order_id":{"S":"` + order + `"}},"SequenceNumber":"` + seq + `","SizeBytes":120,"StreamViewType":"NEW_AND_OLD_IMAGES","ApproximateCreationDateTime":1705312800`
 	switch event {
 	case "INSERT":
-		d += `,"NewImage":` + image(new)
+		d += `,"NewImage":` + image(after)
 	case "MODIFY":
-		d += `,"OldImage":` + image(old) + `,"NewImage":` + image(new)
+		d += `,"OldImage":` + image(before) + `,"NewImage":` + image(after)
 	case "REMOVE":
-		d += `,"OldImage":` + image(old)
+		d += `,"OldImage":` + image(before)
 	}
 	return `{"eventID":"` + id + `","eventName":"` + event + `","eventSource":"aws:dynamodb","eventVersion":"1.1","awsRegion":"us-east-1",` +
 		`"eventSourceARN":"arn:aws:dynamodb:us-east-1:123456789012:table/event-driven-orders/stream/2024-01-15T10:00:00.000","dynamodb":{` + d + `}}`

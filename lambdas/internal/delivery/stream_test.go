@@ -58,11 +58,11 @@ func streamBatch(records ...string) json.RawMessage {
 	return json.RawMessage(`{"Records":[` + strings.Join(records, ",") + `]}`)
 }
 
-func newStreamRouter(dlq DeadLetters) (*StreamRouter, *fakeStreamProcessor, *memoryIdempotency, *bytes.Buffer) {
+func newStreamRouter(dlq DeadLetters) (*StreamRouter, *fakeStreamProcessor, *bytes.Buffer) {
 	var logs bytes.Buffer
 	p := &fakeStreamProcessor{}
 	m := &memoryIdempotency{done: map[string]bool{}}
-	return &StreamRouter{Function: "fn", Processor: p, Idempotency: m, DeadLetters: dlq, Logger: logging.New(&logs, "fn", slog.LevelDebug)}, p, m, &logs
+	return &StreamRouter{Function: "fn", Processor: p, Idempotency: m, DeadLetters: dlq, Logger: logging.New(&logs, "fn", slog.LevelDebug)}, p, &logs
 }
 
 func failures(resp awsevents.DynamoDBEventResponse) []string {
@@ -77,7 +77,7 @@ func failures(resp awsevents.DynamoDBEventResponse) []string {
 // number: the records after it are not handled (Lambda sends them again),
 // and on the retry the records handled before are duplicates.
 func TestStreamStopsAtTheFirstTransientFailure(t *testing.T) {
-	r, p, _, logs := newStreamRouter(&fakeDLQ{})
+	r, p, logs := newStreamRouter(&fakeDLQ{})
 	resp, err := r.Invoke(context.Background(), streamBatch(
 		streamRecord("e1", "100", "ok"), streamRecord("e2", "200", "skip"), streamRecord("e3", "300", "fail"), streamRecord("e4", "400", "ok")))
 	if err != nil {
@@ -111,7 +111,7 @@ func TestStreamStopsAtTheFirstTransientFailure(t *testing.T) {
 // would hold up the shard.
 func TestStreamRefusedRecordsGoToTheDeadLetterQueue(t *testing.T) {
 	dlq := &fakeDLQ{}
-	r, p, _, _ := newStreamRouter(dlq)
+	r, p, _ := newStreamRouter(dlq)
 	bad := `{"eventID":"e2","eventName":"UPSERT","eventSource":"aws:dynamodb","dynamodb":{"Keys":{"order_id":{"S":"O-1"}},"SequenceNumber":"200"}}`
 	resp, err := r.Invoke(context.Background(), streamBatch(streamRecord("e1", "100", "refuse"), bad, streamRecord("e3", "300", "ok")))
 	if err != nil || len(resp.BatchItemFailures) != 0 {
@@ -134,7 +134,7 @@ func TestStreamRefusedRecordsGoToTheDeadLetterQueue(t *testing.T) {
 
 func TestStreamMalformedBatchIsRefusedNotRetried(t *testing.T) {
 	dlq := &fakeDLQ{}
-	r, _, _, _ := newStreamRouter(dlq)
+	r, _, _ := newStreamRouter(dlq)
 	for _, payload := range []string{`[]`, `{"Records":[]}`, `{"Records":{"a":1}}`} {
 		dlq.sent = nil
 		resp, err := r.Invoke(context.Background(), json.RawMessage(payload))
@@ -146,7 +146,7 @@ func TestStreamMalformedBatchIsRefusedNotRetried(t *testing.T) {
 
 // Out of time, the record in hand and the rest are left to Lambda's retry.
 func TestStreamDeadlineLeavesTheRestToTheRetry(t *testing.T) {
-	r, p, _, _ := newStreamRouter(&fakeDLQ{})
+	r, p, _ := newStreamRouter(&fakeDLQ{})
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	resp, _ := r.Invoke(ctx, streamBatch(streamRecord("e1", "100", "ok"), streamRecord("e2", "200", "ok")))
@@ -158,7 +158,7 @@ func TestStreamDeadlineLeavesTheRestToTheRetry(t *testing.T) {
 // The response always has batchItemFailures, an empty list on success, as
 // Lambda's partial batch response reads it.
 func TestStreamResponseShape(t *testing.T) {
-	r, _, _, _ := newStreamRouter(&fakeDLQ{})
+	r, _, _ := newStreamRouter(&fakeDLQ{})
 	resp, _ := r.Invoke(context.Background(), streamBatch(streamRecord("e1", "100", "ok")))
 	b, _ := json.Marshal(resp)
 	if string(b) != `{"batchItemFailures":[]}` {
