@@ -15,18 +15,13 @@ type Status struct {
 	// +optional
 	Conditions []*ackv1alpha1.Condition `json:"conditions,omitempty"`
 
-	// specHash is, in the operator's cache only, the child's spec-hash
+	// CachedSpecHash is, in the operator's cache only, the child's spec-hash
 	// annotation, held here so that children can share one map of their
-	// other annotations (drift.HoldSpecHash). Never serialized.
-	specHash string
+	// other annotations (drift.HoldSpecHash). Never serialized; exported so
+	// that reflection (apimachinery's equality, deep copies) sees a plain
+	// field.
+	CachedSpecHash string `json:"-"`
 }
-
-// HeldSpecHash is the spec hash the operator's cache moved out of the
-// child's annotations (drift.HoldSpecHash), or "".
-func (s *Status) HeldSpecHash() string { return s.specHash }
-
-// HoldSpecHash keeps a child's spec hash out of its annotations.
-func (s *Status) HoldSpecHash(h string) { s.specHash = h }
 
 // ARN returns the resource's ARN, or "" while ACK has not reported it.
 func (s *Status) ARN() string {

@@ -66,7 +66,7 @@ func DigestSpec(obj ack.Object) {
 }
 
 // HoldSpecHash moves a child's spec-hash annotation (render.AnnotationSpecHash)
-// into its status's cache-only slot (ack.Status.HoldSpecHash): the hash is
+// into its status's cache-only field (ack.Status.CachedSpecHash): the hash is
 // the one annotation every child has its own value of, so that without it a
 // stack's children, and the same component's children of many stacks, can
 // share one map of annotations (internal/operator). SpecHash reads it from
@@ -74,7 +74,7 @@ func DigestSpec(obj ack.Object) {
 func HoldSpecHash(obj ack.Object) {
 	ann := obj.GetAnnotations()
 	if h, ok := ann[render.AnnotationSpecHash]; ok {
-		obj.ACKStatus().HoldSpecHash(h)
+		obj.ACKStatus().CachedSpecHash = h
 		delete(ann, render.AnnotationSpecHash)
 	}
 }
@@ -86,7 +86,7 @@ func SpecHash(obj ack.Object) string {
 	if h, ok := obj.GetAnnotations()[render.AnnotationSpecHash]; ok {
 		return h
 	}
-	return obj.ACKStatus().HeldSpecHash()
+	return obj.ACKStatus().CachedSpecHash
 }
 
 func digestPtr(p *string) {
