@@ -103,7 +103,7 @@ install-plugin: ## Install the kubectl plugin into $(go env GOPATH)/bin, so that
 	go build -trimpath -ldflags "-s -w" -o $(shell go env GOPATH)/bin/kubectl-eds ./cmd/kubectl-eds
 
 .PHONY: run-local
-run-local: manifests ## Run the operator against a local control plane (kube-apiserver, etcd, ACK CRDs); prints the kubeconfig. Ctrl-C stops it.
+run-local: manifests npm-packages ## Run the operator against a local control plane (kube-apiserver, etcd, ACK CRDs, dynalite for DynamoDB items); prints the kubeconfig. Ctrl-C stops it.
 	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" go run ./cmd/run-local $(RUN_LOCAL_FLAGS)
 
 .PHONY: run

@@ -122,11 +122,7 @@ func seedChildren(t testing.TB) []ack.Object {
 	t.Helper()
 	s := seed.Stack(t, "ns")
 	s.UID = "0e9f1c1a-5e34-4a39-9d2b-6f6c2c8d1e7a"
-	p, err := predict.New(s.Spec.Region, localack.AccountID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	obs, err := predict.Resolve(s, p)
+	obs, err := predict.ResolveIn(s, localack.AccountID)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -107,10 +107,12 @@ func compactManagedFields(fields []metav1.ManagedFieldsEntry) []metav1.ManagedFi
 	if n == 0 {
 		return nil
 	}
+	kept := make([]*metav1.ManagedFieldsEntry, 0, n)
 	var key sharingKey
 	for i := range fields {
 		if i == applied || i == reported {
-			m := fields[i]
+			m := &fields[i]
+			kept = append(kept, m)
 			key.add(m.Manager, string(m.Operation), m.Subresource, m.Time.UTC().Format(time.RFC3339))
 		}
 	}
@@ -118,14 +120,11 @@ func compactManagedFields(fields []metav1.ManagedFieldsEntry) []metav1.ManagedFi
 	// stack's children together, and the times have a second's precision.
 	return share(managedFieldLists, key.String(), func() []metav1.ManagedFieldsEntry {
 		out := make([]metav1.ManagedFieldsEntry, 0, n)
-		for i := range fields {
-			if i == applied || i == reported {
-				m := fields[i]
-				out = append(out, metav1.ManagedFieldsEntry{
-					Manager: intern(m.Manager), Operation: metav1.ManagedFieldsOperationType(intern(string(m.Operation))),
-					Subresource: intern(m.Subresource), Time: m.Time,
-				})
-			}
+		for _, m := range kept {
+			out = append(out, metav1.ManagedFieldsEntry{
+				Manager: intern(m.Manager), Operation: metav1.ManagedFieldsOperationType(intern(string(m.Operation))),
+				Subresource: intern(m.Subresource), Time: m.Time,
+			})
 		}
 		return out
 	})
@@ -200,8 +199,10 @@ func compactAnnotations(a map[string]string) map[string]string {
 	return share(annotationMaps, key.String(), build)
 }
 
+// keepAnnotation: the spec hash is not among them, compactChild moved it out
+// first (drift.HoldSpecHash).
 func keepAnnotation(k string) bool {
-	return k == render.AnnotationComponent || k == render.AnnotationSpecHash || k == render.AnnotationReclaimed ||
+	return k == render.AnnotationComponent || k == render.AnnotationReclaimed ||
 		strings.HasPrefix(k, ackAnnotationPrefix)
 }
 

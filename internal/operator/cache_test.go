@@ -108,11 +108,7 @@ func servedSeed(t testing.TB, stacks int) (stackJSON, childJSON [][]byte, desire
 // account) and the given components reclaimed.
 func renderPredicted(t testing.TB, s *v1alpha1.EventDrivenStack, reclaim ...map[string]bool) (*render.Result, render.Observed) {
 	t.Helper()
-	p, err := predict.New(s.Spec.Region, localack.AccountID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	obs, err := predict.Resolve(s, p)
+	obs, err := predict.ResolveIn(s, localack.AccountID)
 	if err != nil {
 		t.Fatal(err)
 	}

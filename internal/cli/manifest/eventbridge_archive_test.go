@@ -30,11 +30,7 @@ func TestEventBridgeArchive(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			stack := seed.Stack(t, "shop")
 			stack.Spec.EventBus.Archive = tt.archive
-			p, err := predict.New(stack.Spec.Region, predict.PlaceholderAccount)
-			if err != nil {
-				t.Fatal(err)
-			}
-			obs, err := predict.Resolve(stack, p)
+			obs, err := predict.ResolveIn(stack, predict.PlaceholderAccount)
 			if err != nil {
 				t.Fatal(err)
 			}

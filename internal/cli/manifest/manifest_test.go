@@ -31,11 +31,7 @@ func TestRefusesWhatStillWaits(t *testing.T) {
 func TestNoBus(t *testing.T) {
 	stack := seed.Stack(t, "shop")
 	stack.Spec.EventBus, stack.Spec.Rules = nil, nil
-	p, err := predict.New(stack.Spec.Region, predict.PlaceholderAccount)
-	if err != nil {
-		t.Fatal(err)
-	}
-	obs, err := predict.Resolve(stack, p)
+	obs, err := predict.ResolveIn(stack, predict.PlaceholderAccount)
 	if err != nil {
 		t.Fatal(err)
 	}

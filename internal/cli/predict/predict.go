@@ -98,6 +98,20 @@ const PredictedStreamSuffix = "/stream/1970-01-01T00:00:00.000"
 // access policy. A stack whose children wait on each other in a cycle never
 // gets there: that is an error naming them.
 func Resolve(stack *v1alpha1.EventDrivenStack, p Predictor) (render.Observed, error) {
+	return resolve(stack, p)
+}
+
+// ResolveIn is Resolve with the predictor of the stack's region and the
+// given account.
+func ResolveIn(stack *v1alpha1.EventDrivenStack, accountID string) (render.Observed, error) {
+	p, err := New(stack.Spec.Region, accountID)
+	if err != nil {
+		return render.Observed{}, err
+	}
+	return resolve(stack, p)
+}
+
+func resolve(stack *v1alpha1.EventDrivenStack, p Predictor) (render.Observed, error) {
 	// An adopting stack's mappings are looked up in Lambda by the operator:
 	// offline, none is taken to exist (each would be created).
 	obs := render.Observed{ARNs: map[string]string{}, URLs: map[string]string{}, MappingUUIDs: render.NoExistingMappings(stack),
