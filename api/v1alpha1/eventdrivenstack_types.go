@@ -204,7 +204,10 @@ type EventArchive struct {
 // +kubebuilder:validation:Enum=ENABLED;DISABLED
 type RuleState string
 
-// Rule is an EventBridge rule on the stack's bus.
+// Rule is an EventBridge rule: on the stack's bus, matching events by
+// eventPattern; or, with schedule, run on a schedule on the account's default
+// event bus, the only bus where EventBridge runs scheduled rules.
+// +kubebuilder:validation:XValidation:rule="has(self.eventPattern) != has(self.schedule)",message="a rule has an eventPattern or a schedule, not both (EventBridge runs a scheduled rule on the default bus, matching no events)",fieldPath=".schedule"
 type Rule struct {
 	// Name of the rule (before namePrefix).
 	// +kubebuilder:validation:MinLength=1
@@ -222,7 +225,18 @@ type Rule struct {
 	// +kubebuilder:validation:Type=object
 	// +kubebuilder:pruning:PreserveUnknownFields
 	// +kubebuilder:validation:MinProperties=1
-	EventPattern apiextensionsv1.JSON `json:"eventPattern"`
+	// +optional
+	EventPattern *apiextensionsv1.JSON `json:"eventPattern,omitempty"`
+
+	// Schedule runs the rule's targets on a schedule: rate(5 minutes),
+	// rate(1 hour), or cron(minutes hours day-of-month month day-of-week
+	// year), in UTC. EventBridge runs scheduled rules only on the account's
+	// default event bus: the operator puts this rule there, named
+	// <namePrefix><name>, and removes it with the stack.
+	// +optional
+	// +kubebuilder:validation:MaxLength=256
+	// +kubebuilder:validation:Pattern=`^(rate|cron)\(.*\)$`
+	Schedule string `json:"schedule,omitempty"`
 
 	// State is ENABLED or DISABLED.
 	// +kubebuilder:default=ENABLED
@@ -238,6 +252,14 @@ type Rule struct {
 	// sends the event to the stack's EventBridge dead-letter queue.
 	// +optional
 	Retry *RetryPolicy `json:"retry,omitempty"`
+}
+
+// Pattern is the rule's event pattern as JSON; nil for a scheduled rule.
+func (r *Rule) Pattern() []byte {
+	if r.EventPattern == nil {
+		return nil
+	}
+	return r.EventPattern.Raw
 }
 
 // RetryPolicy is EventBridge's retry policy of a target.
@@ -256,6 +278,7 @@ type RetryPolicy struct {
 
 // RuleTarget names exactly one component of the stack.
 // +kubebuilder:validation:XValidation:rule="[has(self.function), has(self.workflow), has(self.queue), has(self.topic), has(self.eventBusARN)].filter(x, x).size() == 1",message="a target names exactly one of function, workflow, queue, topic or eventBusARN"
+// +kubebuilder:validation:XValidation:rule="!has(self.messageGroupID) || has(self.queue)",message="messageGroupID is for a FIFO queue target",fieldPath=".messageGroupID"
 // +kubebuilder:validation:XValidation:rule="!has(self.inputPath) || !has(self.inputTransformer)",message="a target takes inputPath or inputTransformer, not both (EventBridge: \"Only one of Input, InputPath, or InputTransformer must be provided\")"
 type RuleTarget struct {
 	// +optional
@@ -298,6 +321,16 @@ type RuleTarget struct {
 	// +optional
 	// +kubebuilder:validation:MaxLength=63
 	DeadLetterQueue string `json:"deadLetterQueue,omitempty"`
+
+	// MessageGroupID is the message group the events take on a FIFO queue
+	// target (EventBridge's SqsParameters): required for a FIFO queue, which
+	// delivers a group's messages in order; EventBridge deduplicates by the
+	// event's id unless the queue deduplicates by content.
+	// +optional
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=128
+	// +kubebuilder:validation:Pattern=`^[!-~]+$`
+	MessageGroupID string `json:"messageGroupID,omitempty"`
 }
 
 // InputTransformer is EventBridge's input transformer: each <name> of the

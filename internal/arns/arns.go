@@ -82,6 +82,9 @@ func (s Scope) EventBus(name string) string { return s.arn("events", "event-bus/
 // Rule is the ARN of a rule on a custom bus.
 func (s Scope) Rule(bus, name string) string { return s.arn("events", "rule/"+bus+"/"+name) }
 
+// DefaultBusRule is the ARN of a rule on the account's default bus.
+func (s Scope) DefaultBusRule(name string) string { return s.arn("events", "rule/"+name) }
+
 // LogGroup is a CloudWatch Logs log group's ARN, as Step Functions takes it
 // (ending in :*).
 func (s Scope) LogGroup(name string) string { return s.arn("logs", "log-group:"+name+":*") }

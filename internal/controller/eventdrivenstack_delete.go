@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	ackv1alpha1 "github.com/aws-controllers-k8s/runtime/apis/core/v1alpha1"
 	"k8s.io/apimachinery/pkg/types"
@@ -17,6 +18,7 @@ import (
 	"github.com/eventstack-io/eventstack-operator/internal/loggroups"
 	"github.com/eventstack-io/eventstack-operator/internal/outcome"
 	"github.com/eventstack-io/eventstack-operator/internal/render"
+	"github.com/eventstack-io/eventstack-operator/internal/routing"
 )
 
 // Finalizer keeps a stack until its children are deleted (ACK then deletes or
@@ -100,11 +102,22 @@ func (r *EventDrivenStackReconciler) finalize(ctx context.Context, s *scope) err
 // each off the inventory once it is gone.
 func (r *EventDrivenStackReconciler) deleteRouting(ctx context.Context, s *scope) error {
 	buses := inventory(s.stack, kindEventBus)
-	if len(buses) == 0 {
+	scheduled := scheduledInInventory(s.stack)
+	if len(buses) == 0 && len(scheduled) == 0 {
 		return nil
 	}
 	if r.AWS == nil {
 		return errNoAWS
+	}
+	if len(scheduled) > 0 {
+		clients, err := r.clients(ctx, s)
+		if err != nil {
+			return err
+		}
+		forget := func(name string) { forgetInventory(s.stack, routing.KindScheduledRule, name) }
+		if err := routing.DeleteScheduled(ctx, clients.EventBridge, scheduled, forget); err != nil {
+			return &deletingError{kind: routing.KindScheduledRule, name: strings.Join(scheduled, ", "), err: err}
+		}
 	}
 	functions, err := r.liveFunctionARNs(ctx, s.stack)
 	if err != nil {

@@ -59,6 +59,16 @@ func inventory(stack *v1alpha1.EventDrivenStack, kind string) []v1alpha1.AWSReso
 	return out
 }
 
+// scheduledInInventory are the names of the scheduled rules the stack's
+// inventory lists.
+func scheduledInInventory(stack *v1alpha1.EventDrivenStack) []string {
+	var out []string
+	for _, e := range inventory(stack, routing.KindScheduledRule) {
+		out = append(out, e.Name)
+	}
+	return out
+}
+
 // recordInventory adds an entry, or sets the ARN of the entry of that name.
 func recordInventory(stack *v1alpha1.EventDrivenStack, e v1alpha1.AWSResource) {
 	adoptLegacyInventory(stack)

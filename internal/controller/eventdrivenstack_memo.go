@@ -99,6 +99,7 @@ type routingMemo struct {
 	generation int64
 	readAt     time.Time
 	bus        *routing.Bus
+	scheduled  *routing.Bus
 	policies   map[string]map[string]routing.Statement
 }
 

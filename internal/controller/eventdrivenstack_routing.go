@@ -38,6 +38,9 @@ func (r *EventDrivenStackReconciler) observeRouting(ctx context.Context, s *scop
 	if err := r.reconcileRemovedBuses(ctx, s); err != nil {
 		return err
 	}
+	if err := r.reconcileRemovedSchedules(ctx, s); err != nil {
+		return err
+	}
 	if bus == nil && !routing.Adopts(s.stack) {
 		return nil
 	}
@@ -53,19 +56,49 @@ func (r *EventDrivenStackReconciler) observeRouting(ctx context.Context, s *scop
 	}
 	s.clients = clients
 	if m, ok := r.freshRouting(s.stack); ok {
-		s.bus, s.policies, s.routingReadAt = m.bus, m.policies, m.readAt
-		s.observed = render.Inputs{Observed: s.observed, EventBridge: s.bus.Seen()}.Effective(s.stack)
+		s.bus, s.scheduled, s.policies, s.routingReadAt = m.bus, m.scheduled, m.policies, m.readAt
+		s.observed = render.Inputs{Observed: s.observed, EventBridge: routing.Seen(s.bus, s.scheduled)}.Effective(s.stack)
 		return nil
 	}
 	s.routingReadAt = time.Now()
 	s.bus, err = routing.Observe(ctx, clients.EventBridge, s.stack.Spec.NamePrefix+bus.Name)
+	if err == nil {
+		s.scheduled, err = observeScheduled(ctx, clients.EventBridge, s.stack)
+	}
 	if err != nil {
 		r.forgetRouting(s.stack)
 		return err
 	}
 	s.policies = map[string]map[string]routing.Statement{}
-	s.observed = render.Inputs{Observed: s.observed, EventBridge: s.bus.Seen()}.Effective(s.stack)
+	s.observed = render.Inputs{Observed: s.observed, EventBridge: routing.Seen(s.bus, s.scheduled)}.Effective(s.stack)
 	return nil
+}
+
+// observeScheduled reads the stack's scheduled rules on the default bus:
+// those the spec names and those the inventory lists. Nil when there are none.
+func observeScheduled(ctx context.Context, eb awsapi.EventBridge, stack *v1alpha1.EventDrivenStack) (*routing.Bus, error) {
+	names := append(render.ScheduledRules(stack), scheduledInInventory(stack)...)
+	if len(names) == 0 {
+		return nil, nil
+	}
+	return routing.ObserveScheduled(ctx, eb, names)
+}
+
+// reconcileRemovedSchedules deletes the scheduled rules the inventory lists
+// when the stack has no bus (and so no rules) left: with a bus,
+// routing.Ensure prunes those the spec no longer has.
+func (r *EventDrivenStackReconciler) reconcileRemovedSchedules(ctx context.Context, s *scope) error {
+	names := scheduledInInventory(s.stack)
+	if s.stack.Spec.EventBus != nil || len(names) == 0 {
+		return nil
+	}
+	clients, err := r.clients(ctx, s)
+	if err != nil {
+		return err
+	}
+	return routing.DeleteScheduled(ctx, clients.EventBridge, names, func(name string) {
+		forgetInventory(s.stack, routing.KindScheduledRule, name)
+	})
 }
 
 // reconcileRouting creates or repairs the bus, each rule, its targets and the
@@ -82,9 +115,9 @@ func (r *EventDrivenStackReconciler) reconcileRouting(ctx context.Context, s *sc
 			reported[c.Name] = true
 		}
 	}
-	st := &routing.State{Bus: s.bus, Policies: s.policies}
+	st := &routing.State{Bus: s.bus, Scheduled: s.scheduled, Policies: s.policies}
 	out := routing.Ensure(ctx, s.clients, st, routing.Input{Stack: s.stack, Observed: s.observed, Reported: reported,
-		Inventory: stackInventory{r: r, s: s}})
+		Scheduled: scheduledInInventory(s.stack), Inventory: stackInventory{r: r, s: s}})
 	// What AWS holds is known after success only.
 	if out.Err != nil {
 		r.forgetRouting(s.stack)
@@ -113,7 +146,11 @@ func routingLines(s *scope, out routing.Outcome) []v1alpha1.ChildStatus {
 		return append(lines, rulesWaitingForBus(s, out.Bus.Name)...)
 	}
 	for _, l := range out.Rules {
-		lines = append(lines, statusLine(l, fmt.Sprintf("%d targets, %d Lambda permissions", l.Targets, l.Permissions)))
+		ready := fmt.Sprintf("%d targets, %d Lambda permissions", l.Targets, l.Permissions)
+		if l.Schedule != "" {
+			ready = l.Schedule + " on the default event bus: " + ready
+		}
+		lines = append(lines, statusLine(l, ready))
 	}
 	return lines
 }

@@ -43,7 +43,7 @@ func (r *EventDrivenStackReconciler) rememberRouting(s *scope) {
 	e := r.memos.of(s.stack)
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.routing = &routingMemo{generation: s.stack.Generation, readAt: s.routingReadAt, bus: s.bus, policies: s.policies}
+	e.routing = &routingMemo{generation: s.stack.Generation, readAt: s.routingReadAt, bus: s.bus, scheduled: s.scheduled, policies: s.policies}
 }
 
 // forgetRouting drops the routing memo: after an error, what AWS holds is

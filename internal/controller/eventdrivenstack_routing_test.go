@@ -295,7 +295,7 @@ func TestMalformedPatternsAreRefusedBeforeAnyAWSCall(t *testing.T) {
 	for i, tc := range cases {
 		stack := prefixed(t, ns, "bad-")
 		stack.Name = fmt.Sprintf("bad-pattern-%d", i)
-		stack.Spec.Rules[0].EventPattern = apiextensionsv1.JSON{Raw: []byte(tc.pattern)}
+		stack.Spec.Rules[0].EventPattern = &apiextensionsv1.JSON{Raw: []byte(tc.pattern)}
 		err := k8s.Create(ctx, stack)
 		if !apierrors.IsInvalid(err) || !strings.Contains(err.Error(), "spec.rules[0].eventPattern") || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("pattern %s: %v, want refused with %q", tc.pattern, err, tc.want)
@@ -564,4 +564,110 @@ func TestRoutingIsReadOncePerResyncInterval(t *testing.T) {
 	if got := reads(before); got["events:DescribeRule"] != 4 || got["events:ListTargetsByRule"] != 4 {
 		t.Errorf("the reconcile after the interval read %v, want every rule and its targets", got)
 	}
+}
+
+// A scheduled rule runs on the account's default bus: the stack becomes
+// Ready with it there (its target and permission), listed in the status and
+// the inventory; another stack's scheduled rule of the same name is refused
+// at admission; removing the rule from the spec deletes it, and so does
+// deleting the stack.
+func TestScheduledRuleOnTheDefaultBus(t *testing.T) {
+	ctx := context.Background()
+	ns := newNamespace(t)
+	stack := prefixed(t, ns, "sched-")
+	stack.Spec.Rules = append(stack.Spec.Rules, v1alpha1.Rule{Name: "nightly-report", Schedule: "cron(0 3 * * ? *)",
+		Targets: []v1alpha1.RuleTarget{{Function: "event-notification-processor"}}})
+	createStack(t, stack)
+	ready := playACKUntilReady(t, ns, stack.Name)
+	rule, ok := ruleNamed("", "sched-nightly-report")
+	if !ok || rule.ScheduleExpression != "cron(0 3 * * ? *)" {
+		t.Fatalf("default bus rules: %+v", fake.Rules(""))
+	}
+	if _, on := ruleNamed("sched-custom-event-bus", "sched-nightly-report"); on {
+		t.Error("the scheduled rule is on the stack's bus too")
+	}
+	listed := false
+	for _, c := range ready.Status.Children {
+		if c.Kind == routing.KindScheduledRule && c.Name == "sched-nightly-report" {
+			listed = c.Ready && c.ARN == "arn:aws:events:us-east-1:123456789012:rule/sched-nightly-report" &&
+				strings.HasPrefix(c.Message, "cron(0 3 * * ? *) on the default event bus: 1 targets, 1 Lambda permissions")
+		}
+	}
+	if !listed {
+		t.Errorf("status children: %+v", ready.Status.Children)
+	}
+	if !slicesContain(ready.Status.Inventory, routing.KindScheduledRule, "sched-nightly-report") {
+		t.Errorf("inventory: %+v", ready.Status.Inventory)
+	}
+
+	// Another stack with none of this one's names but the scheduled rule's.
+	twin := prefixed(t, newNamespace(t), "sched-")
+	fn := twin.Spec.Functions[0]
+	fn.Name, fn.Uses, fn.Consumes, fn.DeadLetterQueue = "twin-fn", nil, nil, ""
+	twin.Spec.EventBus, twin.Spec.Functions, twin.Spec.Workflows = &v1alpha1.EventBus{Name: "twin-bus"}, []v1alpha1.Function{fn}, nil
+	twin.Spec.Queues, twin.Spec.Topics, twin.Spec.Tables, twin.Spec.Outputs = nil, nil, nil, nil
+	twin.Spec.Rules = []v1alpha1.Rule{{Name: "nightly-report", Schedule: "rate(1 day)", Targets: []v1alpha1.RuleTarget{{Function: "twin-fn"}}}}
+	if err := k8s.Create(ctx, twin); err == nil || !strings.Contains(err.Error(), "ScheduledRule sched-nightly-report is managed by stack "+ns) {
+		t.Errorf("a second stack taking the scheduled rule's name: %v", err)
+	}
+
+	s := getStack(t, ns, stack.Name)
+	s.Spec.Rules = s.Spec.Rules[:len(s.Spec.Rules)-1]
+	if err := k8s.Update(ctx, s); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, waitFor, "the scheduled rule deleted with its inventory entry", func() error {
+		if _, ok := ruleNamed("", "sched-nightly-report"); ok {
+			return fmt.Errorf("still on the default bus")
+		}
+		if s := getStack(t, ns, stack.Name); slicesContain(s.Status.Inventory, routing.KindScheduledRule, "sched-nightly-report") {
+			return fmt.Errorf("still in the inventory")
+		}
+		return nil
+	})
+
+	s = getStack(t, ns, stack.Name)
+	s.Spec.Rules = append(s.Spec.Rules, v1alpha1.Rule{Name: "hourly", Schedule: "rate(1 hour)",
+		Targets: []v1alpha1.RuleTarget{{Function: "event-notification-processor"}}})
+	if err := k8s.Update(ctx, s); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, waitFor, "the new scheduled rule", func() error {
+		if _, ok := ruleNamed("", "sched-hourly"); !ok {
+			return fmt.Errorf("not on the default bus")
+		}
+		return nil
+	})
+	if err := k8s.Delete(ctx, s); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, waitFor, "stack deleted with its scheduled rule", func() error {
+		if err := k8s.Get(ctx, client.ObjectKeyFromObject(s), &v1alpha1.EventDrivenStack{}); !apierrors.IsNotFound(err) {
+			return fmt.Errorf("stack still there: %v", err)
+		}
+		if _, ok := ruleNamed("", "sched-hourly"); ok {
+			return fmt.Errorf("the scheduled rule is still on the default bus")
+		}
+		return nil
+	})
+}
+
+// ruleNamed finds a rule of a bus of the local AWS ("" the default bus).
+func ruleNamed(bus, name string) (localaws.Rule, bool) {
+	for _, r := range fake.Rules(bus) {
+		if r.Name == name {
+			return r, true
+		}
+	}
+	return localaws.Rule{}, false
+}
+
+// slicesContain reports whether an inventory lists a kind's entry of that name.
+func slicesContain(inv []v1alpha1.AWSResource, kind, name string) bool {
+	for _, e := range inv {
+		if e.Kind == kind && e.Name == name {
+			return true
+		}
+	}
+	return false
 }

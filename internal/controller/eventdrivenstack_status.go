@@ -20,6 +20,7 @@ import (
 	"github.com/eventstack-io/eventstack-operator/internal/awsapi"
 	"github.com/eventstack-io/eventstack-operator/internal/outcome"
 	"github.com/eventstack-io/eventstack-operator/internal/render"
+	"github.com/eventstack-io/eventstack-operator/internal/routing"
 	"github.com/eventstack-io/eventstack-operator/internal/status"
 )
 
@@ -104,7 +105,7 @@ func routingStatus(s *scope, stepErr error, withAWS bool) []v1alpha1.ChildStatus
 func rulesWaitingForBus(s *scope, busName string) []v1alpha1.ChildStatus {
 	var out []v1alpha1.ChildStatus
 	for _, rule := range s.stack.Spec.Rules {
-		out = append(out, v1alpha1.ChildStatus{Kind: "Rule", Name: s.stack.Spec.NamePrefix + rule.Name, Component: "rule/" + rule.Name,
+		out = append(out, v1alpha1.ChildStatus{Kind: routing.RuleKind(rule), Name: s.stack.Spec.NamePrefix + rule.Name, Component: "rule/" + rule.Name,
 			ARN: s.observed.ARNs[render.RuleKey(rule.Name)], State: v1alpha1.ChildWaiting, Message: "waits for the EventBus " + busName})
 	}
 	return out

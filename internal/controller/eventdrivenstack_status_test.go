@@ -22,7 +22,7 @@ func statusStack() *v1alpha1.EventDrivenStack {
 	s := &v1alpha1.EventDrivenStack{ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "orders", Generation: 3}}
 	s.Spec.Queues = []v1alpha1.Queue{{Name: "q"}}
 	s.Spec.EventBus = &v1alpha1.EventBus{Name: "bus"}
-	s.Spec.Rules = []v1alpha1.Rule{{Name: "r", EventPattern: apiextensionsv1.JSON{Raw: []byte(`{"source":["x"]}`)},
+	s.Spec.Rules = []v1alpha1.Rule{{Name: "r", EventPattern: &apiextensionsv1.JSON{Raw: []byte(`{"source":["x"]}`)},
 		Targets: []v1alpha1.RuleTarget{{Queue: "q"}}}}
 	// Its two default alarms are left out: eventdrivenstack_alarms_status_test.go
 	// tests how alarms reach the status.

@@ -83,6 +83,9 @@ type scope struct {
 	// clients and bus are the AWS clients and what exists in EventBridge.
 	clients *awsapi.Clients
 	bus     *routing.Bus
+	// scheduled is the default bus as far as the stack's scheduled rules
+	// go; nil when it has none, in the spec or the inventory.
+	scheduled *routing.Bus
 	// routingStatus is where the bus and each rule stand.
 	routingStatus []v1alpha1.ChildStatus
 	// deferred are the children whose change was put off, and why.

@@ -79,10 +79,10 @@ func TestBadSpecsAreRefusedAtAdmission(t *testing.T) {
 		{"rule target naming two components", func(s *v1alpha1.EventDrivenStackSpec) { s.Rules[0].Targets[0].Queue = "order-queue" },
 			[]string{"spec.rules[0].targets[0]", "exactly one of function, workflow, queue, topic or eventBusARN"}},
 		{"event pattern that is not an object", func(s *v1alpha1.EventDrivenStackSpec) {
-			s.Rules[1].EventPattern = apiextensionsv1.JSON{Raw: []byte(`["inventory"]`)}
+			s.Rules[1].EventPattern = &apiextensionsv1.JSON{Raw: []byte(`["inventory"]`)}
 		}, []string{"spec.rules[1].eventPattern", "must be of type object"}},
 		{"empty event pattern", func(s *v1alpha1.EventDrivenStackSpec) {
-			s.Rules[1].EventPattern = apiextensionsv1.JSON{Raw: []byte(`{}`)}
+			s.Rules[1].EventPattern = &apiextensionsv1.JSON{Raw: []byte(`{}`)}
 		},
 			[]string{"spec.rules[1].eventPattern", "should have at least 1 properties"}},
 		{"more than 5 targets", func(s *v1alpha1.EventDrivenStackSpec) {

@@ -116,10 +116,16 @@ func Alarms(stack *v1alpha1.EventDrivenStack) []Alarm {
 			if len(r.Targets) == 0 {
 				continue
 			}
+			// EventBridge reports a rule of the default bus (a scheduled
+			// one) by its name alone, a custom bus's by bus and name.
+			dims := []AlarmDimension{{Name: "EventBusName", Ref: self(refs.EventBus, stack.Spec.EventBus.Name, refs.Name)}}
+			if r.Schedule != "" {
+				dims = nil
+			}
+			dims = append(dims, AlarmDimension{Name: "RuleName", Value: awsName(stack, r.Name)})
 			out = append(out, count(v1alpha1.AlarmRules, ruleKind, r.Name, "failed-invocations", "AWS/Events", "FailedInvocations", "Sum",
 				"EventBridge failed to invoke a target of the rule "+r.Name+" (permission, throttling, a missing target): those events went to the EventBridge dead-letter queue.",
-				AlarmDimension{Name: "EventBusName", Ref: self(refs.EventBus, stack.Spec.EventBus.Name, refs.Name)},
-				AlarmDimension{Name: "RuleName", Value: awsName(stack, r.Name)}))
+				dims...))
 		}
 	}
 	if on(v1alpha1.AlarmTables) {

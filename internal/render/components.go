@@ -58,6 +58,11 @@ func in(format func(arns.Scope, string) string) func(arns.Scope, *v1alpha1.Event
 
 // ruleARN is a rule's ARN: on the stack's bus, by their names in AWS.
 func ruleARN(s arns.Scope, stack *v1alpha1.EventDrivenStack, rule string) string {
+	for _, r := range stack.Spec.Rules {
+		if r.Schedule != "" && awsName(stack, r.Name) == rule {
+			return s.DefaultBusRule(rule)
+		}
+	}
 	if bus := stack.Spec.EventBus; bus != nil {
 		return s.Rule(awsName(stack, bus.Name), rule)
 	}

@@ -139,6 +139,9 @@ type SeenBus struct {
 	// Rules are the ARNs of the rules on the bus, by their name in AWS (the
 	// stack's and, on an adopted bus, others').
 	Rules map[string]string
+	// Scheduled are the ARNs of the stack's scheduled rules, on the default
+	// bus, by their name in AWS.
+	Scheduled map[string]string
 }
 
 // Effective is what the children are rendered with: Observed, without the ARNs
@@ -158,7 +161,11 @@ func (in Inputs) Effective(stack *v1alpha1.EventDrivenStack) Observed {
 			obs.ARNs[EventBusKey(spec.Name)] = bus.ARN
 		}
 		for _, r := range stack.Spec.Rules {
-			if arn := bus.Rules[awsName(stack, r.Name)]; arn != "" {
+			rules := bus.Rules
+			if r.Schedule != "" {
+				rules = bus.Scheduled
+			}
+			if arn := rules[awsName(stack, r.Name)]; arn != "" {
 				obs.ARNs[RuleKey(r.Name)] = arn
 			}
 		}

@@ -168,6 +168,13 @@ func AWSNames(stack *v1alpha1.EventDrivenStack) []AWSName {
 	if s.EventBus != nil {
 		add(refs.EventBus, s.EventBus.Name, false, "spec.eventBus.name")
 	}
+	for i, r := range s.Rules {
+		// The default bus is the account's: a scheduled rule's name is
+		// taken there, by every stack of the account and region.
+		if r.Schedule != "" {
+			out = append(out, AWSName{Kind: "ScheduledRule", Name: awsName(stack, r.Name), Field: fmt.Sprintf("spec.rules[%d].name", i)})
+		}
+	}
 	for _, a := range Alarms(stack) {
 		add(AlarmKind, a.Name, false, "spec.alarms (the alarm on %s)", a.Watches)
 	}

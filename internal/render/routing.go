@@ -188,9 +188,11 @@ type Routing struct {
 
 // RuleRoute is one rule, its targets and the Lambda permissions they need.
 type RuleRoute struct {
-	// Component is rule/<name>; Name the rule's name in AWS.
+	// Component is rule/<name>; Name the rule's name in AWS; Bus the name of
+	// the bus it is on (DefaultBus for a scheduled rule).
 	Component string
 	Name      string
+	Bus       string
 	PutRule   eventbridge.PutRuleInput
 	// PutTargets is nil while Needs is not empty.
 	PutTargets *eventbridge.PutTargetsInput
@@ -214,7 +216,6 @@ func BuildRouting(stack *v1alpha1.EventDrivenStack, obs Observed) (*Routing, err
 	busName := awsName(stack, bus.Name)
 	out.Bus = &eventbridge.CreateEventBusInput{Name: ptr.To(busName), Tags: b.eventBridgeTags()}
 	for _, r := range stack.Spec.Rules {
-		pattern := compactJSON(r.EventPattern.Raw)
 		state := ebtypes.RuleStateEnabled
 		if r.State == "DISABLED" {
 			state = ebtypes.RuleStateDisabled
@@ -222,18 +223,52 @@ func BuildRouting(stack *v1alpha1.EventDrivenStack, obs Observed) (*Routing, err
 		route := RuleRoute{
 			Component: Key(ruleKind, r.Name),
 			Name:      awsName(stack, r.Name),
+			Bus:       RuleBus(stack, r),
 			PutRule: eventbridge.PutRuleInput{
-				Name: ptr.To(awsName(stack, r.Name)), EventBusName: ptr.To(busName),
-				EventPattern: ptr.To(pattern), State: state, Tags: b.eventBridgeTags(),
+				Name: ptr.To(awsName(stack, r.Name)), EventBusName: ptr.To(RuleBus(stack, r)),
+				State: state, Tags: b.eventBridgeTags(),
 			},
+		}
+		if r.Schedule != "" {
+			route.PutRule.ScheduleExpression = ptr.To(r.Schedule)
+		} else {
+			route.PutRule.EventPattern = ptr.To(compactJSON(r.Pattern()))
 		}
 		if r.Description != "" {
 			route.PutRule.Description = ptr.To(r.Description)
 		}
-		b.ruleTargets(&route, r, busName)
+		b.ruleTargets(&route, r, route.Bus)
 		out.Rules = append(out.Rules, route)
 	}
 	return out, nil
+}
+
+// DefaultBus is the account's default event bus: the only one where
+// EventBridge runs scheduled rules.
+const DefaultBus = "default"
+
+// RuleBus is the name of the bus a rule is on: the default bus for a
+// scheduled rule, the stack's bus otherwise.
+func RuleBus(stack *v1alpha1.EventDrivenStack, r v1alpha1.Rule) string {
+	if r.Schedule != "" {
+		return DefaultBus
+	}
+	if stack.Spec.EventBus == nil {
+		return ""
+	}
+	return awsName(stack, stack.Spec.EventBus.Name)
+}
+
+// ScheduledRules are the AWS names of the stack's scheduled rules, on the
+// default bus, in spec order.
+func ScheduledRules(stack *v1alpha1.EventDrivenStack) []string {
+	var out []string
+	for _, r := range stack.Spec.Rules {
+		if r.Schedule != "" {
+			out = append(out, awsName(stack, r.Name))
+		}
+	}
+	return out
 }
 
 // ruleTargets fills the targets of a rule and the permissions they need.
@@ -280,6 +315,9 @@ func (b *builder) ruleTargets(route *RuleRoute, r v1alpha1.Rule, busName string)
 		}
 		if it := t.InputTransformer; it != nil {
 			target.InputTransformer = &ebtypes.InputTransformer{InputTemplate: ptr.To(it.InputTemplate), InputPathsMap: it.InputPathsMap}
+		}
+		if t.MessageGroupID != "" {
+			target.SqsParameters = &ebtypes.SqsParameters{MessageGroupId: ptr.To(t.MessageGroupID)}
 		}
 		switch {
 		case t.EventBusARN != "":

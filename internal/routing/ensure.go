@@ -18,6 +18,10 @@ import (
 const (
 	KindEventBus = "EventBus"
 	KindRule     = "Rule"
+	// KindScheduledRule is a scheduled rule, on the account's default bus:
+	// recorded in the inventory before it is created, since the default bus
+	// is not the stack's to list and prune.
+	KindScheduledRule = "ScheduledRule"
 )
 
 // Inventory is where the operator records what it creates in AWS (the
@@ -35,8 +39,19 @@ type Inventory interface {
 // by function ARN (read when first needed). Ensure keeps it true as its
 // calls change AWS, so that it can be remembered until the next read.
 type State struct {
-	Bus      *Bus
-	Policies map[string]map[string]Statement
+	Bus *Bus
+	// Scheduled is the default bus, as far as the stack's scheduled rules
+	// go (ObserveScheduled).
+	Scheduled *Bus
+	Policies  map[string]map[string]Statement
+}
+
+// busOf is the bus a rule is on.
+func (st *State) busOf(route render.RuleRoute) *Bus {
+	if route.Bus == render.DefaultBus {
+		return st.Scheduled
+	}
+	return st.Bus
 }
 
 // Input is what Ensure brings AWS in line with.
@@ -48,7 +63,10 @@ type Input struct {
 	// Reported are the rules the stack's status listed before this
 	// reconcile: on an adopted bus, the rules pruned without asking AWS
 	// whose they are.
-	Reported  map[string]bool
+	Reported map[string]bool
+	// Scheduled are the scheduled rules the inventory lists (their AWS
+	// names): those the spec no longer has are deleted.
+	Scheduled []string
 	Inventory Inventory
 }
 
@@ -60,6 +78,17 @@ type Line struct {
 	Waits                      []render.Dependency
 	// Targets and Permissions a ready rule has.
 	Targets, Permissions int
+	// Schedule of a scheduled rule, on the default bus.
+	Schedule string
+}
+
+// RuleKind is the status kind of a rule: ScheduledRule for one on the
+// default bus.
+func RuleKind(r v1alpha1.Rule) string {
+	if r.Schedule != "" {
+		return KindScheduledRule
+	}
+	return KindRule
 }
 
 // Outcome is what Ensure did: a line for the bus (nil when it was not
@@ -105,7 +134,7 @@ func Ensure(ctx context.Context, clients *awsapi.Clients, st *State, in Input) O
 	out := Outcome{Bus: &line, Archive: ensureArchive(ctx, clients.EventBridge, st.Bus, in)}
 	// The rules first: their ARNs are what targets' permissions name. The
 	// plan is built again only when a rule's ARN is not the one it named.
-	ruleErrs, learned, changed := ensureRules(ctx, clients.EventBridge, st.Bus, plan, in.Observed)
+	ruleErrs, learned, changed := ensureRules(ctx, clients.EventBridge, st, plan, in)
 	if changed {
 		if plan, err = render.BuildRouting(in.Stack, in.Observed); err != nil {
 			return Outcome{Bus: &line, Err: outcome.Terminal(v1alpha1.ReasonInvalidSpec, err)}
@@ -118,7 +147,11 @@ func Ensure(ctx context.Context, clients *awsapi.Clients, st *State, in Input) O
 	}
 	wanted := map[string]map[string]bool{} // statement ids by function ARN
 	for _, route := range plan.Rules {
-		l := Line{Kind: KindRule, Name: route.Name, Component: route.Component, ARN: in.Observed.ARNs[route.Component]}
+		l := Line{Kind: KindRule, Name: route.Name, Component: route.Component, ARN: in.Observed.ARNs[route.Component],
+			Schedule: ptr.Deref(route.PutRule.ScheduleExpression, "")}
+		if l.Schedule != "" {
+			l.Kind = KindScheduledRule
+		}
 		switch {
 		case ruleError(ruleErrs, route.Name) != nil:
 			l.Err = ruleError(ruleErrs, route.Name)
@@ -140,14 +173,30 @@ func Ensure(ctx context.Context, clients *awsapi.Clients, st *State, in Input) O
 
 // ensureRules puts every rule and records its ARN in obs; learned says a rule
 // had no ARN before, changed that some rule's ARN is not the one the plan was
-// built with.
-func ensureRules(ctx context.Context, eb awsapi.EventBridge, bus *Bus, plan *render.Routing, obs render.Observed) (errs []error, learned, changed bool) {
+// built with. A scheduled rule is recorded in the inventory before it is
+// created.
+func ensureRules(ctx context.Context, eb awsapi.EventBridge, st *State, plan *render.Routing, in Input) (errs []error, learned, changed bool) {
+	obs := in.Observed
 	for _, route := range plan.Rules {
 		had, known := obs.ARNs[route.Component]
+		bus := st.busOf(route)
+		scheduled := bus == st.Scheduled
+		if scheduled && bus.Rules[route.Name] == nil {
+			if err := in.Inventory.Intend(ctx, KindScheduledRule, route.Name); err != nil {
+				errs = append(errs, &RuleError{Rule: route.Name, Err: err})
+				continue
+			}
+		}
 		arn, err := EnsureRule(ctx, eb, bus, route)
 		if err != nil {
+			if _, refused := outcome.IsTerminal(err); refused && scheduled && bus.Rules[route.Name] == nil {
+				in.Inventory.Forget(KindScheduledRule, route.Name)
+			}
 			errs = append(errs, err)
 			continue
+		}
+		if scheduled {
+			in.Inventory.Record(KindScheduledRule, route.Name, arn)
 		}
 		obs.ARNs[route.Component] = arn
 		learned = learned || !known
@@ -159,7 +208,7 @@ func ensureRules(ctx context.Context, eb awsapi.EventBridge, bus *Bus, plan *ren
 // ensureRoute puts a rule's targets, then grants the permissions they need,
 // reading a function's policy when it is first needed.
 func ensureRoute(ctx context.Context, clients *awsapi.Clients, st *State, route render.RuleRoute, wanted map[string]map[string]bool) error {
-	if err := EnsureTargets(ctx, clients.EventBridge, st.Bus, route); err != nil {
+	if err := EnsureTargets(ctx, clients.EventBridge, st.busOf(route), route); err != nil {
 		return err
 	}
 	for _, perm := range route.Permissions {
@@ -206,6 +255,9 @@ func prune(ctx context.Context, clients *awsapi.Clients, st *State, plan *render
 			return err
 		}
 	}
+	if err := pruneScheduled(ctx, clients.EventBridge, st.Scheduled, plan, in); err != nil {
+		return err
+	}
 	for _, fn := range functionARNs(in.Stack, in.Observed) {
 		have, err := st.policy(ctx, clients.Lambda, fn)
 		if err != nil {
@@ -229,7 +281,7 @@ func prune(ctx context.Context, clients *awsapi.Clients, st *State, plan *render
 func strayRules(ctx context.Context, eb awsapi.EventBridge, bus *Bus, plan *render.Routing, in Input) ([]string, error) {
 	keep := map[string]bool{}
 	for _, route := range plan.Rules {
-		keep[route.Name] = true
+		keep[route.Name] = route.Bus == bus.Name
 	}
 	var names []string
 	for name, rule := range bus.Rules {
@@ -253,6 +305,46 @@ func strayRules(ctx context.Context, eb awsapi.EventBridge, bus *Bus, plan *rend
 	}
 	sort.Strings(names)
 	return names, nil
+}
+
+// pruneScheduled deletes the scheduled rules the inventory lists that the
+// spec no longer has, with their targets, and takes each off the inventory
+// once it is gone (or was never there).
+func pruneScheduled(ctx context.Context, eb awsapi.EventBridge, scheduled *Bus, plan *render.Routing, in Input) error {
+	if len(in.Scheduled) == 0 {
+		return nil
+	}
+	keep := map[string]bool{}
+	for _, route := range plan.Rules {
+		keep[route.Name] = route.Bus == render.DefaultBus
+	}
+	for _, name := range in.Scheduled {
+		if keep[name] {
+			continue
+		}
+		if err := DeleteRule(ctx, eb, scheduled, name); err != nil {
+			return err
+		}
+		in.Inventory.Forget(KindScheduledRule, name)
+	}
+	return nil
+}
+
+// DeleteScheduled deletes scheduled rules of the default bus, with their
+// targets: a stack's, being deleted or left without rules. Not found is done;
+// forget is told each rule once it is gone.
+func DeleteScheduled(ctx context.Context, eb awsapi.EventBridge, names []string, forget func(name string)) error {
+	scheduled, err := ObserveScheduled(ctx, eb, names)
+	if err != nil {
+		return err
+	}
+	for _, name := range names {
+		if err := DeleteRule(ctx, eb, scheduled, name); err != nil {
+			return err
+		}
+		forget(name)
+	}
+	return nil
 }
 
 // Adopts reports whether a stack adopts existing AWS resources.
@@ -282,19 +374,29 @@ func ruleError(errs []error, rule string) error {
 	return nil
 }
 
-// Seen is the bus as read, as render takes it (render.Inputs.EventBridge):
-// its ARN and its rules' ARNs by name; nil for no bus.
-func (b *Bus) Seen() *render.SeenBus {
-	if b == nil {
+// Seen is what was read, as render takes it (render.Inputs.EventBridge): the
+// bus's ARN and its rules' ARNs by name, and those of the stack's scheduled
+// rules on the default bus (scheduled may be nil); nil for no bus.
+func Seen(bus, scheduled *Bus) *render.SeenBus {
+	if bus == nil {
 		return nil
 	}
-	seen := &render.SeenBus{ARN: b.ARN, Rules: make(map[string]string, len(b.Rules))}
-	for name, rule := range b.Rules {
-		if rule != nil && rule.ARN != "" {
-			seen.Rules[name] = rule.ARN
-		}
+	seen := &render.SeenBus{ARN: bus.ARN, Rules: arnsOf(bus)}
+	if scheduled != nil {
+		seen.Scheduled = arnsOf(scheduled)
 	}
 	return seen
+}
+
+// arnsOf are the ARNs of a bus's rules, by name.
+func arnsOf(b *Bus) map[string]string {
+	out := make(map[string]string, len(b.Rules))
+	for name, rule := range b.Rules {
+		if rule != nil && rule.ARN != "" {
+			out[name] = rule.ARN
+		}
+	}
+	return out
 }
 
 // Delete removes the operator's permissions on the given functions, then the

@@ -42,7 +42,7 @@ func stack(rules ...string) *v1alpha1.EventDrivenStack {
 	s.Spec.Functions = []v1alpha1.Function{{Name: "fn"}}
 	for _, r := range rules {
 		s.Spec.Rules = append(s.Spec.Rules, v1alpha1.Rule{Name: r,
-			EventPattern: apiextensionsv1.JSON{Raw: []byte(`{"source":["` + r + `"]}`)},
+			EventPattern: &apiextensionsv1.JSON{Raw: []byte(`{"source":["` + r + `"]}`)},
 			Targets:      []v1alpha1.RuleTarget{{Function: "fn"}}})
 	}
 	return s
@@ -66,18 +66,54 @@ func observed() render.Observed {
 	}, URLs: map[string]string{}}
 }
 
-// inventory records the calls Ensure makes, in order.
+// inventory records the calls Ensure makes, in order, and the entries they
+// leave.
 type inventory struct {
 	calls     []string
 	intendErr error
+	entries   map[string]bool // kind/name
 }
 
 func (i *inventory) Intend(_ context.Context, kind, name string) error {
 	i.calls = append(i.calls, "intend "+kind+" "+name)
+	if i.intendErr == nil {
+		i.set(kind, name, true)
+	}
 	return i.intendErr
 }
-func (i *inventory) Record(kind, name, _ string) { i.calls = append(i.calls, "record "+kind+" "+name) }
-func (i *inventory) Forget(kind, name string)    { i.calls = append(i.calls, "forget "+kind+" "+name) }
+
+func (i *inventory) Record(kind, name, _ string) {
+	i.calls = append(i.calls, "record "+kind+" "+name)
+	i.set(kind, name, true)
+}
+
+func (i *inventory) Forget(kind, name string) {
+	i.calls = append(i.calls, "forget "+kind+" "+name)
+	i.set(kind, name, false)
+}
+
+func (i *inventory) set(kind, name string, on bool) {
+	if i.entries == nil {
+		i.entries = map[string]bool{}
+	}
+	if on {
+		i.entries[kind+"/"+name] = true
+	} else {
+		delete(i.entries, kind+"/"+name)
+	}
+}
+
+// listed are the names of a kind's entries, sorted.
+func (i *inventory) listed(kind string) []string {
+	var out []string
+	for k := range i.entries {
+		if name, ok := strings.CutPrefix(k, kind+"/"); ok {
+			out = append(out, name)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
 
 // ensure reads the routing as the controller does, then ensures it.
 func ensure(t *testing.T, c *awsapi.Clients, s *v1alpha1.EventDrivenStack, obs render.Observed, inv *inventory, reported ...string) Outcome {
@@ -88,14 +124,19 @@ func ensure(t *testing.T, c *awsapi.Clients, s *v1alpha1.EventDrivenStack, obs r
 	if err != nil {
 		t.Fatalf("Observe: %v", err)
 	}
+	listed := inv.listed(KindScheduledRule)
+	scheduled, err := ObserveScheduled(ctx, c.EventBridge, append(render.ScheduledRules(s), listed...))
+	if err != nil {
+		t.Fatalf("ObserveScheduled: %v", err)
+	}
 	// As the controller does, in place: the caller reads obs.ARNs after.
-	maps.Copy(obs.ARNs, render.Inputs{Observed: obs, EventBridge: bus.Seen()}.Effective(s).ARNs)
+	maps.Copy(obs.ARNs, render.Inputs{Observed: obs, EventBridge: Seen(bus, scheduled)}.Effective(s).ARNs)
 	rep := map[string]bool{}
 	for _, r := range reported {
 		rep[r] = true
 	}
-	return Ensure(ctx, c, &State{Bus: bus, Policies: map[string]map[string]Statement{}},
-		Input{Stack: s, Observed: obs, Reported: rep, Inventory: inv})
+	return Ensure(ctx, c, &State{Bus: bus, Scheduled: scheduled, Policies: map[string]map[string]Statement{}},
+		Input{Stack: s, Observed: obs, Reported: rep, Scheduled: listed, Inventory: inv})
 }
 
 // summary is an outcome as "kind name: state" lines.

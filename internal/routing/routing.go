@@ -39,8 +39,8 @@ type Bus struct {
 
 // Rule is what exists of a rule in AWS.
 type Rule struct {
-	Name, ARN, Pattern, State, Description string
-	Targets                                []ebtypes.Target
+	Name, ARN, Pattern, Schedule, State, Description string
+	Targets                                          []ebtypes.Target
 }
 
 // Observe reads the bus, its rules and their targets.
@@ -60,6 +60,27 @@ func Observe(ctx context.Context, eb awsapi.EventBridge, busName string) (*Bus, 
 	}
 	for _, name := range names {
 		r, err := describeRule(ctx, eb, busName, name)
+		if err != nil {
+			return nil, err
+		}
+		if r != nil {
+			bus.Rules[name] = r
+		}
+	}
+	return bus, nil
+}
+
+// ObserveScheduled reads the stack's scheduled rules on the default bus, by
+// name (the spec's and the inventory's: the default bus is the account's, and
+// holds others' rules), each with its targets; one that does not exist is
+// left out.
+func ObserveScheduled(ctx context.Context, eb awsapi.EventBridge, names []string) (*Bus, error) {
+	bus := &Bus{Name: render.DefaultBus, Exists: true, Rules: map[string]*Rule{}}
+	for _, name := range names {
+		if _, seen := bus.Rules[name]; seen {
+			continue
+		}
+		r, err := describeRule(ctx, eb, bus.Name, name)
 		if err != nil {
 			return nil, err
 		}
@@ -99,7 +120,7 @@ func describeRule(ctx context.Context, eb awsapi.EventBridge, busName, name stri
 		return nil, awsapi.Classify("events:DescribeRule", err)
 	}
 	r := &Rule{Name: name, ARN: ptr.Deref(out.Arn, ""), Pattern: ptr.Deref(out.EventPattern, ""),
-		State: string(out.State), Description: ptr.Deref(out.Description, "")}
+		Schedule: ptr.Deref(out.ScheduleExpression, ""), State: string(out.State), Description: ptr.Deref(out.Description, "")}
 	var token *string
 	for page := 0; page < 10; page++ { // a rule has at most 5 targets
 		t, err := eb.ListTargetsByRule(ctx, &eventbridge.ListTargetsByRuleInput{Rule: &name, EventBusName: &busName, NextToken: token})
@@ -143,7 +164,7 @@ func EnsureBus(ctx context.Context, eb awsapi.EventBridge, bus *Bus, in *eventbr
 func EnsureRule(ctx context.Context, eb awsapi.EventBridge, bus *Bus, route render.RuleRoute) (string, error) {
 	have := bus.Rules[route.Name]
 	want := route.PutRule
-	if have != nil && samePattern(have.Pattern, ptr.Deref(want.EventPattern, "")) &&
+	if have != nil && samePattern(have.Pattern, ptr.Deref(want.EventPattern, "")) && have.Schedule == ptr.Deref(want.ScheduleExpression, "") &&
 		have.State == string(want.State) && have.Description == ptr.Deref(want.Description, "") {
 		return have.ARN, nil
 	}
@@ -162,7 +183,8 @@ func EnsureRule(ctx context.Context, eb awsapi.EventBridge, bus *Bus, route rend
 		have = &Rule{Name: route.Name}
 		bus.Rules[route.Name] = have
 	}
-	have.ARN, have.Pattern, have.State, have.Description = arn, ptr.Deref(want.EventPattern, ""), string(want.State), ptr.Deref(want.Description, "")
+	have.ARN, have.Pattern, have.Schedule = arn, ptr.Deref(want.EventPattern, ""), ptr.Deref(want.ScheduleExpression, "")
+	have.State, have.Description = string(want.State), ptr.Deref(want.Description, "")
 	return arn, nil
 }
 
@@ -235,7 +257,14 @@ func sameTarget(a, b ebtypes.Target) bool {
 	return ptr.Deref(a.Arn, "") == ptr.Deref(b.Arn, "") && ptr.Deref(a.RoleArn, "") == ptr.Deref(b.RoleArn, "") &&
 		reflect.DeepEqual(deadLetter(a), deadLetter(b)) && reflect.DeepEqual(retryOf(a), retryOf(b)) &&
 		ptr.Deref(a.Input, "") == ptr.Deref(b.Input, "") && ptr.Deref(a.InputPath, "") == ptr.Deref(b.InputPath, "") &&
-		sameTransformer(a.InputTransformer, b.InputTransformer)
+		sameTransformer(a.InputTransformer, b.InputTransformer) && messageGroup(a) == messageGroup(b)
+}
+
+func messageGroup(t ebtypes.Target) string {
+	if t.SqsParameters == nil {
+		return ""
+	}
+	return ptr.Deref(t.SqsParameters.MessageGroupId, "")
 }
 
 // sameTransformer compares two input transformers (an empty paths map as

@@ -44,6 +44,9 @@ const (
 	// AnnotationAllowedImageRepositories adds comma-separated patterns of the
 	// ECR repositories (registry/repository) the function images may come from.
 	AnnotationAllowedImageRepositories = "stacks.eventstack.io/allowed-image-repositories"
+	// AnnotationAllowedEventBuses adds comma-separated patterns of the event
+	// bus ARNs a rule target may put events on (eventBusARN).
+	AnnotationAllowedEventBuses = "stacks.eventstack.io/allowed-event-buses"
 	// AnnotationAllowExternalCalls "true" lets the namespace's workflows call
 	// resources outside the stack where Policy.ExternalCalls is Annotated.
 	AnnotationAllowExternalCalls = "stacks.eventstack.io/allow-external-workflow-calls"
@@ -118,6 +121,10 @@ type Policy struct {
 	DataBuckets Allowlist
 	// ImageRepositories a function's image may come from (registry/repository).
 	ImageRepositories Allowlist
+	// EventBuses a rule target may put events on (eventBusARN), besides the
+	// namespace's own: a bus of the namespace's account whose name starts
+	// with the namespace's name prefix.
+	EventBuses Allowlist
 	// ExternalCalls: workflow tasks that call something other than the
 	// stack's own components, or name their target at run time.
 	ExternalCalls Mode
@@ -149,7 +156,7 @@ func Open() Policy { return Policy{Adoption: Allowed, ExternalCalls: Allowed} }
 func Strict() Policy {
 	return Policy{NamePrefix: "{namespace}" + PrefixSeparator, Adoption: Annotated, RoleARNs: Allowlist{Restricted: true},
 		CodeBuckets: Allowlist{Restricted: true}, DataBuckets: Allowlist{Restricted: true}, ImageRepositories: Allowlist{Restricted: true},
-		ExternalCalls: Annotated, RequireAccount: true}
+		EventBuses: Allowlist{Restricted: true}, ExternalCalls: Annotated, RequireAccount: true}
 }
 
 // Check returns every guardrail the stack breaks in its namespace, each at
@@ -192,6 +199,7 @@ func (p Policy) Check(stack *v1alpha1.EventDrivenStack, ns *corev1.Namespace, ot
 	for _, r := range roleRefs(stack) {
 		errs = append(errs, p.checkRole(r, roles, ns, others)...)
 	}
+	errs = append(errs, p.checkEventBuses(stack, ns)...)
 	external := allowed(p.ExternalCalls, ann[AnnotationAllowExternalCalls])
 	data := p.DataBuckets.with(ann[AnnotationAllowedDataBuckets])
 	for i, w := range stack.Spec.Workflows {
@@ -254,6 +262,55 @@ func (p Policy) checkNames(stack *v1alpha1.EventDrivenStack, ns *corev1.Namespac
 		}
 	}
 	return errs
+}
+
+// checkEventBuses refuses a rule target on an event bus the namespace may
+// not put events on: one outside the allowlist that is not the namespace's
+// own (in its account, named under its name prefix). Events put there leave
+// the stack, and its team, for whoever owns that bus.
+func (p Policy) checkEventBuses(stack *v1alpha1.EventDrivenStack, ns *corev1.Namespace) field.ErrorList {
+	buses := p.EventBuses.with(ns.GetAnnotations()[AnnotationAllowedEventBuses])
+	if !buses.Restricted {
+		return nil
+	}
+	var errs field.ErrorList
+	nsName := ns.GetName()
+	prefix, _ := p.namePrefix(ns)
+	account := ns.GetAnnotations()[AnnotationOwnerAccountID]
+	for i, r := range stack.Spec.Rules {
+		for j, t := range r.Targets {
+			if t.EventBusARN == "" || buses.allows(t.EventBusARN, nsName) {
+				continue
+			}
+			if own, ok := ParseEventBusARN(t.EventBusARN); ok && prefix != "" && account != "" && own.Account == account && strings.HasPrefix(own.Name, prefix) {
+				continue
+			}
+			errs = append(errs, field.Forbidden(field.NewPath("spec", "rules").Index(i).Child("targets").Index(j).Child("eventBusARN"),
+				notAllowed("event bus", t.EventBusARN, nsName, buses, "--allowed-event-buses", AnnotationAllowedEventBuses)+
+					fmt.Sprintf("; the namespace's own buses (account %s, names starting %q) are allowed", orNone(account), prefix)))
+		}
+	}
+	return errs
+}
+
+// EventBusARN is an event bus's ARN, read.
+type EventBusARN struct{ Account, Name string }
+
+// ParseEventBusARN reads arn:PARTITION:events:REGION:ACCOUNT:event-bus/NAME.
+func ParseEventBusARN(arn string) (EventBusARN, bool) {
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) != 6 || parts[0] != "arn" || parts[2] != "events" {
+		return EventBusARN{}, false
+	}
+	name, ok := strings.CutPrefix(parts[5], "event-bus/")
+	return EventBusARN{Account: parts[4], Name: name}, ok && name != ""
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none mapped"
+	}
+	return s
 }
 
 // roleRef is a role the stack runs something as.

@@ -42,7 +42,7 @@ func TestStrictPolicy(t *testing.T) {
 		{"the former default prefix", func(s *v1alpha1.EventDrivenStack) { s.Spec.NamePrefix = "team-a-" }, map[string]string{AnnotationNamePrefix: "team-a-"},
 			"spec.namePrefix", `"team-a--"`},
 		{"adoption", func(s *v1alpha1.EventDrivenStack) {
-			s.Spec.Adoption = &v1alpha1.Adoption{Policy: v1alpha1.AdoptionAdoptOrCreate, AccountID: "123456789012"}
+			s.Spec.Adoption = &v1alpha1.Adoption{Policy: v1alpha1.AdoptionAdoptOrCreate, AccountID: "111111111111"}
 		}, map[string]string{AnnotationAllowAdoption: "true"}, "spec.adoption.policy", "adopting existing AWS resources is not allowed in namespace team-a"},
 		{"a role of the platform's", func(s *v1alpha1.EventDrivenStack) {
 			s.Spec.Functions[0].RoleARN = "arn:aws:iam::123456789012:role/admin"
@@ -58,6 +58,14 @@ func TestStrictPolicy(t *testing.T) {
 			s.Spec.Rules = s.Spec.Rules[:1]
 		}, map[string]string{AnnotationAllowedImageRepositories: "123456789012.dkr.ecr.us-east-1.amazonaws.com/other/*"},
 			"spec.functions[0].code.imageURI", `image repository "123456789012.dkr.ecr.us-east-1.amazonaws.com/other/app"`},
+		{"a rule putting events on another account's bus", func(s *v1alpha1.EventDrivenStack) {
+			s.Spec.Rules[0].Targets = append(s.Spec.Rules[0].Targets, v1alpha1.RuleTarget{EventBusARN: "arn:aws:events:us-east-1:999999999999:event-bus/central"})
+		}, map[string]string{AnnotationAllowedEventBuses: "arn:aws:events:*:999999999999:event-bus/central"},
+			"spec.rules[0].targets[1].eventBusARN", `event bus "arn:aws:events:us-east-1:999999999999:event-bus/central" is not one the platform allows in namespace team-a`},
+		{"a rule putting events on another team's bus of the account", func(s *v1alpha1.EventDrivenStack) {
+			s.Spec.Rules[0].Targets = append(s.Spec.Rules[0].Targets, v1alpha1.RuleTarget{EventBusARN: "arn:aws:events:us-east-1:111111111111:event-bus/team-b--orders"})
+		}, map[string]string{AnnotationAllowedEventBuses: "arn:aws:events:*:111111111111:event-bus/team-b--orders"},
+			"spec.rules[0].targets[1].eventBusARN", `names starting "team-a--"`},
 		{"a workflow calling outside the stack", func(s *v1alpha1.EventDrivenStack) {
 			s.Spec.Workflows[0].Definition = `{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:999999999999:function:theirs","End":true}}}`
 		}, map[string]string{AnnotationAllowExternalCalls: "true"}, "spec.workflows[0].definition",
@@ -73,8 +81,9 @@ func TestStrictPolicy(t *testing.T) {
 			// The seed's code buckets are allowed but in the bucket case.
 			base := map[string]string{AnnotationAllowedCodeBuckets: "eventstack-artifacts"}
 			if tc.field == "spec.functions[0].code.s3Bucket" {
-				base = nil
+				base = map[string]string{}
 			}
+			base[AnnotationOwnerAccountID] = "111111111111"
 			errs := p.Check(s, namespace("team-a", base, nil))
 			found := false
 			for _, e := range errs {
@@ -96,6 +105,12 @@ func TestStrictPolicy(t *testing.T) {
 				t.Errorf("with %v: %v", tc.relax, errs)
 			}
 		})
+	}
+	// The namespace's own bus (its account, its prefix) needs no allowlist.
+	own := seedIn()
+	own.Spec.Rules[0].Targets = append(own.Spec.Rules[0].Targets, v1alpha1.RuleTarget{EventBusARN: "arn:aws:events:us-east-1:111111111111:event-bus/team-a--audit"})
+	if errs := p.Check(own, namespace("team-a", map[string]string{AnnotationAllowedCodeBuckets: "eventstack-artifacts", AnnotationOwnerAccountID: "111111111111"}, nil)); len(errs) != 0 {
+		t.Errorf("the namespace's own bus: %v", errs)
 	}
 	// Outside the namespaces the policy applies to, nothing is restricted.
 	p.Namespaces = labels.SelectorFromSet(labels.Set{"tenant": "true"})

@@ -20,7 +20,7 @@ func (v *validator) wildcardRules(spec *field.Path) {
 	}
 	n := 0
 	for i, r := range v.spec.Rules {
-		if !eventpattern.UsesWildcard(r.EventPattern.Raw) {
+		if !eventpattern.UsesWildcard(r.Pattern()) {
 			continue
 		}
 		n++

@@ -71,20 +71,24 @@ func (v *validator) queuesAndTopics(spec *field.Path) {
 		v.topic(spec.Child("topics").Index(i), t, fifo)
 	}
 	// EventBridge sends to a FIFO queue only with the MessageGroupId of the
-	// target's SqsParameters, and a FIFO topic needs one on every publish,
-	// which no SNS target parameter carries (EventBridge API, PutTargets
-	// SqsParameters: "Contains the message group ID to use when the target
-	// is a FIFO queue"). The operator sets no SqsParameters.
+	// target's SqsParameters (EventBridge API, PutTargets SqsParameters:
+	// "Contains the message group ID to use when the target is a FIFO
+	// queue"), and a FIFO topic needs one on every publish, which no SNS
+	// target parameter carries.
 	for i, r := range s.Rules {
 		for j, t := range r.Targets {
 			p := spec.Child("rules").Index(i).Child("targets").Index(j)
-			if t.Queue != "" && fifo[t.Queue] {
-				v.errs = append(v.errs, field.Invalid(p.Child("queue"), t.Queue,
-					"queue "+t.Queue+" is FIFO: EventBridge sends to a FIFO queue only with a message group ID, which this API does not set; target a standard queue, or a function that sends to the FIFO queue"))
+			switch {
+			case t.Queue != "" && fifo[t.Queue] && t.MessageGroupID == "":
+				v.errs = append(v.errs, field.Required(p.Child("messageGroupID"),
+					"queue "+t.Queue+" is FIFO: EventBridge sends to a FIFO queue only with a message group ID (SqsParameters); name the group its events keep their order in"))
+			case t.MessageGroupID != "" && t.Queue != "" && !fifo[t.Queue]:
+				v.errs = append(v.errs, field.Invalid(p.Child("messageGroupID"), t.MessageGroupID,
+					"queue "+t.Queue+" is a standard queue: a message group ID is for FIFO queues (SQS refuses MessageGroupId on a standard queue)"))
 			}
 			if t.Topic != "" && topicFifo[t.Topic] {
 				v.errs = append(v.errs, field.Invalid(p.Child("topic"), t.Topic,
-					"topic "+t.Topic+" is FIFO: SNS needs a message group ID on every publish to it, which EventBridge does not give; target a standard topic"))
+					"topic "+t.Topic+" is FIFO: SNS needs a message group ID on every publish to it, which EventBridge does not give; target a standard topic, or a FIFO queue with messageGroupID"))
 			}
 		}
 	}

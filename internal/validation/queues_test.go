@@ -120,12 +120,17 @@ func TestQueueAndTopicRules(t *testing.T) {
 		}, []wantErr{{field.ErrorTypeInvalid, "spec.topics[1].subscriptions[0].queue", "jobs is FIFO"}}},
 		{"a rule targeting a FIFO queue and a FIFO topic", func(s *v1alpha1.EventDrivenStackSpec) {
 			s.EventBus = &v1alpha1.EventBus{Name: "bus"}
-			s.Rules = []v1alpha1.Rule{{Name: "r", EventPattern: *rawJSON(`{"source":["shop"]}`),
+			s.Rules = []v1alpha1.Rule{{Name: "r", EventPattern: rawJSON(`{"source":["shop"]}`),
 				Targets: []v1alpha1.RuleTarget{{Queue: "jobs"}, {Topic: "events"}, {Queue: "plain"}, {Topic: "news"}}}}
 		}, []wantErr{
-			{field.ErrorTypeInvalid, "spec.rules[0].targets[0].queue", "message group ID"},
+			{field.ErrorTypeRequired, "spec.rules[0].targets[0].messageGroupID", "jobs is FIFO"},
 			{field.ErrorTypeInvalid, "spec.rules[0].targets[1].topic", "message group ID"},
 		}},
+		{"a message group on a standard queue target", func(s *v1alpha1.EventDrivenStackSpec) {
+			s.EventBus = &v1alpha1.EventBus{Name: "bus"}
+			s.Rules = []v1alpha1.Rule{{Name: "r", EventPattern: rawJSON(`{"source":["shop"]}`),
+				Targets: []v1alpha1.RuleTarget{{Queue: "jobs", MessageGroupID: "orders"}, {Queue: "plain", MessageGroupID: "orders"}}}}
+		}, []wantErr{{field.ErrorTypeInvalid, "spec.rules[0].targets[1].messageGroupID", "plain is a standard queue"}}},
 		{"a FIFO queue as a function's dead-letter queue", func(s *v1alpha1.EventDrivenStackSpec) {
 			s.Functions[0].DeadLetterQueue = "jobs-dlq"
 		}, []wantErr{{field.ErrorTypeInvalid, "spec.functions[0].deadLetterQueue", "must be a standard queue"}}},

@@ -14,7 +14,7 @@ import (
 func wildcardRule(i int) v1alpha1.Rule {
 	return v1alpha1.Rule{
 		Name:         fmt.Sprintf("files-%d", i),
-		EventPattern: *rawJSON(fmt.Sprintf(`{"detail":{"key":[{"wildcard":"incoming/%d/*.csv"}]}}`, i)),
+		EventPattern: rawJSON(fmt.Sprintf(`{"detail":{"key":[{"wildcard":"incoming/%d/*.csv"}]}}`, i)),
 		Targets:      []v1alpha1.RuleTarget{{Function: "event-order-processor"}},
 	}
 }
@@ -79,10 +79,10 @@ func TestValidateSNSAndEventBridgeRules(t *testing.T) {
 				s.Rules = append(s.Rules, wildcardRule(i))
 			}
 			s.Rules = append(s.Rules, v1alpha1.Rule{Name: "not-lib", Targets: []v1alpha1.RuleTarget{{Function: "event-order-processor"}},
-				EventPattern: *rawJSON(`{"detail":{"path":[{"anything-but":{"wildcard":"*/lib/*"}}]}}`)})
+				EventPattern: rawJSON(`{"detail":{"path":[{"anything-but":{"wildcard":"*/lib/*"}}]}}`)})
 		}, []wantErr{{field.ErrorTypeInvalid, "spec.rules[34].eventPattern", "rule not-lib is rule 31 of event bus custom-event-bus with a wildcard filter"}}},
 		{"a rule with consecutive wildcards", func(s *v1alpha1.EventDrivenStackSpec) {
-			s.Rules[0].EventPattern = *rawJSON(`{"source":[{"wildcard":"orders.**"}]}`)
+			s.Rules[0].EventPattern = rawJSON(`{"source":[{"wildcard":"orders.**"}]}`)
 		}, []wantErr{{field.ErrorTypeInvalid, "spec.rules[0].eventPattern", "rule order-events-rule: source[0].wildcard: wildcard \"orders.**\" has consecutive wildcard characters"}}},
 	}
 	for _, tc := range cases {

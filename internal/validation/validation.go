@@ -17,7 +17,6 @@ import (
 
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
 	"github.com/eventstack-io/eventstack-operator/internal/asl"
-	"github.com/eventstack-io/eventstack-operator/internal/eventpattern"
 	"github.com/eventstack-io/eventstack-operator/internal/refs"
 	"github.com/eventstack-io/eventstack-operator/internal/render"
 )
@@ -80,11 +79,7 @@ func Validate(stack *v1alpha1.EventDrivenStack) field.ErrorList {
 		v.errs = append(v.errs, field.Required(spec.Child("eventBus"), "rules need an eventBus"))
 	}
 	for i, r := range s.Rules {
-		if err := eventpattern.Check(r.EventPattern.Raw); err != nil {
-			// Checked here, before any AWS call, with the rule and the path named.
-			v.errs = append(v.errs, field.Invalid(spec.Child("rules").Index(i).Child("eventPattern"), string(r.EventPattern.Raw),
-				fmt.Sprintf("rule %s: %v", r.Name, err)))
-		}
+		v.ruleTrigger(spec.Child("rules").Index(i), r)
 		for j, t := range r.Targets {
 			p := spec.Child("rules").Index(i).Child("targets").Index(j)
 			set := 0

@@ -21,6 +21,7 @@ import (
 	"strings"
 
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	"k8s.io/utils/ptr"
 
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
 )
@@ -559,7 +560,7 @@ var grammarMutators = []mutator{
 		if len(s.Rules) == 0 {
 			return
 		}
-		s.Rules[r.IntN(len(s.Rules))].EventPattern = rawJSON(eventPattern(r, 0))
+		s.Rules[r.IntN(len(s.Rules))].EventPattern = ptr.To(rawJSON(eventPattern(r, 0)))
 	}},
 	{"filter policy", func(r *rand.Rand, s *v1alpha1.EventDrivenStackSpec) {
 		if len(s.Topics) == 0 || len(s.Queues) == 0 {

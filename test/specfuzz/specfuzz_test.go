@@ -515,7 +515,7 @@ var mutators = []mutator{
 		if len(s.Rules) == 0 {
 			return
 		}
-		s.Rules[r.IntN(len(s.Rules))].EventPattern = apiextensionsv1.JSON{Raw: []byte(patterns[r.IntN(len(patterns))])}
+		s.Rules[r.IntN(len(s.Rules))].EventPattern = &apiextensionsv1.JSON{Raw: []byte(patterns[r.IntN(len(patterns))])}
 	}},
 	{"target", func(r *rand.Rand, s *v1alpha1.EventDrivenStackSpec) {
 		t := v1alpha1.RuleTarget{}

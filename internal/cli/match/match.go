@@ -108,8 +108,13 @@ func Judge(stack *v1alpha1.EventDrivenStack, events []Event) ([]Verdict, error) 
 		pattern *eventpattern.Pattern
 		spec    v1alpha1.Rule
 	}
-	rules := make([]rule, len(stack.Spec.Rules))
-	for i, r := range stack.Spec.Rules {
+	rules := make([]rule, 0, len(stack.Spec.Rules))
+	for _, r := range stack.Spec.Rules {
+		if r.Schedule != "" {
+			continue // on the default bus, matching no events: it runs on its schedule
+		}
+		rules = append(rules, rule{})
+		i := len(rules) - 1
 		rules[i].verdict = RuleVerdict{
 			Rule:     r.Name,
 			AWSName:  awsName(stack, r.Name),
@@ -117,7 +122,7 @@ func Judge(stack *v1alpha1.EventDrivenStack, events []Event) ([]Verdict, error) 
 			Targets:  targets(stack, r),
 		}
 		rules[i].spec = r
-		rules[i].pattern, rules[i].verdict.Err = eventpattern.Parse(r.EventPattern.Raw)
+		rules[i].pattern, rules[i].verdict.Err = eventpattern.Parse(r.Pattern())
 	}
 	verdicts := make([]Verdict, len(events))
 	for i, e := range events {

@@ -151,7 +151,7 @@ func TestEnvelopeFor(t *testing.T) {
 }
 
 func rule(name, pattern, state string, targets ...v1alpha1.RuleTarget) v1alpha1.Rule {
-	return v1alpha1.Rule{Name: name, EventPattern: apiextensionsv1.JSON{Raw: []byte(pattern)}, State: v1alpha1.RuleState(state), Targets: targets}
+	return v1alpha1.Rule{Name: name, EventPattern: &apiextensionsv1.JSON{Raw: []byte(pattern)}, State: v1alpha1.RuleState(state), Targets: targets}
 }
 
 // Judge gives each rule's verdict; an event is delivered through enabled
@@ -164,6 +164,7 @@ func TestJudge(t *testing.T) {
 			rule("big-orders", `{"detail":{"total":[{"numeric":[">",50]}]}}`, "ENABLED", v1alpha1.RuleTarget{Function: "f"}, v1alpha1.RuleTarget{Topic: "t"}),
 			rule("off", `{"source":["orders"]}`, "DISABLED", v1alpha1.RuleTarget{Workflow: "w"}),
 			rule("broken", `{"source":"orders"}`, "", v1alpha1.RuleTarget{Function: "f"}),
+			{Name: "nightly", Schedule: "rate(1 day)", Targets: []v1alpha1.RuleTarget{{Workflow: "w"}}},
 		}},
 	}
 	ev, err := match.FromPutEvents(putevents.SeedEvents[0], env)
@@ -205,7 +206,7 @@ func TestJudge(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, line := range []string{
-		"Stack ns/s, bus bus (dev-bus in AWS), 4 rules. Events as EventBridge completes them: account 123456789012, region eu-west-1.",
+		"Stack ns/s, bus bus (dev-bus in AWS), 4 rules (and 1 scheduled rule on the default bus, which match no events). Events as EventBridge completes them: account 123456789012, region eu-west-1.",
 		"orders / Order Created",
 		"  orders       MATCH      function f (Lambda function dev-f), queue q (SQS queue dev-q)",
 		"  off          DISABLED   the pattern matches, but the rule is DISABLED: EventBridge does not deliver to workflow w (state machine dev-w)",

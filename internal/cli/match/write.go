@@ -7,6 +7,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
+	"github.com/eventstack-io/eventstack-operator/internal/render"
 )
 
 // Write prints the verdicts: for each event, each rule's result (MATCH, no
@@ -26,8 +27,13 @@ func Write(w io.Writer, stack *v1alpha1.EventDrivenStack, env Envelope, verdicts
 			bus += " (" + name + " in AWS)"
 		}
 	}
+	scheduled := len(render.ScheduledRules(stack))
+	rules := plural(len(stack.Spec.Rules)-scheduled, "rule")
+	if scheduled > 0 {
+		rules += fmt.Sprintf(" (and %s on the default bus, which match no events)", plural(scheduled, "scheduled rule"))
+	}
 	fmt.Fprintf(w, "Stack %s/%s, %s, %s. Events as EventBridge completes them: account %s, region %s.\n",
-		stack.Namespace, stack.Name, bus, plural(len(stack.Spec.Rules), "rule"), env.Account, env.Region)
+		stack.Namespace, stack.Name, bus, rules, env.Account, env.Region)
 	for _, v := range verdicts {
 		fmt.Fprintf(w, "\n%s\n", v.Event.Label)
 		if len(v.Rules) == 0 {
