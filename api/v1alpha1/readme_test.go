@@ -2,8 +2,8 @@ package v1alpha1
 
 import (
 	"os"
-	"regexp"
 	"reflect"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
