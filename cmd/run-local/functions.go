@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/eventstack-io/eventstack-operator/internal/dynalite"
 	"github.com/eventstack-io/eventstack-operator/internal/lambdarun"
@@ -35,16 +36,19 @@ func simulateWork(ctx context.Context, sim *localaws.Server) (stop func(), notic
 			fmt.Fprintln(os.Stderr, "run-local: building the Lambda Runtime Interface Emulator:", err)
 		}
 	}()
-	notice = "Functions run the handlers of lambdas/cmd under the Lambda Runtime Interface Emulator"
+	notice = "Functions run the handlers of lambdas/cmd under the Lambda Runtime Interface Emulator, scheduled rules run on their schedules"
+	schedules, stopSchedules := context.WithCancel(ctx)
+	go sim.RunSchedulesEvery(schedules, 10*time.Second)
 	db, err := dynalite.Start(ctx, root)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "run-local: DynamoDB items are not simulated:", err)
 		notice += "; DynamoDB items are NOT simulated (" + err.Error() + ")"
-		return func() { _ = rt.Close() }, notice
+		return func() { stopSchedules(); _ = rt.Close() }, notice
 	}
 	sim.SetDynamoDBDataPlane(db.Endpoint())
 	notice += ", DynamoDB items live in dynalite"
 	return func() {
+		stopSchedules()
 		_ = rt.Close()
 		db.Close()
 	}, notice

@@ -11,6 +11,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/eventstack-io/eventstack-operator/internal/schedule"
 )
 
 // Bus is an event bus as the server holds it.
@@ -103,6 +105,10 @@ type ruleState struct {
 	// tags are given when the rule is created (PutRule on an existing rule
 	// leaves them alone), and read with ListTagsForResource.
 	tags map[string]string
+	// schedule of a scheduled rule, since when it runs (its creation or
+	// its last change) and when it runs next (eventbridge_schedules.go).
+	schedule   schedule.Schedule
+	since, due time.Time
 }
 
 func newEventBridgeState() eventBridgeState {
@@ -413,6 +419,13 @@ func (s *Server) putRule(body []byte) (any, *apiError) {
 	if in.ScheduleExpression != "" && b.name != "default" {
 		return nil, validation("ScheduleExpression is supported only on the default event bus.")
 	}
+	var sched schedule.Schedule
+	if in.ScheduleExpression != "" {
+		var perr error
+		if sched, perr = schedule.Parse(in.ScheduleExpression); perr != nil {
+			return nil, validation("Parameter ScheduleExpression is not valid.")
+		}
+	}
 	if in.EventPattern != "" {
 		if err := checkEventPattern(in.EventPattern); err != nil {
 			return nil, err
@@ -427,6 +440,10 @@ func (s *Server) putRule(body []byte) (any, *apiError) {
 		b.rules[in.Name] = r
 	}
 	// PutRule replaces every setting of an existing rule; targets stay.
+	if in.ScheduleExpression != r.rule.ScheduleExpression {
+		r.schedule, r.since = sched, time.Now()
+		r.due, _ = sched.Next(r.since, r.since)
+	}
 	r.rule = Rule{Name: in.Name, EventPattern: in.EventPattern, ScheduleExpression: in.ScheduleExpression,
 		State: in.State, Description: in.Description, RoleArn: in.RoleArn}
 	return map[string]string{"RuleArn": s.ruleArn(b.name, in.Name)}, nil

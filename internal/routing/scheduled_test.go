@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
+	"github.com/eventstack-io/eventstack-operator/internal/refs"
 	"github.com/eventstack-io/eventstack-operator/internal/render"
 )
 
@@ -130,5 +131,46 @@ func TestRuleMovesToTheDefaultBusAndIsDeleted(t *testing.T) {
 	}
 	if _, err := c.EventBridge.DescribeRule(ctx, &eventbridge.DescribeRuleInput{Name: aws.String("shop-nightly")}); err == nil {
 		t.Error("the scheduled rule is still there")
+	}
+}
+
+// A FIFO queue target is put with its message group (SqsParameters); a new
+// group is one PutTargets, an unchanged one none.
+func TestFIFOQueueTargetTakesItsMessageGroup(t *testing.T) {
+	srv, c := newAWS(t)
+	ctx := context.Background()
+	fifo := func(group string) *v1alpha1.EventDrivenStack {
+		s := stack("a")
+		s.Spec.Queues = []v1alpha1.Queue{{Name: "jobs", Fifo: true}}
+		s.Spec.Rules[0].Targets = []v1alpha1.RuleTarget{{Queue: "jobs", MessageGroupID: group}}
+		return s
+	}
+	obs := func() render.Observed {
+		o := observed()
+		o.ARNs[render.Key(refs.Queue, "jobs")] = "arn:aws:sqs:us-east-1:123456789012:shop-jobs.fifo"
+		return o
+	}
+	if o := ensure(t, c, fifo("orders"), obs(), &inventory{}); o.Err != nil {
+		t.Fatal(o.Err)
+	}
+	group := func() string {
+		out, err := c.EventBridge.ListTargetsByRule(ctx, &eventbridge.ListTargetsByRuleInput{Rule: aws.String("shop-a"), EventBusName: aws.String("shop-bus")})
+		if err != nil || len(out.Targets) != 1 || out.Targets[0].SqsParameters == nil {
+			t.Fatalf("targets %+v, %v", out, err)
+		}
+		return aws.ToString(out.Targets[0].SqsParameters.MessageGroupId)
+	}
+	if g := group(); g != "orders" {
+		t.Errorf("message group %q, want orders", g)
+	}
+	srv.ResetCalls()
+	if o := ensure(t, c, fifo("orders"), obs(), &inventory{}); o.Err != nil || srv.MutatingCalls() != 0 {
+		t.Errorf("unchanged: %v, calls %v", o.Err, srv.Calls())
+	}
+	if o := ensure(t, c, fifo("jobs"), obs(), &inventory{}); o.Err != nil || srv.Calls()["events:PutTargets"] != 1 {
+		t.Errorf("a new group: %v, calls %v", o.Err, srv.Calls())
+	}
+	if g := group(); g != "jobs" {
+		t.Errorf("message group %q after the edit, want jobs", g)
 	}
 }
