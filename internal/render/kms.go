@@ -139,13 +139,16 @@ func (b *builder) functionKeys(n *needs, p *PolicyDocument, f v1alpha1.Function)
 			}
 		}
 	}
+	topic := func(name string) {
+		if key := b.topicKey(name); key != "" {
+			if arn, ok := b.named(n, refs.Topic, name); ok {
+				g.add(key, arn, kmsProducerActions)
+			}
+		}
+	}
 	if u := f.Uses; u != nil {
 		for _, t := range u.Topics {
-			if key := b.topicKey(t.Name); key != "" {
-				if arn, ok := b.named(n, refs.Topic, t.Name); ok {
-					g.add(key, arn, kmsProducerActions)
-				}
-			}
+			topic(t.Name)
 		}
 		for _, q := range u.Queues {
 			if q.Access == v1alpha1.QueueReceive {
@@ -160,6 +163,17 @@ func (b *builder) functionKeys(n *needs, p *PolicyDocument, f v1alpha1.Function)
 	}
 	if f.DeadLetterQueue != "" {
 		queue(f.DeadLetterQueue, kmsProducerActions)
+	}
+	// A stream mapping sends a record of each batch it gives up on with the
+	// function's role: a producer of its on-failure queue or topic.
+	for _, c := range f.Streams {
+		switch d := c.OnFailure; {
+		case d == nil:
+		case d.Queue != "":
+			queue(d.Queue, kmsProducerActions)
+		case d.Topic != "":
+			topic(d.Topic)
+		}
 	}
 	g.addTo(p)
 }

@@ -140,3 +140,29 @@ func statementOf(doc PolicyDocument, sid string) *Statement {
 	}
 	return nil
 }
+
+// A stream mapping sends its failed batches with the function's role: the
+// role may use the key of an encrypted on-failure queue or topic, as a
+// producer (kms:GenerateDataKey and kms:Decrypt).
+func TestStreamConsumerRoleUsesTheDestinationsKey(t *testing.T) {
+	stack := loadStack(t, streamStack)
+	key := "arn:aws:kms:eu-west-1:" + account + ":key/1234abcd-12ab-34cd-56ef-1234567890ab"
+	for i := range stack.Spec.Queues {
+		if stack.Spec.Queues[i].Name == "failed" {
+			stack.Spec.Queues[i].KMSMasterKeyID = key
+		}
+	}
+	for i := range stack.Spec.Topics {
+		if stack.Spec.Topics[i].Name == "alerts" {
+			stack.Spec.Topics[i].KMSMasterKeyID = "alias/alerts"
+		}
+	}
+	res := mustRender(t, stack, Observed{Account: account})
+	for fn, want := range map[string]string{"projector": key, "auditor": "arn:aws:kms:eu-west-1:" + account + ":key/*"} {
+		doc := rolePolicyDocument(t, object[*ack.Role](t, res, "Role", "shop."+fn))
+		s := statementOf(doc, "Keys0")
+		if s == nil || !reflect.DeepEqual(s.Resource, []string{want}) || !reflect.DeepEqual(s.Action, kmsProducerActions) {
+			t.Errorf("%s: key statement %+v, want %v on %s", fn, s, kmsProducerActions, want)
+		}
+	}
+}
