@@ -69,13 +69,19 @@ func (b *builder) streamMapping(f v1alpha1.Function, c v1alpha1.StreamConsumer) 
 		kind, child := b.componentChild(refs.Table, c.Table)
 		n = append(n, Dependency{Kind: kind, Name: child, What: StreamWait})
 	}
+	// Lambda answers a stream mapping's DestinationConfig as {"OnFailure": {}}
+	// when it has no destination, and takes that to remove one: the
+	// mapping says so, or ACK's delta of nil against it would update the
+	// mapping at every sync and an onFailure taken out would stay
+	// (docs/ack-behaviour.md).
+	obj.Spec.DestinationConfig = &ack.DestinationConfig{OnFailure: &ack.OnFailure{}}
 	if d := c.OnFailure; d != nil {
 		kind, target := refs.Queue, d.Queue
 		if d.Topic != "" {
 			kind, target = refs.Topic, d.Topic
 		}
 		if arn, ok := b.exists(&n, kind, target); ok {
-			obj.Spec.DestinationConfig = &ack.DestinationConfig{OnFailure: &ack.OnFailure{Destination: ptr.To(arn)}}
+			obj.Spec.DestinationConfig.OnFailure.Destination = ptr.To(arn)
 		}
 	}
 	b.meta(obj, ack.LambdaGroupVersion.WithKind("EventSourceMapping"), name, component, nil)

@@ -89,6 +89,17 @@ func TestStreamConsumerMapping(t *testing.T) {
 		*defaults.MaximumRetryAttempts != -1 || *defaults.DestinationConfig.OnFailure.Destination != "arn:aws:sns:eu-west-1:"+account+":dev-alerts" {
 		t.Errorf("a consumer with Lambda's defaults: %s", jsonOf(defaults))
 	}
+	// Without onFailure, the mapping says it has none as Lambda answers it:
+	// {"onFailure": {}}, which also removes one taken out of the spec.
+	for i := range stack.Spec.Functions {
+		for j := range stack.Spec.Functions[i].Streams {
+			stack.Spec.Functions[i].Streams[j].OnFailure = nil
+		}
+	}
+	none := object[*ack.EventSourceMapping](t, mustRender(t, stack, obs), "EventSourceMapping", "shop.auditor.stream.orders").Spec
+	if d := none.DestinationConfig; d == nil || d.OnFailure == nil || d.OnFailure.Destination != nil {
+		t.Errorf("no onFailure: destinationConfig %s, want {\"onFailure\":{}}", jsonOf(d))
+	}
 }
 
 // The function's role may read the table's streams and send to (publish on)
