@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sort"
 
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+
 	ackv1alpha1 "github.com/aws-controllers-k8s/runtime/apis/core/v1alpha1"
 	"k8s.io/utils/ptr"
 
@@ -237,12 +239,7 @@ func (b *builder) eventSourceMapping(f v1alpha1.Function, c v1alpha1.QueueConsum
 		// Explicit too: a mapping disabled outside the stack is enabled again.
 		Enabled: ptr.To(true),
 	}}
-	if len(c.Filters) > 0 {
-		obj.Spec.FilterCriteria = &ack.FilterCriteria{}
-		for _, p := range c.Filters {
-			obj.Spec.FilterCriteria.Filters = append(obj.Spec.FilterCriteria.Filters, &ack.Filter{Pattern: ptr.To(compactJSON(p.Raw))})
-		}
-	}
+	obj.Spec.FilterCriteria = filterCriteria(c.Filters)
 	if arn, ok := b.exists(&n, refs.Function, f.Name); ok {
 		obj.Spec.FunctionName = ptr.To(arn)
 	}
@@ -346,4 +343,17 @@ func (b *builder) outputs() (map[string]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// filterCriteria are a mapping's Lambda event filters, each pattern compacted;
+// nil for none.
+func filterCriteria(filters []apiextensionsv1.JSON) *ack.FilterCriteria {
+	if len(filters) == 0 {
+		return nil
+	}
+	out := &ack.FilterCriteria{}
+	for _, p := range filters {
+		out.Filters = append(out.Filters, &ack.Filter{Pattern: ptr.To(compactJSON(p.Raw))})
+	}
+	return out
 }

@@ -53,12 +53,7 @@ func (b *builder) streamMapping(f v1alpha1.Function, c v1alpha1.StreamConsumer) 
 		FunctionResponseTypes:          []*string{ptr.To("ReportBatchItemFailures")},
 		Enabled:                        ptr.To(true),
 	}}
-	if len(c.Filters) > 0 {
-		obj.Spec.FilterCriteria = &ack.FilterCriteria{}
-		for _, p := range c.Filters {
-			obj.Spec.FilterCriteria.Filters = append(obj.Spec.FilterCriteria.Filters, &ack.Filter{Pattern: ptr.To(compactJSON(p.Raw))})
-		}
-	}
+	obj.Spec.FilterCriteria = filterCriteria(c.Filters)
 	if arn, ok := b.exists(&n, refs.Function, f.Name); ok {
 		obj.Spec.FunctionName = ptr.To(arn)
 	}

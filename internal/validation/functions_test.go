@@ -8,7 +8,6 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
-	"github.com/eventstack-io/eventstack-operator/internal/validation"
 )
 
 // A function's logging and its SQS consumers' filters, as Lambda takes them:
@@ -59,16 +58,7 @@ func TestFunctionSettings(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			stack := loadSeed(t)
 			tc.edit(&stack.Spec.Functions[0])
-			errs := validation.Validate(stack)
-			if tc.want == "" {
-				if len(errs) > 0 {
-					t.Fatalf("refused: %v", errs)
-				}
-				return
-			}
-			if len(errs) != 1 || errs[0].Field != tc.field || !strings.Contains(errs[0].Error(), tc.want) {
-				t.Fatalf("got %v, want one error at %s saying %q", errs, tc.field, tc.want)
-			}
+			refusedAt(t, stack, tc.field, tc.want)
 		})
 	}
 }

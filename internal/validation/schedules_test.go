@@ -1,11 +1,9 @@
 package validation_test
 
 import (
-	"strings"
 	"testing"
 
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
-	"github.com/eventstack-io/eventstack-operator/internal/validation"
 )
 
 // What starts a rule: an event pattern or a schedule in EventBridge's
@@ -35,16 +33,7 @@ func TestRuleTrigger(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			stack := loadSeed(t)
 			tc.edit(&stack.Spec.Rules[0])
-			errs := validation.Validate(stack)
-			if tc.want == "" {
-				if len(errs) > 0 {
-					t.Fatalf("refused: %v", errs)
-				}
-				return
-			}
-			if len(errs) != 1 || errs[0].Field != tc.field || !strings.Contains(errs[0].Error(), tc.want) {
-				t.Fatalf("got %v, want one error at %s saying %q", errs, tc.field, tc.want)
-			}
+			refusedAt(t, stack, tc.field, tc.want)
 		})
 	}
 }

@@ -1,11 +1,9 @@
 package validation_test
 
 import (
-	"strings"
 	"testing"
 
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
-	"github.com/eventstack-io/eventstack-operator/internal/validation"
 )
 
 // A target's inputPath and inputTransformer, as EventBridge's PutTargets
@@ -45,16 +43,7 @@ func TestTargetInput(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			stack := loadSeed(t)
 			tc.edit(&stack.Spec.Rules[0].Targets[0])
-			errs := validation.Validate(stack)
-			if tc.want == "" {
-				if len(errs) > 0 {
-					t.Fatalf("refused: %v", errs)
-				}
-				return
-			}
-			if len(errs) != 1 || errs[0].Field != tc.field || !strings.Contains(errs[0].Error(), tc.want) {
-				t.Fatalf("got %v, want one error at %s saying %q", errs, tc.field, tc.want)
-			}
+			refusedAt(t, stack, tc.field, tc.want)
 		})
 	}
 }

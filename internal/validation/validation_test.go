@@ -16,6 +16,22 @@ import (
 // loadSeed reads the seed stack, refusing any field the API types do not know.
 func loadSeed(t *testing.T) *v1alpha1.EventDrivenStack { return seed.Stack(t, "") }
 
+// refusedAt checks that validation refuses the stack with one error, at
+// field and saying want; or, for want "", accepts it.
+func refusedAt(t *testing.T, stack *v1alpha1.EventDrivenStack, field, want string) {
+	t.Helper()
+	errs := validation.Validate(stack)
+	if want == "" {
+		if len(errs) > 0 {
+			t.Fatalf("refused: %v", errs)
+		}
+		return
+	}
+	if len(errs) != 1 || errs[0].Field != field || !strings.Contains(errs[0].Error(), want) {
+		t.Fatalf("got %v, want one error at %s saying %q", errs, field, want)
+	}
+}
+
 // function returns the seed's function of that name.
 func function(t *testing.T, s *v1alpha1.EventDrivenStackSpec, name string) *v1alpha1.Function {
 	t.Helper()
