@@ -17,8 +17,8 @@ import (
 func loadSeed(t *testing.T) *v1alpha1.EventDrivenStack { return seed.Stack(t, "") }
 
 // refusedAt checks that validation refuses the stack with one error, at
-// field and saying want; or, for want "", accepts it.
-func refusedAt(t *testing.T, stack *v1alpha1.EventDrivenStack, field, want string) {
+// path and saying want; or, for want "", accepts it.
+func refusedAt(t *testing.T, stack *v1alpha1.EventDrivenStack, path, want string) {
 	t.Helper()
 	errs := validation.Validate(stack)
 	if want == "" {
@@ -27,8 +27,8 @@ func refusedAt(t *testing.T, stack *v1alpha1.EventDrivenStack, field, want strin
 		}
 		return
 	}
-	if len(errs) != 1 || errs[0].Field != field || !strings.Contains(errs[0].Error(), want) {
-		t.Fatalf("got %v, want one error at %s saying %q", errs, field, want)
+	if len(errs) != 1 || errs[0].Field != path || !strings.Contains(errs[0].Error(), want) {
+		t.Fatalf("got %v, want one error at %s saying %q", errs, path, want)
 	}
 }
 
