@@ -49,6 +49,8 @@ func TestBuildingBlocksSampleIsReady(t *testing.T) {
 	t.Logf("building blocks Ready in %s with the released controllers", time.Since(start).Round(100*time.Millisecond))
 	waitACKSynced(t, stack, 2*time.Minute)
 
+	versions := resourceVersions(t, stack)
+
 	c := localClients(t)
 	streams := checkTables(t, c, stack)
 	checkQueues(t, c, stack)
@@ -56,6 +58,16 @@ func TestBuildingBlocksSampleIsReady(t *testing.T) {
 	checkFunctions(t, c, stack)
 	checkMappings(t, c, stack, streams)
 	checkTargets(t, c, stack)
+
+	// Settled stays settled: no controller keeps updating a block it finds
+	// different from the spec (a perpetual delta writes the child's status).
+	time.Sleep(30 * time.Second)
+	after := resourceVersions(t, stack)
+	for k, v := range versions {
+		if after[k] != v {
+			t.Errorf("after Ready and synced, %s was written (resourceVersion %s → %s)", k, v, after[k])
+		}
+	}
 }
 
 // unprotectTables turns the stack's tables' deletion protection off and waits
