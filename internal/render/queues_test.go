@@ -134,14 +134,15 @@ func TestFifoNamesEverywhere(t *testing.T) {
 
 // The queue attributes reach ACK's spec as the strings it takes; a standard
 // queue gets none of the FIFO attributes (SQS refuses even FifoQueue
-// "false" there), a FIFO one always its ContentBasedDeduplication.
+// "false" there), a FIFO one always its ContentBasedDeduplication, and SQS's
+// defaults for a deduplication scope and throughput limit it leaves out.
 func TestQueueAndTopicAttributes(t *testing.T) {
 	res := mustRender(t, loadFifoStack(t), fifoObserved())
 	s := func(v string) *string { return &v }
 	cases := map[string]ack.QueueSpec{
 		"orders.orders": {FifoQueue: s("true"), ContentBasedDeduplication: s("true"), DeduplicationScope: s("messageGroup"),
 			FifoThroughputLimit: s("perMessageGroupId"), KMSMasterKeyID: s("1234abcd-12ab-34cd-56ef-1234567890ab"), KMSDataKeyReusePeriodSeconds: s("600")},
-		"orders.orders-dlq": {FifoQueue: s("true"), ContentBasedDeduplication: s("false")},
+		"orders.orders-dlq": {FifoQueue: s("true"), ContentBasedDeduplication: s("false"), DeduplicationScope: s("queue"), FifoThroughputLimit: s("perQueue")},
 		"orders.plain":      {DelaySeconds: s("5"), MaximumMessageSize: s("2048"), ReceiveMessageWaitTimeSeconds: s("20"), SQSManagedSSEEnabled: s("true")},
 	}
 	for name, want := range cases {
@@ -161,6 +162,21 @@ func TestQueueAndTopicAttributes(t *testing.T) {
 	news := object[*ack.Topic](t, res, "Topic", "orders.news").Spec
 	if news.FifoTopic != nil || news.ContentBasedDeduplication != nil {
 		t.Errorf("a standard topic got FIFO attributes: %+v", news)
+	}
+}
+
+// An encrypted queue that leaves its data key reuse period out gets SQS's
+// default, 300 s: GetQueueAttributes reports it, and ACK would otherwise find
+// nil against it at every reconcile (docs/ack-behaviour.md, row 24).
+func TestUnsetDataKeyReuseIsSQSDefault(t *testing.T) {
+	stack := loadFifoStack(t)
+	stack.Spec.Queues[0].KMSDataKeyReusePeriodSeconds = nil
+	res := mustRender(t, stack, fifoObserved())
+	if got := object[*ack.Queue](t, res, "Queue", "orders.orders").Spec.KMSDataKeyReusePeriodSeconds; ptr.Deref(got, "") != "300" {
+		t.Errorf("kmsDataKeyReusePeriodSeconds %v, want SQS's default 300", ptr.Deref(got, "none"))
+	}
+	if got := object[*ack.Queue](t, res, "Queue", "orders.plain").Spec.KMSDataKeyReusePeriodSeconds; got != nil {
+		t.Errorf("a queue without a key got kmsDataKeyReusePeriodSeconds %s", *got)
 	}
 }
 

@@ -96,12 +96,26 @@ func (b *builder) queue(q v1alpha1.Queue) Child {
 	return c
 }
 
+// The SQS defaults the queue attributes below are written with when the
+// spec leaves them out: GetQueueAttributes reports them, and ACK's sqs
+// controller (which does not late-initialize them) would otherwise find nil
+// against AWS's value at every reconcile and send a SetQueueAttributes that
+// changes nothing (docs/ack-behaviour.md, row 24). Written, a value taken out
+// of the spec also goes back to AWS's default instead of staying in AWS.
+const (
+	sqsDefaultDeduplicationScope  = "queue"
+	sqsDefaultFifoThroughputLimit = "perQueue"
+	sqsDefaultKMSDataKeyReuse     = "300"
+)
+
 // queueAttributes sets the queue's optional SQS attributes, as strings as
 // ACK's Queue spec takes them. A standard queue gets none of the FIFO ones:
 // SQS refuses them there, FifoQueue "false" included (InvalidAttributeName).
 // A FIFO queue's ContentBasedDeduplication is always set, "false" too: ACK's
 // sqs controller sends only the attributes that are set, so turning it off
-// by leaving it out would leave it on in AWS.
+// by leaving it out would leave it on in AWS. A FIFO queue's deduplication
+// scope and throughput limit, and an encrypted queue's data key reuse period,
+// get SQS's defaults when unset (sqsDefaultDeduplicationScope).
 func queueAttributes(spec *ack.QueueSpec, q v1alpha1.Queue) {
 	seconds := func(v *int32) *string {
 		if v == nil {
@@ -112,12 +126,8 @@ func queueAttributes(spec *ack.QueueSpec, q v1alpha1.Queue) {
 	if q.Fifo {
 		spec.FifoQueue = ptr.To("true")
 		spec.ContentBasedDeduplication = ptr.To(strconv.FormatBool(q.ContentBasedDeduplication))
-		if q.DeduplicationScope != "" {
-			spec.DeduplicationScope = ptr.To(q.DeduplicationScope)
-		}
-		if q.FifoThroughputLimit != "" {
-			spec.FifoThroughputLimit = ptr.To(q.FifoThroughputLimit)
-		}
+		spec.DeduplicationScope = ptr.To(orDefault(q.DeduplicationScope, sqsDefaultDeduplicationScope))
+		spec.FifoThroughputLimit = ptr.To(orDefault(q.FifoThroughputLimit, sqsDefaultFifoThroughputLimit))
 	}
 	spec.DelaySeconds = seconds(q.DelaySeconds)
 	spec.MaximumMessageSize = seconds(q.MaximumMessageSize)
@@ -127,7 +137,7 @@ func queueAttributes(spec *ack.QueueSpec, q v1alpha1.Queue) {
 	}
 	if q.KMSMasterKeyID != "" {
 		spec.KMSMasterKeyID = ptr.To(q.KMSMasterKeyID)
-		spec.KMSDataKeyReusePeriodSeconds = seconds(q.KMSDataKeyReusePeriodSeconds)
+		spec.KMSDataKeyReusePeriodSeconds = ptr.To(ptr.Deref(seconds(q.KMSDataKeyReusePeriodSeconds), sqsDefaultKMSDataKeyReuse))
 	}
 }
 

@@ -230,7 +230,13 @@ func zipSHA(archive []byte) string {
 // local S3 with its sha256 declared, as kubectl eds publish leaves it.
 func seedStack(t testing.TB, prefix string) *v1alpha1.EventDrivenStack {
 	t.Helper()
-	stack := seed.Stack(t, harness.NewNamespace(t, k8s))
+	return withCode(t, seed.Stack(t, harness.NewNamespace(t, k8s)), prefix)
+}
+
+// withCode prefixes a stack's AWS names and puts each function's code, a zip
+// in the local S3 with its sha256 declared, as kubectl eds publish leaves it.
+func withCode(t testing.TB, stack *v1alpha1.EventDrivenStack, prefix string) *v1alpha1.EventDrivenStack {
+	t.Helper()
 	stack.Spec.NamePrefix = prefix
 	for i := range stack.Spec.Functions {
 		c := &stack.Spec.Functions[i].Code

@@ -1,9 +1,11 @@
 // Package seed loads the seed stack (config/samples), every name and setting
-// of ../shared/seed/event-driven-stack.md, for tests and benchmarks.
+// of ../shared/seed/event-driven-stack.md, and the sample beyond it that uses
+// each building block of the API, for tests and benchmarks.
 package seed
 
 import (
 	"os"
+	"path/filepath"
 	"testing"
 
 	"sigs.k8s.io/yaml"
@@ -16,13 +18,35 @@ import (
 // and places it in a namespace.
 func Stack(t testing.TB, namespace string) *v1alpha1.EventDrivenStack {
 	t.Helper()
-	data, err := os.ReadFile(localcluster.SeedPath())
+	return Load(t, localcluster.SeedPath(), namespace)
+}
+
+// BuildingBlocksPath is the sample beyond the seed: FIFO queues and topics,
+// encryption, table indexes, TTL, PITR and streams, a stream consumer,
+// functions' concurrency, storage and logging, and targets' input, retry,
+// dead-letter queue and other bus.
+func BuildingBlocksPath() string {
+	return filepath.Join(localcluster.RepoRoot(), "config", "samples", "stacks_v1alpha1_eventdrivenstack_building_blocks.yaml")
+}
+
+// BuildingBlocks reads the building blocks sample (BuildingBlocksPath) as
+// Stack reads the seed.
+func BuildingBlocks(t testing.TB, namespace string) *v1alpha1.EventDrivenStack {
+	t.Helper()
+	return Load(t, BuildingBlocksPath(), namespace)
+}
+
+// Load reads a sample stack from path, refusing any field the API types do
+// not know, and places it in a namespace.
+func Load(t testing.TB, path, namespace string) *v1alpha1.EventDrivenStack {
+	t.Helper()
+	data, err := os.ReadFile(path)
 	if err != nil {
-		t.Fatalf("reading the seed sample: %v", err)
+		t.Fatalf("reading the sample: %v", err)
 	}
 	stack := &v1alpha1.EventDrivenStack{}
 	if err := yaml.UnmarshalStrict(data, stack); err != nil {
-		t.Fatalf("decoding the seed sample strictly: %v", err)
+		t.Fatalf("decoding %s strictly: %v", filepath.Base(path), err)
 	}
 	stack.Namespace = namespace
 	return stack

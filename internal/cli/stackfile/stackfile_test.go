@@ -14,6 +14,7 @@ import (
 
 	"github.com/eventstack-io/eventstack-operator/internal/cli/stackfile"
 	"github.com/eventstack-io/eventstack-operator/internal/localcluster"
+	samples "github.com/eventstack-io/eventstack-operator/test/seed"
 )
 
 func seedText(t *testing.T) string {
@@ -34,6 +35,20 @@ func TestEmbeddedCRDIsTheGeneratedOne(t *testing.T) {
 	}
 	if !bytes.Equal(generated, stackfile.CRD) {
 		t.Fatal("internal/cli/stackfile/eventdrivenstacks.crd.yaml differs from config/crd/bases: run go generate ./internal/cli/stackfile")
+	}
+}
+
+// The building blocks sample is a stack the API server and the webhook
+// accept: its schema, CEL rules and validation.Validate pass, as kubectl eds
+// render judges it.
+func TestBuildingBlocksSampleIsAccepted(t *testing.T) {
+	f, err := os.Open(samples.BuildingBlocksPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := stackfile.Read(f, filepath.Base(samples.BuildingBlocksPath()), ""); err != nil {
+		t.Fatal(err)
 	}
 }
 
