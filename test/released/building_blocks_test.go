@@ -27,6 +27,7 @@ import (
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
+	"github.com/eventstack-io/eventstack-operator/internal/render"
 	"github.com/eventstack-io/eventstack-operator/test/harness"
 	"github.com/eventstack-io/eventstack-operator/test/seed"
 )
@@ -133,6 +134,10 @@ var blocks = []block{
 	{"a target's inputTransformer", anyTarget(func(rt v1alpha1.RuleTarget) bool { return rt.InputTransformer != nil })},
 	{"a target's retry and dead-letter queue", anyTarget(func(rt v1alpha1.RuleTarget) bool { return rt.Retry != nil && rt.DeadLetterQueue != "" })},
 	{"a target on another bus", anyTarget(func(rt v1alpha1.RuleTarget) bool { return rt.EventBusARN != "" })},
+	{"a FIFO queue target with its message group", anyTarget(func(rt v1alpha1.RuleTarget) bool { return rt.MessageGroupID != "" })},
+	{"a scheduled rule", func(s v1alpha1.EventDrivenStackSpec) bool {
+		return slices.ContainsFunc(s.Rules, func(r v1alpha1.Rule) bool { return r.Schedule != "" })
+	}},
 }
 
 func queues(s v1alpha1.EventDrivenStackSpec) []v1alpha1.Queue       { return s.Queues }
@@ -573,8 +578,12 @@ func decode(t *testing.T, raw []byte) any {
 // and role with the spec, as ListTargetsByRule answers them.
 func checkTargets(t *testing.T, c clients, stack *v1alpha1.EventDrivenStack) {
 	t.Helper()
-	bus := stack.Spec.NamePrefix + stack.Spec.EventBus.Name
 	for _, r := range stack.Spec.Rules {
+		bus := render.RuleBus(stack, r) // a scheduled rule is on the default bus
+		if r.Schedule != "" {
+			rule := must(c.events.DescribeRule(context.Background(), &eventbridge.DescribeRuleInput{EventBusName: &bus, Name: aws.String(stack.Spec.NamePrefix + r.Name)}))(t)
+			same(t, "rule "+r.Name+" schedule", aws.ToString(rule.ScheduleExpression), r.Schedule)
+		}
 		in := &eventbridge.ListTargetsByRuleInput{EventBusName: &bus, Rule: aws.String(stack.Spec.NamePrefix + r.Name)}
 		got := must(c.events.ListTargetsByRule(context.Background(), in))(t).Targets
 		for _, rt := range r.Targets {
@@ -629,6 +638,13 @@ func checkTarget(t *testing.T, stack *v1alpha1.EventDrivenStack, rule string, rt
 			dlq = aws.ToString(got.DeadLetterConfig.Arn)
 		}
 		same(t, what+" dead-letter queue", dlq, queueARN(stack, rt.DeadLetterQueue))
+	}
+	if rt.MessageGroupID != "" {
+		var group string
+		if got.SqsParameters != nil {
+			group = aws.ToString(got.SqsParameters.MessageGroupId)
+		}
+		same(t, what+" message group", group, rt.MessageGroupID)
 	}
 	if rt.EventBusARN != "" && aws.ToString(got.RoleArn) == "" {
 		t.Errorf("%s: a target on another bus without the role EventBridge assumes", what)
