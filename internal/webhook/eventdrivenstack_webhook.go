@@ -50,6 +50,16 @@ func warnings(obj *v1alpha1.EventDrivenStack) admission.Warnings {
 				i, f.Code.S3Bucket, f.Code.S3Key, f.Name))
 		}
 	}
+	if obj.Spec.DeletionPolicy == v1alpha1.DeletionPolicyRetain {
+		return out
+	}
+	for i, t := range obj.Spec.Tables {
+		if t.DeletionProtection {
+			out = append(out, fmt.Sprintf("spec.tables[%d].deletionProtection: DynamoDB refuses to delete table %s while it is protected, so "+
+				"deleting this stack (deletionPolicy Delete) leaves its Table object waiting with ACK's error until protection is off: "+
+				"set deletionProtection false and apply before deleting the stack, or set deletionPolicy Retain to keep the table", i, t.Name))
+		}
+	}
 	return out
 }
 

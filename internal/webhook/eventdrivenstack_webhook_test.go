@@ -28,6 +28,25 @@ func TestWarnsOfZipCodeWithoutSHA256(t *testing.T) {
 	}
 }
 
+// A protected table in a stack whose deletion deletes its resources is
+// accepted with a warning that says how to delete it; with Retain, none.
+func TestWarnsOfAProtectedTableThatDeletionWouldLeave(t *testing.T) {
+	stack := seed.Stack(t, "ns")
+	for i := range stack.Spec.Functions {
+		stack.Spec.Functions[i].Code.SHA256 = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
+	}
+	stack.Spec.Tables[1].DeletionProtection = true
+	warn, err := StackValidator{}.ValidateCreate(context.Background(), stack)
+	if err != nil || len(warn) != 1 || !strings.Contains(warn[0], "spec.tables[1].deletionProtection: DynamoDB refuses to delete table") ||
+		!strings.Contains(warn[0], "set deletionProtection false and apply before deleting the stack") {
+		t.Fatalf("warnings %q, error %v", warn, err)
+	}
+	stack.Spec.DeletionPolicy = v1alpha1.DeletionPolicyRetain
+	if warn, err := (StackValidator{}).ValidateCreate(context.Background(), stack); err != nil || len(warn) != 0 {
+		t.Fatalf("with Retain: warnings %q, error %v", warn, err)
+	}
+}
+
 // A zip that moves (a new s3Key or s3ObjectVersion) without a new sha256 would
 // never be deployed by ACK: the update is refused, naming code.sha256; with a
 // new sha256, or an unchanged location, it passes.
