@@ -83,6 +83,20 @@ type AliasSpec struct {
 	FunctionVersion *string                    `json:"functionVersion,omitempty"`
 	Description     *string                    `json:"description,omitempty"`
 	RoutingConfig   *AliasRoutingConfiguration `json:"routingConfig,omitempty"`
+	// Permissions are the whole resource-based policy of the alias:
+	// lambda-controller removes any statement the list lacks
+	// (docs/ack-behaviour.md row 31).
+	Permissions []*AliasPermission `json:"permissions,omitempty"`
+}
+
+// AliasPermission is one statement of an alias's policy (AddPermission's
+// members that lambda-controller compares).
+type AliasPermission struct {
+	StatementID   *string `json:"statementID,omitempty"`
+	Action        *string `json:"action,omitempty"`
+	Principal     *string `json:"principal,omitempty"`
+	SourceARN     *string `json:"sourceARN,omitempty"`
+	SourceAccount *string `json:"sourceAccount,omitempty"`
 }
 
 // AliasStatus is ACK's lambda Alias status; its ARN (the function's ARN, ":"

@@ -23,8 +23,8 @@ import (
 var rolloutKinds = map[string]bool{"Version": true, "Alias": true}
 
 // A Version and an Alias using every field of their structs, the alias
-// routing a share to a second version and back on one version with its
-// explicit empty weights, are accepted by the real lambda CRD with strict
+// routing a share to a second version with a permission, and back on one
+// version with its explicit empty weights, are accepted by the real lambda CRD with strict
 // field validation.
 func TestVersionAndAliasSatisfyTheRealLambdaCRD(t *testing.T) {
 	version := &ack.Version{
@@ -34,6 +34,9 @@ func TestVersionAndAliasSatisfyTheRealLambdaCRD(t *testing.T) {
 			Description: ptr.To("code 47DEQpj8")},
 	}
 	canary := alias("orders-live-canary", map[string]*float64{"7": ptr.To(0.1)})
+	canary.Spec.Permissions = []*ack.AliasPermission{{StatementID: ptr.To("orders-rule"), Action: ptr.To("lambda:InvokeFunction"),
+		Principal: ptr.To("events.amazonaws.com"), SourceARN: ptr.To("arn:aws:events:eu-west-1:123456789012:rule/dev-bus/orders"),
+		SourceAccount: ptr.To("123456789012")}}
 	promoted := alias("orders-live-promoted", map[string]*float64{})
 	for _, obj := range []client.Object{version, canary, promoted} {
 		//nolint:staticcheck // Patch with client.Apply is the one SSA call that takes a field validation option.

@@ -13,14 +13,15 @@ package localack
 //     operator does not set).
 //   - an Alias is made by CreateAlias and changed by UpdateAlias on a new
 //     generation, with its RoutingConfig only when the spec has one, and
-//     the RevisionId of its status; ACK reports the alias's ARN and
-//     revision.
+//     the RevisionId of its status, and its policy made the spec's
+//     permissions; ACK reports the alias's ARN and revision.
 //
 // Without a local AWS both are reported as any kind is (playStatus). Not
 // played: ACK's write-back of what Lambda answers into the spec.
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 
 	ackv1alpha1 "github.com/aws-controllers-k8s/runtime/apis/core/v1alpha1"
@@ -30,6 +31,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/eventstack-io/eventstack-operator/internal/ack"
+	"github.com/eventstack-io/eventstack-operator/internal/awsapi"
 )
 
 // nothingPublished is lambda-controller's terminal message when Lambda
@@ -116,6 +118,9 @@ func reconcileAlias(ctx context.Context, a *awsSide, obj ack.Object, account str
 			arn, rev = out.AliasArn, out.RevisionId
 		}
 	}
+	if err == nil {
+		err = a.syncAliasPermissions(ctx, o)
+	}
 	if err != nil {
 		setRecoverable(obj, awsMessage(err))
 		return true, true, nil
@@ -124,6 +129,61 @@ func reconcileAlias(ctx context.Context, a *awsSide, obj ack.Object, account str
 	o.Status.RevisionID = rev
 	syncedNow(obj)
 	return true, true, nil
+}
+
+// syncAliasPermissions makes the alias's policy the spec's permissions, as
+// lambda-controller's syncPermissions does: a statement the spec lacks is
+// removed, one it adds is added (a statement changed under the same ID is
+// not played).
+func (a *awsSide) syncAliasPermissions(ctx context.Context, o *ack.Alias) error {
+	fn, name := ptr.Deref(o.Spec.FunctionName, ""), ptr.Deref(o.Spec.Name, "")
+	have, err := a.aliasStatements(ctx, fn+":"+name)
+	if err != nil {
+		return err
+	}
+	want := map[string]*ack.AliasPermission{}
+	for _, p := range o.Spec.Permissions {
+		want[ptr.Deref(p.StatementID, "")] = p
+	}
+	for sid := range have {
+		if want[sid] == nil {
+			if _, err := a.lambda.RemovePermission(ctx, &lambda.RemovePermissionInput{FunctionName: &fn, Qualifier: &name,
+				StatementId: &sid}); err != nil {
+				return err
+			}
+		}
+	}
+	for sid, p := range want {
+		if !have[sid] {
+			if _, err := a.lambda.AddPermission(ctx, &lambda.AddPermissionInput{FunctionName: ptr.To(fn + ":" + name),
+				StatementId: p.StatementID, Action: p.Action, Principal: p.Principal, SourceArn: p.SourceARN,
+				SourceAccount: p.SourceAccount}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// aliasStatements are the statement IDs of an alias's policy (GetPolicy
+// answers ResourceNotFoundException for an empty one).
+func (a *awsSide) aliasStatements(ctx context.Context, qualified string) (map[string]bool, error) {
+	out, err := a.lambda.GetPolicy(ctx, &lambda.GetPolicyInput{FunctionName: &qualified})
+	if awsapi.IsNotFound(err) {
+		return map[string]bool{}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var doc struct{ Statement []struct{ Sid string } }
+	if err := json.Unmarshal([]byte(ptr.Deref(out.Policy, "")), &doc); err != nil {
+		return nil, err
+	}
+	have := map[string]bool{}
+	for _, st := range doc.Statement {
+		have[st.Sid] = true
+	}
+	return have, nil
 }
 
 // routingOf is the RoutingConfig lambda-controller sends: none when the spec

@@ -17,7 +17,8 @@ import (
 // With a local AWS the stand-in publishes a Version once, as lambda-controller
 // does (its number and ARN in the status, no ARN in ackResourceMetadata), a
 // second Version of unchanged code ends Terminal, and an Alias is made and
-// its weights changed by a new generation.
+// its weights and policy changed by a new generation (a statement the spec
+// lacks removed).
 func TestVersionsAndAliasesAreMadeInTheLocalAWS(t *testing.T) {
 	ctx := context.Background()
 	srv := localaws.New()
@@ -65,7 +66,20 @@ func TestVersionsAndAliasesAreMadeInTheLocalAWS(t *testing.T) {
 	p.reconciled[live.UID] = live.Generation
 	live.Generation++
 	live.Spec.RoutingConfig = &ack.AliasRoutingConfiguration{AdditionalVersionWeights: map[string]*float64{"2": ptr.To(0.25)}}
+	live.Spec.Permissions = []*ack.AliasPermission{{StatementID: ptr.To("rule"), Action: ptr.To("lambda:InvokeFunction"),
+		Principal: ptr.To("events.amazonaws.com"), SourceARN: ptr.To("arn:aws:events:us-east-1:" + srv.AccountID + ":rule/b/r")}}
+	if _, err := lc.AddPermission(ctx, &lambda.AddPermissionInput{FunctionName: aws.String("f:live"), StatementId: aws.String("stray"),
+		Action: aws.String("lambda:InvokeFunction"), Principal: aws.String("sns.amazonaws.com")}); err != nil {
+		t.Fatal(err)
+	}
 	reconcileOK(t, p, live)
+	policy, err := lc.GetPolicy(ctx, &lambda.GetPolicyInput{FunctionName: aws.String("f"), Qualifier: aws.String("live")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if doc := ptr.Deref(policy.Policy, ""); !strings.Contains(doc, `"Sid":"rule"`) || strings.Contains(doc, "stray") {
+		t.Errorf("the alias's policy is not the spec's permissions: %s", doc)
+	}
 	got, err := lc.GetAlias(ctx, &lambda.GetAliasInput{FunctionName: aws.String("f"), Name: aws.String("live")})
 	if err != nil {
 		t.Fatal(err)
