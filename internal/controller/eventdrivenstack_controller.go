@@ -39,7 +39,7 @@ import (
 // +kubebuilder:rbac:groups=sqs.services.k8s.aws,resources=queues,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups=sns.services.k8s.aws,resources=topics;subscriptions,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups=dynamodb.services.k8s.aws,resources=tables,verbs=get;list;watch;create;update;patch;delete
-// +kubebuilder:rbac:groups=lambda.services.k8s.aws,resources=functions;eventsourcemappings,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups=lambda.services.k8s.aws,resources=functions;eventsourcemappings;versions;aliases,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups=sfn.services.k8s.aws,resources=statemachines,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups=iam.services.k8s.aws,resources=roles,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups=cloudwatch.services.k8s.aws,resources=metricalarms,verbs=get;list;watch;create;update;patch;delete

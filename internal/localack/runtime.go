@@ -129,9 +129,8 @@ func (p *Player) triggered(obj ack.Object) bool {
 	p.mu.Lock()
 	last, seen := p.reconciled[obj.GetUID()]
 	p.mu.Unlock()
-	st := obj.ACKStatus()
 	switch {
-	case st.ARN() == "" && !terminal(obj):
+	case !made(obj) && !terminal(obj):
 		return true // created
 	case !seen:
 		return changedSinceReported(obj) || !synced(obj) && !terminal(obj)

@@ -17,7 +17,11 @@ package localaws
 //     GetEventSourceMapping, UpdateEventSourceMapping, DeleteEventSourceMapping
 //     (202 for the three that change one) and ListEventSourceMappings;
 //   - resource-based policies (lambda.go): AddPermission, GetPolicy,
-//     RemovePermission.
+//     RemovePermission;
+//   - versions and aliases (lambda_versions.go, for issue 22's Version and
+//     Alias kinds): PublishVersion, ListVersionsByFunction, GetFunction and
+//     GetFunctionConfiguration of a version or alias, DeleteFunction of a
+//     version, CreateAlias, GetAlias, UpdateAlias, DeleteAlias.
 //
 // Any other route answers 404 UnknownOperationException.
 //
@@ -225,6 +229,11 @@ type lambdaFunction struct {
 	rev, settledRev string
 	settleAt        time.Time
 	lastModified    time.Time
+	// versions are the published versions in order, published the last
+	// number given; aliases are by name (lambda_versions.go).
+	versions  []*lambdaVersion
+	published int
+	aliases   map[string]*lambdaAlias
 }
 
 // fnKey keys a function by its account and name.
@@ -1038,12 +1047,11 @@ type concurrencyOut struct {
 }
 
 func (s *Server) getFunction(p lambdaParams, _ []byte) (int, any, *apiError) {
-	f, err := s.lookupQualified(p)
+	f, cfg, err := s.qualifiedView(p)
 	if err != nil {
 		return 0, nil, err
 	}
-	now := time.Now()
-	out := getFunctionOut{Configuration: s.view(f, now), Tags: f.tags}
+	out := getFunctionOut{Configuration: cfg, Tags: f.tags}
 	if c := f.cfg.Code; c.ImageURI != "" {
 		repo, _, _ := strings.Cut(c.ImageURI, "@")
 		if i := strings.LastIndex(repo, ":"); i > strings.LastIndex(repo, "/") {
@@ -1060,28 +1068,12 @@ func (s *Server) getFunction(p lambdaParams, _ []byte) (int, any, *apiError) {
 	return http.StatusOK, out, nil
 }
 
-// lookupQualified finds the function of a GetFunction-like request, whose
-// Qualifier (query or name) may only be $LATEST.
-func (s *Server) lookupQualified(p lambdaParams) (*lambdaFunction, *apiError) {
-	name := p.name
-	if q := p.query.Get("Qualifier"); q != "" {
-		n, nq, ok := parseFunctionName(p.name)
-		if ok && nq != "" && nq != q {
-			return nil, lambdaInvalid("The derived qualifier from the function name does not match the specified qualifier.")
-		}
-		if ok {
-			name = n + ":" + q
-		}
-	}
-	return s.lookupFunction(name, "")
-}
-
 func (s *Server) getFunctionConfiguration(p lambdaParams, _ []byte) (int, any, *apiError) {
-	f, err := s.lookupQualified(p)
+	_, cfg, err := s.qualifiedView(p)
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, s.view(f, time.Now()), nil
+	return http.StatusOK, cfg, nil
 }
 
 // updateConflict is Lambda's answer to a change while one is in progress.
@@ -1209,6 +1201,9 @@ func (s *Server) deleteFunction(p lambdaParams, _ []byte) (int, any, *apiError) 
 		return 0, nil, lambdaInvalid("$LATEST version cannot be deleted without deleting the function.")
 	}
 	key := fnKey(s.account(), name)
+	if s.functions[key] != nil && q != "" && isNumber(q) {
+		return s.deleteVersion(s.functions[key], q)
+	}
 	if s.functions[key] == nil || q != "" {
 		return 0, nil, lambdaNotFound("Function not found: " + s.functionArn(name, q))
 	}
