@@ -99,6 +99,21 @@ type Decision struct {
 // DefaultKeepVersions is how many versions before the live one are kept.
 const DefaultKeepVersions = 3
 
+// RoutingOf is what the live alias routes for a rollout's status: all to the
+// live version, but the trial's weight to the trial while it shifts, and
+// all to the trial while it is verified. The decision's Routing is always
+// the routing of its status, so that the alias can be rendered from the
+// status alone (after a restart too).
+func RoutingOf(st v1alpha1.RolloutStatus) Routing {
+	switch st.Phase {
+	case v1alpha1.RolloutShifting:
+		return Routing{Version: st.Live, Additional: st.Trial, Weight: st.TrialWeight}
+	case v1alpha1.RolloutVerifying:
+		return Routing{Version: st.Trial}
+	}
+	return Routing{Version: st.Live}
+}
+
 // Steps are the trial's weights, in percent, step by step: the last is 100.
 func Steps(spec v1alpha1.FunctionRollout) []int32 {
 	switch spec.Strategy {
@@ -116,6 +131,12 @@ func Steps(spec v1alpha1.FunctionRollout) []int32 {
 
 // Decide decides where the alias sends the traffic now, and what comes next.
 func Decide(in Input) Decision {
+	d := decide(in)
+	d.Routing = RoutingOf(d.Status)
+	return d
+}
+
+func decide(in Input) Decision {
 	st := in.Status
 	switch {
 	case in.Published.Version == "":
@@ -166,7 +187,7 @@ func trialRunning(st v1alpha1.RolloutStatus) bool {
 
 // hold keeps the status: all the traffic to the live version.
 func hold(st v1alpha1.RolloutStatus, event string) Decision {
-	return Decision{Status: st, Routing: Routing{Version: st.Live}, Event: event}
+	return Decision{Status: st, Event: event}
 }
 
 // start begins the trial of the published version, from the live one.
@@ -175,7 +196,7 @@ func start(in Input, event string) Decision {
 		Revision: in.Published.Revision, Steps: int32(len(Steps(in.Spec))), Started: since(in.Now), StepSince: since(in.Now)}
 	if in.Spec.PreTraffic != "" {
 		st.Phase = v1alpha1.RolloutChecking
-		return Decision{Status: st, Routing: Routing{Version: st.Live}, RunCheck: in.Spec.PreTraffic, Event: event}
+		return Decision{Status: st, RunCheck: in.Spec.PreTraffic, Event: event}
 	}
 	next := in
 	next.Status = st
@@ -195,7 +216,7 @@ func step(in Input, i int, event string) Decision {
 	if steps[i] == 100 {
 		return verify(in, st, event)
 	}
-	return Decision{Status: st, Routing: Routing{Version: st.Live, Additional: st.Trial, Weight: st.TrialWeight},
+	return Decision{Status: st,
 		After: interval(in.Spec), Event: event}
 }
 
@@ -208,7 +229,7 @@ func verify(in Input, st v1alpha1.RolloutStatus, event string) Decision {
 		return promote(next, event)
 	}
 	st.Phase, st.TrialWeight = v1alpha1.RolloutVerifying, 100
-	return Decision{Status: st, Routing: Routing{Version: st.Trial}, RunCheck: in.Spec.PostTraffic, Event: event}
+	return Decision{Status: st, RunCheck: in.Spec.PostTraffic, Event: event}
 }
 
 // shift moves to the next step once the current one has lasted its interval.
@@ -216,7 +237,7 @@ func shift(in Input) Decision {
 	st := in.Status
 	elapsed := in.Now.Sub(st.StepSince.Time)
 	if left := interval(in.Spec) - elapsed; left > 0 {
-		return Decision{Status: st, Routing: Routing{Version: st.Live, Additional: st.Trial, Weight: st.TrialWeight}, After: left}
+		return Decision{Status: st, After: left}
 	}
 	return step(in, int(st.Step), "")
 }
@@ -224,14 +245,9 @@ func shift(in Input) Decision {
 // afterCheck acts on a check's result: runs it when it has not run, rolls
 // back on an error, and otherwise carries on with next.
 func afterCheck(in Input, fn, what string, next func() Decision) Decision {
-	st := in.Status
-	routing := Routing{Version: st.Live}
-	if st.Phase == v1alpha1.RolloutVerifying {
-		routing = Routing{Version: st.Trial}
-	}
 	switch {
 	case in.Check == nil:
-		return Decision{Status: st, Routing: routing, RunCheck: fn}
+		return Decision{Status: in.Status, RunCheck: fn}
 	case in.Check.Err != "":
 		return rolledBack(in, fmt.Sprintf("%s check %s failed: %s", what, fn, in.Check.Err))
 	}
@@ -247,14 +263,14 @@ func promote(in Input, why string) Decision {
 
 func promoted(in Input, st v1alpha1.RolloutStatus, event string) Decision {
 	st.Phase, st.StepSince = v1alpha1.RolloutPromoted, since(in.Now)
-	return Decision{Status: st, Routing: Routing{Version: st.Live}, Event: event}
+	return Decision{Status: st, Event: event}
 }
 
 // rolledBack sends all the traffic back to the live version, and says why.
 func rolledBack(in Input, why string) Decision {
 	st := in.Status
 	st.Phase, st.TrialWeight, st.StepSince, st.Reason = v1alpha1.RolloutRolledBack, 0, since(in.Now), why
-	return Decision{Status: st, Routing: Routing{Version: st.Live},
+	return Decision{Status: st,
 		Event: fmt.Sprintf("version %s rolled back, all traffic to version %s: %s", st.Trial, st.Live, why)}
 }
 

@@ -62,6 +62,9 @@ func run(t *testing.T, spec v1alpha1.FunctionRollout, alarmAt time.Duration, che
 			in.Alarms = []Alarm{{Name: "fn-errors", State: "ALARM", Reason: "Threshold Crossed", Since: t0.Add(alarmAt)}}
 		}
 		d := Decide(in)
+		if d.Routing != RoutingOf(roundTrip(t, d.Status)) {
+			t.Fatalf("the decision routes %+v, its status read back %+v", d.Routing, RoutingOf(roundTrip(t, d.Status)))
+		}
 		out = append(out, d)
 		st = roundTrip(t, d.Status)
 		pending = nil
