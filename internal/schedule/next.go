@@ -1,8 +1,6 @@
 package schedule
 
 import (
-	"strconv"
-	"strings"
 	"time"
 )
 
@@ -29,8 +27,7 @@ func (s Schedule) Next(start, t time.Time) (time.Time, bool) {
 			at = time.Date(at.Year(), at.Month(), at.Day()+1, 0, 0, 0, 0, time.UTC)
 			continue
 		}
-		f := s.Cron
-		if matchField(fields[0], f[0], at.Minute(), at) && matchField(fields[1], f[1], at.Hour(), at) {
+		if matches(s.items[0], at.Minute(), at) && matches(s.items[1], at.Hour(), at) {
 			return at, true
 		}
 		at = at.Add(time.Minute)
@@ -41,68 +38,37 @@ func (s Schedule) Next(start, t time.Time) (time.Time, bool) {
 // dayMatches reports whether the day of at matches the day fields of a cron
 // expression (day of month, month, day of week, year).
 func (s Schedule) dayMatches(at time.Time) bool {
-	f := s.Cron
-	return matchField(fields[3], f[3], int(at.Month()), at) && matchField(fields[5], f[5], at.Year(), at) &&
-		matchField(fields[2], f[2], at.Day(), at) && matchField(fields[4], f[4], int(at.Weekday())+1, at)
+	return matches(s.items[3], int(at.Month()), at) && matches(s.items[5], at.Year(), at) &&
+		matches(s.items[2], at.Day(), at) && matches(s.items[4], int(at.Weekday())+1, at)
 }
 
-// matchField reports whether value (of the day at) matches one field.
-func matchField(fl field, expr string, value int, at time.Time) bool {
-	if expr == "?" {
+// matches reports whether value (of the day at) matches a field's items; a
+// field of ? (no items) matches anything.
+func matches(items []item, value int, at time.Time) bool {
+	if items == nil {
 		return true
 	}
-	for _, item := range strings.Split(expr, ",") {
-		if fl.matchItem(item, value, at) {
+	for _, it := range items {
+		if it.matches(value, at) {
 			return true
 		}
 	}
 	return false
 }
 
-func (f field) matchItem(item string, value int, at time.Time) bool {
+func (it item) matches(value int, at time.Time) bool {
 	lastDay := time.Date(at.Year(), at.Month()+1, 0, 0, 0, 0, 0, time.UTC).Day()
-	base, step, stepped := strings.Cut(item, "/")
-	every := 1
-	if stepped {
-		every, _ = strconv.Atoi(step)
+	switch it.kind {
+	case lastDayItem:
+		return value == lastDay
+	case nearestWeekdayItem:
+		return at.Day() == nearestWeekday(at, it.lo, lastDay)
+	case lastWeekdayItem:
+		return value == it.lo && at.Day()+7 > lastDay
+	case nthWeekdayItem:
+		return value == it.lo && (at.Day()-1)/7+1 == it.nth
 	}
-	switch {
-	case base == "L" && f.name == "day-of-month":
-		return at.Day() == lastDay
-	case base == "L": // day-of-week: the last day of the week, Saturday
-		return value == 7
-	case strings.HasSuffix(base, "W"):
-		return at.Day() == nearestWeekday(at, f.number(strings.TrimSuffix(base, "W")), lastDay)
-	case strings.HasSuffix(base, "L") && f.names != nil: // 6L: the month's last Friday
-		return value == f.number(strings.TrimSuffix(base, "L")) && at.Day()+7 > lastDay
-	case strings.Contains(base, "#"):
-		day, nth, _ := strings.Cut(base, "#")
-		n, _ := strconv.Atoi(nth)
-		return value == f.number(day) && (at.Day()-1)/7+1 == n
-	}
-	lo, hi := f.min, f.max
-	if base != "*" {
-		from, to, isRange := strings.Cut(base, "-")
-		lo = f.number(from)
-		hi = lo
-		if isRange {
-			hi = f.number(to)
-		} else if stepped {
-			hi = f.max // 0/15: from 0, every 15
-		}
-	}
-	return value >= lo && value <= hi && (value-lo)%every == 0
-}
-
-// number reads a value or a name of the field (checked by Parse).
-func (f field) number(s string) int {
-	for i, n := range f.names {
-		if strings.EqualFold(s, n) {
-			return i + 1
-		}
-	}
-	n, _ := strconv.Atoi(s)
-	return n
+	return value >= it.lo && value <= it.hi && (value-it.lo)%it.step == 0
 }
 
 // nearestWeekday is the weekday nearest to day n of at's month, within it.

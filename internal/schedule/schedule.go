@@ -24,6 +24,8 @@ type Schedule struct {
 	Rate time.Duration
 	// Cron holds a cron expression's fields, in order; nil for rate.
 	Cron []string
+	// items are the fields read, for Next (nil for ?).
+	items [6][]item
 }
 
 var (
@@ -96,87 +98,131 @@ func parseCron(body string) (Schedule, error) {
 	if len(parts) != len(fields) || strings.Join(parts, " ") != body {
 		return Schedule{}, fmt.Errorf("cron(%s) has %d fields: EventBridge's cron takes six, separated by one space (minutes hours day-of-month month day-of-week year)", body, len(parts))
 	}
+	out := Schedule{Cron: parts}
 	for i, p := range parts {
-		if err := fields[i].check(p); err != nil {
+		items, err := fields[i].parse(p)
+		if err != nil {
 			return Schedule{}, fmt.Errorf("cron %s field %q: %w", fields[i].name, p, err)
 		}
+		out.items[i] = items
 	}
 	dom, dow := parts[2], parts[4]
 	if (dom == "?") == (dow == "?") {
 		return Schedule{}, fmt.Errorf("cron(%s): one of day-of-month (%s) and day-of-week (%s) must be ?, and only one: EventBridge does not take both", body, dom, dow)
 	}
-	return Schedule{Cron: parts}, nil
+	return out, nil
 }
 
-// check reads one field: ?, or a comma-separated list of *, values, ranges,
-// increments (x/n) and the field's wildcards.
-func (f field) check(p string) error {
+// itemKind is what one item of a cron field matches.
+type itemKind int
+
+const (
+	// values lo to hi, every step.
+	valuesItem itemKind = iota
+	// L in day-of-month: the month's last day (in day-of-week, L is
+	// Saturday: the value 7).
+	lastDayItem
+	// nW: the weekday nearest day lo of the month.
+	nearestWeekdayItem
+	// dL: the month's last weekday lo.
+	lastWeekdayItem
+	// d#n: the month's nth weekday lo.
+	nthWeekdayItem
+)
+
+// item is one comma-separated item of a cron field, read.
+type item struct {
+	kind              itemKind
+	lo, hi, step, nth int
+}
+
+// parse reads one field: ? (nil: any), or a comma-separated list of *,
+// values, ranges, increments (x/n) and the field's wildcards.
+func (f field) parse(p string) ([]item, error) {
 	if p == "?" {
 		if !strings.Contains(f.extra, "?") {
-			return fmt.Errorf("? is for day-of-month and day-of-week only")
+			return nil, fmt.Errorf("? is for day-of-month and day-of-week only")
 		}
-		return nil
+		return nil, nil
 	}
-	for _, item := range strings.Split(p, ",") {
-		if err := f.item(item); err != nil {
-			return err
+	var out []item
+	for _, s := range strings.Split(p, ",") {
+		it, err := f.item(s)
+		if err != nil {
+			return nil, err
 		}
+		out = append(out, it)
 	}
-	return nil
+	return out, nil
 }
 
-func (f field) item(item string) error {
-	base, step, stepped := strings.Cut(item, "/")
+func (f field) item(s string) (item, error) {
+	base, step, stepped := strings.Cut(s, "/")
+	it := item{kind: valuesItem, lo: f.min, hi: f.max, step: 1}
 	if stepped {
-		if n, err := strconv.Atoi(step); err != nil || n < 1 {
-			return fmt.Errorf("increment %q is not a positive whole number", step)
+		n, err := strconv.Atoi(step)
+		if err != nil || n < 1 {
+			return it, fmt.Errorf("increment %q is not a positive whole number", step)
 		}
+		it.step = n
 	}
+	var err error
 	switch {
 	case base == "*":
-		return nil
+		return it, nil
 	case base == "L" && strings.Contains(f.extra, "L") && !stepped:
-		return nil
+		if f.names != nil { // day-of-week: the last day of the week
+			return item{kind: valuesItem, lo: 7, hi: 7, step: 1}, nil
+		}
+		return item{kind: lastDayItem}, nil
 	case strings.Contains(f.extra, "W") && strings.HasSuffix(base, "W") && !stepped:
-		return f.value(strings.TrimSuffix(base, "W"))
+		it = item{kind: nearestWeekdayItem}
+		it.lo, err = f.value(strings.TrimSuffix(base, "W"))
+		return it, err
 	case strings.Contains(f.extra, "L") && strings.HasSuffix(base, "L") && f.names != nil && !stepped:
-		return f.value(strings.TrimSuffix(base, "L")) // 6L: the last Friday
+		it = item{kind: lastWeekdayItem} // 6L: the last Friday
+		it.lo, err = f.value(strings.TrimSuffix(base, "L"))
+		return it, err
 	case strings.Contains(f.extra, "#") && strings.Contains(base, "#"):
 		day, nth, _ := strings.Cut(base, "#")
-		if err := f.value(day); err != nil {
-			return err
+		it = item{kind: nthWeekdayItem}
+		if it.lo, err = f.value(day); err != nil {
+			return it, err
 		}
-		if n, err := strconv.Atoi(nth); err != nil || n < 1 || n > 5 {
-			return fmt.Errorf("%q: the week after # is 1 to 5", base)
+		if it.nth, err = strconv.Atoi(nth); err != nil || it.nth < 1 || it.nth > 5 {
+			return it, fmt.Errorf("%q: the week after # is 1 to 5", base)
 		}
-		return nil
+		return it, nil
 	}
 	lo, hi, isRange := strings.Cut(base, "-")
-	if err := f.value(lo); err != nil {
-		return err
+	if it.lo, err = f.value(lo); err != nil {
+		return it, err
 	}
-	if isRange {
-		return f.value(hi)
+	switch {
+	case isRange:
+		it.hi, err = f.value(hi)
+	case !stepped:
+		it.hi = it.lo // one value; 0/15 is from 0 to the end, every 15
 	}
-	return nil
+	return it, err
 }
 
-// value checks a number in the field's range, or one of its names.
-func (f field) value(s string) error {
-	for _, n := range f.names {
+// value reads a number in the field's range, or one of its names.
+func (f field) value(s string) (int, error) {
+	for i, n := range f.names {
 		if strings.EqualFold(s, n) {
-			return nil
+			return i + 1, nil
 		}
 	}
 	n, err := strconv.Atoi(s)
 	if err != nil {
 		if f.names != nil {
-			return fmt.Errorf("%q is not a number from %d to %d or one of %s", s, f.min, f.max, strings.Join(f.names, ","))
+			return 0, fmt.Errorf("%q is not a number from %d to %d or one of %s", s, f.min, f.max, strings.Join(f.names, ","))
 		}
-		return fmt.Errorf("%q is not a number from %d to %d", s, f.min, f.max)
+		return 0, fmt.Errorf("%q is not a number from %d to %d", s, f.min, f.max)
 	}
 	if n < f.min || n > f.max {
-		return fmt.Errorf("%d is outside %d-%d", n, f.min, f.max)
+		return 0, fmt.Errorf("%d is outside %d-%d", n, f.min, f.max)
 	}
-	return nil
+	return n, nil
 }
