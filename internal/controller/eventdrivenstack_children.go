@@ -62,6 +62,7 @@ func (r *EventDrivenStackReconciler) observe(ctx context.Context, s *scope) erro
 	s.observed.Account = r.account(ctx, s)
 	// Render decides which roles' ARNs are withheld (render.Inputs.Withheld).
 	s.observed = render.Inputs{Observed: s.observed, UnsyncedRoles: unsyncedRoles(s.observed, s.reported)}.Effective(s.stack)
+	s.observed.Deployed = deployedRevisions(s)
 	return nil
 }
 

@@ -81,6 +81,7 @@ func (r *EventDrivenStackReconciler) Reconcile(ctx context.Context, req ctrl.Req
 		{run: r.reconcileObserveRouting},
 		{run: r.reconcileLogGroups},
 		{run: r.reconcileRender},
+		{run: r.reconcileRollouts},
 		{run: r.reconcileProbe},
 		{run: r.reconcileChildren},
 		{run: r.reconcileRouting},
@@ -280,7 +281,8 @@ func (r *EventDrivenStackReconciler) reconcileRender(_ context.Context, s *scope
 // SetupWithManager watches the stacks and every ACK kind the operator creates.
 func (r *EventDrivenStackReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	b := ctrl.NewControllerManagedBy(mgr).
-		For(&v1alpha1.EventDrivenStack{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		// A spec change, or a kubectl eds rollout command (an annotation).
+		For(&v1alpha1.EventDrivenStack{}, builder.WithPredicates(predicate.Or[client.Object](predicate.GenerationChangedPredicate{}, rolloutCommands))).
 		WithOptions(controller.Options{
 			MaxConcurrentReconciles: max(1, r.MaxConcurrentReconciles),
 			RateLimiter:             r.rateLimiter(),

@@ -145,6 +145,11 @@ func decide(in Input) Decision {
 		// The first version: nothing to shift traffic from.
 		return promoted(in, v1alpha1.RolloutStatus{Function: st.Function, Live: in.Published.Version, Revision: in.Published.Revision},
 			"version "+in.Published.Version+" is live (the function's first)")
+	case in.Published.Revision != st.Revision && in.Published.Version == st.Live:
+		// The spec is back on the live version's code and configuration
+		// (a revert of a failed trial): nothing to shift.
+		return promoted(in, v1alpha1.RolloutStatus{Function: st.Function, Live: st.Live, Revision: in.Published.Revision},
+			"version "+st.Live+" is live: the spec is back on its code")
 	case in.Published.Revision != st.Revision:
 		event := "version " + in.Published.Version + " published: rollout started"
 		if trialRunning(st) {

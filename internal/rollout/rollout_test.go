@@ -197,6 +197,13 @@ func TestRolledBackAndSuperseded(t *testing.T) {
 		t.Errorf("rolled back, a fix published: %+v", d)
 	}
 
+	// A revert: the spec is back on the live version's code, whose Version
+	// child was kept; nothing to shift.
+	d = Decide(Input{Spec: spec, Status: back, Published: Published{Version: "1", Revision: "r1"}, Now: t0})
+	if d.Status.Phase != v1alpha1.RolloutPromoted || d.Routing != (Routing{Version: "1"}) || d.Status.Revision != "r1" || d.Status.Trial != "" {
+		t.Errorf("rolled back, reverted: %+v", d)
+	}
+
 	shifting := v1alpha1.RolloutStatus{Function: "fn", Phase: v1alpha1.RolloutShifting, Live: "1", Trial: "2", Revision: "r2",
 		TrialWeight: 10, Step: 1, Steps: 2, Started: since(t0), StepSince: since(t0)}
 	d = Decide(Input{Spec: spec, Status: shifting, Published: Published{Version: "3", Revision: "r3"}, Now: t0.Add(time.Minute)})
