@@ -15,13 +15,6 @@ import (
 	"github.com/eventstack-io/eventstack-operator/internal/render"
 )
 
-// rolloutKinds are the kinds of ack.Kinds that no builder of render makes
-// yet (issue 22 will): TestChildrenSatisfyTheRealACKCRDs cannot prove their
-// structs through the kitchen sink, TestVersionAndAliasSatisfyTheRealLambdaCRD
-// does. Once render builds them, that test fails until the kind leaves
-// this list.
-var rolloutKinds = map[string]bool{"Version": true, "Alias": true}
-
 // A Version and an Alias using every field of their structs, the alias
 // routing a share to a second version with a permission, and back on one
 // version with its explicit empty weights, are accepted by the real lambda CRD with strict
