@@ -18,14 +18,21 @@ import (
 func newRolloutCommand(s Streams) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "rollout",
-		Short: "Follow and steer the rollouts of a stack's functions (status, promote, abort)",
+		Short: "Follow and steer the rollouts of a stack's functions (status, promote, abort, undo)",
 		Long: `A function with spec.functions[].rollout gets a new Lambda version for each change
 of its code or configuration, and its live alias shifts the traffic to it step by
-step, rolled back by its alarms (docs/rollouts.md).`,
+step, rolled back by its alarms (docs/rollouts.md). promote and abort end a running
+trial; undo, once a version is promoted, puts the version live before it back.`,
 	}
 	root.AddCommand(newRolloutStatusCommand(s), newRolloutSteerCommand(s, rollout.Promote,
-		"Give the trial version all the traffic now, ending its rollout"),
-		newRolloutSteerCommand(s, rollout.Abort, "Send all the traffic back to the live version, ending the trial"))
+		"Give the trial version all the traffic now, ending its rollout", ""),
+		newRolloutSteerCommand(s, rollout.Abort, "Send all the traffic back to the live version, ending the trial", ""),
+		newRolloutSteerCommand(s, rollout.Undo, "Send all the traffic of a promoted version back to the version live before it",
+			`For when the live version is bad: the operator points the live alias at the newest
+version kept before it (spec.functions[].rollout.keepVersions; with none kept it does
+nothing, and says so in an event). The rollout is then RolledBack, the spec still
+naming the undone code: revert the spec to the previous version's code (which
+promotes it at once) or publish a fix. During a trial, use abort.`))
 	return root
 }
 
@@ -52,11 +59,12 @@ func newRolloutStatusCommand(s Streams) *cobra.Command {
 	return cmd
 }
 
-func newRolloutSteerCommand(s Streams, c rollout.Command, short string) *cobra.Command {
+func newRolloutSteerCommand(s Streams, c rollout.Command, short, long string) *cobra.Command {
 	k := &kubeFlags{warnings: s.Err}
 	cmd := &cobra.Command{
 		Use:     string(c) + " STACK FUNCTION",
 		Short:   short,
+		Long:    long,
 		Example: "  kubectl eds rollout " + string(c) + " event-driven-stack event-order-processor",
 		Args:    cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -73,6 +81,9 @@ func newRolloutSteerCommand(s Streams, c rollout.Command, short string) *cobra.C
 			}
 			fmt.Fprintf(s.Out, "%s asked for function %s of %s/%s: the operator acts on it at its next reconcile (kubectl eds rollout status %s %s)\n",
 				c, args[1], stack.Namespace, stack.Name, stack.Name, args[1])
+			if c == rollout.Undo {
+				fmt.Fprintf(s.Out, "the operator needs a version older than the live one kept (spec.functions[].rollout.keepVersions): with none, it does nothing and says so in an event (kubectl describe eventdrivenstack -n %s %s)\n", stack.Namespace, stack.Name)
+			}
 			return nil
 		},
 	}
@@ -80,10 +91,15 @@ func newRolloutSteerCommand(s Streams, c rollout.Command, short string) *cobra.C
 	return cmd
 }
 
-// steer writes a command for a function's running trial into the stack's
-// annotation, refusing one no trial would take.
+// steer writes a command for a function's rollout into the stack's
+// annotation, refusing one the rollout would not take: promote and abort
+// need a running trial, undo a promoted version.
 func steer(ctx context.Context, c client.Client, stack *v1alpha1.EventDrivenStack, fn string, cmd rollout.Command, now time.Time) error {
-	if err := trialRunning(stack, fn); err != nil {
+	check := trialRunning
+	if cmd == rollout.Undo {
+		check = undoable
+	}
+	if err := check(stack, fn); err != nil {
 		return err
 	}
 	original := stack.DeepCopy()
@@ -100,24 +116,58 @@ func steer(ctx context.Context, c client.Client, stack *v1alpha1.EventDrivenStac
 // trialRunning says why a function's rollout has no trial a command could
 // steer, or nil when it has one.
 func trialRunning(stack *v1alpha1.EventDrivenStack, fn string) error {
+	st, err := rolloutStatus(stack, fn)
+	if err != nil {
+		return err
+	}
+	switch st.Phase {
+	case v1alpha1.RolloutChecking, v1alpha1.RolloutShifting, v1alpha1.RolloutVerifying:
+		return nil
+	}
+	return fmt.Errorf("function %s has no trial running: its rollout is %s (live version %s)", fn, st.Phase, st.Live)
+}
+
+// undoable says why a function's live version cannot be undone, or nil when
+// it is promoted and not the function's first. The status lists no kept
+// versions: whether one older than the live one is kept, only the operator
+// knows.
+func undoable(stack *v1alpha1.EventDrivenStack, fn string) error {
+	st, err := rolloutStatus(stack, fn)
+	if err != nil {
+		return err
+	}
+	switch {
+	case st.Phase != v1alpha1.RolloutPromoted:
+		hint := "undo takes back a promoted version"
+		switch st.Phase {
+		case v1alpha1.RolloutChecking, v1alpha1.RolloutShifting, v1alpha1.RolloutVerifying:
+			hint = "a trial of version " + st.Trial + " is running: kubectl eds rollout abort " + stack.Name + " " + fn + " ends it"
+		case v1alpha1.RolloutRolledBack:
+			hint = "version " + st.Live + " already takes all the traffic; revert the spec to its code, or publish a fix"
+		}
+		return fmt.Errorf("function %s has no promoted version to undo: its rollout is %s (live version %s); %s", fn, st.Phase, orDash(st.Live), hint)
+	case st.Live == "1":
+		return fmt.Errorf("function %s has no earlier version: its live version 1 is its first", fn)
+	}
+	return nil
+}
+
+// rolloutStatus is a function's rollout in the stack's status, or why there
+// is none.
+func rolloutStatus(stack *v1alpha1.EventDrivenStack, fn string) (v1alpha1.RolloutStatus, error) {
 	has := false
 	for _, f := range stack.Spec.Functions {
 		has = has || (f.Name == fn && f.Rollout != nil)
 	}
 	if !has {
-		return fmt.Errorf("function %s of %s/%s has no rollout (spec.functions[].rollout)", fn, stack.Namespace, stack.Name)
+		return v1alpha1.RolloutStatus{}, fmt.Errorf("function %s of %s/%s has no rollout (spec.functions[].rollout)", fn, stack.Namespace, stack.Name)
 	}
 	for _, st := range stack.Status.Rollouts {
-		if st.Function != fn {
-			continue
+		if st.Function == fn {
+			return st, nil
 		}
-		switch st.Phase {
-		case v1alpha1.RolloutChecking, v1alpha1.RolloutShifting, v1alpha1.RolloutVerifying:
-			return nil
-		}
-		return fmt.Errorf("function %s has no trial running: its rollout is %s (live version %s)", fn, st.Phase, st.Live)
 	}
-	return fmt.Errorf("function %s has no rollout in the stack's status yet", fn)
+	return v1alpha1.RolloutStatus{}, fmt.Errorf("function %s has no rollout in the stack's status yet", fn)
 }
 
 // writeRollouts prints the stack's rollouts (one function's when fn is set).

@@ -22,10 +22,15 @@ func rollingStack() *v1alpha1.EventDrivenStack {
 	started := metav1.NewTime(rolloutNow.Add(-2 * time.Minute))
 	s := &v1alpha1.EventDrivenStack{ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "orders"}}
 	s.Spec.Functions = []v1alpha1.Function{{Name: "orders", Rollout: &v1alpha1.FunctionRollout{Strategy: v1alpha1.RolloutCanary, Percent: 10,
-		Interval: &metav1.Duration{Duration: 5 * time.Minute}}}, {Name: "billing", Rollout: &v1alpha1.FunctionRollout{Strategy: v1alpha1.RolloutAllAtOnce}}, {Name: "plain"}}
+		Interval: &metav1.Duration{Duration: 5 * time.Minute}}}, {Name: "billing", Rollout: &v1alpha1.FunctionRollout{Strategy: v1alpha1.RolloutAllAtOnce}}, {Name: "plain"},
+		{Name: "payments", Rollout: &v1alpha1.FunctionRollout{Strategy: v1alpha1.RolloutAllAtOnce}},
+		{Name: "fresh", Rollout: &v1alpha1.FunctionRollout{Strategy: v1alpha1.RolloutAllAtOnce}},
+		{Name: "pending", Rollout: &v1alpha1.FunctionRollout{Strategy: v1alpha1.RolloutAllAtOnce}}}
 	s.Status.Rollouts = []v1alpha1.RolloutStatus{
 		{Function: "orders", Phase: v1alpha1.RolloutShifting, Live: "3", Trial: "4", TrialWeight: 10, Step: 1, Steps: 2, Started: &started, StepSince: &started},
 		{Function: "billing", Phase: v1alpha1.RolloutRolledBack, Live: "7", Trial: "8", StepSince: &started, Reason: "alarm billing-errors is in ALARM"},
+		{Function: "payments", Phase: v1alpha1.RolloutPromoted, Live: "5", StepSince: &started},
+		{Function: "fresh", Phase: v1alpha1.RolloutPromoted, Live: "1", StepSince: &started},
 	}
 	return s
 }
@@ -74,6 +79,61 @@ func TestSteer(t *testing.T) {
 	} {
 		if err := steer(ctx, c, got.DeepCopy(), fn, rollout.Abort, rolloutNow); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: %v, want %q", fn, err, want)
+		}
+	}
+}
+
+// undo writes the annotation for a promoted version only, after the
+// function's other commands; it refuses a trial (abort ends it), a rolled
+// back rollout, a first version.
+func TestUndo(t *testing.T) {
+	scheme := runtime.NewScheme()
+	if err := v1alpha1.AddToScheme(scheme); err != nil {
+		t.Fatal(err)
+	}
+	stack := rollingStack()
+	stack.Annotations = map[string]string{rollout.AnnotationCommands: "orders=promote@2026-12-07T10:04:00Z"}
+	c := fake.NewClientBuilder().WithScheme(scheme).WithObjects(stack).Build()
+	ctx := context.Background()
+	if err := steer(ctx, c, stack.DeepCopy(), "payments", rollout.Undo, rolloutNow); err != nil {
+		t.Fatal(err)
+	}
+	got := &v1alpha1.EventDrivenStack{}
+	if err := c.Get(ctx, client.ObjectKeyFromObject(stack), got); err != nil {
+		t.Fatal(err)
+	}
+	if v := got.Annotations[rollout.AnnotationCommands]; v != "orders=promote@2026-12-07T10:04:00Z,payments=undo@2026-12-07T10:05:00Z" {
+		t.Errorf("annotation %q", v)
+	}
+	// Written from a stale read of the stack: the optimistic lock refuses.
+	if err := steer(ctx, c, stack.DeepCopy(), "payments", rollout.Undo, rolloutNow); err == nil || !strings.Contains(err.Error(), "writing the undo of function payments") {
+		t.Errorf("a stale stack: %v", err)
+	}
+	for fn, want := range map[string]string{
+		"orders":  "its rollout is Shifting (live version 3); a trial of version 4 is running: kubectl eds rollout abort orders orders ends it",
+		"billing": "its rollout is RolledBack (live version 7); version 7 already takes all the traffic",
+		"fresh":   "no earlier version: its live version 1 is its first",
+		"pending": "has no rollout in the stack's status yet",
+		"plain":   "has no rollout (spec.functions[].rollout)",
+	} {
+		if err := steer(ctx, c, got.DeepCopy(), fn, rollout.Undo, rolloutNow); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want %q", fn, err, want)
+		}
+	}
+}
+
+// The undo command says what the operator needs to act on it.
+func TestUndoCommand(t *testing.T) {
+	var out bytes.Buffer
+	cmd := newRolloutCommand(Streams{Out: &out, Err: &out})
+	cmd.SetOut(&out)
+	cmd.SetArgs([]string{"undo", "--help"})
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"undo STACK FUNCTION", "version kept before it", "with none kept it does\nnothing", "revert the spec"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("help lacks %q:\n%s", want, out.String())
 		}
 	}
 }

@@ -2,6 +2,9 @@ package controller
 
 import (
 	"context"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/api/equality"
 
 	"fmt"
 	"time"
@@ -43,9 +46,8 @@ func (r *EventDrivenStackReconciler) reconcileRollouts(ctx context.Context, s *s
 		}
 		in := rollout.Input{Spec: *f.Rollout, Status: render.RolloutOf(s.stack, f.Name), Published: published(s, f.Name),
 			Now: r.clock().Now(), Alarms: r.rolloutAlarms(s, f.Name)}
-		if st := in.Status.Started; st != nil {
-			in.Command = commands[f.Name].For(st.Time)
-		}
+		in.Command = rollout.CommandFor(commands[f.Name], in.Status)
+		in.Previous = rollout.PreviousOf(publishedVersions(s, f.Name), in.Status.Live, int(ptr.Deref(f.Rollout.KeepVersions, rollout.DefaultKeepVersions)))
 		d := rollout.Decide(in)
 		// A check runs once its phase was written and the alias routes as
 		// it says: a post-traffic check tests the trial taking all traffic.
@@ -65,7 +67,11 @@ func (r *EventDrivenStackReconciler) reconcileRollouts(ctx context.Context, s *s
 		if d.After > 0 {
 			res = soonest(res, requeue(r.clock().Wait(d.After)))
 		}
-		r.rolloutEvent(s, f.Name, d)
+		if !equality.Semantic.DeepEqual(d.Status, in.Status) {
+			// A transition: an event (a decision that changes nothing says
+			// it once, not at every reconcile).
+			r.rolloutEvent(s, f.Name, d)
+		}
 		out = append(out, d.Status)
 	}
 	s.stack.Status.Rollouts = out
@@ -229,4 +235,16 @@ var rolloutCommands = predicate.Funcs{
 	CreateFunc:  func(event.CreateEvent) bool { return false },
 	DeleteFunc:  func(event.DeleteEvent) bool { return false },
 	GenericFunc: func(event.GenericEvent) bool { return false },
+}
+
+// publishedVersions are the numbers of a function's published Version
+// children.
+func publishedVersions(s *scope, function string) []string {
+	var out []string
+	for component, obj := range s.observed.Children {
+		if v, ok := obj.(*ack.Version); ok && v != nil && v.Status.Version != nil && strings.HasPrefix(component, render.VersionKey(function, "")) {
+			out = append(out, *v.Status.Version)
+		}
+	}
+	return out
 }

@@ -15,7 +15,9 @@
 //
 // A watched alarm in ALARM, a failed check or an abort sends all the traffic
 // back to the live version (RolledBack) until another revision is published;
-// a revision published during a rollout supersedes the trial.
+// a revision published during a rollout supersedes the trial. An undo, once
+// promoted, sends all the traffic back to the version live before (RolledBack
+// too: the spec still names the undone code until it is reverted).
 package rollout
 
 import (
@@ -57,6 +59,9 @@ const (
 	Promote Command = "promote"
 	// Abort sends all the traffic back to the live version.
 	Abort Command = "abort"
+	// Undo, once a version is promoted, sends all the traffic back to the
+	// version live before it (Input.Previous); during a trial it aborts.
+	Undo Command = "undo"
 )
 
 // Input is what a decision is made from.
@@ -72,6 +77,9 @@ type Input struct {
 	// has not run.
 	Check   *Check
 	Command Command
+	// Previous is the newest kept version older than the live one, which
+	// an undo puts back live ("" when none is kept: PreviousOf).
+	Previous string
 }
 
 // Routing is what the live alias routes: all to Version but Weight percent
@@ -139,6 +147,10 @@ func Decide(in Input) Decision {
 func decide(in Input) Decision {
 	st := in.Status
 	switch {
+	case in.Command == Undo && st.Phase == v1alpha1.RolloutPromoted && !newRevision(in):
+		// Before the hold of an unpublished revision: the live version is
+		// bad whatever the spec publishes next.
+		return undo(in)
 	case in.Published.Version == "":
 		return hold(st, "")
 	case st.Live == "":
@@ -162,6 +174,8 @@ func decide(in Input) Decision {
 	switch in.Command {
 	case Abort:
 		return rolledBack(in, "aborted (kubectl eds rollout abort)")
+	case Undo:
+		return rolledBack(in, "aborted (kubectl eds rollout undo during a trial)")
 	case Promote:
 		return promote(in, "promoted (kubectl eds rollout promote)")
 	}
@@ -179,6 +193,28 @@ func decide(in Input) Decision {
 		return afterCheck(in, in.Spec.PostTraffic, "post-traffic", func() Decision { return promote(in, "post-traffic check passed") })
 	}
 	return shift(in)
+}
+
+// newRevision reports whether a version was published for another revision
+// than the status's (a trial to start, or a revert to promote).
+func newRevision(in Input) bool {
+	return in.Published.Version != "" && in.Published.Revision != in.Status.Revision
+}
+
+// undo sends all the traffic of a promoted rollout back to the previous
+// version. The status keeps the undone version's revision, which the spec
+// still names: the same revision published holds the status (no new trial
+// of the undone code), and a revert of the spec to the previous version's
+// code promotes it at once (its version is the live one).
+func undo(in Input) Decision {
+	st := in.Status
+	if in.Previous == "" {
+		return hold(st, fmt.Sprintf("undo of version %s: nothing done, no version older than it is kept (spec.functions[].rollout.keepVersions)", st.Live))
+	}
+	why := fmt.Sprintf("undone (kubectl eds rollout undo): version %s back live; revert the spec to its code", in.Previous)
+	return Decision{Status: v1alpha1.RolloutStatus{Function: st.Function, Phase: v1alpha1.RolloutRolledBack, Live: in.Previous, Trial: st.Live,
+		Revision: st.Revision, StepSince: since(in.Now), Reason: why},
+		Event: fmt.Sprintf("version %s undone, all traffic to version %s: %s", st.Live, in.Previous, why)}
 }
 
 // trialRunning reports whether a trial takes (or is about to take) traffic.
@@ -302,6 +338,35 @@ func since(t time.Time) *metav1.Time {
 	return &mt
 }
 
+// PreviousOf is the version an undo puts back live: the newest of versions
+// older than the live one, "" when there is none or none is kept (keep, the
+// spec's keepVersions, is 0). Versions are Lambda's numbers, as for Prune.
+func PreviousOf(versions []string, live string, keep int) string {
+	l, ok := versionNumber(live)
+	if !ok || keep <= 0 {
+		return ""
+	}
+	best := 0
+	for _, v := range versions {
+		if n, ok := versionNumber(v); ok && n < l && n > best {
+			best = n
+		}
+	}
+	if best == 0 {
+		return ""
+	}
+	return fmt.Sprint(best)
+}
+
+// versionNumber reads a Lambda version number ($LATEST is none).
+func versionNumber(v string) (int, bool) {
+	var n int
+	if _, err := fmt.Sscan(v, &n); err != nil || n <= 0 {
+		return 0, false
+	}
+	return n, true
+}
+
 // Prune lists the versions to delete: all but the live one, the trial and
 // the keep newest before the live one (versions are Lambda's numbers, in any
 // order).
@@ -311,8 +376,8 @@ func Prune(versions []string, live, trial string, keep int) []string {
 		if v == live || v == trial {
 			continue
 		}
-		var n int
-		if _, err := fmt.Sscan(v, &n); err != nil || n <= 0 {
+		n, ok := versionNumber(v)
+		if !ok {
 			continue // $LATEST, or not a version number
 		}
 		older = append(older, n)

@@ -294,3 +294,134 @@ func BenchmarkRolloutTimings(b *testing.B) {
 		})
 	}
 }
+
+// kubectl eds rollout undo: a promoted version goes out of traffic for the
+// previous kept one, once; the status holds until the spec is reverted,
+// which promotes the previous version at once; during a trial undo aborts;
+// with no previous version it does nothing and says so.
+func TestUndo(t *testing.T) {
+	spec := canary(10, 5*time.Minute)
+	promotedAt := t0.Add(-time.Hour)
+	promoted := v1alpha1.RolloutStatus{Function: "fn", Phase: v1alpha1.RolloutPromoted, Live: "3", Revision: "r3", StepSince: since(promotedAt)}
+	pub3 := Published{Version: "3", Revision: "r3"}
+	undoAt := t0
+	given := Given{Command: Undo, At: undoAt}
+	reason := "undone (kubectl eds rollout undo): version 2 back live; revert the spec to its code"
+
+	// decideAt decides at now with the command the controller would pass.
+	decideAt := func(st v1alpha1.RolloutStatus, pub Published, now time.Time, previous string) Decision {
+		return Decide(Input{Spec: spec, Status: st, Published: pub, Now: now, Command: CommandFor(given, st), Previous: previous})
+	}
+
+	undone := decideAt(promoted, pub3, undoAt.Add(time.Second), "2")
+	want := v1alpha1.RolloutStatus{Function: "fn", Phase: v1alpha1.RolloutRolledBack, Live: "2", Trial: "3", Revision: "r3",
+		StepSince: since(undoAt.Add(time.Second)), Reason: reason}
+	if !reflect.DeepEqual(undone.Status, want) || undone.Routing != (Routing{Version: "2"}) || undone.After != 0 || undone.RunCheck != "" ||
+		undone.Event != "version 3 undone, all traffic to version 2: "+reason {
+		t.Fatalf("undo of a promoted version:\n got %+v\nwant %+v", undone, want)
+	}
+
+	// Read back after a restart, with the same spec and the same command,
+	// the status holds: no event, no new trial of the undone code.
+	back := roundTrip(t, undone.Status)
+	for _, at := range []time.Time{undoAt.Add(time.Second), undoAt.Add(time.Hour)} {
+		d := decideAt(back, pub3, at, "1")
+		if !reflect.DeepEqual(d.Status, back) || d.Routing != (Routing{Version: "2"}) || d.Event != "" || d.After != 0 {
+			t.Errorf("undone, decided again at %s: %+v", at, d)
+		}
+	}
+	// An undo given in the second the undo was decided still counts for
+	// the RolledBack status, and changes nothing.
+	same := roundTrip(t, decideAt(promoted, pub3, undoAt, "2").Status)
+	if d := decideAt(same, pub3, undoAt, "1"); !reflect.DeepEqual(d.Status, same) || d.Event != "" {
+		t.Errorf("undone in the second of the undo, decided again: %+v", d)
+	}
+
+	// The spec reverted to version 2's code: promoted at once; the old
+	// undo does not take version 2 out in turn.
+	reverted := decideAt(back, Published{Version: "2", Revision: "r2"}, undoAt.Add(time.Minute), "1")
+	if reverted.Status.Phase != v1alpha1.RolloutPromoted || reverted.Status.Live != "2" || reverted.Status.Trial != "" ||
+		reverted.Status.Revision != "r2" || reverted.Routing != (Routing{Version: "2"}) || reverted.Event == "" {
+		t.Fatalf("reverted: %+v", reverted)
+	}
+	again := roundTrip(t, reverted.Status)
+	if d := decideAt(again, Published{Version: "2", Revision: "r2"}, undoAt.Add(2*time.Minute), "1"); !reflect.DeepEqual(d.Status, again) || d.Event != "" {
+		t.Errorf("reverted, the old undo re-applied: %+v", d)
+	}
+	// A new undo, given after the revert's promotion, counts.
+	later := Given{Command: Undo, At: undoAt.Add(3 * time.Minute)}
+	d := Decide(Input{Spec: spec, Status: again, Published: Published{Version: "2", Revision: "r2"}, Now: undoAt.Add(3 * time.Minute),
+		Command: CommandFor(later, again), Previous: "1"})
+	if d.Status.Phase != v1alpha1.RolloutRolledBack || d.Status.Live != "1" || d.Status.Trial != "2" {
+		t.Errorf("a second undo: %+v", d)
+	}
+
+	// An undo given before the version was promoted does not count.
+	old := Given{Command: Undo, At: promotedAt.Add(-time.Minute)}
+	if c := CommandFor(old, promoted); c != "" {
+		t.Errorf("an undo older than the promotion counts: %q", c)
+	}
+
+	// Undo while the spec's new code waits to be published: the live
+	// version is taken out all the same; once published, the trial starts
+	// from the previous version.
+	d = decideAt(promoted, Published{}, undoAt, "2")
+	if d.Status.Phase != v1alpha1.RolloutRolledBack || d.Status.Live != "2" {
+		t.Errorf("undo, nothing published: %+v", d)
+	}
+	d = decideAt(roundTrip(t, d.Status), Published{Version: "4", Revision: "r4"}, undoAt.Add(time.Minute), "2")
+	if d.Status.Phase != v1alpha1.RolloutShifting || d.Routing != (Routing{Version: "2", Additional: "4", Weight: 10}) {
+		t.Errorf("undone, a fix published: %+v", d)
+	}
+	// A new revision published with the undo: the trial starts from the
+	// live version (the undo is for a promoted status).
+	d = decideAt(promoted, Published{Version: "4", Revision: "r4"}, undoAt.Add(time.Second), "2")
+	if d.Status.Phase != v1alpha1.RolloutShifting || d.Status.Live != "3" || d.Status.Trial != "4" {
+		t.Errorf("undo with a new revision published: %+v", d)
+	}
+
+	// No previous version kept: nothing done, an event says why.
+	d = decideAt(promoted, pub3, undoAt, "")
+	if !reflect.DeepEqual(d.Status, promoted) || d.Routing != (Routing{Version: "3"}) ||
+		!strings.Contains(d.Event, "undo of version 3: nothing done, no version older than it is kept") {
+		t.Errorf("undo without a previous version: %+v", d)
+	}
+
+	// During a trial, undo aborts it.
+	shifting := v1alpha1.RolloutStatus{Function: "fn", Phase: v1alpha1.RolloutShifting, Live: "3", Trial: "4", Revision: "r4",
+		TrialWeight: 10, Step: 1, Steps: 2, Started: since(undoAt.Add(-time.Minute)), StepSince: since(undoAt.Add(-time.Minute))}
+	d = decideAt(shifting, Published{Version: "4", Revision: "r4"}, undoAt, "2")
+	if d.Status.Phase != v1alpha1.RolloutRolledBack || d.Status.Live != "3" || d.Status.Trial != "4" || d.Routing != (Routing{Version: "3"}) ||
+		!strings.Contains(d.Status.Reason, "aborted") {
+		t.Errorf("undo during a trial: %+v", d)
+	}
+	// ... and the aborted trial's status holds with it.
+	ab := roundTrip(t, d.Status)
+	if d := decideAt(ab, Published{Version: "4", Revision: "r4"}, undoAt.Add(time.Minute), "2"); !reflect.DeepEqual(d.Status, ab) || d.Event != "" {
+		t.Errorf("aborted by an undo, decided again: %+v", d)
+	}
+	// An undo older than the trial does not abort it.
+	if c := CommandFor(Given{Command: Undo, At: undoAt.Add(-2 * time.Minute)}, shifting); c != "" {
+		t.Errorf("an undo older than the trial counts: %q", c)
+	}
+}
+
+func TestPreviousOf(t *testing.T) {
+	for _, tc := range []struct {
+		versions []string
+		live     string
+		keep     int
+		want     string
+	}{
+		{[]string{"$LATEST", "1", "2", "3", "4"}, "3", 3, "2"},
+		{[]string{"4", "1", "3"}, "3", 3, "1"},
+		{[]string{"3", "4"}, "3", 3, ""},
+		{[]string{"1", "2", "3"}, "3", 0, ""},
+		{[]string{"1", "2", "3"}, "", 3, ""},
+		{nil, "3", 3, ""},
+	} {
+		if got := PreviousOf(tc.versions, tc.live, tc.keep); got != tc.want {
+			t.Errorf("PreviousOf(%v, %q, %d) = %q, want %q", tc.versions, tc.live, tc.keep, got, tc.want)
+		}
+	}
+}
