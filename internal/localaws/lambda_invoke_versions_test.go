@@ -16,6 +16,8 @@ import (
 	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/aws/smithy-go"
@@ -381,5 +383,40 @@ func TestEventBridgeDeliversToAliasVersion(t *testing.T) {
 	}
 	if versions["1"] != "one" || versions["2"] != "two" {
 		t.Fatalf("versions run: %v", versions)
+	}
+}
+
+// Step Functions' lambda:invoke (FunctionName qualified, or Qualifier) and a
+// Task whose Resource is a version's ARN run the version named, and
+// ExecutedVersion says which.
+func TestSFNInvokesVersions(t *testing.T) {
+	e := newDeliveryEnv(t)
+	rt := &versionRuntime{}
+	e.srv.SetFunctionRuntime(rt)
+	arn, _, _ := versionedFunction(t, e, false)
+	aliasArn := liveAlias(t, e, 0.25)
+	e.srv.SetRoutingDraw(func() float64 { return 0.1 }) // version 2
+	cx := ctx(t)
+	def := `{"StartAt":"Alias","States":{
+	 "Alias":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"` + aliasArn + `"},
+	   "ResultSelector":{"body.$":"$.Payload","version.$":"$.ExecutedVersion"},"ResultPath":"$.alias","Next":"Qualifier"},
+	 "Qualifier":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"orders","Qualifier":"1"},
+	   "ResultSelector":{"body.$":"$.Payload","version.$":"$.ExecutedVersion"},"ResultPath":"$.qualifier","Next":"Legacy"},
+	 "Legacy":{"Type":"Task","Resource":"` + arn + `:1","ResultPath":"$.legacy","End":true}}}`
+	in := sagaInput()
+	in.Name, in.Definition, in.Type = aws.String("versions"), aws.String(def), sfntypes.StateMachineTypeStandard
+	machine := aws.ToString(must(e.sfn.CreateStateMachine(cx, in))(t).StateMachineArn)
+	exec := aws.ToString(must(e.sfn.StartExecution(cx, &sfn.StartExecutionInput{StateMachineArn: &machine, Input: aws.String(`{}`)}))(t).ExecutionArn)
+	d := waitDone(t, e.sfn, exec)
+	if d.Status != "SUCCEEDED" {
+		t.Fatalf("execution: %s %q %q", d.Status, aws.ToString(d.Error), aws.ToString(d.Cause))
+	}
+	var out map[string]any
+	if err := json.Unmarshal([]byte(aws.ToString(d.Output)), &out); err != nil {
+		t.Fatal(err)
+	}
+	if !sameJSON(t, out["alias"], `{"body":"2:two","version":"2"}`) || !sameJSON(t, out["qualifier"], `{"body":"1:one","version":"1"}`) ||
+		out["legacy"] != "1:one" {
+		t.Fatalf("output: %s", aws.ToString(d.Output))
 	}
 }

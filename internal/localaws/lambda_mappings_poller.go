@@ -36,10 +36,11 @@ package localaws
 // Where it simplifies: only SQS sources are polled (Kinesis and DynamoDB
 // stream mappings are kept, not run); one poller per mapping (Lambda scales to many, up to
 // ScalingConfig.MaximumConcurrency), so a function's batches run one at a
-// time; while no FunctionRuntime is set, or the function does not exist or is
-// not Active, the poller does not receive (Lambda would, and fail the
-// batches), so that a local AWS without a runtime does not send messages to
-// dead-letter queues.
+// time; while no FunctionRuntime is set, or the function (or the version or
+// alias the mapping names) does not exist, or an unqualified mapping's
+// function is not Active, the poller does not receive (Lambda would, and
+// fail the batches), so that a local AWS without a runtime does not send
+// messages to dead-letter queues.
 
 import (
 	"context"
@@ -134,7 +135,7 @@ func (s *Server) esmPoll(ctx context.Context, m *lambdaMapping) {
 			s.sqsWait(ctx, time.Now().Add(esmPollWait))
 			continue
 		}
-		if state, _, _ := s.fnState(f, time.Now()); state != "Active" {
+		if state, _, _ := s.fnState(f, time.Now()); state != "Active" && qualifier == "" { // a version is Active
 			s.sqsWait(ctx, time.Now().Add(esmPollWait))
 			continue
 		}
