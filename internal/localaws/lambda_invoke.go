@@ -44,10 +44,10 @@ package localaws
 //     (its event invoke config's, else 2), after asyncRetryDelay and twice
 //     that (Lambda waits one then two minutes), then the event goes to the
 //     DeadLetterConfig target of the version run: an SQS queue (the payload
-//     as the body) or an SNS topic (as the message), with the message attributes Lambda sets: RequestID,
-//     ErrorCode (the response's HTTP status, 200) and ErrorMessage (its first
-//     KB). An event older than MaximumEventAgeInSeconds is dead-lettered
-//     without running. OnSuccess and OnFailure destinations are not played.
+//     as the body) or an SNS topic (as the message), with the message
+//     attributes Lambda sets: RequestID, ErrorCode (the response's HTTP
+//     status, 200) and ErrorMessage (its first KB). An event older than
+//     MaximumEventAgeInSeconds is dead-lettered without running. OnSuccess and OnFailure destinations are not played.
 //   - DryRun checks the function and answers 204.
 //
 // Every invocation writes to the function's log group (LoggingConfig.LogGroup,
@@ -62,8 +62,8 @@ package localaws
 // not found: <arn>" (the qualified ARN for a version or alias that does not
 // exist); 409 ResourceConflictException "The operation cannot be performed
 // at this time. The function is currently in the following state: Pending"
-// (or Failed); 400 InvalidRequestContentException for a
-// payload that is not JSON; 413 RequestTooLargeException beyond 6 MB
+// (or Failed); 400 InvalidRequestContentException for a payload that is
+// not JSON; 413 RequestTooLargeException beyond 6 MB
 // (RequestResponse) or 1 MB (Event) — though the server reads no request
 // body beyond 1 MiB (server.go's maxBody); 400 InvalidParameterValueException
 // for an unknown invocation type. Without a runtime, RequestResponse and
@@ -285,12 +285,12 @@ func (s *Server) invokeTarget(nameOrArn, qualifier string) (*lambdaFunction, str
 	if q == "" {
 		q = qualifier
 	}
+	f := s.functions[fnKey(s.account(), name)]
+	if f == nil || (q != "" && q != "$LATEST" && f.aliases[q] == nil && f.version(q) == nil) {
+		return nil, "", lambdaNotFound("Function not found: " + s.functionArn(name, q))
+	}
 	if q == "$LATEST" {
 		q = ""
-	}
-	f := s.functions[fnKey(s.account(), name)]
-	if f == nil || (q != "" && f.aliases[q] == nil && f.version(q) == nil) {
-		return nil, "", lambdaNotFound("Function not found: " + s.functionArn(name, q))
 	}
 	return f, q, nil
 }
