@@ -54,6 +54,10 @@ type lambdaState struct {
 	// creation order (what ListEventSourceMappings pages through).
 	mappings     map[string]*lambdaMapping
 	mappingOrder []string
+
+	// lambdaDraw draws a number in [0, 1) that routes an alias's
+	// invocation between its versions (SetRoutingDraw; nil: rand.Float64).
+	lambdaDraw func() float64
 }
 
 func newLambdaState() lambdaState {

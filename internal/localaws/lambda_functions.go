@@ -92,11 +92,13 @@ package localaws
 // (1-10000, 1-10 for a FIFO queue) and MaximumBatchingWindowInSeconds 0
 // (0-300, and above 0 when BatchSize is above 10), answers
 // FunctionResponseTypes [] when none, and refuses StartingPosition,
-// DestinationConfig and the stream settings. The function must exist (400
+// DestinationConfig and the stream settings. The function must exist, and
+// the version or alias a qualified FunctionName names (400
 // InvalidParameterValueException "Function does not exist", as Lambda
-// answers), then the queue in the fake SQS ("Error occurred while
-// ReceiveMessage. SQS Error Code: AWS.SimpleQueueService.NonExistentQueue.
-// SQS Error Message: The specified queue does not exist."). A second mapping
+// answers; FunctionArn keeps the qualifier), then the queue in the fake SQS
+// ("Error occurred while ReceiveMessage. SQS Error Code:
+// AWS.SimpleQueueService.NonExistentQueue. SQS Error Message: The specified
+// queue does not exist."). A second mapping
 // of the same function and queue answers 409 ResourceConflictException "An
 // event source mapping with SQS arn (" <arn> ") and function (" <name> ")
 // already exists. Please update or delete the existing mapping with UUID
@@ -129,12 +131,13 @@ package localaws
 //   - One region (Server.Region); functions and mappings live in the account
 //     of the request (see AccountID and AssumeRole), whatever account an ARN
 //     names. Resource-based policies are kept by function name.
-//   - There are no versions, aliases, layers, code signing configs, function
-//     URLs or provisioned concurrency: Publish is ignored, a qualifier other
-//     than $LATEST names nothing (404), any layer answers "Layer version
-//     <arn> does not exist." and any code signing config 404
-//     CodeSigningConfigNotFoundException. The permission operations keep
-//     their lax model: a Qualifier selects a separate policy unchecked.
+//   - There are no layers, code signing configs, function URLs or
+//     provisioned concurrency: any layer answers "Layer version <arn> does
+//     not exist." and any code signing config 404
+//     CodeSigningConfigNotFoundException. CreateFunction's and
+//     UpdateFunctionCode's Publish is ignored (PublishVersion publishes).
+//     The permission operations keep their lax model: a Qualifier selects a
+//     separate policy unchecked, and no policy is checked on invoke.
 //   - ECR images, VPC subnets and security groups, EFS access points, KMS
 //     keys, dead-letter and destination ARNs (except functions) are checked
 //     for form only; the role only for existence, not its trust policy.

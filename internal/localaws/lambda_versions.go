@@ -37,6 +37,13 @@ import (
 //     the weights (an empty map removes them), none leaves them. GetAlias
 //     answers no RoutingConfig when there are no weights. Each change gives
 //     the alias a new RevisionId, which UpdateAlias's RevisionId must match.
+//
+// Invoke runs them (lambda_invoke.go): a version with the configuration it
+// was published with, an alias its FunctionVersion or, with probability w,
+// the version of its weights {version: w}; so do event source mappings,
+// EventBridge and SNS deliveries and Step Functions tasks whose function ARN
+// is qualified. CreateEventSourceMapping and UpdateEventSourceMapping take a
+// version's or alias's ARN and keep it as FunctionArn.
 
 // lambdaVersion is a published version: $LATEST's configuration when it was
 // published (what the next PublishVersion compares), and the description
