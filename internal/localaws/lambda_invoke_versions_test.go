@@ -107,12 +107,12 @@ func versionedFunction(t *testing.T, e *dlvEnv, broken2 bool) (arn, sha1, sha2 s
 	return arn, aws.ToString(v1.CodeSha256), aws.ToString(v2.CodeSha256)
 }
 
-// liveAlias makes the alias "live" of orders at version 1 with {2: weight}.
-func liveAlias(t *testing.T, e *dlvEnv, weight float64) string {
+// liveAlias makes the alias "live" of orders at version 1 with {2: 0.25}.
+func liveAlias(t *testing.T, e *dlvEnv) string {
 	t.Helper()
 	out := must(e.lm.CreateAlias(ctx(t), &lambda.CreateAliasInput{FunctionName: aws.String("orders"), Name: aws.String("live"),
 		FunctionVersion: aws.String("1"), RoutingConfig: &lambdatypes.AliasRoutingConfiguration{
-			AdditionalVersionWeights: map[string]float64{"2": weight}}}))(t)
+			AdditionalVersionWeights: map[string]float64{"2": 0.25}}}))(t)
 	return aws.ToString(out.AliasArn)
 }
 
@@ -213,7 +213,7 @@ func TestLambdaInvokeAliasWeights(t *testing.T) {
 	rt := &versionRuntime{}
 	e.srv.SetFunctionRuntime(rt)
 	versionedFunction(t, e, true)
-	aliasArn := liveAlias(t, e, 0.25)
+	aliasArn := liveAlias(t, e)
 	draws := &cycleDraw{}
 	e.srv.SetRoutingDraw(draws.draw)
 
@@ -268,7 +268,7 @@ func TestMappingPollerInvokesAliasVersions(t *testing.T) {
 	rt := &versionRuntime{}
 	e.srv.SetFunctionRuntime(rt)
 	arn, _, _ := versionedFunction(t, e, true)
-	aliasArn := liveAlias(t, e, 0.25)
+	aliasArn := liveAlias(t, e)
 	draws := &cycleDraw{}
 	e.srv.SetRoutingDraw(draws.draw)
 	cx := ctx(t)
@@ -361,7 +361,7 @@ func TestEventBridgeDeliversToAliasVersion(t *testing.T) {
 	rt := &versionRuntime{}
 	e.srv.SetFunctionRuntime(rt)
 	arn, _, _ := versionedFunction(t, e, false)
-	aliasArn := liveAlias(t, e, 0.25)
+	aliasArn := liveAlias(t, e)
 	e.srv.SetRoutingDraw(func() float64 { return 0.9 }) // version 1
 	cx := ctx(t)
 	must(e.eb.PutRule(cx, &eventbridge.PutRuleInput{Name: aws.String("orders"), EventPattern: aws.String(`{"source":["shop"]}`)}))(t)
@@ -394,7 +394,7 @@ func TestSFNInvokesVersions(t *testing.T) {
 	rt := &versionRuntime{}
 	e.srv.SetFunctionRuntime(rt)
 	arn, _, _ := versionedFunction(t, e, false)
-	aliasArn := liveAlias(t, e, 0.25)
+	aliasArn := liveAlias(t, e)
 	e.srv.SetRoutingDraw(func() float64 { return 0.1 }) // version 2
 	cx := ctx(t)
 	def := `{"StartAt":"Alias","States":{
