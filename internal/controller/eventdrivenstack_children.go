@@ -210,6 +210,10 @@ func (r *EventDrivenStackReconciler) reconcileChildren(ctx context.Context, s *s
 			res = soonest(res, requeue(wait))
 			continue
 		}
+		if err := r.clearAliasWeights(ctx, obj, existing); err != nil {
+			errs = append(errs, fmt.Errorf("applying %s %s: %w", c.Kind, c.Name, err))
+			continue
+		}
 		applied, err := r.apply(ctx, obj)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("applying %s %s: %w", c.Kind, c.Name, err))

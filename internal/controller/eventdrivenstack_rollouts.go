@@ -9,11 +9,10 @@ import (
 	"fmt"
 	"time"
 
-	ackv1alpha1 "github.com/aws-controllers-k8s/runtime/apis/core/v1alpha1"
-
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
@@ -55,7 +54,7 @@ func (r *EventDrivenStackReconciler) reconcileRollouts(ctx context.Context, s *s
 			check, err := r.runCheck(ctx, s, f.Name, d.RunCheck, in.Status)
 			if err != nil {
 				errs = append(errs, err)
-				out = append(out, d.Status)
+				out = appendRollout(out, d.Status)
 				continue
 			}
 			in.Check = &check
@@ -72,11 +71,20 @@ func (r *EventDrivenStackReconciler) reconcileRollouts(ctx context.Context, s *s
 			// it once, not at every reconcile).
 			r.rolloutEvent(s, f.Name, d)
 		}
-		out = append(out, d.Status)
+		out = appendRollout(out, d.Status)
 	}
 	s.stack.Status.Rollouts = out
 	r.renderAliases(s)
 	return res, outcome.Deferred(outcome.Aggregate(errs))
+}
+
+// appendRollout adds a function's rollout status, once it has one (a
+// version was published).
+func appendRollout(out []v1alpha1.RolloutStatus, st v1alpha1.RolloutStatus) []v1alpha1.RolloutStatus {
+	if st.Phase == "" {
+		return out
+	}
+	return append(out, st)
 }
 
 // checkAgain is when a check waits for its phase to be written and the alias
@@ -200,26 +208,31 @@ func (r *EventDrivenStackReconciler) renderAliases(s *scope) {
 }
 
 // deployedRevisions are, by function component, the revision Lambda runs for
-// each function with a rollout: its Function child's, once ACK reported on
-// the operator's last change of it synced and Lambda settled it (render
-// makes the revision's Version child then).
+// each function with a rollout: its Function child's, once the stack's
+// status last written reports that child Ready at its generation (render
+// makes the revision's Version child then). The status, not ACK's own: after
+// an update lambda-controller reports the function synced with Lambda's
+// LastUpdateStatus still InProgress until its next resync, and the status
+// holds what the operator asked Lambda itself (reconcileProbe).
 func deployedRevisions(s *scope) map[string]string {
+	ready := map[string]int64{}
+	for _, c := range s.original.Status.Children {
+		if c.Kind == "Function" && c.State == v1alpha1.ChildReady {
+			ready[c.Name] = c.ObservedGeneration
+		}
+	}
 	out := map[string]string{}
 	for _, f := range s.stack.Spec.Functions {
 		if f.Rollout == nil {
 			continue
 		}
 		fn, ok := s.observed.Children[render.Key(refs.Function, f.Name)].(*ack.Function)
-		if !ok || fn == nil || fn.Annotations[render.AnnotationRevision] == "" {
+		if !ok || fn == nil || fn.Annotations[render.AnnotationRevision] == "" || ptr.Deref(fn.Status.CodeSHA256, "") == "" {
 			continue
 		}
-		synced := fn.Status.Condition(ackv1alpha1.ConditionTypeResourceSynced)
-		a := ack.KindOf(fn).Assess(fn)
-		if synced == nil || synced.Status != corev1.ConditionTrue || a.InProgress != "" || a.Stalled != "" ||
-			s.reported[status.ChildKey{Kind: "Function", Name: fn.Name}] != fn.Generation || ptr.Deref(fn.Status.CodeSHA256, "") == "" {
-			continue
+		if gen, ok := ready[fn.Name]; ok && gen == fn.Generation {
+			out[render.Key(refs.Function, f.Name)] = fn.Annotations[render.AnnotationRevision]
 		}
-		out[render.Key(refs.Function, f.Name)] = fn.Annotations[render.AnnotationRevision]
 	}
 	return out
 }
@@ -247,4 +260,24 @@ func publishedVersions(s *scope, function string) []string {
 		}
 	}
 	return out
+}
+
+// clearAliasWeights empties an Alias child's weights with a JSON merge patch
+// when it goes back to one version, before the apply says so: a server-side
+// apply that takes a map from some keys to none leaves it null, not {}
+// (kubernetes/kubernetes#104694 and #117447, seen with the test control
+// plane's kube-apiserver), which the lambda CRD refuses ("must be of type
+// object"), and lambda-controller needs the {} to clear Lambda's weights
+// (docs/ack-behaviour.md row 32). The merge patch removes the keys and keeps
+// the map; the apply that follows owns an empty map.
+func (r *EventDrivenStackReconciler) clearAliasWeights(ctx context.Context, obj, existing ack.Object) error {
+	want, ok := obj.(*ack.Alias)
+	have, _ := existing.(*ack.Alias)
+	if !ok || have == nil || want.Spec.RoutingConfig == nil || len(want.Spec.RoutingConfig.AdditionalVersionWeights) > 0 ||
+		have.Spec.RoutingConfig == nil || len(have.Spec.RoutingConfig.AdditionalVersionWeights) == 0 {
+		return nil
+	}
+	cleared := have.DeepCopy()
+	cleared.Spec.RoutingConfig.AdditionalVersionWeights = map[string]*float64{}
+	return r.Patch(ctx, cleared, client.MergeFrom(have))
 }

@@ -106,10 +106,10 @@ func (run *rolloutRun) until(what string, check func(s *v1alpha1.EventDrivenStac
 	run.t.Helper()
 	ctx := context.Background()
 	deadline := time.Now().Add(60 * time.Second)
-	var last error
+	var last, reconcileErr error
 	for time.Now().Before(deadline) {
 		if _, err := run.r.Reconcile(ctx, run.req); err != nil {
-			last = err
+			reconcileErr = err
 		}
 		if _, err := localack.PlayACK(ctx, k8s, fake, run.ns, nil); err != nil {
 			run.t.Fatal(err)
@@ -120,7 +120,13 @@ func (run *rolloutRun) until(what string, check func(s *v1alpha1.EventDrivenStac
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	run.t.Fatalf("%s: not within 60 s: %v", what, last)
+	var lines []string
+	for _, c := range getStack(run.t, run.ns, run.req.Name).Status.Children {
+		if c.Kind == "Version" || c.Kind == "Alias" || c.Kind == "Function" && strings.Contains(c.Name, rolledFunction) {
+			lines = append(lines, fmt.Sprintf("%s %s %s %s", c.Kind, c.Name, c.State, c.Message))
+		}
+	}
+	run.t.Fatalf("%s: not within 60 s: %v (last reconcile error: %v)\n%s", what, last, reconcileErr, strings.Join(lines, "\n"))
 	return nil
 }
 
