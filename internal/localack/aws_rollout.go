@@ -16,8 +16,9 @@ package localack
 //     the RevisionId of its status, and its policy made the spec's
 //     permissions; ACK reports the alias's ARN and revision.
 //
-// Without a local AWS both are reported as any kind is (playStatus). Not
-// played: ACK's write-back of what Lambda answers into the spec.
+// Without a local AWS both are reported as any kind is (playStatus). Of
+// ACK's write-back of what Lambda answers into the spec, only an alias's
+// routingConfig is played: none once Lambda answers no weights (row 34).
 
 import (
 	"context"
@@ -103,20 +104,26 @@ func reconcileAlias(ctx context.Context, a *awsSide, obj ack.Object, account str
 		return false, false, nil
 	}
 	var arn, rev *string
+	var routing *lambdatypes.AliasRoutingConfiguration
 	var err error
 	if obj.ACKStatus().ARN() == "" {
 		var out *lambda.CreateAliasOutput
 		if out, err = a.lambda.CreateAlias(ctx, &lambda.CreateAliasInput{FunctionName: o.Spec.FunctionName, Name: o.Spec.Name,
 			FunctionVersion: o.Spec.FunctionVersion, Description: o.Spec.Description, RoutingConfig: routingOf(o)}); err == nil {
-			arn, rev = out.AliasArn, out.RevisionId
+			arn, rev, routing = out.AliasArn, out.RevisionId, out.RoutingConfig
 		}
 	} else {
 		var out *lambda.UpdateAliasOutput
 		if out, err = a.lambda.UpdateAlias(ctx, &lambda.UpdateAliasInput{FunctionName: o.Spec.FunctionName, Name: o.Spec.Name,
 			FunctionVersion: o.Spec.FunctionVersion, Description: o.Spec.Description, RoutingConfig: routingOf(o),
 			RevisionId: o.Status.RevisionID}); err == nil {
-			arn, rev = out.AliasArn, out.RevisionId
+			arn, rev, routing = out.AliasArn, out.RevisionId, out.RoutingConfig
 		}
+	}
+	if err == nil && (routing == nil || len(routing.AdditionalVersionWeights) == 0) {
+		// Lambda answers no weights: ACK writes no routingConfig back
+		// into the spec (docs/ack-behaviour.md row 34).
+		o.Spec.RoutingConfig = nil
 	}
 	if err == nil {
 		err = a.syncAliasPermissions(ctx, o)

@@ -392,3 +392,17 @@ func isNumber(s string) bool {
 	_, err := strconv.Atoi(s)
 	return err == nil
 }
+
+// Provisioned concurrency, as lambda-controller's Version and Alias read it
+// after each create and update (GetProvisionedConcurrencyConfig with the
+// version or alias as Qualifier; a "not found" is none): this server keeps
+// none, so Get answers 404 ProvisionedConcurrencyConfigNotFoundException
+// ("No Provisioned Concurrency Config found for this function", Lambda's
+// message) for a function that exists, and so does Delete. Put is not
+// offered: the operator never asks for provisioned concurrency.
+func (s *Server) getProvisionedConcurrencyConfig(p lambdaParams, _ []byte) (int, any, *apiError) {
+	if _, _, err := s.function(p.name, p.query.Get("Qualifier"), func(string) string { return resourceNotFoundMessage }); err != nil {
+		return 0, nil, err
+	}
+	return 0, nil, &apiError{http.StatusNotFound, "ProvisionedConcurrencyConfigNotFoundException", "No Provisioned Concurrency Config found for this function"}
+}

@@ -94,6 +94,9 @@ func TestLambdaAliases(t *testing.T) {
 	_, err = e.lm.CreateAlias(ctx(t), &lambda.CreateAliasInput{FunctionName: aws.String("orders"), Name: aws.String("live"),
 		FunctionVersion: aws.String("1")})
 	wantCode(t, err, "ResourceConflictException", http.StatusConflict)
+	// No provisioned concurrency, as lambda-controller reads it after each change.
+	_, err = e.lm.GetProvisionedConcurrencyConfig(ctx(t), &lambda.GetProvisionedConcurrencyConfigInput{FunctionName: aws.String("orders"), Qualifier: aws.String("live")})
+	wantCode(t, err, "ProvisionedConcurrencyConfigNotFoundException", http.StatusNotFound)
 
 	// Without RoutingConfig the weights stay.
 	u := must(e.lm.UpdateAlias(ctx(t), &lambda.UpdateAliasInput{FunctionName: aws.String("orders"), Name: aws.String("live"),

@@ -137,11 +137,16 @@ func (b *builder) versions(f v1alpha1.Function, fn Child) []Child {
 		return append(out, Child{Component: VersionKey(f.Name, current), Kind: "Version", Name: versionChildName(b.stack, f.Name, current),
 			Needs: []Dependency{{Kind: "Function", Name: fn.Name, What: "revision " + current + " deployed"}}})
 	}
+	// Lambda refuses to publish other code than the one declared: the
+	// spec's hash for a zip, what Lambda reports for an image.
+	sha := running.Status.CodeSHA256
+	if f.Code.SHA256 != "" {
+		sha = ptr.To(f.Code.SHA256)
+	}
 	return append(out, b.version(f.Name, current, ack.VersionSpec{
 		FunctionName: ptr.To(awsName(b.stack, f.Name)),
-		// Lambda refuses to publish other code than the one it was told runs.
-		CodeSHA256:  running.Status.CodeSHA256,
-		Description: ptr.To("revision " + current),
+		CodeSHA256:   sha,
+		Description:  ptr.To("revision " + current),
 	}))
 }
 
@@ -187,12 +192,28 @@ func (b *builder) alias(function string) Child {
 		Name:            ptr.To(AliasName),
 		FunctionName:    ptr.To(awsName(b.stack, function)),
 		FunctionVersion: ptr.To(route.Version),
-		// Always there, {} on one version: ack-behaviour row 32.
-		RoutingConfig: &ack.AliasRoutingConfiguration{AdditionalVersionWeights: weights},
-		Permissions:   b.aliasPermissions(function),
+		RoutingConfig:   b.aliasRouting(component, weights),
+		Permissions:     b.aliasPermissions(function),
 	}}
 	b.meta(obj, ack.LambdaGroupVersion.WithKind("Alias"), name, component, nil)
 	return b.child(component, "Alias", name, obj, nil)
+}
+
+// aliasRouting is the alias's routingConfig. With a trial, its weight. Back
+// on one version, the weights must be cleared by an explicit {} — a dropped
+// routingConfig clears nothing, lambda-controller sends none (ack-behaviour
+// row 32) — but only while the child still has a routingConfig: once
+// lambda-controller cleared Lambda's weights it writes the routingConfig
+// GetAlias answers, none, back into the spec, and a {} kept there would be a
+// delta at each of its reconciles, the two writers taking turns (row 34).
+func (b *builder) aliasRouting(component string, weights map[string]*float64) *ack.AliasRoutingConfiguration {
+	if len(weights) > 0 {
+		return &ack.AliasRoutingConfiguration{AdditionalVersionWeights: weights}
+	}
+	if prior, ok := b.prior(component).(*ack.Alias); ok && prior != nil && prior.Spec.RoutingConfig != nil {
+		return &ack.AliasRoutingConfiguration{AdditionalVersionWeights: weights}
+	}
+	return nil
 }
 
 // aliasPermissions let each rule that targets the function invoke its alias,

@@ -134,11 +134,20 @@ func TestRolloutChildrenAndCallers(t *testing.T) {
 		t.Errorf("the routing grants %v: a function with a rollout has its permissions in its alias", perms)
 	}
 
-	// Back on one version: the weights are an explicit {} (ack-behaviour row 32).
+	// Back on one version: the weights are cleared by an explicit {}
+	// (ack-behaviour row 32) while the child still routes; once
+	// lambda-controller wrote back that it routes nothing, none (row 34).
+	obs.Children[aliasKey] = a
 	stack.Status.Rollouts = []v1alpha1.RolloutStatus{{Function: processor, Phase: v1alpha1.RolloutPromoted, Live: "2"}}
 	a = object[*ack.Alias](t, mustRender(t, stack, obs), "Alias", child(processor+".live"))
 	if *a.Spec.FunctionVersion != "2" || a.Spec.RoutingConfig == nil || a.Spec.RoutingConfig.AdditionalVersionWeights == nil || len(a.Spec.RoutingConfig.AdditionalVersionWeights) != 0 {
-		t.Errorf("promoted: %+v", a.Spec)
+		t.Errorf("promoted, the weights to clear: %+v", a.Spec)
+	}
+	cleared := a.DeepCopy()
+	cleared.Spec.RoutingConfig = nil
+	obs.Children[aliasKey] = cleared
+	if a = object[*ack.Alias](t, mustRender(t, stack, obs), "Alias", child(processor+".live")); a.Spec.RoutingConfig != nil {
+		t.Errorf("promoted, the weights cleared: %+v", a.Spec.RoutingConfig)
 	}
 }
 

@@ -2,6 +2,7 @@ package released
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -13,11 +14,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/util/retry"
 
 	"github.com/eventstack-io/eventstack-operator/api/v1alpha1"
+	"github.com/eventstack-io/eventstack-operator/internal/ack"
 	"github.com/eventstack-io/eventstack-operator/internal/render"
 	"github.com/eventstack-io/eventstack-operator/test/harness"
 	"github.com/eventstack-io/eventstack-operator/test/seed"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
 // rolloutTimeScale is how much faster than the wall clock the suite's
@@ -44,6 +48,27 @@ func TestRolloutWithTheReleasedLambdaController(t *testing.T) {
 		}
 	}
 	harness.CreateStack(t, k8s, stack, 2*time.Minute)
+	defer func() {
+		if !t.Failed() {
+			return
+		}
+		s := get(t, stack)
+		for _, c := range s.Status.Children {
+			if strings.Contains(c.Name, fn) {
+				t.Logf("child %s %s %s gen=%d %s", c.Kind, c.Name, c.State, c.ObservedGeneration, c.Message)
+			}
+		}
+		f := &ack.Function{}
+		_ = k8s.Get(ctx, client.ObjectKey{Namespace: stack.Namespace, Name: stack.Name + "." + fn}, f)
+		t.Logf("Function child: generation %d, annotations %v, status %+v", f.Generation, f.Annotations, f.Status)
+		a := &ack.Alias{}
+		_ = k8s.Get(ctx, client.ObjectKey{Namespace: stack.Namespace, Name: stack.Name + "." + fn + ".live"}, a)
+		b, _ := json.Marshal(a.Spec)
+		t.Logf("Alias child: generation %d, spec %s", a.Generation, b)
+		for _, m := range a.ManagedFields {
+			t.Logf("Alias child managed by %s (%s at %s): %s", m.Manager, m.Operation, m.Time, m.FieldsV1.Raw)
+		}
+	}()
 	waitReady(t, stack, time.Minute+settle)
 	c := localClients(t)
 	name := stack.Spec.NamePrefix + fn
@@ -82,30 +107,40 @@ func TestRolloutWithTheReleasedLambdaController(t *testing.T) {
 		t.Errorf("the order queue's mapping on the alias: %v %v", mappings, err)
 	}
 
-	publish := func(release string) {
+	publish := func(release string, interval time.Duration) {
 		t.Helper()
-		s := get(t, stack)
-		for i := range s.Spec.Functions {
-			if f := &s.Spec.Functions[i]; f.Name == fn {
-				archive := zipOf(t, "handler of "+name+" "+release)
-				f.Code.S3Key = strings.TrimSuffix(f.Code.S3Key, ".zip") + "-" + release + ".zip"
-				code.put(f.Code.S3Bucket, f.Code.S3Key, archive)
-				f.Code.SHA256 = zipSHA(archive)
+		archive := zipOf(t, "handler of "+name+" "+release)
+		err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+			s := get(t, stack)
+			for i := range s.Spec.Functions {
+				if f := &s.Spec.Functions[i]; f.Name == fn {
+					f.Rollout.Interval = &metav1.Duration{Duration: interval}
+					f.Code.S3Key = strings.TrimSuffix(f.Code.S3Key, ".zip") + "-" + release + ".zip"
+					code.put(f.Code.S3Bucket, f.Code.S3Key, archive)
+					f.Code.SHA256 = zipSHA(archive)
+				}
 			}
-		}
-		if err := k8s.Update(ctx, s); err != nil {
+			return k8s.Update(ctx, s)
+		})
+		if err != nil {
 			t.Fatal(err)
 		}
 	}
-	publish("v2")
-	until("version 2 takes 10%", rolled(v1alpha1.RolloutShifting, "1", "2", 10, "version 1, 10% to version 2"))
-	if r := meta.FindStatusCondition(get(t, stack).Status.Conditions, v1alpha1.ConditionReady); r == nil || r.Reason != v1alpha1.ReasonRollingOut {
-		t.Errorf("Ready during the trial: %+v", r)
-	}
+	publish("v2", 5*time.Minute)
+	until("version 2 takes 10%, the stack RollingOut", func(s *v1alpha1.EventDrivenStack) error {
+		if err := rolled(v1alpha1.RolloutShifting, "1", "2", 10, "version 1, 10% to version 2")(s); err != nil {
+			return err
+		}
+		if r := meta.FindStatusCondition(s.Status.Conditions, v1alpha1.ConditionReady); r == nil || r.Reason != v1alpha1.ReasonRollingOut {
+			return fmt.Errorf("Ready during the trial: %+v", r)
+		}
+		return nil
+	})
 	until("version 2 promoted", rolled(v1alpha1.RolloutPromoted, "2", "", 0, "version 2"))
 	waitReady(t, stack, settle)
 
-	publish("v3")
+	// A longer step, so that the alarm watcher reads the alarm well within it.
+	publish("v3", time.Hour)
 	until("version 3 takes 10%", rolled(v1alpha1.RolloutShifting, "2", "3", 10, "version 2, 10% to version 3"))
 	alarm := render.RolloutAlarms(get(t, stack), fn)[0]
 	cw := cloudwatch.NewFromConfig(c.cfg)
