@@ -2,6 +2,7 @@ package controller_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"sync"
@@ -13,10 +14,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
+	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -24,6 +28,7 @@ import (
 	"github.com/eventstack-io/eventstack-operator/internal/alarmwatch"
 	"github.com/eventstack-io/eventstack-operator/internal/controller"
 	"github.com/eventstack-io/eventstack-operator/internal/localack"
+	"github.com/eventstack-io/eventstack-operator/internal/localaws"
 	"github.com/eventstack-io/eventstack-operator/internal/render"
 	"github.com/eventstack-io/eventstack-operator/internal/rollout"
 )
@@ -65,7 +70,7 @@ type rolloutRun struct {
 	prefix string
 }
 
-func newRolloutRun(t *testing.T, prefix string) *rolloutRun {
+func newRolloutRun(t *testing.T, prefix string, edits ...func(*v1alpha1.EventDrivenStack)) *rolloutRun {
 	t.Helper()
 	ctx := context.Background()
 	run := &rolloutRun{t: t, ns: newNamespace(t), clock: &stepClock{now: time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)}, prefix: prefix,
@@ -77,6 +82,9 @@ func newRolloutRun(t *testing.T, prefix string) *rolloutRun {
 				s.Spec.Functions[i].Rollout = &v1alpha1.FunctionRollout{Strategy: v1alpha1.RolloutCanary, Percent: 10,
 					Interval: &metav1.Duration{Duration: 5 * time.Minute}}
 			}
+		}
+		for _, edit := range edits {
+			edit(s)
 		}
 	})
 	run.req = req
@@ -271,7 +279,24 @@ func TestRolloutCanaryPromotedAcrossARestart(t *testing.T) {
 // spec to version 1's configuration makes it Ready at once.
 func TestRolloutRolledBackByAnAlarm(t *testing.T) {
 	ctx := context.Background()
-	run := newRolloutRun(t, "ro-alarm-")
+	// Messages come back quickly after a failed invocation.
+	run := newRolloutRun(t, "ro-alarm-", func(s *v1alpha1.EventDrivenStack) {
+		for i := range s.Spec.Queues {
+			if s.Spec.Queues[i].Name == "order-queue" {
+				s.Spec.Queues[i].VisibilityTimeoutSeconds = ptr.To[int32](2)
+			}
+		}
+		for i := range s.Spec.Functions {
+			if s.Spec.Functions[i].Name == rolledFunction {
+				s.Spec.Functions[i].TimeoutSeconds = ptr.To[int32](1)
+			}
+		}
+	})
+	rt := &releaseRuntime{function: "ro-alarm-" + rolledFunction, processed: map[string]int{}}
+	fake.SetFunctionRuntime(rt)
+	// The trial takes every batch while it has a weight.
+	fake.SetRoutingDraw(func() float64 { return 0 })
+	t.Cleanup(func() { fake.SetFunctionRuntime(nil); fake.SetRoutingDraw(nil) })
 	watchCtx, stop := context.WithCancel(ctx)
 	t.Cleanup(stop)
 	run.r.Alarms = &alarmwatch.Watcher{Interval: 100 * time.Millisecond, FullEvery: 300 * time.Millisecond, Wake: func(context.Context, types.NamespacedName) {}}
@@ -279,6 +304,27 @@ func TestRolloutRolledBackByAnAlarm(t *testing.T) {
 	run.first()
 	run.publish("2")
 	run.until("version 2 on trial", all(phase(v1alpha1.RolloutShifting, "1", "2", 10), run.routes("version 1, 10% to version 2")))
+
+	// Orders during the trial: version 2 fails them.
+	sqsc := sqs.NewFromConfig(aws.Config{Region: fake.Region, BaseEndpoint: aws.String(fake.URL()), Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")})
+	queue, err := sqsc.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String("ro-alarm-order-queue")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var orders []string
+	for i := range 5 {
+		body := fmt.Sprintf(`{"order_id":"trial-%d"}`, i)
+		orders = append(orders, body)
+		if _, err := sqsc.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: queue.QueueUrl, MessageBody: aws.String(body)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	eventually(t, waitFor, "version 2 fails the trial's orders", func() error {
+		if n := rt.failures(); n == 0 {
+			return fmt.Errorf("version 2 ran no batch")
+		}
+		return nil
+	})
 
 	names := render.RolloutAlarms(getStack(t, run.ns, run.req.Name), rolledFunction)
 	if len(names) == 0 {
@@ -297,6 +343,23 @@ func TestRolloutRolledBackByAnAlarm(t *testing.T) {
 	if ev := run.drained(); !strings.Contains(ev, "Warning RolledBack "+rolledFunction+": version 2 rolled back, all traffic to version 1") {
 		t.Errorf("events: %s", ev)
 	}
+	// Nothing lost: the orders version 2 failed came back to the queue and
+	// version 1 processed each of them; none reached the dead-letter queue.
+	eventually(t, waitFor, "the trial's orders processed by version 1", func() error {
+		if missing := rt.missing(orders); len(missing) > 0 {
+			return fmt.Errorf("not processed: %v (version 2 failed %d batches)", missing, rt.failures())
+		}
+		return nil
+	})
+	dlq, err := sqsc.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String("ro-alarm-order-dlq")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	attrs, err := sqsc.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: dlq.QueueUrl, AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameApproximateNumberOfMessages}})
+	if err != nil || attrs.Attributes["ApproximateNumberOfMessages"] != "0" {
+		t.Errorf("the order DLQ: %v %v", attrs, err)
+	}
+
 	// Time passing changes nothing: the failed revision stays out.
 	run.clock.advance(time.Hour)
 	run.until("still rolled back", all(phase(v1alpha1.RolloutRolledBack, "1", "2", 0), run.routes("version 1")))
@@ -347,4 +410,53 @@ func TestRolloutSupersededByAPublish(t *testing.T) {
 	if err != nil || len(out.Versions) != 4 {
 		t.Errorf("versions %v %v, want $LATEST, 1, 2 and 3", out, err)
 	}
+}
+
+// releaseRuntime runs the rolled function of one test in process: the
+// release 2 of its configuration fails every batch, the others process it.
+// Other functions fail, as without a runtime.
+type releaseRuntime struct {
+	function  string
+	mu        sync.Mutex
+	processed map[string]int
+	failed    int
+}
+
+func (r *releaseRuntime) Invoke(_ context.Context, fn localaws.RunnableFunction, payload []byte) (localaws.RuntimeResult, error) {
+	fail := localaws.RuntimeResult{FunctionError: "Unhandled", Payload: []byte(`{"errorMessage":"release 2 is broken","errorType":"Broken"}`)}
+	if fn.Name != r.function {
+		return localaws.RuntimeResult{FunctionError: "Unhandled", Payload: []byte(`{"errorMessage":"no handler in this test","errorType":"Runtime.Unknown"}`)}, nil
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if fn.Environment["RELEASE"] == "2" {
+		r.failed++
+		return fail, nil
+	}
+	var batch struct{ Records []struct{ Body string } }
+	if err := json.Unmarshal(payload, &batch); err != nil {
+		return localaws.RuntimeResult{}, err
+	}
+	for _, rec := range batch.Records {
+		r.processed[rec.Body]++
+	}
+	return localaws.RuntimeResult{Payload: []byte(`{"batchItemFailures":[]}`)}, nil
+}
+
+func (r *releaseRuntime) failures() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.failed
+}
+
+func (r *releaseRuntime) missing(bodies []string) []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []string
+	for _, b := range bodies {
+		if r.processed[b] == 0 {
+			out = append(out, b)
+		}
+	}
+	return out
 }
