@@ -39,6 +39,12 @@ const (
 	// ReasonNameOwnedByAnotherStack: an AWS name of the stack is another
 	// stack's; nothing is built.
 	ReasonNameOwnedByAnotherStack = "NameOwnedByAnotherStack"
+	// ReasonRollingOut: a function's new version takes part of the traffic
+	// (status.rollouts); Ready once it is promoted.
+	ReasonRollingOut = "RollingOut"
+	// ReasonRolledBack: a function's new version was rolled back (an alarm,
+	// a failed check, an abort); Stalled until another version is published.
+	ReasonRolledBack = "RolledBack"
 )
 
 // String returns the state's name.

@@ -757,6 +757,13 @@ type Function struct {
 	// +optional
 	Logging *FunctionLogging `json:"logging,omitempty"`
 
+	// Rollout makes each change of the function's code or configuration a
+	// new version that takes the traffic step by step behind a live alias,
+	// rolled back by alarms. Without it a change replaces the code for all
+	// traffic at once ($LATEST).
+	// +optional
+	Rollout *FunctionRollout `json:"rollout,omitempty"`
+
 	// Uses lists the stack's tables, topics and queues the function calls, and
 	// how; its role is granted exactly that, and the operator puts each one's
 	// name, ARN or URL in an environment variable.
@@ -1102,6 +1109,12 @@ type EventDrivenStackStatus struct {
 	// +listType=map
 	// +listMapKey=name
 	Alarms []AlarmState `json:"alarms,omitempty"`
+
+	// Rollouts are where the rollout of each function with a rollout stands.
+	// +optional
+	// +listType=map
+	// +listMapKey=function
+	Rollouts []RolloutStatus `json:"rollouts,omitempty"`
 
 	// Outputs holds the declared outputs and, for each component,
 	// <kind>.<name>.<name|arn|url> once known.

@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -90,7 +91,9 @@ func kitchenSink() *v1alpha1.EventDrivenStack {
 						Queues: []v1alpha1.QueueUse{{Name: "work-dlq", Access: v1alpha1.QueueSend}},
 					},
 					Consumes:        []v1alpha1.QueueConsumer{{Queue: "work", BatchSize: ptr.To[int64](5), MaximumBatchingWindowSeconds: ptr.To[int64](2)}},
-					DeadLetterQueue: "work-dlq"},
+					DeadLetterQueue: "work-dlq",
+					// Its Version and its live alias, shifting 10% to a trial.
+					Rollout: &v1alpha1.FunctionRollout{Strategy: v1alpha1.RolloutCanary, Percent: 10, Interval: &metav1.Duration{Duration: 5 * time.Minute}}},
 				{Name: "image-fn", Code: v1alpha1.FunctionCode{ImageURI: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/fn:1"},
 					RoleARN: "arn:aws:iam::123456789012:role/given"},
 			},
@@ -100,6 +103,8 @@ func kitchenSink() *v1alpha1.EventDrivenStack {
 				{Name: "given-role", Definition: def, RoleARN: "arn:aws:iam::123456789012:role/sfn"},
 			},
 		},
+		Status: v1alpha1.EventDrivenStackStatus{Rollouts: []v1alpha1.RolloutStatus{
+			{Function: "zip-fn", Phase: v1alpha1.RolloutShifting, Live: "1", Trial: "2", TrialWeight: 10, Step: 1, Steps: 2}}},
 	}
 }
 
@@ -111,6 +116,7 @@ func converge(t *testing.T, stack *v1alpha1.EventDrivenStack) *render.Result {
 	for _, lg := range render.LogGroups(stack) {
 		obs.ARNs[lg.Component()] = "arn:aws:logs:us-east-1:123456789012:log-group:" + lg.Name + ":*"
 	}
+	obs.Children, obs.Deployed = map[string]ack.Object{}, map[string]string{}
 	for round := 0; round < 10; round++ {
 		res, err := render.Render(stack, obs)
 		if err != nil {
@@ -125,6 +131,12 @@ func converge(t *testing.T, stack *v1alpha1.EventDrivenStack) *render.Result {
 				obs.ARNs[c.Component] = localack.FakeARN(c.Object, stack.Spec.Region)
 				if q, ok := c.Object.(*ack.Queue); ok {
 					obs.URLs[c.Component] = localack.FakeQueueURL(q, stack.Spec.Region)
+				}
+				if f, ok := c.Object.(*ack.Function); ok && f.Annotations[render.AnnotationRevision] != "" {
+					// Lambda runs it: its revision's version is published.
+					deployed := f.DeepCopy()
+					deployed.Status.CodeSHA256 = ptr.To("47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=")
+					obs.Children[c.Component], obs.Deployed[c.Component] = deployed, f.Annotations[render.AnnotationRevision]
 				}
 			}
 		}

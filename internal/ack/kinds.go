@@ -146,6 +146,21 @@ var Kinds = []Kind{
 		Refusals: lambdaRefusals,
 		Latency:  5 * time.Second,
 	}),
+	describe(LambdaGroupVersion.WithKind("Version"), &VersionList{}, facts[*Version]{
+		Controller: "lambda", Plural: "versions",
+		// Lambda numbers a version: the ARN ends with the number (id).
+		AWSName: func(*Version) string { return "" },
+		ARN:     versionARN,
+		Digest:  digestNothing[*Version], Compact: compactVersion, Assess: assessVersion, Refusals: lambdaRefusals,
+		Latency: time.Second,
+	}),
+	describe(LambdaGroupVersion.WithKind("Alias"), &AliasList{}, facts[*Alias]{
+		Controller: "lambda", Plural: "aliases",
+		AWSName: func(o *Alias) string { return ptr.Deref(o.Spec.Name, "") },
+		ARN:     aliasARN,
+		Digest:  digestNothing[*Alias], Compact: compactAlias, Assess: assessNothing[*Alias], Refusals: lambdaRefusals,
+		Latency: time.Second,
+	}),
 	describe(SFNGroupVersion.WithKind("StateMachine"), &StateMachineList{}, facts[*StateMachine]{
 		Controller: "sfn", Plural: "statemachines",
 		AWSName: func(o *StateMachine) string { return ptr.Deref(o.Spec.Name, "") },

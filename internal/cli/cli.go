@@ -87,6 +87,7 @@ func NewCommand(s Streams) *cobra.Command {
 	root.AddCommand(newRenderCommand(s), newStatusCommand(s), newPutEventsCommand(s), newMatchCommand(s), newPublishCommand(s))
 	root.AddCommand(newReplayCommand(s))
 	root.AddCommand(newLogsCommand(s), newExecutionsCommand(s), newTestCommand(s))
+	root.AddCommand(newRolloutCommand(s))
 	return root
 }
 

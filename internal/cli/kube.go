@@ -34,25 +34,7 @@ func (k *kubeFlags) bind(fs *pflag.FlagSet) {
 
 // getStack reads a stack from the cluster of the kubeconfig.
 func (k *kubeFlags) getStack(ctx context.Context, name string) (*v1alpha1.EventDrivenStack, error) {
-	rules := clientcmd.NewDefaultClientConfigLoadingRules()
-	rules.ExplicitPath = k.kubeconfig
-	config := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &k.overrides)
-	namespace, _, err := config.Namespace()
-	if err != nil {
-		return nil, fmt.Errorf("kubeconfig: %w", err)
-	}
-	rest, err := config.ClientConfig()
-	if err != nil {
-		return nil, fmt.Errorf("kubeconfig: %w", err)
-	}
-	if k.warnings != nil {
-		rest.WarningHandler = restclient.NewWarningWriter(k.warnings, restclient.WarningWriterOptions{Deduplicate: true})
-	}
-	scheme := runtime.NewScheme()
-	if err := v1alpha1.AddToScheme(scheme); err != nil {
-		return nil, err
-	}
-	c, err := client.New(rest, client.Options{Scheme: scheme})
+	c, namespace, err := k.client()
 	if err != nil {
 		return nil, err
 	}
@@ -65,4 +47,28 @@ func (k *kubeFlags) getStack(ctx context.Context, name string) (*v1alpha1.EventD
 		return nil, fmt.Errorf("reading EventDrivenStack %s/%s: %w", namespace, name, err)
 	}
 	return stack, nil
+}
+
+// client is a client of the kubeconfig's cluster, and the namespace it names.
+func (k *kubeFlags) client() (client.Client, string, error) {
+	rules := clientcmd.NewDefaultClientConfigLoadingRules()
+	rules.ExplicitPath = k.kubeconfig
+	config := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &k.overrides)
+	namespace, _, err := config.Namespace()
+	if err != nil {
+		return nil, "", fmt.Errorf("kubeconfig: %w", err)
+	}
+	rest, err := config.ClientConfig()
+	if err != nil {
+		return nil, "", fmt.Errorf("kubeconfig: %w", err)
+	}
+	if k.warnings != nil {
+		rest.WarningHandler = restclient.NewWarningWriter(k.warnings, restclient.WarningWriterOptions{Deduplicate: true})
+	}
+	scheme := runtime.NewScheme()
+	if err := v1alpha1.AddToScheme(scheme); err != nil {
+		return nil, "", err
+	}
+	c, err := client.New(rest, client.Options{Scheme: scheme})
+	return c, namespace, err
 }

@@ -62,6 +62,7 @@ func (r *EventDrivenStackReconciler) observe(ctx context.Context, s *scope) erro
 	s.observed.Account = r.account(ctx, s)
 	// Render decides which roles' ARNs are withheld (render.Inputs.Withheld).
 	s.observed = render.Inputs{Observed: s.observed, UnsyncedRoles: unsyncedRoles(s.observed, s.reported)}.Effective(s.stack)
+	s.observed.Deployed = deployedRevisions(s)
 	return nil
 }
 
@@ -207,6 +208,10 @@ func (r *EventDrivenStackReconciler) reconcileChildren(ctx context.Context, s *s
 		obj, wait := r.toApply(s, key, c.Object, existing, now)
 		if obj == nil {
 			res = soonest(res, requeue(wait))
+			continue
+		}
+		if err := r.clearAliasWeights(ctx, obj, existing); err != nil {
+			errs = append(errs, fmt.Errorf("applying %s %s: %w", c.Kind, c.Name, err))
 			continue
 		}
 		applied, err := r.apply(ctx, obj)

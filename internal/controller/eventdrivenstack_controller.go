@@ -39,7 +39,7 @@ import (
 // +kubebuilder:rbac:groups=sqs.services.k8s.aws,resources=queues,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups=sns.services.k8s.aws,resources=topics;subscriptions,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups=dynamodb.services.k8s.aws,resources=tables,verbs=get;list;watch;create;update;patch;delete
-// +kubebuilder:rbac:groups=lambda.services.k8s.aws,resources=functions;eventsourcemappings,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups=lambda.services.k8s.aws,resources=functions;eventsourcemappings;versions;aliases,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups=sfn.services.k8s.aws,resources=statemachines,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups=iam.services.k8s.aws,resources=roles,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups=cloudwatch.services.k8s.aws,resources=metricalarms,verbs=get;list;watch;create;update;patch;delete
@@ -81,6 +81,7 @@ func (r *EventDrivenStackReconciler) Reconcile(ctx context.Context, req ctrl.Req
 		{run: r.reconcileObserveRouting},
 		{run: r.reconcileLogGroups},
 		{run: r.reconcileRender},
+		{run: r.reconcileRollouts},
 		{run: r.reconcileProbe},
 		{run: r.reconcileChildren},
 		{run: r.reconcileRouting},
@@ -280,7 +281,8 @@ func (r *EventDrivenStackReconciler) reconcileRender(_ context.Context, s *scope
 // SetupWithManager watches the stacks and every ACK kind the operator creates.
 func (r *EventDrivenStackReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	b := ctrl.NewControllerManagedBy(mgr).
-		For(&v1alpha1.EventDrivenStack{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		// A spec change, or a kubectl eds rollout command (an annotation).
+		For(&v1alpha1.EventDrivenStack{}, builder.WithPredicates(predicate.Or[client.Object](predicate.GenerationChangedPredicate{}, rolloutCommands))).
 		WithOptions(controller.Options{
 			MaxConcurrentReconciles: max(1, r.MaxConcurrentReconciles),
 			RateLimiter:             r.rateLimiter(),

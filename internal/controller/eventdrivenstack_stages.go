@@ -50,6 +50,11 @@ func configurationStage(want, have *ack.Function) *ack.Function {
 	for _, a := range have.Spec.Architectures {
 		stage.Spec.Architectures = append(stage.Spec.Architectures, ptr.To(ptr.Deref(a, "")))
 	}
+	if _, ok := stage.GetAnnotations()[render.AnnotationRevision]; ok {
+		// The stage runs the old code: another revision, whose version
+		// is not the one the rollout waits for.
+		stage.GetAnnotations()[render.AnnotationRevision] = render.Revision(stage)
+	}
 	stage.GetAnnotations()[render.AnnotationSpecHash] = render.SpecHash(stage)
 	return stage
 }

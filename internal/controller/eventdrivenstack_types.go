@@ -17,6 +17,7 @@ import (
 	"github.com/eventstack-io/eventstack-operator/internal/awsapi"
 	"github.com/eventstack-io/eventstack-operator/internal/outcome"
 	"github.com/eventstack-io/eventstack-operator/internal/render"
+	"github.com/eventstack-io/eventstack-operator/internal/rollout"
 	"github.com/eventstack-io/eventstack-operator/internal/routing"
 	"github.com/eventstack-io/eventstack-operator/internal/status"
 	"github.com/eventstack-io/eventstack-operator/internal/tenancy"
@@ -56,6 +57,10 @@ type EventDrivenStackReconciler struct {
 	Alarms *alarmwatch.Watcher
 	// wake carries the stacks the alarm watcher wakes to the controller.
 	wake chan event.TypedGenericEvent[*v1alpha1.EventDrivenStack]
+
+	// RolloutClock is the time rollouts are decided at; nil is the wall
+	// clock (tests of whole rollouts give a scaled one).
+	RolloutClock rollout.Clock
 
 	// memos is everything remembered of stacks between reconciles.
 	memos memoRegistry

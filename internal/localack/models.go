@@ -30,6 +30,9 @@ type model struct {
 	// aws, with a local AWS, makes or changes the resource there as the
 	// controller does; handled false leaves the reconcile to playStatus.
 	aws func(ctx context.Context, a *awsSide, obj ack.Object, account string, newGeneration bool) (handled, write bool, err error)
+	// made says whether the controller made the resource, for a kind
+	// whose controller reports no ARN; nil: it reported one.
+	made func(obj ack.Object) bool
 }
 
 // models are the kinds whose controllers do more than the runtime, by kind.
@@ -75,6 +78,8 @@ var models = map[string]model{
 		},
 	},
 	"StateMachine": {aws: reconcileStateMachine},
+	"Version":      {aws: reconcileVersion, made: versionMade},
+	"Alias":        {aws: reconcileAlias},
 	"MetricAlarm":  {aws: reconcileMetricAlarm},
 }
 
@@ -96,6 +101,15 @@ func modelOf(obj ack.Object) model {
 		return models[k.GVK.Kind]
 	}
 	return model{}
+}
+
+// made says whether ACK made a child's resource (what its next ReadOne
+// finds): its kind's model says, else the ARN it reported.
+func made(obj ack.Object) bool {
+	if m := modelOf(obj); m.made != nil {
+		return m.made(obj)
+	}
+	return obj.ACKStatus().ARN() != ""
 }
 
 // roleCreated: iam-controller publishes the ARN right after CreateRole and

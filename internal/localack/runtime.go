@@ -2,6 +2,7 @@ package localack
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -106,12 +107,22 @@ func (p *Player) ReconcileOne(ctx context.Context, c client.Client, obj ack.Obje
 	if !p.triggered(obj) {
 		return false, nil
 	}
+	before := obj.DeepCopyObject().(ack.Object)
 	write, err := p.reconcile(ctx, obj, account)
 	if errors.Is(err, errBusy) {
 		return false, nil // ACK waits for Lambda and requeues
 	}
 	if err != nil {
 		return false, err
+	}
+	if write && !sameSpec(before, obj) {
+		// ACK writes what AWS answered back into the spec, then the
+		// status (the runtime's patchResourceMetadataAndSpec).
+		written := obj.DeepCopyObject().(ack.Object)
+		if err := c.Patch(ctx, written, client.MergeFrom(before)); err != nil {
+			return false, client.IgnoreNotFound(err)
+		}
+		obj.SetResourceVersion(written.GetResourceVersion())
 	}
 	if write {
 		if err := c.Status().Update(ctx, obj); err != nil {
@@ -129,9 +140,8 @@ func (p *Player) triggered(obj ack.Object) bool {
 	p.mu.Lock()
 	last, seen := p.reconciled[obj.GetUID()]
 	p.mu.Unlock()
-	st := obj.ACKStatus()
 	switch {
-	case st.ARN() == "" && !terminal(obj):
+	case !made(obj) && !terminal(obj):
 		return true // created
 	case !seen:
 		return changedSinceReported(obj) || !synced(obj) && !terminal(obj)
@@ -183,4 +193,20 @@ func syncedNow(obj ack.Object) {
 func setRecoverable(obj ack.Object, msg string) {
 	SetCondition(obj, ackv1alpha1.ConditionTypeRecoverable, corev1.ConditionTrue, msg)
 	SetCondition(obj, ackv1alpha1.ConditionTypeResourceSynced, corev1.ConditionUnknown, unknownSynced)
+}
+
+// sameSpec says whether two versions of a child have the same spec.
+func sameSpec(a, b ack.Object) bool {
+	spec := func(o ack.Object) string {
+		raw, err := json.Marshal(o)
+		if err != nil {
+			return ""
+		}
+		var doc struct {
+			Spec json.RawMessage `json:"spec"`
+		}
+		_ = json.Unmarshal(raw, &doc)
+		return string(doc.Spec)
+	}
+	return spec(a) == spec(b)
 }

@@ -47,8 +47,9 @@
 //     UnknownOperationException.
 //   - Lambda (REST-JSON): AddPermission (POST), GetPolicy (GET) and
 //     RemovePermission (DELETE) under /2015-03-31/functions/{FunctionName}/policy;
-//     functions and event source mappings as lambda_functions.go and
-//     lambda_mappings.go say; Invoke as lambda_invoke.go says. Any other
+//     functions, event source mappings, versions and aliases as
+//     lambda_functions.go, lambda_mappings.go and lambda_versions.go say;
+//     Invoke as lambda_invoke.go says. Any other
 //     route answers 404 UnknownOperationException.
 //   - STS (query protocol, a form-encoded POST /): GetCallerIdentity, which
 //     answers the server's AccountID.

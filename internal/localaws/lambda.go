@@ -54,6 +54,10 @@ type lambdaState struct {
 	// creation order (what ListEventSourceMappings pages through).
 	mappings     map[string]*lambdaMapping
 	mappingOrder []string
+
+	// lambdaDraw draws a number in [0, 1) that routes an alias's
+	// invocation between its versions (SetRoutingDraw; nil: rand.Float64).
+	lambdaDraw func() float64
 }
 
 func newLambdaState() lambdaState {
@@ -97,18 +101,20 @@ var lambdaRoutes = map[string]lambdaRoute{
 	"PUT 2020-06-30 functions/*/code-signing-config": {"PutFunctionCodeSigningConfig", (*Server).putFunctionCodeSigningConfig},
 	"DELETE 2020-06-30 functions/*/code-signing-config": {"DeleteFunctionCodeSigningConfig",
 		(*Server).deleteFunctionCodeSigningConfig},
-	"GET 2019-09-25 functions/*/event-invoke-config":    {"GetFunctionEventInvokeConfig", (*Server).getFunctionEventInvokeConfig},
-	"PUT 2019-09-25 functions/*/event-invoke-config":    {"PutFunctionEventInvokeConfig", (*Server).putFunctionEventInvokeConfig},
-	"POST 2019-09-25 functions/*/event-invoke-config":   {"UpdateFunctionEventInvokeConfig", (*Server).updateFunctionEventInvokeConfig},
-	"DELETE 2019-09-25 functions/*/event-invoke-config": {"DeleteFunctionEventInvokeConfig", (*Server).deleteFunctionEventInvokeConfig},
-	"GET 2017-03-31 tags/*":                             {"ListTags", (*Server).listTags},
-	"POST 2017-03-31 tags/*":                            {"TagResource", (*Server).tagResource},
-	"DELETE 2017-03-31 tags/*":                          {"UntagResource", (*Server).untagResource},
-	"POST 2015-03-31 event-source-mappings":             {"CreateEventSourceMapping", (*Server).createEventSourceMapping},
-	"GET 2015-03-31 event-source-mappings":              {"ListEventSourceMappings", (*Server).listEventSourceMappings},
-	"GET 2015-03-31 event-source-mappings/*":            {"GetEventSourceMapping", (*Server).getEventSourceMapping},
-	"PUT 2015-03-31 event-source-mappings/*":            {"UpdateEventSourceMapping", (*Server).updateEventSourceMapping},
-	"DELETE 2015-03-31 event-source-mappings/*":         {"DeleteEventSourceMapping", (*Server).deleteEventSourceMapping},
+	"GET 2019-09-25 functions/*/event-invoke-config":        {"GetFunctionEventInvokeConfig", (*Server).getFunctionEventInvokeConfig},
+	"PUT 2019-09-25 functions/*/event-invoke-config":        {"PutFunctionEventInvokeConfig", (*Server).putFunctionEventInvokeConfig},
+	"POST 2019-09-25 functions/*/event-invoke-config":       {"UpdateFunctionEventInvokeConfig", (*Server).updateFunctionEventInvokeConfig},
+	"DELETE 2019-09-25 functions/*/event-invoke-config":     {"DeleteFunctionEventInvokeConfig", (*Server).deleteFunctionEventInvokeConfig},
+	"GET 2019-09-30 functions/*/provisioned-concurrency":    {"GetProvisionedConcurrencyConfig", (*Server).getProvisionedConcurrencyConfig},
+	"DELETE 2019-09-30 functions/*/provisioned-concurrency": {"DeleteProvisionedConcurrencyConfig", (*Server).getProvisionedConcurrencyConfig},
+	"GET 2017-03-31 tags/*":                                 {"ListTags", (*Server).listTags},
+	"POST 2017-03-31 tags/*":                                {"TagResource", (*Server).tagResource},
+	"DELETE 2017-03-31 tags/*":                              {"UntagResource", (*Server).untagResource},
+	"POST 2015-03-31 event-source-mappings":                 {"CreateEventSourceMapping", (*Server).createEventSourceMapping},
+	"GET 2015-03-31 event-source-mappings":                  {"ListEventSourceMappings", (*Server).listEventSourceMappings},
+	"GET 2015-03-31 event-source-mappings/*":                {"GetEventSourceMapping", (*Server).getEventSourceMapping},
+	"PUT 2015-03-31 event-source-mappings/*":                {"UpdateEventSourceMapping", (*Server).updateEventSourceMapping},
+	"DELETE 2015-03-31 event-source-mappings/*":             {"DeleteEventSourceMapping", (*Server).deleteEventSourceMapping},
 }
 
 // routeLambda names a Lambda request's operation and returns its handler, to

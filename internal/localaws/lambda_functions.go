@@ -17,7 +17,11 @@ package localaws
 //     GetEventSourceMapping, UpdateEventSourceMapping, DeleteEventSourceMapping
 //     (202 for the three that change one) and ListEventSourceMappings;
 //   - resource-based policies (lambda.go): AddPermission, GetPolicy,
-//     RemovePermission.
+//     RemovePermission;
+//   - versions and aliases (lambda_versions.go, for issue 22's Version and
+//     Alias kinds): PublishVersion, ListVersionsByFunction, GetFunction and
+//     GetFunctionConfiguration of a version or alias, DeleteFunction of a
+//     version, CreateAlias, GetAlias, UpdateAlias, DeleteAlias.
 //
 // Any other route answers 404 UnknownOperationException.
 //
@@ -88,11 +92,13 @@ package localaws
 // (1-10000, 1-10 for a FIFO queue) and MaximumBatchingWindowInSeconds 0
 // (0-300, and above 0 when BatchSize is above 10), answers
 // FunctionResponseTypes [] when none, and refuses StartingPosition,
-// DestinationConfig and the stream settings. The function must exist (400
+// DestinationConfig and the stream settings. The function must exist, and
+// the version or alias a qualified FunctionName names (400
 // InvalidParameterValueException "Function does not exist", as Lambda
-// answers), then the queue in the fake SQS ("Error occurred while
-// ReceiveMessage. SQS Error Code: AWS.SimpleQueueService.NonExistentQueue.
-// SQS Error Message: The specified queue does not exist."). A second mapping
+// answers; FunctionArn keeps the qualifier), then the queue in the fake SQS
+// ("Error occurred while ReceiveMessage. SQS Error Code:
+// AWS.SimpleQueueService.NonExistentQueue. SQS Error Message: The specified
+// queue does not exist."). A second mapping
 // of the same function and queue answers 409 ResourceConflictException "An
 // event source mapping with SQS arn (" <arn> ") and function (" <name> ")
 // already exists. Please update or delete the existing mapping with UUID
@@ -125,12 +131,13 @@ package localaws
 //   - One region (Server.Region); functions and mappings live in the account
 //     of the request (see AccountID and AssumeRole), whatever account an ARN
 //     names. Resource-based policies are kept by function name.
-//   - There are no versions, aliases, layers, code signing configs, function
-//     URLs or provisioned concurrency: Publish is ignored, a qualifier other
-//     than $LATEST names nothing (404), any layer answers "Layer version
-//     <arn> does not exist." and any code signing config 404
-//     CodeSigningConfigNotFoundException. The permission operations keep
-//     their lax model: a Qualifier selects a separate policy unchecked.
+//   - There are no layers, code signing configs, function URLs or
+//     provisioned concurrency: any layer answers "Layer version <arn> does
+//     not exist." and any code signing config 404
+//     CodeSigningConfigNotFoundException. CreateFunction's and
+//     UpdateFunctionCode's Publish is ignored (PublishVersion publishes).
+//     The permission operations keep their lax model: a Qualifier selects a
+//     separate policy unchecked, and no policy is checked on invoke.
 //   - ECR images, VPC subnets and security groups, EFS access points, KMS
 //     keys, dead-letter and destination ARNs (except functions) are checked
 //     for form only; the role only for existence, not its trust policy.
@@ -225,6 +232,11 @@ type lambdaFunction struct {
 	rev, settledRev string
 	settleAt        time.Time
 	lastModified    time.Time
+	// versions are the published versions in order, published the last
+	// number given; aliases are by name (lambda_versions.go).
+	versions  []*lambdaVersion
+	published int
+	aliases   map[string]*lambdaAlias
 }
 
 // fnKey keys a function by its account and name.
@@ -1038,12 +1050,11 @@ type concurrencyOut struct {
 }
 
 func (s *Server) getFunction(p lambdaParams, _ []byte) (int, any, *apiError) {
-	f, err := s.lookupQualified(p)
+	f, cfg, err := s.qualifiedView(p)
 	if err != nil {
 		return 0, nil, err
 	}
-	now := time.Now()
-	out := getFunctionOut{Configuration: s.view(f, now), Tags: f.tags}
+	out := getFunctionOut{Configuration: cfg, Tags: f.tags}
 	if c := f.cfg.Code; c.ImageURI != "" {
 		repo, _, _ := strings.Cut(c.ImageURI, "@")
 		if i := strings.LastIndex(repo, ":"); i > strings.LastIndex(repo, "/") {
@@ -1060,28 +1071,12 @@ func (s *Server) getFunction(p lambdaParams, _ []byte) (int, any, *apiError) {
 	return http.StatusOK, out, nil
 }
 
-// lookupQualified finds the function of a GetFunction-like request, whose
-// Qualifier (query or name) may only be $LATEST.
-func (s *Server) lookupQualified(p lambdaParams) (*lambdaFunction, *apiError) {
-	name := p.name
-	if q := p.query.Get("Qualifier"); q != "" {
-		n, nq, ok := parseFunctionName(p.name)
-		if ok && nq != "" && nq != q {
-			return nil, lambdaInvalid("The derived qualifier from the function name does not match the specified qualifier.")
-		}
-		if ok {
-			name = n + ":" + q
-		}
-	}
-	return s.lookupFunction(name, "")
-}
-
 func (s *Server) getFunctionConfiguration(p lambdaParams, _ []byte) (int, any, *apiError) {
-	f, err := s.lookupQualified(p)
+	_, cfg, err := s.qualifiedView(p)
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, s.view(f, time.Now()), nil
+	return http.StatusOK, cfg, nil
 }
 
 // updateConflict is Lambda's answer to a change while one is in progress.
@@ -1209,6 +1204,9 @@ func (s *Server) deleteFunction(p lambdaParams, _ []byte) (int, any, *apiError) 
 		return 0, nil, lambdaInvalid("$LATEST version cannot be deleted without deleting the function.")
 	}
 	key := fnKey(s.account(), name)
+	if s.functions[key] != nil && q != "" && isNumber(q) {
+		return s.deleteVersion(s.functions[key], q)
+	}
 	if s.functions[key] == nil || q != "" {
 		return 0, nil, lambdaNotFound("Function not found: " + s.functionArn(name, q))
 	}

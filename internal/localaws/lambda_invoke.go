@@ -8,55 +8,76 @@ package localaws
 //
 // Invoke runs a function's code through a FunctionRuntime (SetFunctionRuntime;
 // internal/lambdarun runs the real handlers under the Lambda Runtime
-// Interface Emulator, tests use a Go func):
+// Interface Emulator, tests use a Go func).
+//
+// The version it runs: FunctionName is a name or ARN, qualified
+// (NAME:QUALIFIER, ...:function:NAME:QUALIFIER) or with the Qualifier query
+// parameter. None or $LATEST runs $LATEST; a published version's number
+// runs that version, with the configuration PublishVersion saved
+// (environment, handler, runtime, timeout, memory, code, log group,
+// dead-letter target); an alias runs its FunctionVersion or, with
+// RoutingConfig.AdditionalVersionWeights {v: w}, version v with probability
+// w (one draw per invocation, SetRoutingDraw makes it deterministic). The
+// FunctionRuntime gets the executed version's configuration
+// (RunnableFunction.Version is its number, ARN the version's ARN), and
+// X-Amz-Executed-Version answers it. The same resolution serves every
+// invoker: event source mappings (one draw per batch), EventBridge and SNS
+// deliveries to a qualified function ARN, and Step Functions' lambda:invoke
+// (which calls Invoke). A published version is always Active; $LATEST's
+// state is checked as below. Resource-based policies are not checked on
+// invoke (lambda.go keeps them, by name or name:qualifier).
 //
 //   - X-Amz-Invocation-Type RequestResponse (the default) runs the function
 //     and answers 200 with its response, or with X-Amz-Function-Error:
 //     Unhandled and its error document ({"errorMessage","errorType",...});
-//     X-Amz-Executed-Version is $LATEST. With X-Amz-Log-Type: Tail,
+//     X-Amz-Executed-Version is the version run. With X-Amz-Log-Type: Tail,
 //     X-Amz-Log-Result is base64 of the last 4 KB of the invocation's log.
 //     A runtime that cannot run the code at all answers Unhandled with
 //     errorType Runtime.Unknown (Sandbox.Timedout, "Task timed out after N
 //     seconds", past the function's Timeout).
-//   - Event queues the invocation (per function, at most asyncQueueLimit
+//   - Event resolves the version at once (an alias's draw included), queues
+//     the invocation of that version (per function, at most asyncQueueLimit
 //     waiting) and answers 202 with no body; a worker per function runs the
-//     queue in order in the background. A function error is retried up to
-//     the function's MaximumRetryAttempts (its event invoke config's, else
-//     2), after asyncRetryDelay and twice that (Lambda waits one then two
-//     minutes), then the event goes to the function's DeadLetterConfig
-//     target: an SQS queue (the payload as the body) or an SNS topic (as the
-//     message), with the message attributes Lambda sets: RequestID,
-//     ErrorCode (the response's HTTP status, 200) and ErrorMessage (its first
-//     KB). An event older than MaximumEventAgeInSeconds is dead-lettered
-//     without running. OnSuccess and OnFailure destinations are not played.
+//     queue in order in the background, each event and its retries on the
+//     version it resolved to (dropped if that version is deleted meanwhile).
+//     A function error is retried up to the function's MaximumRetryAttempts
+//     (its event invoke config's, else 2), after asyncRetryDelay and twice
+//     that (Lambda waits one then two minutes), then the event goes to the
+//     DeadLetterConfig target of the version run: an SQS queue (the payload
+//     as the body) or an SNS topic (as the message), with the message
+//     attributes Lambda sets: RequestID, ErrorCode (the response's HTTP
+//     status, 200) and ErrorMessage (its first KB). An event older than
+//     MaximumEventAgeInSeconds is dead-lettered without running. OnSuccess and OnFailure destinations are not played.
 //   - DryRun checks the function and answers 204.
 //
 // Every invocation writes to the function's log group (LoggingConfig.LogGroup,
 // /aws/lambda/<name> by default; created if missing, as Lambda does with its
-// role's logs:CreateLogGroup) in one stream per function, named as Lambda
-// names an execution environment's (YYYY/MM/DD/[$LATEST]<32 hex>): START
-// RequestId: <id> Version: $LATEST, the function's lines, END and REPORT
-// (Duration, Billed Duration, Memory Size; Max Memory Used is the memory
-// size, not measured).
+// role's logs:CreateLogGroup) in one stream per function version, named as
+// Lambda names an execution environment's (YYYY/MM/DD/[<version>]<32 hex>):
+// START RequestId: <id> Version: <version> ($LATEST or the number), the
+// function's lines, END and REPORT (Duration, Billed Duration, Memory Size;
+// Max Memory Used is the memory size, not measured).
 //
 // Errors, as Lambda answers them: 404 ResourceNotFoundException "Function
-// not found: <arn>" (a qualifier other than $LATEST included: there are no
-// versions or aliases); 409 ResourceConflictException "The operation cannot
-// be performed at this time. The function is currently in the following
-// state: Pending" (or Failed); 400 InvalidRequestContentException for a
-// payload that is not JSON; 413 RequestTooLargeException beyond 6 MB
+// not found: <arn>" (the qualified ARN for a version or alias that does not
+// exist); 409 ResourceConflictException "The operation cannot be performed
+// at this time. The function is currently in the following state: Pending"
+// (or Failed); 400 InvalidRequestContentException for a payload that is
+// not JSON; 413 RequestTooLargeException beyond 6 MB
 // (RequestResponse) or 1 MB (Event) — though the server reads no request
 // body beyond 1 MiB (server.go's maxBody); 400 InvalidParameterValueException
 // for an unknown invocation type. Without a runtime, RequestResponse and
 // Event answer 500 ServiceException naming SetFunctionRuntime (make
 // run-local sets one): the server never makes up a function's answer.
 //
-// Where it simplifies: one execution environment per function, so a
-// function's invocations run one at a time, synchronous ones beside the
-// async worker's; no concurrency limits or throttling (reserved concurrency
-// is not applied); ClientContext is ignored; the deployment package of a
-// function created from ZipFile is not kept (RunnableFunction.Code answers
-// an error: give the code through S3 and SetCodeSource).
+// Where it simplifies: one execution environment per function version, so
+// a version's invocations run one at a time, synchronous ones beside the
+// async worker's; event invoke configs are $LATEST's only, and apply to the
+// async invocations of every version; no concurrency limits or throttling
+// (reserved concurrency is not applied); ClientContext is ignored; the
+// deployment package of a function created from ZipFile is not kept
+// (RunnableFunction.Code answers an error: give the code through S3 and
+// SetCodeSource).
 //
 // The handlers that wait (Invoke, SQS's long poll) release the server's
 // lock while they wait, and take it again to answer. A FunctionRuntime must
@@ -70,6 +91,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"strings"
 	"sync"
@@ -249,23 +271,79 @@ func lambdaServiceError(msg string) *apiError {
 var errNoRuntime = lambdaServiceError("No function runtime: this local AWS runs functions' code only with one " +
 	"(Server.SetFunctionRuntime; make run-local sets it), and does not make up answers")
 
-// invokeTarget finds the function an Invoke names (s.mu held).
-func (s *Server) invokeTarget(nameOrArn, qualifier string) (*lambdaFunction, *apiError) {
+// invokeTarget finds the function an Invoke names and the qualifier it
+// names ("" for $LATEST, a published version's number or an alias's name),
+// which must exist (s.mu held). runVersion then picks the version to run.
+func (s *Server) invokeTarget(nameOrArn, qualifier string) (*lambdaFunction, string, *apiError) {
 	name, q, ok := parseFunctionName(nameOrArn)
 	if !ok {
-		return nil, functionNameError(nameOrArn)
+		return nil, "", functionNameError(nameOrArn)
 	}
 	if q != "" && qualifier != "" && q != qualifier {
-		return nil, lambdaInvalid("The derived qualifier from the function name does not match the specified qualifier.")
+		return nil, "", lambdaInvalid("The derived qualifier from the function name does not match the specified qualifier.")
 	}
 	if q == "" {
 		q = qualifier
 	}
 	f := s.functions[fnKey(s.account(), name)]
-	if f == nil || (q != "" && q != "$LATEST") {
-		return nil, lambdaNotFound("Function not found: " + s.functionArn(name, q))
+	if f == nil || (q != "" && q != "$LATEST" && f.aliases[q] == nil && f.version(q) == nil) {
+		return nil, "", lambdaNotFound("Function not found: " + s.functionArn(name, q))
 	}
-	return f, nil
+	if q == "$LATEST" {
+		q = ""
+	}
+	return f, q, nil
+}
+
+// runVersion is the version an invocation of f's qualifier runs (s.mu
+// held): nil for $LATEST, the version of a number, and for an alias its
+// FunctionVersion or, with probability w, a version of its
+// AdditionalVersionWeights {version: w} (one draw of s.lambdaDraw). ok is
+// false when the qualifier names nothing (any more).
+func (s *Server) runVersion(f *lambdaFunction, qualifier string) (v *lambdaVersion, ok bool) {
+	if qualifier == "" || qualifier == "$LATEST" {
+		return nil, true
+	}
+	number := qualifier
+	if a := f.aliases[qualifier]; a != nil {
+		number = a.version
+		if len(a.weights) > 0 {
+			draw := s.lambdaDraw
+			if draw == nil {
+				draw = rand.Float64
+			}
+			r, sum := draw(), 0.0
+			for _, other := range sortedKeys(a.weights) {
+				if sum += a.weights[other]; r < sum {
+					number = other
+					break
+				}
+			}
+		}
+		if number == "$LATEST" {
+			return nil, true
+		}
+	}
+	v = f.version(number)
+	return v, v != nil
+}
+
+// SetRoutingDraw sets the draw (a number in [0, 1)) that routes an alias's
+// invocations between its versions (nil: math/rand/v2's Float64), for
+// tests that want the routing deterministic.
+func (s *Server) SetRoutingDraw(draw func() float64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.lambdaDraw = draw
+}
+
+// executedVersion is the version an invocation of v runs, as
+// X-Amz-Executed-Version names it.
+func executedVersion(v *lambdaVersion) string {
+	if v == nil {
+		return "$LATEST"
+	}
+	return v.number
 }
 
 func (s *Server) invoke(req invokeRequest, body []byte) (int, any, *apiError) {
@@ -276,7 +354,7 @@ func (s *Server) invoke(req invokeRequest, body []byte) (int, any, *apiError) {
 		return 0, nil, lambdaInvalid("1 validation error detected: Value '" + req.kind +
 			"' at 'invocationType' failed to satisfy constraint: Member must satisfy enum value set: [Event, RequestResponse, DryRun]")
 	}
-	f, err := s.invokeTarget(req.name, req.qualifier)
+	f, q, err := s.invokeTarget(req.name, req.qualifier)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -284,17 +362,21 @@ func (s *Server) invoke(req invokeRequest, body []byte) (int, any, *apiError) {
 	if err != nil {
 		return 0, nil, err
 	}
-	inv, err := s.startInvocation(f, req.kind == "DryRun")
+	v, ok := s.runVersion(f, q)
+	if !ok {
+		return 0, nil, lambdaNotFound("Function not found: " + f.arn(s.Region) + ":" + q)
+	}
+	inv, err := s.startInvocation(f, v, req.kind == "DryRun")
 	if err != nil {
 		return 0, nil, err
 	}
 	header := http.Header{}
-	header.Set("X-Amz-Executed-Version", "$LATEST")
+	header.Set("X-Amz-Executed-Version", executedVersion(v))
 	switch req.kind {
 	case "DryRun":
 		return http.StatusNoContent, &rawAnswer{header: header}, nil
 	case "Event":
-		if err := s.enqueueAsync(f, payload, inv.requestID); err != nil {
+		if err := s.enqueueAsync(f, v, payload, inv.requestID); err != nil {
 			return 0, nil, err
 		}
 		header.Set("X-Amzn-Requestid", inv.requestID)
@@ -354,10 +436,13 @@ type invocationOutcome struct {
 }
 
 // startInvocation checks that f can run now and snapshots what its runtime
-// needs (s.mu held); dryRun checks only the function.
-func (s *Server) startInvocation(f *lambdaFunction, dryRun bool) (*invocation, *apiError) {
-	if state, _, _ := s.fnState(f, time.Now()); state != "Active" {
-		return nil, lambdaConflict("The operation cannot be performed at this time. The function is currently in the following state: " + state)
+// needs of the version v (nil: $LATEST) (s.mu held); dryRun checks only the
+// function. A published version is always Active, as Lambda answers it.
+func (s *Server) startInvocation(f *lambdaFunction, v *lambdaVersion, dryRun bool) (*invocation, *apiError) {
+	if v == nil {
+		if state, _, _ := s.fnState(f, time.Now()); state != "Active" {
+			return nil, lambdaConflict("The operation cannot be performed at this time. The function is currently in the following state: " + state)
+		}
 	}
 	inv := &invocation{requestID: newID(), account: f.account, ctx: s.bgCtx}
 	if dryRun {
@@ -366,7 +451,10 @@ func (s *Server) startInvocation(f *lambdaFunction, dryRun bool) (*invocation, *
 	if s.lambdaRuntime == nil {
 		return nil, errNoRuntime
 	}
-	c := f.cfg
+	c, version, arn := f.cfg, "$LATEST", f.arn(s.Region)
+	if v != nil {
+		c, version, arn = v.cfg, v.number, arn+":"+v.number
+	}
 	arch := "x86_64"
 	if len(c.Architectures) > 0 {
 		arch = c.Architectures[0]
@@ -376,13 +464,13 @@ func (s *Server) startInvocation(f *lambdaFunction, dryRun bool) (*invocation, *
 		group = "/aws/lambda/" + f.name
 	}
 	inv.rt = s.lambdaRuntime
-	inv.fn = RunnableFunction{Name: f.name, ARN: f.arn(s.Region), Runtime: c.Runtime, Handler: c.Handler, Architecture: arch,
-		Version: "$LATEST", CodeSha256: c.Code.Sha256, Code: s.codeReader(c.Code), Environment: copyStrings(c.Environment),
+	inv.fn = RunnableFunction{Name: f.name, ARN: arn, Runtime: c.Runtime, Handler: c.Handler, Architecture: arch,
+		Version: version, CodeSha256: c.Code.Sha256, Code: s.codeReader(c.Code), Environment: copyStrings(c.Environment),
 		Timeout: time.Duration(c.Timeout) * time.Second, MemoryMB: c.MemorySize, LogGroup: group}
 	if inv.fn.Timeout <= 0 {
 		inv.fn.Timeout = 3 * time.Second
 	}
-	inv.stream = s.functionStream(inv.fn.ARN)
+	inv.stream = s.functionStream(inv.fn.ARN, version)
 	return inv, nil
 }
 
@@ -402,13 +490,14 @@ func (s *Server) codeReader(code functionCode) func() ([]byte, error) {
 	}
 }
 
-// functionStream is the log stream of a function's one execution
-// environment, named as Lambda names them.
-func (s *Server) functionStream(arn string) string {
+// functionStream is the log stream of the one execution environment of a
+// function's version (by its ARN, qualified for a published version), named
+// as Lambda names them.
+func (s *Server) functionStream(arn, version string) string {
 	if name, ok := s.asyncStreams[arn]; ok {
 		return name
 	}
-	name := time.Now().UTC().Format("2006/01/02") + "/[$LATEST]" + strings.ReplaceAll(newID(), "-", "")
+	name := time.Now().UTC().Format("2006/01/02") + "/[" + version + "]" + strings.ReplaceAll(newID(), "-", "")
 	s.asyncStreams[arn] = name
 	return name
 }
@@ -448,7 +537,7 @@ func (s *Server) runInvocation(inv *invocation, payload []byte) invocationOutcom
 // finishInvocation writes an invocation's log (s.mu held) and returns its
 // tail as X-Amz-Log-Result carries it.
 func (s *Server) finishInvocation(inv *invocation, out invocationOutcome) string {
-	lines := []string{fmt.Sprintf("START RequestId: %s Version: $LATEST\n", inv.requestID)}
+	lines := []string{fmt.Sprintf("START RequestId: %s Version: %s\n", inv.requestID, inv.fn.Version)}
 	for _, l := range out.logs {
 		if !strings.HasSuffix(l, "\n") {
 			l += "\n"
@@ -509,13 +598,17 @@ type asyncQueue struct {
 
 type asyncEvent struct {
 	account, name, arn string
-	payload            []byte
-	requestID          string
-	queued             time.Time
+	// version is the version the invocation resolved to ("" for $LATEST),
+	// which its retries run too.
+	version   string
+	payload   []byte
+	requestID string
+	queued    time.Time
 }
 
-// enqueueAsync queues an event for f and starts its worker (s.mu held).
-func (s *Server) enqueueAsync(f *lambdaFunction, payload []byte, requestID string) *apiError {
+// enqueueAsync queues an event for f's version v (nil: $LATEST) and starts
+// its worker (s.mu held).
+func (s *Server) enqueueAsync(f *lambdaFunction, v *lambdaVersion, payload []byte, requestID string) *apiError {
 	if s.lambdaRuntime == nil {
 		return errNoRuntime
 	}
@@ -528,7 +621,12 @@ func (s *Server) enqueueAsync(f *lambdaFunction, payload []byte, requestID strin
 	if len(q.events) >= asyncQueueLimit {
 		return &apiError{http.StatusTooManyRequests, "TooManyRequestsException", "Rate exceeded"}
 	}
-	q.events = append(q.events, asyncEvent{account: f.account, name: f.name, arn: arn, payload: payload, requestID: requestID, queued: time.Now()})
+	version := ""
+	if v != nil {
+		version = v.number
+	}
+	q.events = append(q.events, asyncEvent{account: f.account, name: f.name, arn: arn, version: version, payload: payload,
+		requestID: requestID, queued: time.Now()})
 	if !q.running && s.goBackground(func(ctx context.Context) { s.asyncWorker(ctx, q) }) {
 		q.running = true
 	}
@@ -536,18 +634,23 @@ func (s *Server) enqueueAsync(f *lambdaFunction, payload []byte, requestID strin
 }
 
 // invokeAsync is the Event invocation other services make (EventBridge, SNS),
-// by function ARN or name, with s.mu held.
+// by function ARN (qualified or not) or name, with s.mu held.
 func (s *Server) invokeAsync(account, functionArn string, payload []byte) *apiError {
 	var err *apiError
 	s.asAccount(account, func() {
-		var f *lambdaFunction
-		if f, err = s.invokeTarget(functionArn, ""); err != nil {
+		f, q, e := s.invokeTarget(functionArn, "")
+		if err = e; err != nil {
 			return
 		}
-		if _, err = s.startInvocation(f, true); err != nil {
+		v, ok := s.runVersion(f, q)
+		if !ok {
+			err = lambdaNotFound("Function not found: " + f.arn(s.Region) + ":" + q)
 			return
 		}
-		err = s.enqueueAsync(f, payload, newID())
+		if _, err = s.startInvocation(f, v, true); err != nil {
+			return
+		}
+		err = s.enqueueAsync(f, v, payload, newID())
 	})
 	return err
 }
@@ -572,8 +675,8 @@ func (s *Server) runAsync(ctx context.Context, ev asyncEvent) {
 	var last invocationOutcome
 	status := "200"
 	for attempt := 0; ; attempt++ {
-		f := s.functions[fnKey(ev.account, ev.name)]
-		if f == nil {
+		f, v, ok := s.asyncTarget(ev)
+		if !ok {
 			return // deleted meanwhile: Lambda drops its queue
 		}
 		maxRetry, maxAge := int32(asyncDefaultMax), time.Duration(0)
@@ -589,7 +692,7 @@ func (s *Server) runAsync(ctx context.Context, ev asyncEvent) {
 			last = invocationOutcome{errorType: "EventAgeExceeded", errorMessage: "Event age exceeded MaximumEventAgeInSeconds"}
 			break
 		}
-		inv, err := s.startInvocation(f, false)
+		inv, err := s.startInvocation(f, v, false)
 		if err != nil {
 			last = invocationOutcome{errorType: err.Code, errorMessage: err.Message}
 			status = fmt.Sprint(err.Status)
@@ -612,14 +715,35 @@ func (s *Server) runAsync(ctx context.Context, ev asyncEvent) {
 			return
 		}
 	}
-	if f := s.functions[fnKey(ev.account, ev.name)]; f != nil && f.cfg.DeadLetterTargetArn != "" {
+	f, v, ok := s.asyncTarget(ev)
+	if !ok {
+		return
+	}
+	dlq := f.cfg.DeadLetterTargetArn
+	if v != nil {
+		dlq = v.cfg.DeadLetterTargetArn
+	}
+	if dlq != "" {
 		msg := last.errorMessage
 		if len(msg) > lambdaErrMsgSize {
 			msg = msg[:lambdaErrMsgSize]
 		}
 		attrs := map[string]string{"RequestID": ev.requestID, "ErrorCode": status, "ErrorMessage": msg}
-		s.asAccount(ev.account, func() { _ = s.sendToTarget(f.cfg.DeadLetterTargetArn, string(ev.payload), attrs) })
+		s.asAccount(ev.account, func() { _ = s.sendToTarget(dlq, string(ev.payload), attrs) })
 	}
+}
+
+// asyncTarget is the function and version an async event runs (nil for
+// $LATEST); ok is false once either is deleted.
+func (s *Server) asyncTarget(ev asyncEvent) (f *lambdaFunction, v *lambdaVersion, ok bool) {
+	if f = s.functions[fnKey(ev.account, ev.name)]; f == nil {
+		return nil, nil, false
+	}
+	if ev.version == "" {
+		return f, nil, true
+	}
+	v = f.version(ev.version)
+	return f, v, v != nil
 }
 
 // sendToTarget sends a message to an SQS queue or SNS topic ARN with String

@@ -350,13 +350,15 @@ func (s *Server) checkMapping(in *mappingIn, kind string, fifo bool, m *lambdaMa
 }
 
 // mappingFunction resolves the FunctionName of a mapping request to the
-// FunctionArn it answers and the function's name.
+// FunctionArn it answers (qualified as given: $LATEST, a published version
+// or an alias, which the poller invokes) and the function's name.
 func (s *Server) mappingFunction(nameOrArn string) (arn, name string, _ *apiError) {
 	name, q, ok := parseFunctionName(nameOrArn)
 	if !ok {
 		return "", "", functionNameError(nameOrArn)
 	}
-	if s.functions[fnKey(s.account(), name)] == nil || (q != "" && q != "$LATEST") {
+	f := s.functions[fnKey(s.account(), name)]
+	if f == nil || (q != "" && q != "$LATEST" && f.aliases[q] == nil && f.version(q) == nil) {
 		return "", "", lambdaInvalid("Function does not exist")
 	}
 	return s.functionArn(name, q), name, nil

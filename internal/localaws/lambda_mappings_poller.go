@@ -27,13 +27,20 @@ package localaws
 //     (internal/eventpattern, against the record with its body decoded when
 //     it is JSON) is deleted without invoking, as Lambda does.
 //
+// A mapping whose FunctionArn names a version or an alias invokes that
+// version, or the version the alias routes the batch to (lambda_invoke.go's
+// resolution: one draw per batch between an alias's weighted versions), with
+// that version's configuration; a batch that fails is received again after
+// the visibility timeout and routed again.
+//
 // Where it simplifies: only SQS sources are polled (Kinesis and DynamoDB
 // stream mappings are kept, not run); one poller per mapping (Lambda scales to many, up to
 // ScalingConfig.MaximumConcurrency), so a function's batches run one at a
-// time; while no FunctionRuntime is set, or the function does not exist or is
-// not Active, the poller does not receive (Lambda would, and fail the
-// batches), so that a local AWS without a runtime does not send messages to
-// dead-letter queues.
+// time; while no FunctionRuntime is set, or the function (or the version or
+// alias the mapping names) does not exist, or an unqualified mapping's
+// function is not Active, the poller does not receive (Lambda would, and
+// fail the batches), so that a local AWS without a runtime does not send
+// messages to dead-letter queues.
 
 import (
 	"context"
@@ -122,12 +129,13 @@ func (s *Server) esmPoll(ctx context.Context, m *lambdaMapping) {
 	for ctx.Err() == nil {
 		q := s.queues[m.sourceArn]
 		var f *lambdaFunction
-		s.asAccount(m.account, func() { f, _ = s.invokeTarget(m.functionArn, "") })
+		var qualifier string
+		s.asAccount(m.account, func() { f, qualifier, _ = s.invokeTarget(m.functionArn, "") })
 		if q == nil || f == nil || s.lambdaRuntime == nil {
 			s.sqsWait(ctx, time.Now().Add(esmPollWait))
 			continue
 		}
-		if state, _, _ := s.fnState(f, time.Now()); state != "Active" {
+		if state, _, _ := s.fnState(f, time.Now()); state != "Active" && qualifier == "" { // a version is Active
 			s.sqsWait(ctx, time.Now().Add(esmPollWait))
 			continue
 		}
@@ -135,7 +143,7 @@ func (s *Server) esmPoll(ctx context.Context, m *lambdaMapping) {
 		if len(msgs) == 0 {
 			continue
 		}
-		if !s.esmInvoke(ctx, q, m, f, msgs) {
+		if !s.esmInvoke(ctx, q, m, f, qualifier, msgs) {
 			s.unlocked(func() { sleepCtx(ctx, esmBackoff) })
 		}
 	}
@@ -211,9 +219,11 @@ func esmFiltered(m *lambdaMapping, rec map[string]any) bool {
 	return false
 }
 
-// esmInvoke invokes f with a batch and deletes what succeeded; it reports
-// whether the invocation succeeded (s.mu held, released while f runs).
-func (s *Server) esmInvoke(ctx context.Context, q *sqsQueue, m *lambdaMapping, f *lambdaFunction, msgs []*sqsMessage) bool {
+// esmInvoke invokes f's qualifier (the version it resolves to now: one
+// draw per batch for a weighted alias) with a batch and deletes what
+// succeeded; it reports whether the invocation succeeded (s.mu held,
+// released while f runs).
+func (s *Server) esmInvoke(ctx context.Context, q *sqsQueue, m *lambdaMapping, f *lambdaFunction, qualifier string, msgs []*sqsMessage) bool {
 	mq := s.sqsMsgsOf(q, time.Now())
 	var records []any
 	var batch []*sqsMessage
@@ -229,7 +239,11 @@ func (s *Server) esmInvoke(ctx context.Context, q *sqsQueue, m *lambdaMapping, f
 		return true
 	}
 	payload, _ := json.Marshal(map[string]any{"Records": records})
-	inv, err := s.startInvocation(f, false)
+	v, ok := s.runVersion(f, qualifier)
+	if !ok {
+		return false // the version or alias went while the poller received
+	}
+	inv, err := s.startInvocation(f, v, false)
 	if err != nil {
 		return false
 	}

@@ -202,7 +202,7 @@ func compactAnnotations(a map[string]string) map[string]string {
 // keepAnnotation: the spec hash is not among them, compactChild moved it out
 // first (drift.HoldSpecHash).
 func keepAnnotation(k string) bool {
-	return k == render.AnnotationComponent || k == render.AnnotationReclaimed ||
+	return k == render.AnnotationComponent || k == render.AnnotationReclaimed || k == render.AnnotationRevision ||
 		strings.HasPrefix(k, ackAnnotationPrefix)
 }
 

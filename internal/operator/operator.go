@@ -31,6 +31,7 @@ import (
 	"github.com/eventstack-io/eventstack-operator/internal/awsapi"
 	"github.com/eventstack-io/eventstack-operator/internal/controller"
 	"github.com/eventstack-io/eventstack-operator/internal/render"
+	"github.com/eventstack-io/eventstack-operator/internal/rollout"
 	"github.com/eventstack-io/eventstack-operator/internal/tenancy"
 	"github.com/eventstack-io/eventstack-operator/internal/webhook"
 )
@@ -82,6 +83,9 @@ type Options struct {
 	ACKSystemNamespace string
 	// NewClient, when set, builds the manager's client (tests count writes with it).
 	NewClient client.NewClientFunc
+	// RolloutClock is the time rollouts are decided at; nil is the wall
+	// clock (the tests of whole rollouts run a scaled one).
+	RolloutClock rollout.Clock
 }
 
 // Scheme returns a scheme with the Kubernetes types, the EventDrivenStack API
@@ -142,6 +146,7 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 		MaxConcurrentReconciles: o.MaxConcurrentReconciles,
 		ResyncInterval:          o.ResyncInterval,
 		ProgressInterval:        o.StatusProgressInterval,
+		RolloutClock:            o.RolloutClock,
 	}
 	if !o.DisableAWS {
 		r.AWS = &awsapi.Factory{EndpointURL: o.AWSEndpointURL, LoadOptions: o.AWSLoadOptions}

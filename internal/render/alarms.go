@@ -2,6 +2,7 @@ package render
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"k8s.io/utils/ptr"
@@ -255,4 +256,30 @@ func (b *builder) alarmTarget(n *needs) string {
 		return arn
 	}
 	return spec.Notify
+}
+
+// RolloutAlarms are the AWS names of the alarms that roll back a trial of
+// the function: its default alarms (errors and throttles, unless the
+// functions family is disabled) and the declared ones its rollout names.
+// Nil for a function without a rollout.
+func RolloutAlarms(stack *v1alpha1.EventDrivenStack, function string) []string {
+	var named []string
+	for _, f := range stack.Spec.Functions {
+		if f.Name == function && f.Rollout != nil {
+			named = f.Rollout.Alarms
+			if named == nil {
+				named = []string{}
+			}
+		}
+	}
+	if named == nil {
+		return nil
+	}
+	var out []string
+	for _, a := range Alarms(stack) {
+		if a.Watches == Key(refs.Function, function) || (a.Family == "" && slices.Contains(named, a.Name)) {
+			out = append(out, AlarmAWSName(stack, a.Name))
+		}
+	}
+	return out
 }

@@ -2,6 +2,7 @@ package render
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -181,5 +182,27 @@ func TestAlarmNamesWithinCloudWatchLimits(t *testing.T) {
 		if n := AlarmAWSName(stack, a.Name); len(n) > 255 || n == "" {
 			t.Errorf("%q: %d characters", n, len(n))
 		}
+	}
+}
+
+// A trial is rolled back by the function's default alarms and the declared
+// ones its rollout names, and by no other alarm of the stack.
+func TestRolloutAlarms(t *testing.T) {
+	stack := loadSeed(t)
+	stack.Spec.NamePrefix = "dev-"
+	fn := &stack.Spec.Functions[0]
+	if got := RolloutAlarms(stack, fn.Name); got != nil {
+		t.Errorf("without a rollout: %v", got)
+	}
+	fn.Rollout = &v1alpha1.FunctionRollout{Strategy: v1alpha1.RolloutAllAtOnce, Alarms: []string{"slow"}}
+	stack.Spec.Alarms = &v1alpha1.Alarms{Custom: []v1alpha1.Alarm{
+		{Name: "slow", Namespace: "AWS/Lambda", Metric: "Duration"}, {Name: "other", Namespace: "AWS/SQS", Metric: "X"}}}
+	want := []string{"dev-" + fn.Name + "-errors", "dev-" + fn.Name + "-throttles", "dev-slow"}
+	if got := RolloutAlarms(stack, fn.Name); !slices.Equal(got, want) {
+		t.Errorf("alarms %v, want %v", got, want)
+	}
+	stack.Spec.Alarms.Disable = []v1alpha1.AlarmFamily{v1alpha1.AlarmFunctions}
+	if got := RolloutAlarms(stack, fn.Name); !slices.Equal(got, []string{"dev-slow"}) {
+		t.Errorf("functions family disabled: %v", got)
 	}
 }

@@ -43,6 +43,11 @@ var components = map[refs.Kind]component{
 	LogGroupKind:         {"LogGroup", LogGroupName, LogGroupName, in(arns.Scope.LogGroup)},
 	FunctionLogGroupKind: {"LogGroup", FunctionLogGroupName, FunctionLogGroupName, in(arns.Scope.LogGroup)},
 	AlarmKind:            {"MetricAlarm", componentChildName, AlarmAWSName, in(arns.Scope.Alarm)},
+	// A function's live alias (rollouts.go): the function's ARN and its name.
+	AliasKind: {"Alias", aliasChildName, awsName,
+		func(s arns.Scope, _ *v1alpha1.EventDrivenStack, fn string) string {
+			return s.Function(fn) + ":" + AliasName
+		}},
 }
 
 // componentChildName is the child name of a component built from one spec

@@ -193,6 +193,9 @@ func (b *builder) function(f v1alpha1.Function) Child {
 	obj := &ack.Function{Spec: spec}
 	b.meta(obj, ack.LambdaGroupVersion.WithKind("Function"), name, Key(refs.Function, f.Name),
 		map[string]string{"name": awsName(b.stack, f.Name)})
+	if f.Rollout != nil && len(n) == 0 {
+		obj.GetAnnotations()[AnnotationRevision] = Revision(obj)
+	}
 	return b.child(Key(refs.Function, f.Name), "Function", name, obj, n)
 }
 
@@ -240,7 +243,7 @@ func (b *builder) eventSourceMapping(f v1alpha1.Function, c v1alpha1.QueueConsum
 		Enabled: ptr.To(true),
 	}}
 	obj.Spec.FilterCriteria = filterCriteria(c.Filters)
-	if arn, ok := b.exists(&n, refs.Function, f.Name); ok {
+	if arn, ok := b.invoked(&n, f.Name); ok {
 		obj.Spec.FunctionName = ptr.To(arn)
 	}
 	if arn, ok := b.exists(&n, refs.Queue, c.Queue); ok {

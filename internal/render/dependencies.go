@@ -80,6 +80,11 @@ func (b *builder) resolve(n *needs, r refs.Ref) (string, bool) {
 		return componentAWSName(b.stack, r.Kind, r.Name), true
 	case refs.URL:
 		return b.url(n, r.Name)
+	case refs.ARN:
+		if r.Kind == refs.Function {
+			return b.invokedName(n, r.Name) // the live alias with a rollout
+		}
+		return b.named(n, r.Kind, r.Name)
 	default:
 		return b.named(n, r.Kind, r.Name)
 	}

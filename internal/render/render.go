@@ -45,6 +45,11 @@ type Observed struct {
 	// event source mappings by component ("" when none exists); a mapping
 	// not looked up yet is not rendered (ACK adopts mappings by UUID only).
 	MappingUUIDs map[string]string
+	// Deployed are, by function component, the revision (Revision) Lambda
+	// runs for a function with a rollout: its Function child's, once ACK
+	// reported that child synced and Lambda settled it. Its Version child
+	// waits for it (rollouts.go).
+	Deployed map[string]string
 }
 
 // Dependency is a value a child needs from another child.
@@ -105,7 +110,9 @@ func Render(stack *v1alpha1.EventDrivenStack, obs Observed) (*Result, error) {
 		if f.RoleARN == "" {
 			children = append(children, b.functionRole(f))
 		}
-		children = append(children, b.function(f))
+		fn := b.function(f)
+		children = append(children, fn)
+		children = append(children, b.rolloutChildren(f, fn)...) // rollouts.go
 		for _, c := range f.Consumes {
 			children = append(children, b.eventSourceMapping(f, c))
 		}

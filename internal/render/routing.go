@@ -291,7 +291,10 @@ func (b *builder) ruleTargets(route *RuleRoute, r v1alpha1.Rule, busName string)
 	for _, t := range r.Targets {
 		kind, name := targetComponent(t)
 		arn, ok := t.EventBusARN, true
-		if t.EventBusARN == "" {
+		switch {
+		case kind == refs.Function:
+			arn, ok = b.invoked(&n, name) // the live alias with a rollout
+		case t.EventBusARN == "":
 			arn, ok = b.exists(&n, kind, name)
 		}
 		if !ok {
@@ -330,7 +333,9 @@ func (b *builder) ruleTargets(route *RuleRoute, r v1alpha1.Rule, busName string)
 			}
 		}
 		targets = append(targets, target)
-		if kind == refs.Function {
+		if kind == refs.Function && b.rollout(name) == nil {
+			// A function with a rollout: the permission is in its alias's
+			// spec (Alias), where lambda-controller keeps the alias's policy.
 			if !hasRuleARN {
 				n = append(n, Dependency{Kind: "Rule", Name: awsName(b.stack, r.Name), What: "ARN"})
 				continue

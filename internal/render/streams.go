@@ -54,7 +54,7 @@ func (b *builder) streamMapping(f v1alpha1.Function, c v1alpha1.StreamConsumer) 
 		Enabled:                        ptr.To(true),
 	}}
 	obj.Spec.FilterCriteria = filterCriteria(c.Filters)
-	if arn, ok := b.exists(&n, refs.Function, f.Name); ok {
+	if arn, ok := b.invoked(&n, f.Name); ok {
 		obj.Spec.FunctionName = ptr.To(arn)
 	}
 	table, _ := b.prior(Key(refs.Table, c.Table)).(*ack.Table)

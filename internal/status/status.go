@@ -182,6 +182,7 @@ func SetConditions(stack *v1alpha1.EventDrivenStack, stepErr error) {
 		})
 	}
 
+	rolling, rolledBack := rolloutLines(stack.Status.Rollouts)
 	reason, terminal := outcome.IsTerminal(stepErr)
 	switch {
 	case terminal:
@@ -193,6 +194,11 @@ func SetConditions(stack *v1alpha1.EventDrivenStack, stepErr error) {
 		msg := strings.Join(stalled, "; ")
 		set(v1alpha1.ConditionStalled, metav1.ConditionTrue, v1alpha1.ReasonChildStalled, msg)
 		set(v1alpha1.ConditionReady, metav1.ConditionFalse, v1alpha1.ReasonChildStalled, msg)
+		meta.RemoveStatusCondition(&stack.Status.Conditions, v1alpha1.ConditionReconciling)
+	case len(rolledBack) > 0:
+		msg := strings.Join(rolledBack, "; ") + "; publish a fixed version (or revert the spec to the live one)"
+		set(v1alpha1.ConditionStalled, metav1.ConditionTrue, v1alpha1.ReasonRolledBack, msg)
+		set(v1alpha1.ConditionReady, metav1.ConditionFalse, v1alpha1.ReasonRolledBack, msg)
 		meta.RemoveStatusCondition(&stack.Status.Conditions, v1alpha1.ConditionReconciling)
 	case stepErr != nil:
 		meta.RemoveStatusCondition(&stack.Status.Conditions, v1alpha1.ConditionStalled)
@@ -207,12 +213,36 @@ func SetConditions(stack *v1alpha1.EventDrivenStack, stepErr error) {
 		meta.RemoveStatusCondition(&stack.Status.Conditions, v1alpha1.ConditionStalled)
 		set(v1alpha1.ConditionReady, metav1.ConditionFalse, reason, msg)
 		set(v1alpha1.ConditionReconciling, metav1.ConditionTrue, reason, msg)
+	case len(rolling) > 0:
+		msg := strings.Join(rolling, "; ")
+		meta.RemoveStatusCondition(&stack.Status.Conditions, v1alpha1.ConditionStalled)
+		set(v1alpha1.ConditionReady, metav1.ConditionFalse, v1alpha1.ReasonRollingOut, msg)
+		set(v1alpha1.ConditionReconciling, metav1.ConditionTrue, v1alpha1.ReasonRollingOut, msg)
 	default:
 		meta.RemoveStatusCondition(&stack.Status.Conditions, v1alpha1.ConditionStalled)
 		meta.RemoveStatusCondition(&stack.Status.Conditions, v1alpha1.ConditionReconciling)
 		set(v1alpha1.ConditionReady, metav1.ConditionTrue, v1alpha1.ReasonSucceeded,
 			fmt.Sprintf("all %d children are ready", len(stack.Status.Children)))
 	}
+}
+
+// rolloutLines are the functions' rollouts that keep the stack from Ready:
+// those with a trial running, and those rolled back, each as a line.
+func rolloutLines(rollouts []v1alpha1.RolloutStatus) (rolling, rolledBack []string) {
+	for _, r := range rollouts {
+		switch r.Phase {
+		case v1alpha1.RolloutChecking:
+			rolling = append(rolling, fmt.Sprintf("function %s: version %s is being checked before it takes traffic (version %s live)", r.Function, r.Trial, r.Live))
+		case v1alpha1.RolloutShifting:
+			rolling = append(rolling, fmt.Sprintf("function %s: version %s takes %d%% of the traffic, step %d of %d (version %s live)",
+				r.Function, r.Trial, r.TrialWeight, r.Step, r.Steps, r.Live))
+		case v1alpha1.RolloutVerifying:
+			rolling = append(rolling, fmt.Sprintf("function %s: version %s takes all the traffic and is being checked", r.Function, r.Trial))
+		case v1alpha1.RolloutRolledBack:
+			rolledBack = append(rolledBack, fmt.Sprintf("function %s: version %s rolled back to version %s: %s", r.Function, r.Trial, r.Live, r.Reason))
+		}
+	}
+	return rolling, rolledBack
 }
 
 // progressMessage says briefly how far the children are: how many wait for

@@ -82,18 +82,25 @@ func TestSetConditions(t *testing.T) {
 		reconciling, isStalled bool
 		inMessage              string
 	}
+	shifting := []v1alpha1.RolloutStatus{{Function: "orders", Phase: v1alpha1.RolloutShifting, Live: "3", Trial: "4", TrialWeight: 10, Step: 1, Steps: 2},
+		{Function: "billing", Phase: v1alpha1.RolloutPromoted, Live: "7"}}
+	rolledBack := []v1alpha1.RolloutStatus{{Function: "orders", Phase: v1alpha1.RolloutRolledBack, Live: "3", Trial: "4", Reason: "alarm orders-errors is in ALARM"}}
 	cases := []struct {
 		name     string
 		children []v1alpha1.ChildStatus
+		rollouts []v1alpha1.RolloutStatus
 		err      error
 		want     want
 	}{
-		{"all ready", []v1alpha1.ChildStatus{ready}, nil, want{metav1.ConditionTrue, v1alpha1.ReasonSucceeded, false, false, "all 1 children are ready"}},
-		{"waiting", []v1alpha1.ChildStatus{ready, waiting}, nil, want{metav1.ConditionFalse, v1alpha1.ReasonWaitingForDependencies, true, false, "Queue b (Waiting: waits for x)"}},
-		{"in progress", []v1alpha1.ChildStatus{ready, progress}, nil, want{metav1.ConditionFalse, v1alpha1.ReasonProgressing, true, false, "1 of 2 children not ready"}},
-		{"a stalled child", []v1alpha1.ChildStatus{ready, stalled, waiting}, nil, want{metav1.ConditionFalse, v1alpha1.ReasonChildStalled, false, true, "Function d: bad code"}},
-		{"invalid spec", []v1alpha1.ChildStatus{ready}, outcome.Terminal(v1alpha1.ReasonInvalidSpec, errors.New("spec.x: bad")), want{metav1.ConditionFalse, v1alpha1.ReasonInvalidSpec, false, true, "spec.x: bad"}},
-		{"transient error", []v1alpha1.ChildStatus{ready}, errors.New("connection refused"), want{metav1.ConditionFalse, v1alpha1.ReasonReconcileError, true, false, "connection refused"}},
+		{"all ready", []v1alpha1.ChildStatus{ready}, nil, nil, want{metav1.ConditionTrue, v1alpha1.ReasonSucceeded, false, false, "all 1 children are ready"}},
+		{"waiting", []v1alpha1.ChildStatus{ready, waiting}, nil, nil, want{metav1.ConditionFalse, v1alpha1.ReasonWaitingForDependencies, true, false, "Queue b (Waiting: waits for x)"}},
+		{"in progress", []v1alpha1.ChildStatus{ready, progress}, nil, nil, want{metav1.ConditionFalse, v1alpha1.ReasonProgressing, true, false, "1 of 2 children not ready"}},
+		{"a stalled child", []v1alpha1.ChildStatus{ready, stalled, waiting}, nil, nil, want{metav1.ConditionFalse, v1alpha1.ReasonChildStalled, false, true, "Function d: bad code"}},
+		{"invalid spec", []v1alpha1.ChildStatus{ready}, nil, outcome.Terminal(v1alpha1.ReasonInvalidSpec, errors.New("spec.x: bad")), want{metav1.ConditionFalse, v1alpha1.ReasonInvalidSpec, false, true, "spec.x: bad"}},
+		{"transient error", []v1alpha1.ChildStatus{ready}, nil, errors.New("connection refused"), want{metav1.ConditionFalse, v1alpha1.ReasonReconcileError, true, false, "connection refused"}},
+		{"a rollout shifting", []v1alpha1.ChildStatus{ready}, shifting, nil, want{metav1.ConditionFalse, v1alpha1.ReasonRollingOut, true, false, "function orders: version 4 takes 10% of the traffic, step 1 of 2 (version 3 live)"}},
+		{"a rollout rolled back", []v1alpha1.ChildStatus{ready}, rolledBack, nil, want{metav1.ConditionFalse, v1alpha1.ReasonRolledBack, false, true, "function orders: version 4 rolled back to version 3: alarm orders-errors is in ALARM; publish a fixed version"}},
+		{"children progress during a rollout", []v1alpha1.ChildStatus{ready, progress}, shifting, nil, want{metav1.ConditionFalse, v1alpha1.ReasonProgressing, true, false, "1 of 2 children not ready"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -103,7 +110,7 @@ func TestSetConditions(t *testing.T) {
 				{Type: v1alpha1.ConditionStalled, Status: metav1.ConditionTrue, Reason: "Old"},
 				{Type: v1alpha1.ConditionReconciling, Status: metav1.ConditionTrue, Reason: "Old"},
 			}
-			stack.Status.Children = tc.children
+			stack.Status.Children, stack.Status.Rollouts = tc.children, tc.rollouts
 			SetConditions(stack, tc.err)
 			r := meta.FindStatusCondition(stack.Status.Conditions, v1alpha1.ConditionReady)
 			if r == nil || r.Status != tc.want.ready || r.Reason != tc.want.reason || !strings.Contains(r.Message, tc.want.inMessage) || r.ObservedGeneration != 4 {

@@ -105,6 +105,7 @@ func Validate(stack *v1alpha1.EventDrivenStack) field.ErrorList {
 	v.queuesAndTopics(spec) // queues.go
 	v.tables(spec)          // tables.go
 	v.streamConsumers(spec) // streams.go
+	v.rollouts(spec)        // rollouts.go
 	for _, k := range sortedKeys(s.Outputs) {
 		v.text(spec.Child("outputs").Key(k), s.Outputs[k])
 	}

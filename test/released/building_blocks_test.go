@@ -184,6 +184,7 @@ type clients struct {
 	lambda *lambda.Client
 	logs   *cloudwatchlogs.Client
 	events *eventbridge.Client
+	cfg    aws.Config
 }
 
 func localClients(t *testing.T) clients {
@@ -194,7 +195,7 @@ func localClients(t *testing.T) clients {
 		t.Fatal(err)
 	}
 	return clients{ddb: dynamodb.NewFromConfig(cfg), sqs: sqs.NewFromConfig(cfg), sns: sns.NewFromConfig(cfg),
-		lambda: lambda.NewFromConfig(cfg), logs: cloudwatchlogs.NewFromConfig(cfg), events: eventbridge.NewFromConfig(cfg)}
+		lambda: lambda.NewFromConfig(cfg), logs: cloudwatchlogs.NewFromConfig(cfg), events: eventbridge.NewFromConfig(cfg), cfg: cfg}
 }
 
 // must takes an AWS answer and returns it to the test, which it fails on an

@@ -34,6 +34,7 @@ import (
 	"github.com/eventstack-io/eventstack-operator/internal/localaws"
 	"github.com/eventstack-io/eventstack-operator/internal/operator"
 	"github.com/eventstack-io/eventstack-operator/internal/render"
+	"github.com/eventstack-io/eventstack-operator/internal/rollout"
 	"github.com/eventstack-io/eventstack-operator/test/harness"
 	"github.com/eventstack-io/eventstack-operator/test/seed"
 )
@@ -98,7 +99,11 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	h, err = harness.StartWith(fake, func(o *operator.Options) {})
+	h, err = harness.StartWith(fake, func(o *operator.Options) {
+		// Rollouts on a scaled clock (rollout_test.go): timings are the
+		// benchmark's, not these tests'.
+		o.RolloutClock = rollout.Scaled{Start: time.Now(), Factor: rolloutTimeScale}
+	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1

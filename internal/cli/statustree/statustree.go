@@ -99,6 +99,9 @@ func Write(w io.Writer, stack *v1alpha1.EventDrivenStack, o Options) error {
 	if err := p.alarms(st.Alarms); err != nil {
 		return err
 	}
+	if err := p.rollouts(st.Rollouts); err != nil {
+		return err
+	}
 	if err := p.outputs(stack); err != nil {
 		return err
 	}
@@ -237,6 +240,29 @@ func (p *printer) alarms(all []v1alpha1.AlarmState) error {
 			state += " since " + a.Since.UTC().Format(time.RFC3339)
 		}
 		fmt.Fprintf(tw, "  %s %s\t%s\t%s\n", p.style(color, alarmMarks[a.State]), a.Name, a.Component, state)
+	}
+	return tw.Flush()
+}
+
+// rollouts prints each function's rollout: its phase, the live version, the
+// trial and its share of the traffic, or why it was rolled back.
+func (p *printer) rollouts(all []v1alpha1.RolloutStatus) error {
+	if len(all) == 0 {
+		return nil
+	}
+	fmt.Fprintf(&p.b, "%s\n", p.style(bold, "Rollouts"))
+	tw := tabwriter.NewWriter(&p.b, 0, 0, 2, ' ', 0)
+	for _, r := range all {
+		var mark, line string
+		switch r.Phase {
+		case v1alpha1.RolloutPromoted:
+			mark, line = p.style(green, "✓"), "version "+r.Live+" live"
+		case v1alpha1.RolloutRolledBack:
+			mark, line = p.style(red, "✗"), fmt.Sprintf("version %s rolled back, version %s live: %s", r.Trial, r.Live, r.Reason)
+		default:
+			mark, line = p.style(yellow, "…"), fmt.Sprintf("%s: version %s takes %d%% (step %d of %d), version %s live", r.Phase, r.Trial, r.TrialWeight, r.Step, r.Steps, r.Live)
+		}
+		fmt.Fprintf(tw, "  %s %s\t%s\n", mark, r.Function, line)
 	}
 	return tw.Flush()
 }

@@ -178,3 +178,31 @@ Alarms (1 in ALARM of 2)
 		t.Errorf("got:\n%s\nwant:\n%s", got, want)
 	}
 }
+
+// Each function's rollout has a line: promoted, shifting, rolled back and why.
+func TestRollouts(t *testing.T) {
+	s := &v1alpha1.EventDrivenStack{
+		ObjectMeta: metav1.ObjectMeta{Name: "shop", Namespace: "team-a", Generation: 1},
+		Status: v1alpha1.EventDrivenStackStatus{
+			ObservedGeneration: 1,
+			Conditions:         []metav1.Condition{{Type: "Ready", Status: "False", Reason: "RollingOut", Message: "function orders: version 4 takes 10%"}},
+			Rollouts: []v1alpha1.RolloutStatus{
+				{Function: "orders", Phase: v1alpha1.RolloutShifting, Live: "3", Trial: "4", TrialWeight: 10, Step: 1, Steps: 2},
+				{Function: "billing", Phase: v1alpha1.RolloutRolledBack, Live: "7", Trial: "8", Reason: "alarm billing-errors is in ALARM"},
+				{Function: "mail", Phase: v1alpha1.RolloutPromoted, Live: "2"},
+			},
+		},
+	}
+	var out bytes.Buffer
+	if err := statustree.Write(&out, s, statustree.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	want := `Rollouts
+  … orders   Shifting: version 4 takes 10% (step 1 of 2), version 3 live
+  ✗ billing  version 8 rolled back, version 7 live: alarm billing-errors is in ALARM
+  ✓ mail     version 2 live
+`
+	if got := out.String(); !strings.HasSuffix(got, want) {
+		t.Errorf("got:\n%s\nwant it to end with:\n%s", got, want)
+	}
+}
