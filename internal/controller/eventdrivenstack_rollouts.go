@@ -2,7 +2,6 @@ package controller
 
 import (
 	"context"
-	"strings"
 
 	"k8s.io/apimachinery/pkg/api/equality"
 
@@ -46,7 +45,7 @@ func (r *EventDrivenStackReconciler) reconcileRollouts(ctx context.Context, s *s
 		in := rollout.Input{Spec: *f.Rollout, Status: render.RolloutOf(s.stack, f.Name), Published: published(s, f.Name),
 			Now: r.clock().Now(), Alarms: r.rolloutAlarms(s, f.Name)}
 		in.Command = rollout.CommandFor(commands[f.Name], in.Status)
-		in.Previous = rollout.PreviousOf(publishedVersions(s, f.Name), in.Status.Live, int(ptr.Deref(f.Rollout.KeepVersions, rollout.DefaultKeepVersions)))
+		in.Previous = rollout.PreviousOf(render.PublishedVersions(s.observed, f.Name), in.Status.Live, int(ptr.Deref(f.Rollout.KeepVersions, rollout.DefaultKeepVersions)))
 		d := rollout.Decide(in)
 		// A check runs once its phase was written and the alias routes as
 		// it says: a post-traffic check tests the trial taking all traffic.
@@ -248,18 +247,6 @@ var rolloutCommands = predicate.Funcs{
 	CreateFunc:  func(event.CreateEvent) bool { return false },
 	DeleteFunc:  func(event.DeleteEvent) bool { return false },
 	GenericFunc: func(event.GenericEvent) bool { return false },
-}
-
-// publishedVersions are the numbers of a function's published Version
-// children.
-func publishedVersions(s *scope, function string) []string {
-	var out []string
-	for component, obj := range s.observed.Children {
-		if v, ok := obj.(*ack.Version); ok && v != nil && v.Status.Version != nil && strings.HasPrefix(component, render.VersionKey(function, "")) {
-			out = append(out, *v.Status.Version)
-		}
-	}
-	return out
 }
 
 // clearAliasWeights empties an Alias child's weights with a JSON merge patch

@@ -103,14 +103,8 @@ func (b *builder) versions(f v1alpha1.Function, fn Child) []Child {
 	if fo, ok := fn.Object.(*ack.Function); ok && fo != nil {
 		current = fo.GetAnnotations()[AnnotationRevision]
 	}
-	var numbers []string
-	for component, obj := range b.obs.Children {
-		if v, ok := obj.(*ack.Version); ok && strings.HasPrefix(component, versionPrefix(f.Name)) && v.Status.Version != nil {
-			numbers = append(numbers, *v.Status.Version)
-		}
-	}
 	drop := map[string]bool{}
-	for _, v := range rollout.Prune(numbers, st.Live, st.Trial, int(ptr.Deref(f.Rollout.KeepVersions, rollout.DefaultKeepVersions))) {
+	for _, v := range rollout.Prune(PublishedVersions(b.obs, f.Name), st.Live, st.Trial, int(ptr.Deref(f.Rollout.KeepVersions, rollout.DefaultKeepVersions))) {
 		drop[v] = true
 	}
 	var out []Child
@@ -148,6 +142,18 @@ func (b *builder) versions(f v1alpha1.Function, fn Child) []Child {
 		CodeSHA256:   sha,
 		Description:  ptr.To("revision " + current),
 	}))
+}
+
+// PublishedVersions are the numbers of a function's Version children that
+// ACK published.
+func PublishedVersions(obs Observed, function string) []string {
+	var out []string
+	for component, obj := range obs.Children {
+		if v, ok := obj.(*ack.Version); ok && v != nil && v.Status.Version != nil && strings.HasPrefix(component, versionPrefix(function)) {
+			out = append(out, *v.Status.Version)
+		}
+	}
+	return out
 }
 
 func versionChildName(stack *v1alpha1.EventDrivenStack, function, revision string) string {

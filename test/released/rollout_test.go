@@ -66,7 +66,7 @@ func TestRolloutWithTheReleasedLambdaController(t *testing.T) {
 		b, _ := json.Marshal(a.Spec)
 		t.Logf("Alias child: generation %d, spec %s", a.Generation, b)
 		for _, m := range a.ManagedFields {
-			t.Logf("Alias child managed by %s (%s at %s): %s", m.Manager, m.Operation, m.Time, m.FieldsV1.Raw)
+			t.Logf("Alias child managed by %s (%s at %s): %s", m.Manager, m.Operation, m.Time, m.FieldsV1.GetRawString())
 		}
 	}()
 	waitReady(t, stack, time.Minute+settle)
