@@ -66,6 +66,7 @@ type rolloutRun struct {
 	clock  *stepClock
 	r      *controller.EventDrivenStackReconciler
 	events *events.FakeRecorder
+	writes *writeCounter
 	lc     *lambda.Client
 	prefix string
 }
@@ -103,7 +104,8 @@ func newRolloutRun(t *testing.T, prefix string, edits ...func(*v1alpha1.EventDri
 // restart is a new operator: nothing remembered but what the API server
 // and AWS hold.
 func (run *rolloutRun) restart() {
-	run.r = countedReconciler(run.t, &writeCounter{byNamespace: map[string]int{}})
+	run.writes = &writeCounter{byNamespace: map[string]int{}}
+	run.r = countedReconciler(run.t, run.writes)
 	run.r.RolloutClock = run.clock
 	run.events = events.NewFakeRecorder(100)
 	run.r.Recorder = run.events
@@ -270,6 +272,32 @@ func TestRolloutCanaryPromotedAcrossARestart(t *testing.T) {
 	run.until("version 2 promoted", all(ready, phase(v1alpha1.RolloutPromoted, "2", "", 0), run.routes("version 2")))
 	if ev := run.drained(); !strings.Contains(ev, "Normal Promoted "+rolledFunction+": version 2 is live") {
 		t.Errorf("events: %s", ev)
+	}
+
+	// Promoted and settled, the stack costs nothing: reconciles an hour
+	// later write neither the stack nor a child.
+	run.until("settled", func(*v1alpha1.EventDrivenStack) error {
+		before := run.writes.count(run.ns)
+		if _, err := run.r.Reconcile(context.Background(), run.req); err != nil {
+			return err
+		}
+		if n := run.writes.count(run.ns) - before; n > 0 {
+			return fmt.Errorf("%d writes: %v", n, run.writes.writesIn(run.ns)[before:])
+		}
+		return nil
+	})
+	run.clock.advance(time.Hour)
+	before := run.writes.count(run.ns)
+	for range 5 {
+		if _, err := run.r.Reconcile(context.Background(), run.req); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := run.writes.count(run.ns) - before; n > 0 {
+		t.Errorf("a promoted rollout at rest: %d writes in 5 reconciles: %v", n, run.writes.writesIn(run.ns)[before:])
+	}
+	if ev := run.drained(); ev != "" {
+		t.Errorf("events at rest: %s", ev)
 	}
 }
 
