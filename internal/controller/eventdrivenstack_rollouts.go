@@ -2,13 +2,11 @@ package controller
 
 import (
 	"context"
-
-	"k8s.io/apimachinery/pkg/api/equality"
-
 	"fmt"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"

@@ -488,3 +488,64 @@ func (r *releaseRuntime) missing(bodies []string) []string {
 	}
 	return out
 }
+
+// A pre-traffic check: before version 2 takes any traffic, another function
+// of the stack is invoked with its ARN; its error rolls version 2 back
+// without the alias ever routing to it. Version 3 passes the check and
+// takes its first step.
+func TestRolloutPreTrafficCheck(t *testing.T) {
+	const checker = "event-inventory-processor"
+	run := newRolloutRun(t, "ro-check-", func(s *v1alpha1.EventDrivenStack) {
+		for i := range s.Spec.Functions {
+			if s.Spec.Functions[i].Name == rolledFunction {
+				s.Spec.Functions[i].Rollout.PreTraffic = checker
+			}
+		}
+	})
+	rt := &checkRuntime{checker: "ro-check-" + checker}
+	fake.SetFunctionRuntime(rt)
+	t.Cleanup(func() { fake.SetFunctionRuntime(nil) })
+	run.first()
+	run.publish("2")
+	s := run.until("version 2 rolled back by its check", all(phase(v1alpha1.RolloutRolledBack, "1", "2", 0), run.routes("version 1"),
+		condition(v1alpha1.ConditionStalled, "True", v1alpha1.ReasonRolledBack)))
+	if st := rolloutOf(s); !strings.Contains(st.Reason, "pre-traffic check "+checker+" failed: SmokeTest: order 42 not found in version 2") {
+		t.Errorf("reason %q", st.Reason)
+	}
+	if ev := rt.checked(); len(ev) == 0 || !strings.HasSuffix(ev[0].Version, ":function:ro-check-"+rolledFunction+":2") || ev[0].Stage != "preTraffic" {
+		t.Errorf("the check was invoked with %+v", ev)
+	}
+	run.publish("3")
+	run.until("version 3 passes its check and takes 10%", all(phase(v1alpha1.RolloutShifting, "1", "3", 10), run.routes("version 1, 10% to version 3")))
+}
+
+// checkRuntime runs one test's check function in process: it fails for
+// version 2. Other functions fail, as without a runtime.
+type checkRuntime struct {
+	checker string
+	mu      sync.Mutex
+	got     []rollout.CheckEvent
+}
+
+func (r *checkRuntime) Invoke(_ context.Context, fn localaws.RunnableFunction, payload []byte) (localaws.RuntimeResult, error) {
+	if fn.Name != r.checker {
+		return localaws.RuntimeResult{FunctionError: "Unhandled", Payload: []byte(`{"errorMessage":"no handler in this test","errorType":"Runtime.Unknown"}`)}, nil
+	}
+	var ev rollout.CheckEvent
+	if err := json.Unmarshal(payload, &ev); err != nil {
+		return localaws.RuntimeResult{}, err
+	}
+	r.mu.Lock()
+	r.got = append(r.got, ev)
+	r.mu.Unlock()
+	if strings.HasSuffix(ev.Version, ":2") {
+		return localaws.RuntimeResult{FunctionError: "Unhandled", Payload: []byte(`{"errorMessage":"order 42 not found in version 2","errorType":"SmokeTest"}`)}, nil
+	}
+	return localaws.RuntimeResult{Payload: []byte(`"ok"`)}, nil
+}
+
+func (r *checkRuntime) checked() []rollout.CheckEvent {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]rollout.CheckEvent(nil), r.got...)
+}
