@@ -72,7 +72,24 @@ func (r *EventDrivenStackReconciler) reconcileRollouts(ctx context.Context, s *s
 	}
 	s.stack.Status.Rollouts = out
 	r.renderAliases(s)
+	if waitsForDeployment(s) {
+		// The status this reconcile writes may say that Lambda runs the
+		// revision (reconcileProbe asks it); nothing else would wake the
+		// stack to publish its version then.
+		res = soonest(res, requeue(checkAgain))
+	}
 	return res, outcome.Deferred(outcome.Aggregate(errs))
+}
+
+// waitsForDeployment says whether a Version child waits for Lambda to run
+// its revision.
+func waitsForDeployment(s *scope) bool {
+	for _, c := range s.rendered.Children {
+		if c.Kind == "Version" && c.Object == nil {
+			return true
+		}
+	}
+	return false
 }
 
 // appendRollout adds a function's rollout status, once it has one (a

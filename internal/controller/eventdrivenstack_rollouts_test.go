@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -68,6 +69,10 @@ type rolloutRun struct {
 	events *events.FakeRecorder
 	writes *writeCounter
 	lc     *lambda.Client
+	// woken: something woke the stack; due: when the last reconcile asked
+	// to be requeued (until).
+	woken  atomic.Bool
+	due    time.Time
 	prefix string
 }
 
@@ -109,20 +114,38 @@ func (run *rolloutRun) restart() {
 	run.r.RolloutClock = run.clock
 	run.events = events.NewFakeRecorder(100)
 	run.r.Recorder = run.events
+	run.woken.Store(true) // the new operator lists every stack
 }
 
-// until reconciles and plays ACK until check passes (60 s at most).
+// until reconciles and plays ACK until check passes (60 s at most). It
+// reconciles as the operator's manager would, and only then: when something
+// wakes the stack (a spec or annotation change, a restart, a child ACK
+// wrote, an alarm the watcher saw change, an error) or when the last
+// reconcile asked to be requeued — never on a timer of its own, so that a
+// stack that forgets to ask for its next step stays where it is.
 func (run *rolloutRun) until(what string, check func(s *v1alpha1.EventDrivenStack) error) *v1alpha1.EventDrivenStack {
 	run.t.Helper()
 	ctx := context.Background()
 	deadline := time.Now().Add(60 * time.Second)
 	var last, reconcileErr error
 	for time.Now().Before(deadline) {
-		if _, err := run.r.Reconcile(ctx, run.req); err != nil {
-			reconcileErr = err
+		if now := time.Now(); run.woken.Swap(false) || !run.due.IsZero() && !now.Before(run.due) {
+			run.due = time.Time{}
+			res, err := run.r.Reconcile(ctx, run.req)
+			switch {
+			case err != nil:
+				reconcileErr = err
+				run.woken.Store(true) // requeued with backoff
+			case res.RequeueAfter > 0:
+				run.due = now.Add(res.RequeueAfter)
+			}
 		}
-		if _, err := localack.PlayACK(ctx, k8s, fake, run.ns, nil); err != nil {
+		wrote, err := localack.PlayACK(ctx, k8s, fake, run.ns, nil)
+		if err != nil {
 			run.t.Fatal(err)
+		}
+		if wrote > 0 {
+			run.woken.Store(true) // the stack owns its children
 		}
 		s := getStack(run.t, run.ns, run.req.Name)
 		if last = check(s); last == nil {
@@ -171,6 +194,7 @@ func (run *rolloutRun) publish(version string) {
 	if err := k8s.Update(context.Background(), s); err != nil {
 		run.t.Fatal(err)
 	}
+	run.woken.Store(true)
 }
 
 // alias is what the local Lambda's live alias routes: its version and, if
@@ -327,7 +351,8 @@ func TestRolloutRolledBackByAnAlarm(t *testing.T) {
 	t.Cleanup(func() { fake.SetFunctionRuntime(nil); fake.SetRoutingDraw(nil) })
 	watchCtx, stop := context.WithCancel(ctx)
 	t.Cleanup(stop)
-	run.r.Alarms = &alarmwatch.Watcher{Interval: 100 * time.Millisecond, FullEvery: 300 * time.Millisecond, Wake: func(context.Context, types.NamespacedName) {}}
+	run.r.Alarms = &alarmwatch.Watcher{Interval: 100 * time.Millisecond, FullEvery: 300 * time.Millisecond,
+		Wake: func(context.Context, types.NamespacedName) { run.woken.Store(true) }}
 	go func() { _ = run.r.Alarms.Start(watchCtx) }()
 	run.first()
 	run.publish("2")
@@ -406,6 +431,7 @@ func TestRolloutRolledBackByAnAlarm(t *testing.T) {
 	if err := k8s.Update(ctx, s); err != nil {
 		t.Fatal(err)
 	}
+	run.woken.Store(true)
 	run.until("reverted: version 1 live, Ready", all(ready, phase(v1alpha1.RolloutPromoted, "1", "", 0), run.routes("version 1")))
 }
 
@@ -432,6 +458,7 @@ func TestRolloutSupersededByAPublish(t *testing.T) {
 	if err := k8s.Patch(context.Background(), s, patch); err != nil {
 		t.Fatal(err)
 	}
+	run.woken.Store(true) // the predicate lets a command through
 	run.until("version 3 promoted by the command", all(ready, phase(v1alpha1.RolloutPromoted, "3", "", 0), run.routes("version 3")))
 	// Versions 1 and 2 are kept (keepVersions defaults to 3).
 	out, err := run.lc.ListVersionsByFunction(context.Background(), &lambda.ListVersionsByFunctionInput{FunctionName: aws.String(run.prefix + rolledFunction)})
@@ -548,4 +575,40 @@ func (r *checkRuntime) checked() []rollout.CheckEvent {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return append([]rollout.CheckEvent(nil), r.got...)
+}
+
+// Under the suite's operator (its manager, its compacting cache, the wall
+// clock): the first version goes live and a publish reaches its trial — the
+// cache keeps the revision a Function child carries.
+func TestRolloutUnderTheOperator(t *testing.T) {
+	ctx := context.Background()
+	ns := newNamespace(t)
+	stack := seedStack(t, ns)
+	stack.Spec.NamePrefix = "ro-op-"
+	for i := range stack.Spec.Functions {
+		if f := &stack.Spec.Functions[i]; f.Name == rolledFunction {
+			f.Code.SHA256 = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
+			f.Rollout = &v1alpha1.FunctionRollout{Strategy: v1alpha1.RolloutCanary, Percent: 10, Interval: &metav1.Duration{Duration: time.Hour}}
+		}
+	}
+	createStack(t, stack)
+	playACKUntilReady(t, ns, stack.Name)
+	if st := rolloutOf(getStack(t, ns, stack.Name)); st.Phase != v1alpha1.RolloutPromoted || st.Live != "1" {
+		t.Fatalf("rollout %+v", st)
+	}
+	s := getStack(t, ns, stack.Name)
+	for i := range s.Spec.Functions {
+		if f := &s.Spec.Functions[i]; f.Name == rolledFunction {
+			f.Environment = map[string]string{"RELEASE": "2"}
+		}
+	}
+	if err := k8s.Update(ctx, s); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, waitFor, "version 2 on trial", func() error {
+		if _, err := localack.PlayACK(ctx, k8s, fake, ns, nil); err != nil {
+			return err
+		}
+		return phase(v1alpha1.RolloutShifting, "1", "2", 10)(getStack(t, ns, stack.Name))
+	})
 }
