@@ -170,10 +170,11 @@ func (r *EventDrivenStackReconciler) aliasRoutes(s *scope, function string) bool
 }
 
 // runCheck invokes the check function of a phase with the trial's version;
-// an error of the call decides nothing and is retried.
+// an error of the call decides nothing and is retried (reconcileRollouts
+// defers it, so that the children are applied all the same).
 func (r *EventDrivenStackReconciler) runCheck(ctx context.Context, s *scope, function, check string, st v1alpha1.RolloutStatus) (rollout.Check, error) {
 	if r.AWS == nil {
-		return rollout.Check{}, outcome.Deferred(fmt.Errorf("rollout of %s: check %s: no AWS access", function, check))
+		return rollout.Check{}, fmt.Errorf("rollout of %s: check %s: no AWS access", function, check)
 	}
 	clients, err := r.clients(ctx, s)
 	if err != nil {
@@ -182,7 +183,7 @@ func (r *EventDrivenStackReconciler) runCheck(ctx context.Context, s *scope, fun
 	fnARN := s.observed.ARNs[render.Key(refs.Function, function)]
 	checkARN := s.observed.ARNs[render.Key(refs.Function, check)]
 	if fnARN == "" || checkARN == "" {
-		return rollout.Check{}, outcome.Deferred(fmt.Errorf("rollout of %s: check %s: waits for the ARNs of both functions", function, check))
+		return rollout.Check{}, fmt.Errorf("rollout of %s: check %s: waits for the ARNs of both functions", function, check)
 	}
 	stage := "preTraffic"
 	if st.Phase == v1alpha1.RolloutVerifying {
@@ -190,7 +191,7 @@ func (r *EventDrivenStackReconciler) runCheck(ctx context.Context, s *scope, fun
 	}
 	res, err := rollout.RunCheck(ctx, clients.Lambda, checkARN, rollout.CheckEvent{Function: fnARN, Version: fnARN + ":" + st.Trial, Stage: stage})
 	if err != nil {
-		return rollout.Check{}, outcome.Deferred(fmt.Errorf("rollout of %s: %w", function, err))
+		return rollout.Check{}, fmt.Errorf("rollout of %s: %w", function, err)
 	}
 	return res, nil
 }
